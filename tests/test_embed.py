@@ -1,0 +1,58 @@
+import numpy as np
+import pytest
+
+from selfbook.embed import HashingEmbedder, embed_pending, get_embedder
+from selfbook.errors import ConfigError
+from selfbook.store import open_store
+
+
+class CountingEmbedder(HashingEmbedder):
+    def __init__(self):
+        super().__init__()
+        self.calls: list[int] = []
+
+    def embed(self, texts, query=False):
+        self.calls.append(len(texts))
+        return super().embed(texts, query)
+
+
+def test_hashing_embedder_is_normalized_and_deterministic():
+    e = HashingEmbedder()
+    a = e.embed(["ಕನ್ನಡ ಸಾಹಿತ್ಯ", "retrieval augmented generation", ""])
+    assert a.shape == (3, 384) and a.dtype == np.float32
+    assert np.allclose(np.linalg.norm(a[:2], axis=1), 1.0)
+    assert np.array_equal(a, HashingEmbedder().embed(["ಕನ್ನಡ ಸಾಹಿತ್ಯ", "retrieval augmented generation", ""]))
+
+
+def test_cache_skips_known_texts(tmp_path):
+    store = open_store(tmp_path)
+    embedder = CountingEmbedder()
+    first, new = embed_pending(["a b", "c d", "a b"], embedder, store, batch=1)
+    assert new == 2 and embedder.calls == [1, 1]
+    second, new = embed_pending(["c d", "a b", "e f"], embedder, store)
+    assert new == 1 and embedder.calls == [1, 1, 1]
+    assert np.array_equal(second[0], first[1]) and np.array_equal(second[1], first[0])
+    store.close()
+
+
+def test_cache_is_per_model(tmp_path):
+    store = open_store(tmp_path)
+    embed_pending(["x"], HashingEmbedder(), store)
+    other = HashingEmbedder(dim=8)
+    vectors, new = embed_pending(["x"], other, store)
+    assert new == 1 and vectors.shape == (1, 8)
+    store.close()
+
+
+def test_unknown_embedder_lists_known():
+    with pytest.raises(ConfigError, match="e5-small"):
+        get_embedder("word2vec")
+
+
+@pytest.mark.slow
+def test_default_model_matches_kannada_with_english():
+    e5 = get_embedder("e5-small")
+    v = e5.embed(["ಕನ್ನಡ ಸಾಹಿತ್ಯದ ಇತಿಹಾಸ", "the history of Kannada literature", "how to train a neural network"])
+    assert v[0] @ v[1] > v[0] @ v[2]
+    q = e5.embed(["Kannada poetry"], query=True)
+    assert q.shape == (1, 384)
