@@ -1,0 +1,72 @@
+"""Writing the book: markdown chapters, the table of contents, the back-of-book index, safely.
+
+A book is a folder a person reads in any markdown viewer (GitHub, Obsidian, VS Code)::
+
+    README.md          title, provenance, table of contents (chapters and sections, with counts)
+    01-<slug>.md …     one file per chapter: YAML front matter, sections, entries
+    INDEX.md           terms, people & handles, papers, repositories — A–Z
+    REVIEW.md          look-alikes not merged and merges with their reasons (only when any)
+
+:func:`render_book` turns an outline into those files' text (pure and byte-deterministic);
+:mod:`selfbook.book.write` puts them on disk so that a crash leaves the book before or after,
+never between. The layers: ``render`` (markdown pieces and pages) ← ``index`` (INDEX.md) ← here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from selfbook.book.index import render_index
+from selfbook.book.render import (
+    BookMeta,
+    chapter_filename,
+    entry_anchor,
+    escape_markdown,
+    render_chapter,
+    render_readme,
+    render_review,
+    section_anchor,
+)
+from selfbook.book.write import Staged, WriteResult, discard, recover, stage
+from selfbook.models import Entry, Flag, Merge, Outline
+
+__all__ = [
+    "BookMeta",
+    "Staged",
+    "WriteResult",
+    "chapter_filename",
+    "discard",
+    "entry_anchor",
+    "escape_markdown",
+    "recover",
+    "render_book",
+    "render_index",
+    "section_anchor",
+    "stage",
+]
+
+
+def render_book(
+    outline: Outline,
+    entries: Mapping[str, Entry],
+    meta: BookMeta,
+    *,
+    merges: Sequence[Merge] = (),
+    flags: Sequence[Flag] = (),
+) -> dict[str, str]:
+    """Every file of the book: relative path → text, sorted by path.
+
+    Chapters are numbered from 1 in outline order. Every entry the outline names must be in
+    ``entries`` (``ValueError`` otherwise); entries the outline does not place are left out.
+    """
+    ids = [c.id for c in outline.chapters]
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"chapter ids repeat in the outline: {sorted(i for i in set(ids) if ids.count(i) > 1)}")
+    names = [chapter_filename(i, c) for i, c in enumerate(outline.chapters, 1)]
+    files = {name: render_chapter(i, outline, entries, meta, names) for i, name in enumerate(names, 1)}
+    files["README.md"] = render_readme(outline, meta, names, merges=merges, flags=flags)
+    files["INDEX.md"] = render_index(outline, entries, dict(zip(ids, names)))
+    review = render_review(outline, entries, names, merges=merges, flags=flags)
+    if review is not None:
+        files["REVIEW.md"] = review
+    return dict(sorted(files.items()))

@@ -1,0 +1,552 @@
+"""Markdown pages of the book: chapters, the README with its table of contents, the review page.
+
+Everything here is a pure function of its arguments: no clock, no file system, no dict-order
+surprises. The same outline and entries give byte-identical text, with ``\\n`` line endings and
+exactly one trailing newline per file.
+
+How an entry is laid out
+------------------------
+An entry is one paragraph whose lines end with a backslash, CommonMark's *hard line break*::
+
+    <a id="e-3f9a1c2b7d01"></a>**A Primer on Inner Workings of Transformer-based Language Models**\\
+    How the parts of a transformer work together, with pointers to the literature\\
+    paper · May 2024 · arXiv 2405.00208\\
+    arxiv.org — <https://arxiv.org/abs/2405.00208>
+
+Why a backslash and not the alternatives:
+
+- two trailing spaces are invisible in raw text and editors strip them on save;
+- ``<br>`` renders everywhere but makes the raw file read like HTML;
+- a blank line between the lines would split one entry into several paragraphs, so entries would
+  no longer read as blocks;
+- the backslash is visible, survives editors, and is a hard break in CommonMark and GFM (GitHub,
+  VS Code's markdown-it) and in Obsidian, whose default mode already breaks at every newline and
+  whose strict mode follows CommonMark. A note that itself ends in a backslash has it escaped.
+
+The anchor sits at the start of the title line rather than on a line of its own: on its own line
+Obsidian's default mode would show it as an empty first line of the entry.
+
+Titles selfbook wrote itself (``Entry.title_derived``) are set in bold italics; the README's
+legend says so. Merged duplicates get a line "Saved 3 times: self.md:12, …".
+
+Escaping
+--------
+All text that comes from notes goes through :func:`escape_markdown`, which neutralises what a
+renderer would act on and nothing else, so ordinary text stays readable in the raw file.
+
+Merges and look-alikes
+----------------------
+They go to ``REVIEW.md``, written only when there is something to review; the README's summary
+counts them and links there. A years-long dump can hold hundreds of merges, which would bury the
+table of contents if listed in the README.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import unicodedata
+import urllib.parse
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+import regex
+import yaml
+
+from selfbook.models import Chapter, Entry, Flag, Merge, Outline, Section
+from selfbook.text import words
+
+__all__ = [
+    "BookMeta",
+    "chapter_filename",
+    "entry_anchor",
+    "section_anchor",
+    "escape_markdown",
+    "short_title",
+    "link",
+    "count_label",
+    "render_entry",
+    "render_chapter",
+    "render_readme",
+    "render_review",
+]
+
+SLUG_MAX = 60
+SHORT_TITLE_MAX = 60
+ENTITY_ORDER = ("arxiv", "doi", "github", "handle")
+HARD_BREAK = "\\"  # CommonMark's visible hard line break; see "How an entry is laid out"
+LINKABLE_SCHEMES = frozenset({"http", "https", "ftp", "ftps", "mailto"})
+
+
+@dataclass(frozen=True)
+class BookMeta:
+    """What a book says about itself: its title, when it was first made, and from which dumps.
+
+    ``created`` is an ISO date chosen by the caller (rendering never reads the clock);
+    ``sources`` are dump paths relative to the book folder, such as ``("../self.md",)``.
+    """
+
+    title: str = "Notes"
+    created: str = ""
+    sources: tuple[str, ...] = ()
+
+
+# -- escaping ------------------------------------------------------------------------------------
+
+# Inline characters a renderer acts on: a backslash that would escape what follows it, code spans,
+# emphasis, strikethrough, math ($), link and wikilink brackets, underscores at a word edge,
+# the start of an HTML tag or autolink, and an ampersand that starts an entity reference.
+_INLINE = regex.compile(
+    r"\\(?=[!-/:-@\[-`{-~]|$)"
+    r"|[`*~$\[\]]"
+    r"|(?<![\p{L}\p{M}\p{N}])_|_(?![\p{L}\p{N}])"
+    r"|<"
+    r"|&(?=#?[\p{L}\p{N}]+;)"
+)
+# Block syntax at the start of a line: headings, quotes, list markers, breaks, setext underlines,
+# tables; and ordered-list markers such as "1." or "2)".
+_LEAD_CHAR = regex.compile(r"^[#>\-+=|]")
+_LEAD_NUMBER = regex.compile(r"^(\d{1,9})([.)])(?=\s|$)")
+# Control characters that are not whitespace to str.split, and bidi overrides: they could hide or
+# reorder text. Joiners (U+200C, U+200D) stay: Kannada needs them.
+_INVISIBLE = regex.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069]")
+# A heading's closing sequence: "#" characters after a space at the end of the line.
+_TRAILING_HASH = regex.compile(r"(?<=\s)(#+)$")
+
+
+def _escape_inline(match: regex.Match[str]) -> str:
+    char = match.group()
+    if char == "<":
+        return "&lt;"
+    if char == "&":
+        return "&amp;"
+    return "\\" + char
+
+
+def escape_markdown(text: str) -> str:
+    """Make text from a note safe to drop into a page: it shows as typed and cannot add structure.
+
+    Whitespace (newlines included) collapses to single spaces, so the result is one line; callers
+    that keep a note's lines call this once per line. Escaped: ``<`` (as ``&lt;``, so no tag,
+    comment or autolink can form), ``&`` only where it would start an entity, backslashes only
+    where they would escape something, `` ` * ~ $ [ ]`` always (code, emphasis, strikethrough,
+    math, links, images, wikilinks, footnotes), ``_`` only at a word edge (``snake_case`` stays),
+    a leading ``# > - + = |`` or ``1.`` (headings, quotes, lists, breaks, tables) and a trailing
+    ``#`` run. ``>`` elsewhere, ``->`` included, is left alone: without ``<`` it means nothing.
+    Control characters and bidi overrides are dropped.
+
+    >>> escape_markdown("<script>alert(1)</script> & [x](javascript:y)")
+    '&lt;script>alert(1)&lt;/script> & \\\\[x\\\\](javascript:y)'
+    """
+    line = " ".join(_INVISIBLE.sub("", text).split())
+    line = _INLINE.sub(_escape_inline, line)
+    line = _LEAD_NUMBER.sub(r"\1\\\2", line)
+    if _LEAD_CHAR.match(line):
+        line = "\\" + line
+    return _TRAILING_HASH.sub(lambda m: "\\" + m.group(1), line)
+
+
+# -- names and anchors ---------------------------------------------------------------------------
+
+_ANCHOR_SAFE = regex.compile(r"^[A-Za-z0-9_-]+$")
+_INNER_PUNCT = regex.compile(r"['’]")
+_JOINERS = regex.compile(r"[-.+]+")
+
+
+def _anchor_id(prefix: str, ident: str) -> str:
+    if _ANCHOR_SAFE.match(ident):
+        return f"{prefix}-{ident}"
+    return f"{prefix}-{hashlib.sha1(ident.encode('utf-8')).hexdigest()[:12]}"
+
+
+def entry_anchor(entry_id: str) -> str:
+    """The HTML id of an entry in its chapter file: ``e-<id>`` (ids that are not [A-Za-z0-9_-]
+    are replaced by a short hash of themselves, so the anchor is always a plain fragment)."""
+    return _anchor_id("e", entry_id)
+
+
+def section_anchor(section_id: str) -> str:
+    """The HTML id written before a section heading: ``s-<section id>``. Links use it rather than
+    the heading's slug, so they survive a section being renamed."""
+    return _anchor_id("s", section_id)
+
+
+def _slug_word(word: str) -> str:
+    word = _INNER_PUNCT.sub("", word)
+    folded = "".join(
+        ch for ch in unicodedata.normalize("NFKD", word) if not unicodedata.combining(ch)
+    )
+    if folded.isascii():
+        word = folded.lower()
+    else:  # Kannada and other scripts keep their letters and marks, NFC as written
+        word = unicodedata.normalize("NFC", word).lower()
+    return _JOINERS.sub("-", word).strip("-")
+
+
+def _slug(title: str) -> str:
+    parts = [p for p in (_slug_word(w) for w in words(title)) if p]
+    slug = ""
+    for part in parts:
+        candidate = f"{slug}-{part}" if slug else part
+        if len(candidate) > SLUG_MAX and slug:
+            break
+        slug = candidate[:SLUG_MAX].strip("-")
+    return slug or "chapter"
+
+
+def chapter_filename(index: int, chapter: Chapter) -> str:
+    """The file of the chapter numbered ``index`` (1-based): ``01-machine-learning-ai.md``.
+
+    The slug lower-cases Latin letters and folds their accents to ASCII, keeps Kannada and other
+    scripts' letters with their vowel signs, drops punctuation, and joins words with hyphens.
+    """
+    if index < 1:
+        raise ValueError(f"chapter numbers start at 1, got {index}")
+    return f"{index:02d}-{_slug(chapter.title)}.md"
+
+
+# -- small pieces of markdown --------------------------------------------------------------------
+
+
+def count_label(n: int, one: str, many: str) -> str:
+    """``1 entry``, ``2 entries``."""
+    return f"{n} {one if n == 1 else many}"
+
+
+def short_title(title: str, limit: int = SHORT_TITLE_MAX) -> str:
+    """A title cut at a word boundary to at most ``limit`` characters, with an ellipsis."""
+    text = " ".join(title.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,.;:—–-") + "…"
+
+
+def _destination(target: str) -> str:
+    """A link destination that survives spaces, parentheses and angle brackets.
+
+    Only those (and control characters) are percent-encoded: Kannada file names stay readable in
+    the raw file, and GitHub, Obsidian and VS Code all follow links written with them.
+    """
+    return "".join(
+        urllib.parse.quote(ch) if ch in " ()<>\\" or unicodedata.category(ch).startswith("C") else ch
+        for ch in target
+    )
+
+
+def link(text: str, target: str) -> str:
+    """``[text](target)`` with the text escaped and the target made safe."""
+    return f"[{escape_markdown(text)}]({_destination(target)})"
+
+
+def _split(url: str) -> urllib.parse.SplitResult | None:
+    try:
+        return urllib.parse.urlsplit(url.strip())
+    except ValueError:  # such as an unbalanced "[" in the host
+        return None
+
+
+def _autolink(url: str) -> str:
+    """``<url>`` for a web link; plain escaped text for anything else (``javascript:`` included)."""
+    parts = _split(url)
+    if parts is None or parts.scheme.lower() not in LINKABLE_SCHEMES:
+        return escape_markdown(url)
+    safe = "".join(
+        urllib.parse.quote(ch) if ch in " <>" or unicodedata.category(ch).startswith("C") else ch
+        for ch in url.strip()
+    )
+    return f"<{safe}>"
+
+
+def _domain(url: str) -> str:
+    parts = _split(url)
+    try:
+        host = parts.hostname if parts else None
+    except ValueError:
+        host = None
+    return (host or "").lower().removeprefix("www.")
+
+
+def _source_links(sources: Sequence[str]) -> str:
+    parts = []
+    for path in (p.replace("\\", "/") for p in sources):  # a Windows relpath links the same way
+        name = PurePosixPath(path).name or path
+        label = f"`{name}`" if "`" not in name else escape_markdown(name)
+        parts.append(f"[{label}]({_destination(path)})")
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _provenance(meta: BookMeta, extra: str = "") -> str:
+    bits = []
+    if meta.sources:
+        bits.append(f"Derived from {_source_links(meta.sources)}")
+    if extra:
+        bits.append(extra)
+    if meta.created:
+        bits.append(f"Created: {escape_markdown(meta.created)}")
+    return "> " + " · ".join(bits) if bits else ""
+
+
+def _front_matter(fields: Mapping[str, object]) -> str:
+    body = yaml.safe_dump(
+        dict(fields), sort_keys=False, allow_unicode=True, default_flow_style=False, width=1_000_000
+    )
+    return f"---\n{body}---"
+
+
+def _created_value(created: str) -> object:
+    """A date object when ``created`` is an ISO date, so YAML writes it bare, as the reference does."""
+    try:
+        return dt.date.fromisoformat(created)
+    except ValueError:
+        return created
+
+
+def _page(blocks: Sequence[str]) -> str:
+    """Blocks separated by one blank line, ``\\n`` endings, exactly one trailing newline."""
+    return "\n\n".join(b.rstrip("\n") for b in blocks if b) + "\n"
+
+
+# -- entries -------------------------------------------------------------------------------------
+
+
+def _entity_label(kind: str, value: str) -> str:
+    if kind == "arxiv":
+        return f"arXiv {value}"
+    if kind == "doi":
+        return f"DOI {value}"
+    if kind == "github":
+        return f"GitHub {value}"
+    return f"@{value.lstrip('@')}"
+
+
+def _meta_line(entry: Entry) -> str:
+    bits = [entry.kind]
+    if entry.date is not None:
+        bits.append(entry.date.label())
+    entities = sorted(
+        {x for x in entry.entities if x.kind in ENTITY_ORDER},
+        key=lambda x: (ENTITY_ORDER.index(x.kind), x.value.casefold(), x.value),
+    )
+    bits.extend(_entity_label(x.kind, x.value) for x in entities)
+    bits.extend(f"#{t}" if regex.fullmatch(r"[\p{L}\p{M}\p{N}_/-]+", t) else t for t in entry.tags)
+    if bits == ["note"]:  # a bare note says nothing a reader cannot see
+        return ""
+    return escape_markdown(" · ".join(bits))
+
+
+def _note_lines(entry: Entry) -> list[str]:
+    """Each distinct note's non-empty lines; a second note (from a merged save) starts with "— "."""
+    seen: set[str] = {" ".join(entry.title.split()).casefold()}
+    lines: list[str] = []
+    for note in entry.notes:
+        key = " ".join(note.split()).casefold()
+        if not key or key in seen:
+            continue
+        seen.add(key)
+        own = [line for line in map(escape_markdown, note.splitlines()) if line]
+        if not own:
+            continue
+        if lines:
+            own[0] = "— " + own[0]
+        lines.extend(own)
+    return lines
+
+
+def _title_line(entry: Entry) -> str:
+    title = escape_markdown(entry.title) or escape_markdown(_domain(entry.urls[0]) if entry.urls else "") or "Untitled"
+    if entry.title_derived:
+        return f"**_{title}_**"
+    return f"**{title}**"
+
+
+def render_entry(entry: Entry) -> str:
+    """One entry as a paragraph of hard-broken lines, its anchor first (see the module docstring)."""
+    lines = [f'<a id="{entry_anchor(entry.id)}"></a>' + _title_line(entry)]
+    lines.extend(_note_lines(entry))
+    meta = _meta_line(entry)
+    if meta:
+        lines.append(meta)
+    if len(entry.sources) > 1:
+        saved = ", ".join(str(s) for s in entry.sources)
+        lines.append(escape_markdown(f"Saved {len(entry.sources)} times: {saved}"))
+    for url in entry.urls:
+        domain = _domain(url)
+        lines.append(f"{escape_markdown(domain)} — {_autolink(url)}" if domain else _autolink(url))
+    return (HARD_BREAK + "\n").join(lines)
+
+
+# -- chapters ------------------------------------------------------------------------------------
+
+
+def _section_entries(section: Section, entries: Mapping[str, Entry]) -> list[Entry]:
+    missing = [e for e in section.entry_ids if e not in entries]
+    if missing:
+        raise ValueError(f"section {section.id!r} names entries that were not given: {missing[:5]}")
+    return [entries[e] for e in section.entry_ids]
+
+
+def _heading(level: int, text: str) -> str:
+    return "#" * level + " " + (escape_markdown(text) or "Untitled")
+
+
+def _nav(index: int, outline: Outline, filenames: Sequence[str]) -> str:
+    bits = []
+    if index > 1:
+        bits.append("← " + link(short_title(outline.chapters[index - 2].title), filenames[index - 2]))
+    bits.append("[Contents](README.md)")
+    bits.append("[Index](INDEX.md)")
+    if index < len(outline.chapters):
+        bits.append(link(short_title(outline.chapters[index].title), filenames[index]) + " →")
+    return " · ".join(bits)
+
+
+def render_chapter(
+    index: int, outline: Outline, entries: Mapping[str, Entry], meta: BookMeta, filenames: Sequence[str]
+) -> str:
+    """The chapter numbered ``index`` (1-based): front matter, title, provenance, description,
+    its sections listed with counts, then each section with its entries, then links to the
+    neighbouring chapters. ``filenames`` are every chapter's file name, in outline order."""
+    chapter = outline.chapters[index - 1]
+    front: dict[str, object] = {"title": " ".join(chapter.title.split())}
+    if meta.created:
+        front["created"] = _created_value(meta.created)
+    if len(meta.sources) == 1:
+        front["source"] = meta.sources[0]
+    elif meta.sources:
+        front["source"] = list(meta.sources)
+    front["entries"] = len(chapter.entry_ids)
+    front["sections"] = len(chapter.sections)
+    blocks = [_front_matter(front), _heading(1, chapter.title), _provenance(meta)]
+    if chapter.description.strip():
+        blocks.append(escape_markdown(chapter.description))
+    if chapter.sections:
+        blocks.append(
+            "\n".join(
+                f"- {link(s.title or 'Untitled', '#' + section_anchor(s.id))} · {len(s.entry_ids)}"
+                for s in chapter.sections
+            )
+        )
+        blocks.append("---")
+    for section in chapter.sections:
+        blocks.append(f'<a id="{section_anchor(section.id)}"></a>\n' + _heading(2, section.title))
+        blocks.extend(render_entry(e) for e in _section_entries(section, entries))
+    blocks.append("---")
+    blocks.append(_nav(index, outline, filenames))
+    return _page(blocks)
+
+
+# -- README --------------------------------------------------------------------------------------
+
+LEGEND = (
+    "Each entry shows its **title** (in _italics_ when selfbook wrote it from the note), "
+    "its note, then what it is · when · the papers, repositories and people it names, "
+    "then its links as `site — address`. "
+    "\"Saved 3 times\" means three saved copies were merged into one entry; the places they came "
+    "from follow."
+)
+
+
+def _toc(outline: Outline, filenames: Sequence[str]) -> str:
+    lines = []
+    for chapter, filename in zip(outline.chapters, filenames):
+        lines.append(f"- {link(chapter.title or 'Untitled', filename)} — {count_label(len(chapter.entry_ids), 'entry', 'entries')}")
+        for section in chapter.sections:
+            target = f"{filename}#{section_anchor(section.id)}"
+            lines.append(f"  - {link(section.title or 'Untitled', target)} · {len(section.entry_ids)}")
+    return "\n".join(lines)
+
+
+def _review_summary(merges: Sequence[Merge], flags: Sequence[Flag]) -> str:
+    bits = []
+    if flags:
+        bits.append(count_label(len(flags), "pair of look-alike entries", "pairs of look-alike entries") + " to check")
+    if merges:
+        bits.append(count_label(len(merges), "merge", "merges") + " of duplicate saves")
+    return f"- [Review](REVIEW.md) — {' and '.join(bits)}" if bits else ""
+
+
+def render_readme(
+    outline: Outline,
+    meta: BookMeta,
+    filenames: Sequence[str],
+    *,
+    merges: Sequence[Merge] = (),
+    flags: Sequence[Flag] = (),
+) -> str:
+    """The book's front page: title, where it came from, the table of contents, and links to the
+    index and (when there is anything to review) the review page."""
+    total = len({e for c in outline.chapters for e in c.entry_ids})
+    counts = (
+        f"{count_label(total, 'entry', 'entries')} in "
+        f"{count_label(len(outline.chapters), 'chapter', 'chapters')}"
+    )
+    also = ["- [Index](INDEX.md) — terms, people, papers and repositories, A–Z"]
+    review = _review_summary(merges, flags)
+    if review:
+        also.append(review)
+    blocks = [
+        _heading(1, meta.title or "Notes"),
+        _provenance(meta, counts),
+        "## Contents",
+        _toc(outline, filenames) or "_No entries yet._",
+        "## Also in this book",
+        "\n".join(also),
+        "## Reading an entry",
+        LEGEND,
+    ]
+    return _page(blocks)
+
+
+# -- REVIEW --------------------------------------------------------------------------------------
+
+
+def _entry_ref(entry_id: str, entries: Mapping[str, Entry], where: Mapping[str, str]) -> str:
+    entry = entries.get(entry_id)
+    title = short_title(entry.title) if entry else entry_id
+    if entry_id in where:
+        return link(title, f"{where[entry_id]}#{entry_anchor(entry_id)}")
+    return f"{escape_markdown(title)} (not in the book)"
+
+
+def render_review(
+    outline: Outline,
+    entries: Mapping[str, Entry],
+    filenames: Sequence[str],
+    *,
+    merges: Sequence[Merge] = (),
+    flags: Sequence[Flag] = (),
+) -> str | None:
+    """``REVIEW.md``: look-alike pairs that were not merged, then merges with their reasons.
+    ``None`` when there is nothing to review (the page is then not written)."""
+    if not merges and not flags:
+        return None
+    where = {e: f for c, f in zip(outline.chapters, filenames) for e in c.entry_ids}
+    order = {e: i for i, e in enumerate(e for c in outline.chapters for e in c.entry_ids)}
+    blocks = [
+        "# Review",
+        "> Decisions selfbook made on its own, for a person to check. Back to [Contents](README.md).",
+    ]
+    if flags:
+        lines = [
+            f"- {_entry_ref(f.a, entries, where)} and {_entry_ref(f.b, entries, where)} — "
+            f"{escape_markdown(f.reason)} · similarity {f.score:.2f}"
+            for f in sorted(flags, key=lambda f: (-f.score, f.a, f.b, f.reason))
+        ]
+        blocks += [f"## Look-alikes not merged ({len(flags)})", "\n".join(lines)]
+    if merges:
+        ranked = sorted(merges, key=lambda m: (order.get(m.entry_id, len(order)), m.entry_id, m.reason))
+        lines = [
+            f"- {_entry_ref(m.entry_id, entries, where)} — "
+            + escape_markdown(
+                f"{count_label(len(m.sources), 'save', 'saves')}: {', '.join(str(s) for s in m.sources)} — {m.reason}"
+            )
+            for m in ranked
+        ]
+        blocks += [f"## Merged duplicates ({len(merges)})", "\n".join(lines)]
+    return _page(blocks)
