@@ -1,0 +1,109 @@
+"""Shared fixtures: tiny dumps written for the tests, and a book built with the hashing embedder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from selfbook import Library, Settings
+from selfbook.embed import HashingEmbedder
+
+SMALL_DUMP = """\
+---
+title: test dump
+created: 2024-01-01
+---
+
+# Machine learning
+
+A Primer on Inner Workings of Transformer-based Language Models
+arxiv 2405.00208
+https://arxiv.org/abs/2405.00208
+
+Attention in transformers, visually explained
+https://www.youtube.com/watch?v=eMlx5fFNoYc
+
+KAN: Kolmogorov-Arnold Networks
+https://arxiv.org/pdf/2404.19756v2
+
+Kolmogorov-Arnold networks explained simply, a new neural network architecture
+https://arxiv.org/abs/2404.19756
+
+Santiago (@svpino): RAG pipelines fail when retrieval is weak. Evaluate retrieval first.
+https://x.com/svpino
+
+- [DSPy: programming language models](https://github.com/stanfordnlp/dspy) — declarative pipelines
+- [LlamaIndex](https://github.com/run-llama/llama_index) — data framework for LLM retrieval
+- Retrieval-augmented generation with local models, a tutorial
+  https://www.example.com/rag-local?utm_source=twitter
+
+# Cooking
+
+Bisi bele bath recipe with homemade masala powder
+https://www.example.org/bisi-bele-bath
+
+Ragi mudde, the Karnataka finger millet staple, how to make it soft
+https://www.example.org/ragi-mudde
+
+Dosa batter fermentation: why rice and urad dal need warmth
+https://www.example.org/dosa-batter
+
+Filter coffee decoction ratios for a strong South Indian coffee
+https://www.example.org/filter-coffee
+
+# ಕನ್ನಡ ಸಾಹಿತ್ಯ
+
+ಕುವೆಂಪು ಅವರ ಶ್ರೀ ರಾಮಾಯಣ ದರ್ಶನಂ ಮಹಾಕಾವ್ಯ
+https://kn.wikipedia.org/wiki/ಶ್ರೀ_ರಾಮಾಯಣ_ದರ್ಶನಂ
+
+ದ.ರಾ. ಬೇಂದ್ರೆ ಅವರ ನಾಕುತಂತಿ ಕವನ ಸಂಕಲನ
+https://kn.wikipedia.org/wiki/ನಾಕುತಂತಿ
+
+ಪೂರ್ಣಚಂದ್ರ ತೇಜಸ್ವಿ ಅವರ ಕರ್ವಾಲೋ ಕಾದಂಬರಿ
+https://kn.wikipedia.org/wiki/ಕರ್ವಾಲೊ
+
+## From self-1.md (Oct 2024 – Feb 2026)
+
+**DeepSeek-R1 technical report**
+Reasoning model trained with reinforcement learning; Jan 2025.
+arxiv.org — https://arxiv.org/abs/2501.12948
+
+**Bisi bele bath recipe with homemade masala powder**
+Saved again; Feb 2025.
+example.org — https://example.org/bisi-bele-bath/
+
+Petar Velickovic: Transformers and GNNs softmax issue
+"""
+
+
+@pytest.fixture
+def small_dump(tmp_path: Path) -> Path:
+    path = tmp_path / "self.md"
+    path.write_text(SMALL_DUMP, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(embedder="hashing", created="2026-01-01")
+
+
+@pytest.fixture
+def library(tmp_path: Path, settings: Settings) -> Library:
+    return Library(tmp_path / "book", settings, embedder=HashingEmbedder())
+
+
+def _book_files(book: Path) -> dict[str, bytes]:
+    """Every file of a book except its state folder."""
+    return {
+        str(p.relative_to(book)): p.read_bytes()
+        for p in sorted(book.rglob("*"))
+        if p.is_file() and ".selfbook" not in p.relative_to(book).parts
+    }
+
+
+@pytest.fixture
+def book_files():
+    """``book_files(dir)``: every file of a book except its state folder, as bytes."""
+    return _book_files
