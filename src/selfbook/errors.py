@@ -6,7 +6,8 @@
      ├── InputError            a dump cannot be read: names the file, the line and what to do
      ├── BookError             a book folder or its store is missing, locked or from a newer version
      ├── EmbeddingError        the embedding model cannot be loaded or run
-     └── ConfigError           a setting has a value selfbook does not understand
+     ├── ConfigError           a setting has a value selfbook does not understand
+     └── LLMError              the LLM server is down, lacks the model, refuses the key, or times out
 """
 
 from __future__ import annotations
@@ -41,3 +42,7 @@ class EmbeddingError(SelfbookError):
 
 class ConfigError(SelfbookError):
     """A setting with a value selfbook does not understand."""
+
+
+class LLMError(SelfbookError):
+    """The LLM server could not answer: down, missing model, missing or wrong key, timeout."""

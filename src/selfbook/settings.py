@@ -40,6 +40,24 @@ class Settings:
     created: str = ""
     """The book's creation date (ISO). Empty: the date of the first build, or SOURCE_DATE_EPOCH."""
 
+    # -- answering questions (selfbook.llm, selfbook.ask) ----------------------------------------
+    llm: str = ""
+    """The LLM that phrases answers, as ``BACKEND:MODEL``: ``ollama:llama3.2`` or
+    ``openai:gpt-4o-mini`` (any OpenAI-compatible server). Empty: no LLM; answers are extracts."""
+
+    llm_base_url: str = ""
+    """Base URL of an OpenAI-compatible server (``http://localhost:8000`` or ``…/v1``).
+    Empty: ``https://api.openai.com``."""
+
+    llm_api_key_env: str = "OPENAI_API_KEY"
+    """The NAME of the environment variable that holds the OpenAI-compatible server's API key."""
+
+    ollama_host: str = ""
+    """Where Ollama listens. Empty: ``OLLAMA_HOST``, else ``http://127.0.0.1:11434``."""
+
+    llm_timeout: int = 120
+    """Seconds to wait for the LLM server to send its next piece of an answer."""
+
     def replace(self, **changes: Any) -> "Settings":
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
 
