@@ -1,0 +1,429 @@
+"""Organize entries into chapters (broad domains) and sections (topics) with human titles.
+
+The method, in order (each step deterministic; up to 4,000 entries no step is random at all):
+
+1. **Features.** The entry vectors, centred and renormalized (e5 vectors share a large common
+   direction), optionally joined by an LSA of the texts (``lexical_weight``). Entries under one
+   of the person's topical headings are pulled toward their heading's mean
+   (:mod:`selfbook.organize.headings`, ``heading_weight``).
+2. **Smoothing.** A few steps of diffusion on the k-nearest-neighbour graph: each row moves
+   toward its neighbours' mean (fewer neighbours for small inputs: √n/2).
+3. **Tree.** Ward agglomeration, over the entries themselves up to 4,000 entries (in the full
+   space of the vectors), above that over k-means micro-clusters of about ``micro_size``
+   entries (at most ``max_micro``) after projecting on ``dims`` principal components.
+4. **Chapters.** The tree cut into k groups. Unless ``chapters`` fixes k, each entry gets its
+   likeliest domain of the bundled taxonomy (by embedding the domains' descriptions with
+   ``embed``, or by keywords without it; :mod:`selfbook.organize.domains`), and k is the cut,
+   between bounds that grow with the number of entries, that agrees best with those labels.
+   Where the taxonomy labels too few entries, k is where the merge heights jump most.
+   Chapters smaller than ``min_chapter`` entries go to a final "Miscellany" chapter.
+5. **Sections.** Each chapter on its own: its vectors centred again, smoothed, put in a Ward
+   tree, which is cut into about ``size / section_size`` groups, any group over 2.5 ×
+   ``section_size`` cut again. Stragglers (entries far less similar to the rest of their
+   section than is usual in the chapter, ``straggler_ratio``), groups smaller than
+   ``min_section`` and groups no phrase describes go to the chapter's Miscellany section.
+6. **Titles.** Chapters by taxonomy domain or key phrases; sections by the person's heading
+   when one dominates the section, else by key phrases (:mod:`selfbook.organize.title`).
+
+What was measured to choose these steps is in bench/README.md (bench/organize.py).
+
+Reading order: chapters by size (largest first) then title, the Miscellany chapter last;
+sections likewise, the Miscellany section last; entries inside a section in input order (the
+order of ``ids``, normally the order the person saved them), which keeps a section's reading
+order stable when entries are added. Ids are slugs of titles, made unique across the book.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from selfbook.models import Chapter, Outline, Section
+from selfbook.organize import cluster
+from selfbook.organize.domains import Embed, chapter_titles, domain_vectors, entry_domains
+from selfbook.organize.headings import entry_headings, pull, section_heading
+from selfbook.organize.title import (
+    PhraseTable,
+    central_titles,
+    disambiguate,
+    key_phrases,
+    slug,
+    title_groups,
+)
+
+__all__ = ["OrganizeParams", "organize", "MISC_TITLE", "Embed"]
+
+log = logging.getLogger(__name__)
+
+MISC_TITLE = "Miscellany"
+METHOD = "headings+knn-smooth+ward+taxonomy-k"
+# Chapters are titled by phrases that at least this share of their entries hold.
+CHAPTER_MIN_SHARE = 0.03
+
+
+@dataclass(frozen=True)
+class OrganizeParams:
+    """Settings of :func:`organize`. Zero means "choose from the number of entries"."""
+
+    seed: int = 0
+    """Seed of every random step (k-means, SVD, above 4,000 entries only); recorded in the outline."""
+    min_section: int = 3
+    """Smaller groups go to their chapter's Miscellany section."""
+    chapters: int = 0
+    """A fixed number of chapters to cut the tree into; 0 chooses it (see the module docstring)."""
+    min_chapters: int = 2
+    """The fewest chapters the automatic choice considers."""
+    max_chapters: int = 12
+    """The most chapters the automatic choice considers."""
+    max_chapter_size: int = 1500
+    """The automatic choice considers at least ``ceil(n / max_chapter_size)`` chapters."""
+    min_chapter: int = 0
+    """Chapters smaller than this go to the final Miscellany chapter; 0: max(2·min_section, n/100)."""
+    section_size: int = 0
+    """The typical size of a section; 0: 0.7·sqrt(n), kept within 8..150 (40 for 3,300 entries)."""
+    straggler_ratio: float = 0.3
+    """An entry whose cosine to the rest of its section is under this share of the chapter's
+    median goes to the Miscellany section (0 turns this off)."""
+    dims: int = 64
+    """Principal components kept for the micro-clusters above 4,000 entries (0: keep all)."""
+    micro_size: int = 5
+    """The average size of the micro-clusters the tree is built on above 4,000 entries."""
+    max_micro: int = 2000
+    """The most micro-clusters (the tree's memory is quadratic in this)."""
+    neighbors: int = 10
+    """Neighbours per entry in the smoothing graph (fewer below 400 entries: sqrt(n)/2)."""
+    section_neighbors: int = 5
+    """Neighbours per entry when a chapter is smoothed again to find its sections."""
+    smoothing_steps: int = 3
+    """Diffusion steps on the neighbour graph; 0 turns smoothing off."""
+    smoothing_keep: float = 0.5
+    """How much of its own position an entry keeps at each smoothing step."""
+    heading_weight: float = 1.0
+    """How strongly entries under one topical heading are pulled together (0: not at all)."""
+    lexical_weight: float = 0.0
+    """Weight of the texts' LSA next to the dense vectors (0: vectors only)."""
+    lexical_dims: int = 100
+    """Dimensions of the LSA when ``lexical_weight`` is above 0."""
+    title_phrases: int = 2
+    """At most this many phrases in a section title ("RAG & LlamaIndex")."""
+    min_domain_fit: float = 0.1
+    """The least fit for a chapter to take a taxonomy domain's name (see domains.chapter_titles)."""
+
+    def resolved(self, n: int) -> OrganizeParams:
+        """These settings with the automatic (zero) values worked out for ``n`` entries."""
+        section_size = self.section_size or min(150, max(8, round(0.7 * math.sqrt(n))))
+        min_chapter = self.min_chapter or max(2 * self.min_section, round(n / 100))
+        return OrganizeParams(**{**asdict(self), "section_size": section_size, "min_chapter": min_chapter})
+
+
+@dataclass(frozen=True)
+class _Grouping:
+    """Each entry's chapter (-1: Miscellany chapter) and section (-1: its Miscellany section)."""
+
+    chapter_of: np.ndarray
+    section_of: np.ndarray
+    choice: str  # how the number of chapters was chosen
+
+
+def organize(
+    ids: Sequence[str],
+    texts: Sequence[str],
+    vectors: np.ndarray,
+    params: OrganizeParams = OrganizeParams(),
+    embed: Embed | None = None,
+    headings: Sequence[Sequence[str]] | None = None,
+) -> Outline:
+    """Organize entries into an :class:`Outline` of chapters and sections.
+
+    ``texts[i]`` is entry i's title and note; ``vectors[i]`` its L2-normalized embedding.
+    ``embed``, if given, embeds short texts into the same space as ``vectors`` (as queries); it
+    is called once, on the taxonomy's domain descriptions, to choose the number of chapters and
+    name them; without it, domains are matched by keywords. ``headings[i]``, if given, is the
+    path of headings above entry i in its dump (outermost first): topical ones pull their
+    entries together and may title sections (:mod:`selfbook.organize.headings`). Every id
+    appears exactly once in the result.
+    """
+    if not (len(ids) == len(texts) == len(vectors)):
+        raise ValueError(f"ids, texts and vectors differ in length: {len(ids)}, {len(texts)}, {len(vectors)}")
+    if len(set(ids)) != len(ids):
+        raise ValueError("ids must be unique")
+    n = len(ids)
+    heading_of = entry_headings(headings, n)
+    p = params.resolved(max(n, 1))
+    if n == 0:
+        return Outline((), _recorded(p, 0, 0, "none", heading_of))
+    vectors = np.asarray(vectors, dtype=np.float32)
+    dvec = domain_vectors(embed)
+    table = PhraseTable.build(texts)
+    with threadpool_limits(1):
+        grouping = _group(texts, vectors, table, heading_of, dvec, p)
+    return _outline(list(ids), list(texts), vectors, table, grouping, heading_of, dvec, p)
+
+
+def _chapter_bounds(n: int, p: OrganizeParams) -> tuple[int, int]:
+    hi = min(p.max_chapters, max(p.min_chapters, n // (3 * p.min_section)))
+    lo = min(hi, max(p.min_chapters, math.ceil(n / p.max_chapter_size)))
+    return lo, hi
+
+
+def _neighbors(n: int, wanted: int) -> int:
+    """Fewer smoothing neighbours for small inputs, so that small topics are not blurred."""
+    return min(wanted, max(2, round(math.sqrt(n) / 2)))
+
+
+def _graph(x: np.ndarray, wanted: int, p: OrganizeParams) -> np.ndarray:
+    """The smoothing graph: each row's nearest neighbours (none when smoothing is off)."""
+    n = len(x)
+    if p.smoothing_steps <= 0 or n < 3:
+        return np.zeros((n, 0), dtype=np.int64)
+    return cluster.neighbors(x, _neighbors(n, wanted), p.seed)
+
+
+def _leaves(x: np.ndarray, p: OrganizeParams) -> cluster.Micro:
+    """What the tree is built over: the entries themselves up to ``EXACT_TREE_MAX``, else
+    k-means micro-clusters of about ``micro_size`` entries in ``dims`` principal components."""
+    n = len(x)
+    if n <= cluster.EXACT_TREE_MAX:
+        return cluster.singletons(x)
+    count = min(n, p.max_micro, round(n / p.micro_size))
+    return cluster.micro_clusters(cluster.reduce(x, p.dims, p.seed), count, p.seed)
+
+
+def _group(
+    texts: Sequence[str],
+    vectors: np.ndarray,
+    table: PhraseTable,
+    heading_of: list[str | None],
+    dvec: np.ndarray | None,
+    p: OrganizeParams,
+) -> _Grouping:
+    n = len(texts)
+    base = cluster.features(texts, vectors, p.lexical_weight, p.lexical_dims, p.seed)
+    base = pull(base, heading_of, p.heading_weight)
+    chapter_of, choice = _chapters(table, vectors, base, dvec, p)
+    section_of = np.full(n, -1)
+    next_id = 0
+    for c in range(chapter_of.max() + 1):
+        members = np.flatnonzero(chapter_of == c)
+        local = _drop_stragglers(base[members], _section_groups(base[members], p), p.straggler_ratio)
+        counts = np.bincount(local[local >= 0]) if np.any(local >= 0) else np.zeros(0, dtype=int)
+        for s in np.flatnonzero(counts >= p.min_section):
+            section_of[members[local == s]] = next_id
+            next_id += 1
+    log.debug("organize: %d entries, %d chapters (%s), %d sections", n, chapter_of.max() + 1, choice, next_id)
+    return _Grouping(chapter_of, section_of, choice)
+
+
+def _chapters(
+    table: PhraseTable, vectors: np.ndarray, base: np.ndarray, dvec: np.ndarray | None, p: OrganizeParams
+) -> tuple[np.ndarray, str]:
+    """Each entry's chapter, numbered from 0 (-1 for chapters under ``min_chapter`` entries),
+    and how their number was chosen."""
+    n = len(base)
+    nbrs = _graph(base, p.neighbors, p)
+    micro = _leaves(cluster.diffuse(base, nbrs, p.smoothing_steps, p.smoothing_keep), p)
+    tree = cluster.ward_tree(micro.centroids, micro.sizes)
+    k, choice = _chapter_count(table, vectors, nbrs, dvec, tree, micro, p)
+    chapter_of = cluster.cut(tree, len(micro.sizes), k)[micro.labels]
+    sizes = np.bincount(chapter_of, minlength=k)
+    kept = np.flatnonzero(sizes >= p.min_chapter)
+    renumber = np.full(k, -1)
+    renumber[kept] = np.arange(len(kept))
+    return renumber[chapter_of], choice
+
+
+def _chapter_count(
+    table: PhraseTable,
+    vectors: np.ndarray,
+    nbrs: np.ndarray,
+    dvec: np.ndarray | None,
+    tree: np.ndarray,
+    micro: cluster.Micro,
+    p: OrganizeParams,
+) -> tuple[int, str]:
+    """The number of chapters, and how it was chosen (see the module docstring, step 4)."""
+    if p.chapters:
+        return p.chapters, "fixed"
+    lo, hi = _chapter_bounds(len(vectors), p)
+    smoothed = cluster.diffuse(vectors, nbrs, p.smoothing_steps, p.smoothing_keep) if dvec is not None else vectors
+    labels = entry_domains(table, smoothed, dvec)
+    if labels is None:
+        return cluster.merge_gap_choice(tree, lo, hi), "merge-gap"
+    kind = "taxonomy-embedding" if dvec is not None else "taxonomy-keywords"
+    return cluster.agreement_choice(tree, micro, labels, lo, hi), kind
+
+
+def _section_groups(base: np.ndarray, p: OrganizeParams) -> np.ndarray:
+    """The sections of one chapter's entries, numbered from 0.
+
+    The chapter is looked at on its own: its vectors centred again (what all its entries
+    share says nothing about how they differ), smoothed over ``section_neighbors``
+    neighbours, then put in a tree and cut by :func:`_split`.
+    """
+    n = len(base)
+    x = cluster.recentre(base)
+    x = cluster.diffuse(x, _graph(x, p.section_neighbors, p), p.smoothing_steps, p.smoothing_keep)
+    micro = _leaves(x, p)
+    leaves = np.arange(len(micro.sizes))
+    return _split(micro, leaves, round(n / p.section_size), p.section_size)[micro.labels]
+
+
+def _drop_stragglers(x: np.ndarray, local: np.ndarray, ratio: float) -> np.ndarray:
+    """Groups with the stragglers set to -1: entries whose cosine to the rest of their group
+    (:func:`cluster.loo_cosine`) is under ``ratio`` times the chapter's median."""
+    if ratio <= 0 or len(local) < 2:
+        return local
+    fit = cluster.loo_cosine(x, local)
+    return np.where(fit < ratio * np.median(fit), -1, local)
+
+
+def _split(micro: cluster.Micro, leaves: np.ndarray, wanted: int, size: int) -> np.ndarray:
+    """A group per micro-cluster (-1 outside ``leaves``): the leaves' Ward tree cut into
+    ``wanted`` groups, then any group over 2.5 × ``size`` entries cut again the same way."""
+    out = np.full(len(micro.sizes), -1)
+    if len(leaves) == 0:
+        return out
+    tree = cluster.ward_tree(micro.centroids[leaves], micro.sizes[leaves])
+    first = cluster.cut(tree, len(leaves), max(1, wanted))
+    next_id = 0
+    for g in range(first.max() + 1):
+        part = leaves[first == g]
+        weight = micro.sizes[part].sum()
+        if weight > 2.5 * size and len(part) > 1:
+            sub = cluster.ward_tree(micro.centroids[part], micro.sizes[part])
+            pieces = cluster.cut(sub, len(part), round(weight / size))
+        else:
+            pieces = np.zeros(len(part), dtype=int)
+        out[part] = pieces + next_id
+        next_id += pieces.max() + 1
+    return out
+
+
+@dataclass(frozen=True)
+class _Draft:
+    title: str
+    rows: np.ndarray
+    misc: bool = False
+
+
+def _outline(
+    ids: list[str],
+    texts: list[str],
+    vectors: np.ndarray,
+    table: PhraseTable,
+    grouping: _Grouping,
+    heading_of: list[str | None],
+    dvec: np.ndarray | None,
+    p: OrganizeParams,
+) -> Outline:
+    chapter_of, section_of = grouping.chapter_of, grouping.section_of
+    everything = np.arange(len(ids))
+    chapter_keys = sorted(set(chapter_of.tolist()) - {-1})
+    chapter_rows = [np.flatnonzero(chapter_of == c) for c in chapter_keys]
+    titles = chapter_titles(table, vectors, chapter_rows, dvec, p.min_domain_fit, heading_of)
+    by_phrases = title_groups(table, chapter_rows, everything, p.title_phrases, min_share=CHAPTER_MIN_SHARE)
+    extras = [key_phrases(table, rows, everything, 5, min_share=CHAPTER_MIN_SHARE) for rows in chapter_rows]
+    titles = [
+        t or k or central_titles(texts, vectors, rows)
+        for t, k, rows in zip(titles, by_phrases, chapter_rows)
+    ]
+    titles = disambiguate(titles, extras)
+
+    totals = Counter(h for h in heading_of if h is not None)
+    chapters: list[tuple[_Draft, list[_Draft], str]] = []
+    for title, rows, extra in zip(titles, chapter_rows, extras):
+        sections = _sections(table, rows, section_of, heading_of, totals, p, title)
+        chapters.append((_Draft(title, rows), sections, ", ".join(extra)))
+    chapters.sort(key=lambda c: (-len(c[0].rows), c[0].title))
+    leftover = np.flatnonzero(chapter_of == -1)
+    if len(leftover):
+        misc = _Draft(MISC_TITLE, leftover, misc=True)
+        chapters.append((misc, [misc], ""))
+    return Outline(_assemble(ids, chapters), _recorded(p, len(chapters), len(ids), grouping.choice, heading_of))
+
+
+def _sections(
+    table: PhraseTable,
+    rows: np.ndarray,
+    section_of: np.ndarray,
+    heading_of: list[str | None],
+    totals: Counter[str],
+    p: OrganizeParams,
+    chapter_title: str,
+) -> list[_Draft]:
+    """A chapter's sections, titled. A section takes the person's heading where one dominates
+    it, else its key phrases; a section that neither describes joins the Miscellany section."""
+    keys = sorted(set(section_of[rows].tolist()) - {-1})
+    groups = [rows[section_of[rows] == s] for s in keys]
+    if len(groups) == 1 and not np.any(section_of[rows] == -1):
+        return [_Draft(chapter_title, groups[0])]
+    by_heading = [section_heading(heading_of, g, totals, chapter_title) for g in groups]
+    by_phrases = title_groups(table, groups, rows, p.title_phrases)
+    extras = [key_phrases(table, g, rows, 3) for g in groups]
+    titles = [h or t for h, t in zip(by_heading, by_phrases)]
+    named = [i for i, t in enumerate(titles) if t]
+    drafts = [
+        _Draft(t, groups[i]) for t, i in zip(disambiguate([titles[i] for i in named], [extras[i] for i in named]), named)
+    ]
+    drafts.sort(key=lambda d: (-len(d.rows), d.title))
+    leftover = np.sort(np.concatenate([rows[section_of[rows] == -1]] + [g for g, t in zip(groups, titles) if not t]))
+    if len(leftover):
+        drafts.append(_Draft(MISC_TITLE, leftover, misc=True))
+    return drafts
+
+
+def _assemble(ids: list[str], chapters: list[tuple[_Draft, list[_Draft], str]]) -> tuple[Chapter, ...]:
+    used: set[str] = set()
+    out = []
+    for chapter, sections, description in chapters:
+        chapter_id = _unique(slug(chapter.title), used)
+        built = []
+        for section in sections:
+            base = f"{chapter_id}-{slug(MISC_TITLE)}" if section.misc else slug(section.title)
+            built.append(
+                Section(
+                    id=_unique(base, used),
+                    title=section.title,
+                    entry_ids=tuple(ids[i] for i in np.sort(section.rows)),
+                    misc=section.misc,
+                )
+            )
+        out.append(Chapter(chapter_id, chapter.title, tuple(built), description))
+    return tuple(out)
+
+
+def _unique(base: str, used: set[str]) -> str:
+    candidate, number = base, 2
+    while candidate in used:
+        candidate = f"{base}-{number}"
+        number += 1
+    used.add(candidate)
+    return candidate
+
+
+def _recorded(
+    p: OrganizeParams, chapters: int, n: int, choice: str, heading_of: list[str | None]
+) -> tuple[tuple[str, str], ...]:
+    return (
+        ("method", METHOD),
+        ("seed", str(p.seed)),
+        ("entries", str(n)),
+        ("chapters", str(chapters)),
+        ("chapter_choice", choice),
+        ("topical_headings", str(len({h for h in heading_of if h is not None}))),
+        ("heading_weight", str(p.heading_weight)),
+        ("min_section", str(p.min_section)),
+        ("section_size", str(p.section_size)),
+        ("micro_size", str(p.micro_size)),
+        ("neighbors", str(_neighbors(n, p.neighbors))),
+        ("section_neighbors", str(p.section_neighbors)),
+        ("smoothing_steps", str(p.smoothing_steps)),
+        ("dims", str(p.dims)),
+        ("lexical_weight", str(p.lexical_weight)),
+    )

@@ -1,0 +1,204 @@
+"""Candidate key phrases of a text, for section titles and the back-of-book index.
+
+A *phrase* is a run of one to three words (:func:`selfbook.text.words`, so Kannada words stay
+whole), lower-cased, that
+
+- does not cross punctuation (a comma, a colon, brackets, a dash between spaces, a line break);
+- neither starts nor ends with a stopword, a number or a one-letter word;
+- holds no URL fragment (URLs and bare host names such as ``paul.mou.dev`` are removed first)
+  and neither starts nor ends with a licence identifier ("GPL-3.0", "Apache-2.0").
+
+Stopwords are English function words, a few Kannada ones, and the noise of a link dump
+("tweet", "thread", "via", "http", "www", "paper", "arxiv", "pdf"...). Words that carry a topic
+even when they look generic ("video", "data", "system", "computer") are *not* stopwords:
+"computer vision" must survive.
+
+Titles are stricter than the index (:func:`is_title_phrase`): month and weekday names
+(:data:`DATE_WORDS`) never start or end a title phrase, and :data:`GENERIC_WORDS` ("first",
+"light", "life", "events", "hours", "side"…) never make one on their own.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from functools import lru_cache
+
+import regex
+
+from selfbook.text import normalize, words
+
+__all__ = [
+    "DATE_WORDS",
+    "GENERIC_WORDS",
+    "STOPWORDS",
+    "candidate_phrases",
+    "is_title_phrase",
+    "most_common_form",
+    "phrase_forms",
+    "surface_forms",
+]
+
+_ENGLISH = """
+a about above after again against all also am an and any are aren't as at be because been before
+being below between both but by can can't cannot could couldn't did didn't do does doesn't doing
+don't down during each either else etc even ever every few for from further get gets getting got had
+hadn't has hasn't have haven't having he he's her here here's hers herself him himself his how how's
+however i i'd i'll i'm i've if in into is isn't it it's its itself just let's like may me might more
+most much must mustn't my myself neither no nor not now of off often on once one only or other ought
+our ours ourselves out over own per quite rather really same shan't she she'd she'll she's should
+shouldn't since so some still such than that that's the their theirs them themselves then there
+there's these they they'd they'll they're they've this those though through thus to too under until
+up upon us very vs was wasn't we we'd we'll we're we've were weren't what what's when when's where
+where's whether which while who who's whom whose why why's will with within without won't would
+wouldn't yet you you'd you'll you're you've your yours yourself yourselves
+new using use used via way ways make makes made many several part lot lots thing things something
+let around across along among toward towards onto beyond enough another e.g i.e eg ie
+explained
+"""
+
+# Words that a link dump repeats on every other line without saying what the link is about.
+_DUMP_NOISE = """
+http https www com org net io html htm pdf php amp link links tweet tweets thread threads
+retweet twitter x.com reply replies post posts blog blogs article articles paper papers
+arxiv abs doi repo repos github gitlab readme see check tldr et al
+"""
+
+# Common Kannada function words: and, this, that, one, it, in, also, or, is, with, for, etc.
+_KANNADA = "ಮತ್ತು ಈ ಆ ಒಂದು ಇದು ಅದು ಇದೆ ಇವೆ ಅಥವಾ ಹಾಗೂ ಸಹ ಕೂಡ ಎಂದು ಬಗ್ಗೆ ಮೇಲೆ ಒಳಗೆ ನಲ್ಲಿ ಅವರ ಅವರು ಇಲ್ಲ ಹೇಗೆ ಏನು"
+
+STOPWORDS: frozenset[str] = frozenset((_ENGLISH + _DUMP_NOISE + _KANNADA).split())
+
+# Month and weekday names (English and Kannada): a date, never a topic.
+DATE_WORDS: frozenset[str] = frozenset(
+    """
+    jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june july
+    august september october november december mon tue tues wed thu thur thurs fri sat sun monday
+    tuesday wednesday thursday friday saturday sunday
+    ಜನವರಿ ಫೆಬ್ರವರಿ ಮಾರ್ಚ್ ಏಪ್ರಿಲ್ ಮೇ ಜೂನ್ ಜುಲೈ ಆಗಸ್ಟ್ ಸೆಪ್ಟೆಂಬರ್ ಅಕ್ಟೋಬರ್ ನವೆಂಬರ್ ಡಿಸೆಂಬರ್
+    """.split()
+)
+
+# Words that say when, how much, or how good, not what about. They may stand inside a title
+# ("Art of Fermentation", "Dead Hang") but never make one on their own ("First", "Light & Life").
+GENERIC_WORDS: frozenset[str] = frozenset(
+    """
+    first second third last next previous early late latest recent old new again today tomorrow
+    yesterday morning evening night day days week weeks weekly month months monthly year years
+    yearly hour hours minute minutes time times moment
+    light life lives event events side sides end ends start top bottom front back middle
+    way ways thing things stuff kind kinds sort type types lot bit piece pieces part parts
+    good great best better bad worse worst big small little large long short high low full half
+    real simple easy hard nice cool interesting important useful free online live
+    people person man men woman women folks everyone someone anyone
+    work works working make making take taking go going come coming look looking get getting
+    find found try tried know known say says said think want need needs keep kept give
+    idea ideas thought thoughts tip tips note notes list lists link links page pages version
+    edition chapter chapters intro introduction overview summary review guide guides tutorial
+    tutorials read reading watch watching series vol volume number numbers total measure
+    model models system systems data various general anything everything something nothing
+    """.split()
+)
+
+_URL = regex.compile(r"(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}/\S*", regex.IGNORECASE)
+# A word that is a bare host or file name: "paul.mou.dev", "youtu.be", "index.html",
+# "building.nubank.com.br" (two dots or more and an alphabetic last label count as a host).
+_HOSTLIKE = regex.compile(
+    r"^[\p{L}\p{N}-]+(?:"
+    r"\.(?:com|org|net|io|dev|ai|co|me|app|xyz|html?|md|pdf|edu|gov|uk|in|de|fr|info|ly|so|sh|gg"
+    r"|be|tv|fm|to|cc|us|ca|jp|cn|ru|br|au|eu|ch|nl|se|it|es|pl|cz|kr|tw|ir|site|page|blog|tech)"
+    r"|(?:\.[\p{L}\p{N}-]+)+\.[a-z]{2,6})$",
+    regex.IGNORECASE,
+)
+# Licence identifiers (SPDX style) that awesome lists and READMEs put on every line.
+_LICENCE = regex.compile(r"^(?:[AL]?GPL|Apache|BSD|MPL|EPL|CC-BY|CC0|Unlicense|ISC|Zlib)(?:-[\w.]+)*$", regex.IGNORECASE)
+# Where a phrase must not continue: punctuation, a spaced dash or slash, an end of sentence.
+_BREAK = regex.compile(r"[,;:!?()\[\]{}|\"“”«»<>•·—–…#*_=~`@]+|\.(?=\s|$)|\s[-/&+]\s|/|\n")
+
+
+@lru_cache(maxsize=65536)
+def _is_edge_blocker(word: str) -> bool:
+    """True for words a phrase may hold inside but not start or end with."""
+    low = word.casefold()
+    return low in STOPWORDS or len(low) < 2 or not any(ch.isalpha() for ch in low) or bool(_LICENCE.match(word))
+
+
+def _runs(text: str) -> list[list[str]]:
+    """The words of ``text`` in their original case, split into runs at punctuation."""
+    text = _URL.sub(" \n ", normalize(text))
+    runs: list[list[str]] = []
+    for segment in _BREAK.split(text):
+        run: list[str] = []
+        for word in words(segment):
+            if _HOSTLIKE.match(word):
+                if run:
+                    runs.append(run)
+                run = []
+                continue
+            run.append(word)
+        if run:
+            runs.append(run)
+    return runs
+
+
+def _ngrams(run: list[str], max_len: int) -> Iterable[str]:
+    edge = [_is_edge_blocker(w) for w in run]
+    for start in range(len(run)):
+        if edge[start]:
+            continue
+        for end in range(start + 1, min(start + max_len, len(run)) + 1):
+            if not edge[end - 1]:
+                yield " ".join(run[start:end])
+
+
+def phrase_forms(text: str, max_len: int = 3) -> list[str]:
+    """Every candidate phrase of ``text`` as written (original case), in reading order.
+
+    ``candidate_phrases`` is this, lower-cased; keep both forms from one pass when you need
+    the casing too.
+    """
+    return [gram for run in _runs(text) for gram in _ngrams(run, max_len)]
+
+
+def candidate_phrases(text: str, max_len: int = 3) -> list[str]:
+    """Every candidate phrase of ``text``, lower-cased, in reading order, repeats kept.
+
+    >>> candidate_phrases("Kolmogorov-Arnold Networks, via @svpino")
+    ['kolmogorov-arnold', 'kolmogorov-arnold networks', 'networks', 'svpino']
+    """
+    return [form.casefold() for form in phrase_forms(text, max_len)]
+
+
+def is_title_phrase(phrase: str) -> bool:
+    """True if ``phrase`` (lower-cased, as :func:`candidate_phrases` gives it) may make a title:
+    it neither starts nor ends with a date word, and holds a word that is neither a stopword,
+    a date word nor a generic word. "sleep", "dead hang", "art of fermentation" may; "oct",
+    "first", "light", "events", "oct 2024 nobel" may not."""
+    parts = phrase.split()
+    if not parts or parts[0] in DATE_WORDS or parts[-1] in DATE_WORDS:
+        return False
+    return any(w not in STOPWORDS and w not in DATE_WORDS and w not in GENERIC_WORDS for w in parts)
+
+
+def most_common_form(forms: Counter[str]) -> str:
+    """The casing written most; ties to more capitals, then alphabetical order."""
+    return min(forms, key=lambda f: (-forms[f], -sum(c.isupper() for c in f), f))
+
+
+def surface_forms(texts: Iterable[str], phrases: Iterable[str]) -> dict[str, str]:
+    """Map each (lower-cased) phrase to the casing the texts use most: "rag" -> "RAG".
+
+    Ties go to the form with more capitals, then to the alphabetically first, so the result
+    does not depend on the order of the texts. A phrase the texts never hold maps to itself.
+    """
+    wanted = {p.casefold() for p in phrases}
+    if not wanted:
+        return {}
+    max_len = max(len(p.split()) for p in wanted)
+    seen: dict[str, Counter[str]] = {}
+    for text in texts:
+        for form in phrase_forms(text, max_len):
+            key = form.casefold()
+            if key in wanted:
+                seen.setdefault(key, Counter())[form] += 1
+    return {phrase: most_common_form(seen[phrase]) if phrase in seen else phrase for phrase in wanted}

@@ -1,0 +1,390 @@
+import hashlib
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from selfbook.organize import MISC_TITLE, OrganizeParams, organize
+from selfbook.organize.domains import taxonomy
+from selfbook.organize.title import slug
+from selfbook.phrases import STOPWORDS
+from selfbook.text import terms, words
+
+NOTES = yaml.safe_load((Path(__file__).parent / "fixtures" / "organize" / "notes.yaml").read_text(encoding="utf-8"))
+DOMAINS = ("ml", "health", "cooking", "kannada")
+
+
+def hash_embed(texts: list[str], dim: int = 384) -> np.ndarray:
+    """A deterministic bag-of-words embedder: each term hashed to a signed coordinate."""
+    out = np.zeros((len(texts), dim), dtype=np.float32)
+    for row, text in enumerate(texts):
+        for term in terms(text):
+            if term in STOPWORDS:
+                continue
+            digest = hashlib.md5(term.encode()).digest()
+            out[row, int.from_bytes(digest[:4], "little") % dim] += 1.0 if digest[4] % 2 else -1.0
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return out / norms
+
+
+def dataset(domains=DOMAINS, stragglers=True):
+    labels, texts = [], []
+    for domain in domains:
+        labels += [domain] * len(NOTES[domain])
+        texts += NOTES[domain]
+    if stragglers:
+        labels += ["straggler"] * len(NOTES["stragglers"])
+        texts += NOTES["stragglers"]
+    order = np.random.default_rng(7).permutation(len(texts))  # a dump is not sorted by topic
+    texts = [texts[i] for i in order]
+    labels = [labels[i] for i in order]
+    ids = [f"e{i:03d}" for i in range(len(texts))]
+    return ids, texts, hash_embed(texts), dict(zip(ids, labels))
+
+
+@pytest.fixture(scope="module")
+def built():
+    ids, texts, vectors, label = dataset()
+    return ids, texts, vectors, label, organize(ids, texts, vectors)
+
+
+def test_every_id_appears_exactly_once(built):
+    ids, _, _, _, outline = built
+    placed = [e for c in outline.chapters for s in c.sections for e in s.entry_ids]
+    assert sorted(placed) == sorted(ids)
+    assert len(placed) == len(set(placed))
+
+
+def test_domains_are_separated_into_chapters(built):
+    ids, _, _, label, outline = built
+    placement = outline.placement()
+    for domain in DOMAINS:
+        chapters = Counter(placement[i][0].id for i in ids if label[i] == domain)
+        chapter, count = chapters.most_common(1)[0]
+        assert count >= 0.8 * sum(chapters.values()), (domain, chapters)
+        held = Counter(label[i] for i in ids if placement[i][0].id == chapter and label[i] != "straggler")
+        assert held[domain] >= 0.8 * sum(held.values()), (domain, held)
+
+
+def test_same_input_gives_identical_outline(built):
+    ids, texts, vectors, _, outline = built
+    assert organize(ids, texts, vectors) == outline
+
+
+def test_result_does_not_depend_on_array_layout(built):
+    ids, texts, vectors, _, outline = built
+    assert organize(list(ids), tuple(texts), np.asfortranarray(vectors.astype(np.float64))) == outline
+
+
+def test_no_section_smaller_than_min_section_except_miscellany(built):
+    outline = built[4]
+    for chapter in outline.chapters:
+        for section in chapter.sections:
+            if not section.misc:
+                assert len(section.entry_ids) >= OrganizeParams().min_section, section
+
+
+def test_miscellany_is_last_and_catches_stragglers():
+    ids, texts, vectors, label = dataset()
+    outline = organize(ids, texts, vectors, OrganizeParams(min_section=4))
+    placement = outline.placement()
+    stragglers = [i for i in ids if label[i] == "straggler"]
+    in_misc = [i for i in stragglers if placement[i][1].misc]
+    assert len(in_misc) >= len(stragglers) - 1
+    for chapter in outline.chapters:
+        misc = [s for s in chapter.sections if s.misc]
+        assert len(misc) <= 1
+        if misc:
+            assert chapter.sections[-1].misc and misc[0].title == MISC_TITLE
+
+
+def test_chapters_and_sections_are_ordered_by_size(built):
+    outline = built[4]
+    regular = [c for c in outline.chapters if c.title != MISC_TITLE]
+    sizes = [len(c.entry_ids) for c in regular]
+    assert sizes == sorted(sizes, reverse=True)
+    for chapter in outline.chapters:
+        sizes = [len(s.entry_ids) for s in chapter.sections if not s.misc]
+        assert sizes == sorted(sizes, reverse=True)
+
+
+def test_entries_keep_input_order_inside_a_section(built):
+    ids, _, _, _, outline = built
+    position = {e: i for i, e in enumerate(ids)}
+    for chapter in outline.chapters:
+        for section in chapter.sections:
+            assert [position[e] for e in section.entry_ids] == sorted(position[e] for e in section.entry_ids)
+
+
+def test_ids_are_unique_slugs(built):
+    outline = built[4]
+    chapter_ids = [c.id for c in outline.chapters]
+    section_ids = [s.id for c in outline.chapters for s in c.sections]
+    assert len(set(chapter_ids)) == len(chapter_ids)
+    assert len(set(section_ids)) == len(section_ids)
+    for chapter in outline.chapters:
+        assert chapter.id.startswith(slug(chapter.title))
+
+
+def test_titles_are_phrases_not_stopwords(built):
+    _, texts, _, _, outline = built
+    vocabulary = {t for text in texts for t in terms(text)}
+    names = {d.name for d in taxonomy()} | {MISC_TITLE}
+    for chapter in outline.chapters:
+        assert chapter.title
+        for section in chapter.sections:
+            title_words = [w.casefold() for w in words(section.title)]
+            assert any(w not in STOPWORDS for w in title_words), section.title
+            if section.title not in names:
+                assert all(w in vocabulary for w in title_words if w not in STOPWORDS), section.title
+
+
+def test_chapter_titles_name_the_domains(built):
+    ids, _, _, label, outline = built
+    placement = outline.placement()
+    title_of = {}
+    for domain in DOMAINS:
+        title_of[domain] = Counter(placement[i][0].title for i in ids if label[i] == domain).most_common(1)[0][0]
+    assert title_of["health"] == "Health & Fitness"
+    assert title_of["cooking"] == "Cooking & Food"
+    assert title_of["kannada"] == "Kannada Language & Literature"
+    assert len(set(title_of.values())) == len(DOMAINS)
+
+
+def test_kannada_sections_keep_words_whole(built):
+    ids, texts, _, label, outline = built
+    kannada_words = {w for t in texts for w in words(t) if not w.isascii()}
+    placement = outline.placement()
+    sections = {placement[i][1] for i in ids if label[i] == "kannada"}
+    titled = [s for s in sections if not s.misc]
+    assert titled
+    for section in titled:
+        native = [w for w in words(section.title) if not w.isascii()]
+        assert native, section.title  # a Kannada section gets a Kannada title
+        assert all(w in kannada_words for w in native), section.title
+
+
+def test_params_are_recorded(built):
+    params = dict(built[4].params)
+    assert params["seed"] == "0"
+    assert params["chapters"] == str(len(built[4].chapters))
+    assert "method" in params
+
+
+def test_fixed_chapter_count_is_respected():
+    ids, texts, vectors, _ = dataset(stragglers=False)
+    outline = organize(ids, texts, vectors, OrganizeParams(chapters=2))
+    assert len([c for c in outline.chapters if c.title != MISC_TITLE]) <= 2
+
+
+def test_embed_function_is_used_for_chapter_names():
+    ids, texts, vectors, _ = dataset(stragglers=False)
+    calls = []
+
+    def embed(batch):
+        calls.append(len(batch))
+        return hash_embed(batch)
+
+    outline = organize(ids, texts, vectors, embed=embed)
+    assert calls == [len(taxonomy())]
+    assert sorted(e for c in outline.chapters for e in c.entry_ids) == sorted(ids)
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 5])
+def test_tiny_inputs(count):
+    ids, texts, vectors, _ = dataset(domains=("health",), stragglers=False)
+    outline = organize(ids[:count], texts[:count], vectors[:count])
+    assert sorted(e for c in outline.chapters for e in c.entry_ids) == sorted(ids[:count])
+
+
+def test_mismatched_lengths_are_rejected():
+    with pytest.raises(ValueError, match="differ in length"):
+        organize(["a", "b"], ["x"], np.zeros((2, 4), dtype=np.float32))
+
+
+def test_section_titles_expand_acronyms_and_widen_phrases():
+    from selfbook.organize.title import PhraseTable, title_groups
+
+    texts = [
+        "RAG tutorial: retrieval-augmented generation with LlamaIndex",
+        "RAG evaluation, retrieval-augmented generation judges",
+        "Retrieval-augmented generation (RAG) from scratch",
+        "Kolmogorov-Arnold Networks paper",
+        "Kolmogorov-Arnold Networks explained",
+        "Kolmogorov-Arnold Networks demos",
+        "Sourdough bread recipe",
+        "Bread baking schedule",
+    ]
+    table = PhraseTable.build(texts)
+    groups = [np.arange(0, 3), np.arange(3, 6), np.arange(6, 8)]
+    titles = title_groups(table, groups, np.arange(len(texts)))
+    assert titles[0] == "RAG — Retrieval-Augmented Generation"
+    assert titles[1] == "Kolmogorov-Arnold Networks"
+    assert titles[2] == "Bread"
+
+
+# -- chapter count, determinism -----------------------------------------------------------------
+SIX = ("ml", "health", "cooking", "kannada", "history", "finance")
+
+
+@pytest.mark.parametrize("with_embed", [False, True])
+def test_six_domains_give_six_chapters(with_embed):
+    ids, texts, vectors, label = dataset(SIX, stragglers=False)
+    outline = organize(ids, texts, vectors, embed=hash_embed if with_embed else None)
+    placement = outline.placement()
+    regular = [c for c in outline.chapters if c.title != MISC_TITLE]
+    assert 5 <= len(regular) <= 7, [c.title for c in regular]
+    majority = {}
+    for domain in SIX:
+        chapters = Counter(placement[i][0].id for i in ids if label[i] == domain)
+        chapter, count = chapters.most_common(1)[0]
+        assert count >= 0.75 * sum(chapters.values()), (domain, chapters)
+        majority[domain] = chapter
+    assert len(set(majority.values())) == len(SIX)  # no domain folded into another's chapter
+    choice = dict(outline.params)["chapter_choice"]
+    assert choice == ("taxonomy-embedding" if with_embed else "taxonomy-keywords")
+
+
+def test_chapter_count_falls_back_to_merge_heights_without_domain_labels():
+    texts = [f"zorblax quintel {i % 3} frobnic" for i in range(30)]
+    ids = [f"x{i}" for i in range(30)]
+    outline = organize(ids, texts, hash_embed(texts))
+    assert dict(outline.params)["chapter_choice"] == "merge-gap"
+    assert sorted(e for c in outline.chapters for e in c.entry_ids) == sorted(ids)
+
+
+def test_seed_does_not_matter_below_the_exact_tree_limit(built):
+    ids, texts, vectors, _, outline = built
+    other = organize(ids, texts, vectors, OrganizeParams(seed=7))
+    assert other.chapters == outline.chapters
+
+
+def test_same_input_with_embed_and_headings_gives_identical_outline():
+    ids, texts, vectors, label = dataset(SIX)
+    headings = [("self", label[i].title()) for i in ids]
+    first = organize(ids, texts, vectors, embed=hash_embed, headings=headings)
+    second = organize(list(ids), list(texts), vectors.copy(), embed=hash_embed, headings=list(headings))
+    assert first == second
+
+
+# -- titles ---------------------------------------------------------------------------------------
+MONTHS = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
+
+
+def test_dates_in_notes_never_make_titles():
+    ids, texts, vectors, label = dataset(SIX, stragglers=False)
+    months = ["Oct 2024", "Feb 2025", "Aug 2025", "Jan 2026"]
+    dated = [f"{t}; {months[i % 4]}. First read on a Monday, light notes, events of the day." for i, t in enumerate(texts)]
+    outline = organize(ids, dated, vectors)
+    for chapter in outline.chapters:
+        for section in chapter.sections:
+            title_words = {w.casefold() for w in words(section.title)}
+            assert not title_words & MONTHS, section.title
+            assert not title_words <= {"first", "light", "events", "day", "monday", "notes", "&"}, section.title
+
+
+def test_generic_words_do_not_title_a_group_alone():
+    from selfbook.organize.title import PhraseTable, title_groups
+
+    texts = [
+        "First light: hours of events in life",
+        "First light and life events, hours later",
+        "Sourdough starter, first feeding in the morning light",
+        "Sourdough starter hydration, first hours",
+    ]
+    table = PhraseTable.build(texts)
+    titles = title_groups(table, [np.arange(0, 2), np.arange(2, 4)], np.arange(4))
+    assert titles[0] == ""  # nothing but generic words: the caller sends it to Miscellany
+    assert titles[1] == "Sourdough Starter"
+
+
+def test_sibling_sections_do_not_share_a_title():
+    from selfbook.organize.title import PhraseTable, title_groups
+
+    texts = ["Sleep and recovery", "Sleep hygiene", "Sleep tracking", "Sleep and protein timing", "Protein per meal", "Sleep, protein"]
+    table = PhraseTable.build(texts)
+    titles = title_groups(table, [np.arange(0, 3), np.arange(3, 6)], np.arange(6))
+    assert titles[0] == "Sleep"
+    assert titles[1] and titles[1] != "Sleep"
+
+
+# -- headings ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "heading, topical",
+    [
+        ("Health", True),
+        ("Kitchen notebook", True),
+        ("Trips: Hampi, Belur, Halebidu", True),
+        ("History / anthropology", True),
+        ("ಕನ್ನಡ ಸಾಹಿತ್ಯ", True),
+        ("2023", False),
+        ("March 2024", False),
+        ("Pocket export — June 2024", False),
+        ("X bookmarks", False),
+        ("From self-1.md (Oct 2024 – Feb 2026)", False),
+        ("unsorted", False),
+        ("LLM stuff (cleanup Sep 2024)", False),
+        ("2024-06-01", False),
+        ("New things", False),
+    ],
+)
+def test_topical_headings(heading, topical):
+    from selfbook.organize.headings import is_topical
+
+    assert is_topical(heading) is topical
+
+
+def test_a_heading_over_most_entries_is_the_dumps_title():
+    from selfbook.organize.headings import entry_headings
+
+    paths = [("self", "Health")] * 3 + [("self", "2023")] * 3 + [("self",)] * 2
+    assert entry_headings(paths, 8) == ["Health"] * 3 + [None] * 5
+
+
+def test_section_heading_rules():
+    from selfbook.organize.headings import section_heading
+
+    heading_of = ["Kitchen notebook"] * 5 + ["Health"] * 4 + [None]
+    totals = Counter(h for h in heading_of if h)
+    assert section_heading(heading_of, np.arange(0, 5), totals, "Cooking & Food") == "Kitchen notebook"
+    assert section_heading(heading_of, np.arange(5, 10), totals, "Sleep") == "Health"
+    assert section_heading(heading_of, np.arange(5, 10), totals, "Health & Fitness") is None  # repeats the chapter
+    assert section_heading(heading_of, np.arange(0, 2), totals, "Cooking & Food") is None  # holds too few of them
+    assert section_heading(heading_of, np.array([0, 1, 9, 5, 6]), totals, "x") is None  # no heading dominates
+
+
+def test_headings_title_the_sections_they_dominate():
+    ids, texts, vectors, label = dataset(SIX, stragglers=False)
+    rng = np.random.default_rng(3)
+    notebook = {i for i in ids if label[i] == "finance"}
+    headings = [("self", "Money notes" if i in notebook else str(rng.choice(["2023", "X bookmarks"]))) for i in ids]
+    outline = organize(ids, texts, vectors, headings=headings)
+    titles = [s.title for c in outline.chapters for s in c.sections]
+    assert "Money notes" in titles
+    assert not {"2023", "X bookmarks", "self"} & set(titles)
+    placement = outline.placement()
+    held = [placement[i][1].title for i in notebook]
+    assert held.count("Money notes") >= 0.6 * len(held)
+
+
+def test_headings_pull_short_entries_to_their_notebook():
+    ids, texts, vectors, label = dataset(SIX, stragglers=False)
+    short = ["Idli", "Dosa", "Ragi mudde", "Filter coffee"]
+    ids2 = ids + [f"short{i}" for i in range(len(short))]
+    texts2 = texts + short
+    vectors2 = np.vstack([vectors, hash_embed(short)])
+    headings = [("self", "Kitchen notebook") if label[i] == "cooking" else ("self", "2023") for i in ids]
+    headings += [("self", "Kitchen notebook")] * len(short)
+    outline = organize(ids2, texts2, vectors2, headings=headings)
+    placement = outline.placement()
+    cooking_chapter = Counter(placement[i][0].id for i in ids if label[i] == "cooking").most_common(1)[0][0]
+    assert all(placement[f"short{i}"][0].id == cooking_chapter for i in range(len(short)))
+
+
+def test_headings_must_match_the_entries():
+    ids, texts, vectors, _ = dataset(stragglers=False)
+    with pytest.raises(ValueError, match="headings"):
+        organize(ids, texts, vectors, headings=[("a",)])

@@ -1,0 +1,92 @@
+from selfbook.phrases import STOPWORDS, candidate_phrases, surface_forms
+
+
+def test_phrases_are_lowercased_ngrams_up_to_three_words():
+    got = candidate_phrases("Retrieval-Augmented Generation for Question Answering")
+    assert "retrieval-augmented generation" in got
+    assert "question answering" in got
+    assert "generation for question" in got
+    assert all(1 <= len(p.split()) <= 3 for p in got)
+    assert all(p == p.casefold() for p in got)
+
+
+def test_max_len_limits_phrase_length():
+    got = candidate_phrases("deep residual networks for image recognition", max_len=2)
+    assert max(len(p.split()) for p in got) == 2
+
+
+def test_no_phrase_starts_or_ends_with_a_stopword_or_number():
+    got = candidate_phrases("The state of the art in 2024: a survey of the Transformer via tweet")
+    for phrase in got:
+        first, last = phrase.split()[0], phrase.split()[-1]
+        assert first not in STOPWORDS and last not in STOPWORDS
+        assert not first.isdigit() and not last.isdigit()
+    assert "state of the art" not in got  # four words
+    assert "survey" in got and "transformer" in got
+
+
+def test_urls_and_host_names_are_dropped():
+    got = candidate_phrases(
+        "Listening with LLM (paul.mou.dev)\nhttps://paul.mou.dev/posts/listening-with-llm\narxiv 2405.00208"
+    )
+    assert got == ["listening", "listening with llm", "llm"]
+
+
+def test_phrases_do_not_cross_punctuation():
+    got = candidate_phrases("sleep, recovery — stretching\ncold showers")
+    assert "sleep recovery" not in got
+    assert "recovery stretching" not in got
+    assert "stretching cold" not in got
+    assert "cold showers" in got
+
+
+def test_link_dump_noise_is_a_stopword():
+    for word in ("tweet", "thread", "via", "http", "www", "com", "paper"):
+        assert word in STOPWORDS
+    for word in ("video", "data", "computer", "system", "code"):
+        assert word not in STOPWORDS
+
+
+def test_kannada_words_stay_whole():
+    got = candidate_phrases("ಕನ್ನಡ ಸಾಹಿತ್ಯ ಮತ್ತು ವ್ಯಾಕರಣ")
+    assert "ಕನ್ನಡ" in got
+    assert "ಕನ್ನಡ ಸಾಹಿತ್ಯ" in got
+    assert "ವ್ಯಾಕರಣ" in got
+    assert "ಮತ್ತು" not in got  # "and"
+    assert all("ಕನ" != p and "ನಡ" != p for p in got)
+
+
+def test_surface_forms_pick_the_most_common_casing():
+    texts = ["RAG from scratch", "rag tricks", "More RAG", "DeepSeek R1", "Kolmogorov-Arnold Networks"]
+    got = surface_forms(texts, ["rag", "deepseek", "kolmogorov-arnold networks", "absent"])
+    assert got == {
+        "rag": "RAG",
+        "deepseek": "DeepSeek",
+        "kolmogorov-arnold networks": "Kolmogorov-Arnold Networks",
+        "absent": "absent",
+    }
+
+
+def test_surface_forms_do_not_depend_on_text_order():
+    texts = ["Rag cloth", "RAG pipeline"]
+    assert surface_forms(texts, ["rag"]) == surface_forms(texts[::-1], ["rag"]) == {"rag": "RAG"}
+
+
+def test_surface_forms_keep_kannada():
+    assert surface_forms(["ಕನ್ನಡ ಸಾಹಿತ್ಯ"], ["ಕನ್ನಡ ಸಾಹಿತ್ಯ"]) == {"ಕನ್ನಡ ಸಾಹಿತ್ಯ": "ಕನ್ನಡ ಸಾಹಿತ್ಯ"}
+
+
+def test_licence_identifiers_do_not_make_phrases():
+    got = candidate_phrases("Simple wiki engine. AGPL-3.0 Docker; Apache-2.0 PHP")
+    assert "wiki engine" in got
+    assert not any(p.startswith(("agpl", "apache")) or p.endswith(("agpl-3.0", "apache-2.0")) for p in got)
+
+
+def test_title_phrases_exclude_dates_and_generic_words():
+    from selfbook.phrases import is_title_phrase
+
+    for phrase in ("sleep", "dead hang", "art of fermentation", "hoysala temples", "ಕನ್ನಡ ಸಾಹಿತ್ಯ", "sqlite"):
+        assert is_title_phrase(phrase), phrase
+    for phrase in ("oct", "feb", "monday", "first", "light", "life", "events", "hours", "side", "first light",
+                   "oct nobel", "nobel oct", "ಡಿಸೆಂಬರ್"):
+        assert not is_title_phrase(phrase), phrase
