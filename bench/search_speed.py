@@ -1,0 +1,211 @@
+"""Search latency at 10k, 100k and 1M entries (a benchmark, not a test).
+
+Each book is synthetic but realistic: titles and notes cut from the human-written sentences in
+../shared/bench (SciFact and Cranfield abstracts, awesome-list descriptions), 10–60 words a note,
+a third with a link, most dated, spread over 12 chapters of 8 sections. It is written straight
+through the store API (``save_book``, which also writes the search index, then ``put_vectors``
+with random unit vectors of the real model's shape, 384 float32), so no model runs.
+
+Queries are 200 word runs of 1–8 words cut from the same sentences (stop words and all, as people
+type them). Each is run through ``Library.search`` (limit 10) after one warm-up search that loads
+the book's rows and vectors. Every size runs in its own processes, so the peak memory reported is
+that of searching (and, separately, of building).
+
+    python bench/search_speed.py [--sizes 10000,100000,1000000] [--queries 200]
+
+Targets on 2 cores: hybrid p99 ≤ 50 ms at 100k and ≤ 150 ms at 1M.
+Results are written to bench/results/search_speed.json; books are kept in bench/.cache/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import glob
+import hashlib
+import json
+import random
+import re
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from selfbook import Library, Settings
+from selfbook.embed import content_hash
+from selfbook.models import Chapter, DateRange, Entry, Outline, Section, Span
+from selfbook.store import BookState, open_store
+
+ROOT = Path(__file__).resolve().parent
+SHARED = ROOT.parent.parent / "shared" / "bench"
+CACHE = ROOT / ".cache"
+MODEL = "stand-in-384"
+DIM = 384
+KINDS = ("paper", "repo", "video", "post", "article", "note")
+
+
+class StandIn:
+    """Random unit vectors, the same for the same text: the shape of e5-small, none of its cost."""
+
+    model_id = MODEL
+    dim = DIM
+
+    def embed(self, texts, query: bool = False) -> np.ndarray:
+        rows = [np.random.default_rng(int(hashlib.sha256(t.encode()).hexdigest()[:15], 16)).standard_normal(DIM) for t in texts]
+        out = np.asarray(rows, dtype=np.float32).reshape(len(texts), DIM)
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+def sentences() -> list[str]:
+    found: list[str] = []
+    for name in ("scifact", "cranfield"):
+        with open(SHARED / "retrieval" / name / "corpus.jsonl", encoding="utf-8") as fh:
+            for line in fh:
+                text = json.loads(line)["text"]
+                found += [s.strip() for s in re.split(r"(?<=[.!?])\s+", text) if len(s.split()) > 4]
+    for path in sorted(glob.glob(str(SHARED / "organize" / "*.jsonl"))):
+        with open(path, encoding="utf-8") as fh:
+            found += [d["description"] for d in map(json.loads, fh) if d.get("description")]
+    return found
+
+
+def synthetic_entries(n: int, pool: list[str], seed: int = 0) -> list[Entry]:
+    rng = random.Random(seed)
+    entries = []
+    for i in range(n):
+        title = " ".join(rng.choice(pool).split()[: rng.randint(4, 12)])
+        note = " ".join((rng.choice(pool) + " " + rng.choice(pool)).split()[: rng.randint(10, 60)])
+        urls = (f"https://example.org/{rng.randrange(10**6)}/{title.split()[0].lower()}",) if rng.random() < 0.35 else ()
+        date = None
+        if rng.random() < 0.8:
+            year, month = rng.randint(2019, 2026), rng.randint(1, 12)
+            date = DateRange(dt.date(year, month, 1), dt.date(year, month, 28), f"{year}-{month:02}")
+        entries.append(
+            Entry(
+                id=f"{i:012x}", title=title, urls=urls, notes=(note,), kind=rng.choice(KINDS), entities=(),
+                date=date, lang="en", script="Latin", sources=(Span(f"dump-{i % 3}.md", i + 1, i + 1),),
+            )
+        )
+    return entries
+
+
+def outline_for(entries: list[Entry], chapters: int = 12, sections: int = 8) -> Outline:
+    slots: list[list[str]] = [[] for _ in range(chapters * sections)]
+    for i, e in enumerate(entries):
+        slots[(i * 7919) % len(slots)].append(e.id)
+    return Outline(
+        tuple(
+            Chapter(f"c{c}", f"Chapter {c}", tuple(Section(f"c{c}-s{s}", f"Section {s}", tuple(slots[c * sections + s])) for s in range(sections)))
+            for c in range(chapters)
+        )
+    )
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def build(n: int) -> dict:
+    book = CACHE / f"speed-{n}"
+    state = book / ".selfbook"
+    state.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    entries = synthetic_entries(n, sentences())
+    texts = [e.embed_text() for e in entries]
+    hashes = {e.id: content_hash(t) for e, t in zip(entries, texts)}
+    made = time.perf_counter() - start
+    store = open_store(state)
+    try:
+        start = time.perf_counter()
+        store.save_book(
+            BookState(entries=tuple(entries), content_hashes=hashes, outline=outline_for(entries), meta={"model": MODEL, "created": "2026-01-01"}),
+            txid=f"speed-{n}", command="bench", report={},
+        )
+        saved = time.perf_counter() - start
+        start = time.perf_counter()
+        rng = np.random.default_rng(0)
+        for i in range(0, n, 50_000):
+            chunk = rng.standard_normal((min(50_000, n - i), DIM), dtype=np.float32)
+            chunk /= np.linalg.norm(chunk, axis=1, keepdims=True)
+            store.put_vectors(MODEL, {hashes[e.id]: v for e, v in zip(entries[i : i + 50_000], chunk)})
+        vectors = time.perf_counter() - start
+    finally:
+        store.close()
+    db = state / "book.db"
+    return {"make_s": round(made, 1), "save_book_s": round(saved, 1), "vectors_s": round(vectors, 1),
+            "db_mb": round(db.stat().st_size / 1e6), "build_peak_mb": round(peak_mb())}
+
+
+def queries(count: int, seed: int = 1) -> list[str]:
+    pool = sentences()
+    rng = random.Random(seed)
+    out = []
+    for _ in range(count):
+        words = rng.choice(pool).split()
+        k = rng.randint(1, 8)
+        j = rng.randint(0, max(0, len(words) - k))
+        out.append(" ".join(words[j : j + k]))
+    return out
+
+
+def search(n: int, count: int) -> dict:
+    library = Library(CACHE / f"speed-{n}", Settings(embedder="hashing"), embedder=StandIn())
+    start = time.perf_counter()
+    library.search("warm up the engine", limit=10, method="hybrid")
+    load = time.perf_counter() - start
+    result = {"first_search_s": round(load, 2)}
+    for method in ("hybrid", "lexical", "dense"):
+        laps = []
+        for q in queries(count):
+            start = time.perf_counter()
+            library.search(q, limit=10, method=method)
+            laps.append(1000 * (time.perf_counter() - start))
+        result[method] = {"p50_ms": round(float(np.percentile(laps, 50)), 1), "p99_ms": round(float(np.percentile(laps, 99)), 1),
+                          "max_ms": round(max(laps), 1)}
+    result["search_peak_mb"] = round(peak_mb())
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--phase", choices=("build", "search"), help=argparse.SUPPRESS)
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the cached synthetic books")
+    args = parser.parse_args()
+    if args.phase:  # one size, one phase, in a process of its own
+        n = int(args.sizes)
+        print(json.dumps(build(n) if args.phase == "build" else search(n, args.queries)))
+        return
+    results = {}
+    for n in map(int, args.sizes.split(",")):
+        row: dict = {"entries": n}
+        if args.rebuild or not (CACHE / f"speed-{n}" / ".selfbook" / "book.db").exists():
+            row["build"] = _phase("build", n, args.queries)
+        row.update(_phase("search", n, args.queries))
+        results[str(n)] = row
+        print(json.dumps(row), file=sys.stderr)
+    print(f"\n{'entries':>9} {'method':8} {'p50 ms':>7} {'p99 ms':>7} {'first s':>8} {'peak MB':>8}")
+    for n, row in results.items():
+        for method in ("hybrid", "lexical", "dense"):
+            m = row[method]
+            print(f"{int(n):9,} {method:8} {m['p50_ms']:7.1f} {m['p99_ms']:7.1f} {row['first_search_s']:8.2f} {row['search_peak_mb']:8}")
+    out = ROOT / "results" / "search_speed.json"
+    out.parent.mkdir(exist_ok=True)
+    previous = json.loads(out.read_text()) if out.exists() else {}
+    out.write_text(json.dumps({**previous, **results}, indent=2) + "\n", encoding="utf-8")
+
+
+def _phase(phase: str, n: int, count: int) -> dict:
+    done = subprocess.run(
+        [sys.executable, __file__, "--phase", phase, "--sizes", str(n), "--queries", str(count)],
+        check=True, capture_output=True, text=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+if __name__ == "__main__":
+    main()

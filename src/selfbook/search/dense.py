@@ -1,0 +1,74 @@
+"""Dense retrieval: exact cosine between the query's vector and every entry's stored vector.
+
+The vectors are the book's own (its embedding model, recorded in the store), held as one float32
+matrix: a numpy matrix-vector product is exact and needs no index to build or keep in step.
+float16 would halve the memory but numpy has no fast float16 product: at 100k rows it took
+113 ms against 8 ms for float32 (``bench/search_speed.py`` measures float32 at 1M).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+import numpy as np
+
+from ..embed import EMBEDDERS, Embedder
+from ..errors import BookError
+
+log = logging.getLogger(__name__)
+
+
+def top(scores: np.ndarray, k: int, keep: np.ndarray | None = None) -> np.ndarray:
+    """Positions of the ``k`` best ``scores`` among ``keep`` (a position array; all if None),
+    best first, ties by lower position: the same input always gives the same order."""
+    if keep is None and len(scores) > k:
+        cut = np.partition(scores, len(scores) - k)[len(scores) - k]
+        candidates = np.flatnonzero(scores >= cut)  # ties at the cut all stay, then the sort decides
+    else:
+        candidates = np.arange(len(scores)) if keep is None else keep
+    if len(candidates) > k:
+        values = scores[candidates]
+        cut = np.partition(values, len(values) - k)[len(values) - k]
+        candidates = candidates[values >= cut]
+    order = np.lexsort((candidates, -scores[candidates]))
+    return candidates[order][:k]
+
+
+def embedder_for(model: str, preferred: Embedder | None, threads: int = 0) -> Embedder:
+    """An embedder that produces ``model``'s vectors: ``preferred`` if it does, else the registered
+    one that does. Queries must be embedded by the model that embedded the entries."""
+    if preferred is not None and preferred.model_id == model:
+        return preferred
+    for factory in EMBEDDERS.values():
+        candidate = factory(threads=threads)
+        if candidate.model_id == model:
+            return candidate
+    raise BookError(
+        f"this book's vectors come from {model}, which this selfbook cannot load — "
+        "rebuild the book (selfbook build), or search with --method lexical"
+    )
+
+
+def query_vector(embedder: Embedder, query: str) -> np.ndarray:
+    return np.asarray(embedder.embed([query], query=True)[0], dtype=np.float32)
+
+
+def fill_missing(
+    matrix: np.ndarray, have: np.ndarray, n: int, embed_missing: Callable[[np.ndarray], np.ndarray]
+) -> np.ndarray:
+    """An ``n``-row matrix with row ``p`` the vector of position ``p``. ``matrix`` holds the rows
+    of positions ``have``; the others (entries whose merged text was never embedded) come from
+    ``embed_missing(positions)``."""
+    dim = matrix.shape[1] if matrix.size else 0
+    missing = np.setdiff1d(np.arange(n), have)
+    if len(missing):
+        log.info("embedding %d entries that have no stored vector", len(missing))
+        extra = embed_missing(missing)
+        dim = extra.shape[1]
+    full = np.zeros((n, dim), dtype=np.float32)
+    if len(have):
+        full[have] = matrix
+    if len(missing):
+        full[missing] = extra
+    return full

@@ -1,0 +1,204 @@
+"""The search engine of one book: lexical (BM25) and dense (cosine) retrieval, fused.
+
+A :class:`Searcher` loads what it needs once — per-entry rows for filters and BM25 lengths, and
+(on the first dense or hybrid search) the book's vectors — and is reused for as long as the book
+does not change (:meth:`Searcher.current`). Every call reads the postings of the query's terms
+and the hit entries from the store it is given.
+
+Each retriever ranks its ``depth`` best entries (at least ``limit``), both under the same filter
+mask; ``hybrid`` fuses the two rankings by a convex sum of their min–max normalized scores
+(see :mod:`selfbook.search.fusion`). A hit's ``score`` is the fused score (0–1) for ``hybrid``,
+the BM25 score for ``lexical`` and the cosine for ``dense``; higher is better in all three.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable
+
+import numpy as np
+
+from ..embed import Embedder, content_hash
+from ..errors import BookError
+from ..store.base import Store
+from .dense import fill_missing, query_vector, top
+from .filters import QueryError, SearchFilters, filter_mask
+from .fusion import convex, rrf
+from .lexical import BM25
+from .snippets import Span, snippet
+from .terms import INDEX_VERSION, search_terms
+
+if TYPE_CHECKING:
+    from ..library import PlacedEntry
+
+log = logging.getLogger(__name__)
+
+METHODS = ("hybrid", "lexical", "dense")
+MAX_EMBED_AT_SEARCH = 256
+"""Entries without a stored vector (merged near-duplicates) are embedded at search time, up to this many."""
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result: the entry where the book puts it, and why it was found."""
+
+    placed: PlacedEntry
+    score: float
+    snippet: str                                  # plain text: not escaped, no markup
+    highlights: tuple[Span, ...]                  # [start, end) spans of ``snippet`` to highlight
+    ranks: tuple[tuple[str, int], ...]            # 1-based rank per retriever that found it
+
+    def to_dict(self) -> dict:
+        """The entry's fields (as ``selfbook entries --json``) with score, snippet, highlights, ranks."""
+        return {
+            **self.placed.to_dict(),
+            "score": round(self.score, 6),
+            "snippet": self.snippet,
+            "highlights": [list(s) for s in self.highlights],
+            "ranks": dict(self.ranks),
+        }
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    """The engine's knobs, set by ``bench/retrieval.py`` (see the README's Search section)."""
+
+    bm25: BM25 = field(default_factory=BM25)
+    depth: int = 100                              # candidates per retriever before fusion
+    fusion: str = "convex"                        # "convex" (normalized scores) or "rrf"
+    rrf_k: int = 60
+    weights: tuple[tuple[str, float], ...] = (("lexical", 0.5), ("dense", 0.5))
+
+
+@dataclass(frozen=True)
+class Ranked:
+    position: int
+    score: float
+    ranks: tuple[tuple[str, int], ...]
+
+
+class Searcher:
+    """Search over one version of a book. ``embedder(model)`` is called once, on the first dense
+    search, and must return an embedder of the book's model (see :func:`embedder_for`)."""
+
+    def __init__(self, store: Store, embedder: Callable[[str], Embedder], params: SearchParams = SearchParams()) -> None:
+        if store.search_index_version() != INDEX_VERSION:
+            log.info("rebuilding the search index (written by %s)", store.search_index_version())
+            store.rebuild_search_index()
+        self.version = store.book_version()
+        self.model = store.get_meta("model") or ""
+        self.params = params
+        self._rows = store.search_rows()
+        self._outline = store.load_outline()
+        self._norm = params.bm25.lengths(self._rows)
+        self._embedder_factory = embedder
+        self._embedder: Embedder | None = None
+        self._vectors: np.ndarray | None = None
+
+    def current(self, store: Store) -> bool:
+        """Whether the book is still the one this searcher loaded."""
+        return store.book_version() == self.version
+
+    # -- retrievers --------------------------------------------------------------------------------
+    def lexical(self, store: Store, terms: list[str], depth: int, keep: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """The ``depth`` best positions by BM25, and their scores."""
+        scores = self.params.bm25.scores(store.search_postings(terms), self._norm)
+        matched = np.flatnonzero(scores > 0)
+        if keep is not None:
+            matched = np.intersect1d(matched, keep, assume_unique=True)
+        best = top(scores, depth, matched)
+        return best, scores[best]
+
+    def dense(self, store: Store, query: str, depth: int, keep: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """The ``depth`` nearest positions by cosine, and their cosines."""
+        vectors = self._load_vectors(store)
+        if not len(vectors):
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        q = query_vector(self._get_embedder(), query)
+        if keep is not None and len(keep) < len(vectors) // 4:
+            scores = np.full(len(vectors), -np.inf, dtype=np.float32)
+            scores[keep] = vectors[keep] @ q
+        else:
+            scores = vectors @ q
+        best = top(scores, depth, keep)
+        return best, scores[best]
+
+    def _get_embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = self._embedder_factory(self.model)
+        return self._embedder
+
+    def _load_vectors(self, store: Store) -> np.ndarray:
+        if self._vectors is None:
+            have, matrix = store.search_vectors(self.model)
+            self._vectors = fill_missing(matrix, have, len(self._rows), lambda missing: self._embed_entries(store, missing))
+        return self._vectors
+
+    def _embed_entries(self, store: Store, positions: np.ndarray) -> np.ndarray:
+        """Vectors for entries the store has none for (merged near-duplicates), cached for next time."""
+        if len(positions) > MAX_EMBED_AT_SEARCH:
+            raise BookError(
+                f"{len(positions)} entries have no stored {self.model} vector — rebuild the book "
+                "(selfbook build), or search with --method lexical"
+            )
+        entries = [placement[0] for placement in store.load_placed(positions.tolist())]
+        texts = [e.embed_text() for e in entries]
+        vectors = self._get_embedder().embed(texts)
+        store.put_vectors(self.model, {content_hash(t): v for t, v in zip(texts, vectors)})
+        return vectors
+
+    # -- the search ------------------------------------------------------------------------------
+    def rank(self, store: Store, query: str, *, limit: int, filters: SearchFilters, method: str) -> list[Ranked]:
+        """The ``limit`` best positions for ``query``, best first."""
+        terms = list(dict.fromkeys(search_terms(query)))
+        if not terms:
+            return []
+        mask = filter_mask(filters, self._rows, self._outline, store.positions_from_source)
+        keep = None if mask is None else np.flatnonzero(mask)
+        if keep is not None and not len(keep):
+            return []
+        depth = max(self.params.depth, limit)
+        rankings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        if method in ("hybrid", "lexical"):
+            rankings["lexical"] = self.lexical(store, terms, depth, keep)
+        if method in ("hybrid", "dense"):
+            rankings["dense"] = self.dense(store, query, depth, keep)
+        if method != "hybrid":
+            positions, scores = rankings[method]
+            return [Ranked(int(p), float(s), ((method, i),)) for i, (p, s) in enumerate(zip(positions, scores), start=1)][:limit]
+        if self.params.fusion == "convex":
+            fused = convex({name: (r[0].tolist(), r[1].tolist()) for name, r in rankings.items()}, weights=dict(self.params.weights))
+        else:
+            fused = rrf({name: r[0].tolist() for name, r in rankings.items()}, k=self.params.rrf_k, weights=dict(self.params.weights))
+        return [Ranked(p, s, ranks) for p, s, ranks in fused[:limit]]
+
+    def search(
+        self,
+        store: Store,
+        query: str,
+        *,
+        limit: int,
+        filters: SearchFilters,
+        method: str,
+        place: Callable[..., PlacedEntry],
+    ) -> list[Hit]:
+        """Hits for ``query``; ``place(entry, chapter_id, chapter, section_id, section)`` builds each
+        :class:`~selfbook.library.PlacedEntry`."""
+        check_query(query, limit, method)
+        ranked = self.rank(store, query, limit=limit, filters=filters, method=method)
+        terms = set(search_terms(query))
+        hits = []
+        for r, (entry, *where) in zip(ranked, store.load_placed([r.position for r in ranked]), strict=True):
+            text, spans = snippet(entry, terms)
+            hits.append(Hit(place(entry, *where), r.score, text, spans, r.ranks))
+        return hits
+
+
+def check_query(query: str, limit: int, method: str) -> None:
+    if not query or not query.strip():
+        raise QueryError("empty query — say what to look for, e.g. selfbook search 'rag evaluation'")
+    if limit < 1:
+        raise QueryError(f"limit must be at least 1, not {limit}")
+    if method not in METHODS:
+        raise QueryError(f"unknown search method {method!r} — one of: {', '.join(METHODS)}")

@@ -1,0 +1,132 @@
+"""Search filters, and the one mask of entry positions that both retrievers obey.
+
+How each filter matches (all case-insensitive; several filters must all hold):
+
+- ``chapter``: a chapter whose id is the value, or whose title is it; failing that, every chapter
+  whose title holds the value's words in a row ("learning" matches "Machine Learning & AI",
+  "ai" does not match "Sustainable farming"). No chapter matching is an error that lists them.
+- ``section``: the same, over sections (of the matched chapters when ``chapter`` is given).
+- ``kind``: one of :data:`selfbook.models.KINDS`.
+- ``since`` / ``until``: entries whose date range overlaps ``[since, until]``; undated entries are
+  left out whenever either is given.
+- ``source``: entries with a saved copy from that file: its path as the book recorded it, or a
+  trailing part of it (``self.md`` matches ``notes/self.md``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+import numpy as np
+
+from ..errors import SelfbookError
+from ..models import KINDS, Outline
+from ..store.base import SearchRows
+from ..text import words
+
+
+class QueryError(SelfbookError):
+    """A search that cannot run as asked: an empty query, an unknown filter value, a bad date."""
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    chapter: str | None = None
+    section: str | None = None
+    kind: str | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+    source: str | None = None
+
+    def __bool__(self) -> bool:
+        return any(v is not None for v in (self.chapter, self.section, self.kind, self.since, self.until, self.source))
+
+
+_PERIOD = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
+
+
+def parse_period(text: str) -> tuple[dt.date, dt.date]:
+    """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` → its first and last day."""
+    match = _PERIOD.fullmatch(text.strip())
+    try:
+        if not match:
+            raise ValueError
+        year, month, day = (int(g) if g else None for g in match.groups())
+        if day is not None:
+            first = last = dt.date(year, month, day)
+        elif month is not None:
+            first = dt.date(year, month, 1)
+            last = dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
+        else:
+            first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    except (ValueError, OverflowError):
+        raise QueryError(f"{text!r} is not a date — write YYYY, YYYY-MM or YYYY-MM-DD, e.g. 2024-06") from None
+    return first, last
+
+
+def _phrase(value: str) -> list[str]:
+    return [w.casefold() for w in words(value)]
+
+
+def _matching(value: str, items: Iterable[tuple[str, str]], what: str) -> set[str]:
+    """Ids of the (id, title) items that ``value`` names (rules in the module docstring)."""
+    items = list(items)
+    wanted = value.strip().casefold()
+    exact = {i for i, title in items if i.casefold() == wanted or title.casefold() == wanted}
+    if exact:
+        return exact
+    phrase = _phrase(value)
+    found = set()
+    for i, title in items:
+        have = _phrase(title)
+        if phrase and any(have[j : j + len(phrase)] == phrase for j in range(len(have) - len(phrase) + 1)):
+            found.add(i)
+    if not found:
+        known = "; ".join(sorted({title for _, title in items}))[:400]
+        raise QueryError(f"no {what} matches {value!r} — the book's {what}s: {known}")
+    return found
+
+
+def filter_mask(
+    filters: SearchFilters, rows: SearchRows, outline: Outline, from_source: Callable[[str], np.ndarray]
+) -> np.ndarray | None:
+    """A boolean mask over entry positions, or None when no filter is set.
+    ``from_source(path)`` gives the positions of entries with a copy from that file."""
+    if not filters:
+        return None
+    mask = np.ones(len(rows), dtype=bool)
+    chapters = outline.chapters
+    if filters.chapter is not None:
+        keep = _matching(filters.chapter, ((c.id, c.title) for c in chapters), "chapter")
+        chapters = tuple(c for c in chapters if c.id in keep)
+    sections = [s for c in chapters for s in c.sections]
+    if filters.section is not None:
+        keep = _matching(filters.section, ((s.id, s.title) for s in sections), "section")
+        sections = [s for s in sections if s.id in keep]
+    if filters.chapter is not None or filters.section is not None:
+        code = {sid: i for i, sid in enumerate(rows.sections)}
+        mask &= np.isin(rows.section, [code[s.id] for s in sections if s.id in code])
+    if filters.kind is not None:
+        kind = filters.kind.strip().casefold()
+        if kind not in KINDS:
+            raise QueryError(f"unknown kind {filters.kind!r} — one of: {', '.join(KINDS)}")
+        mask &= rows.kind == (rows.kinds.index(kind) if kind in rows.kinds else -1)
+    if filters.since is not None or filters.until is not None:
+        if filters.since and filters.until and filters.since > filters.until:
+            raise QueryError(f"--since {filters.since} is after --until {filters.until} — swap them")
+        dated = rows.date_start > 0
+        mask &= dated
+        if filters.since is not None:
+            mask &= rows.date_end >= filters.since.toordinal()
+        if filters.until is not None:
+            mask &= rows.date_start <= filters.until.toordinal()
+    if filters.source is not None:
+        source = os.path.normpath(filters.source.strip())
+        hits = np.zeros(len(rows), dtype=bool)
+        hits[from_source(source)] = True
+        mask &= hits
+    return mask

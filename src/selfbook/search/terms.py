@@ -1,0 +1,126 @@
+"""Search terms: how entries and queries become the words of the lexical index.
+
+Both sides go through :func:`search_terms`, so a query word matches an indexed word exactly when
+their terms are equal. It builds on :func:`selfbook.text.terms` (case-folded words that keep
+their combining marks, so ಕನ್ನಡ stays one word, and hyphenated words that also yield their
+parts), then, chosen by ``bench/retrieval.py``:
+
+- Latin letters lose their accents (café → cafe); Indic vowel signs and viramas are never dropped:
+  they are letters of the word, not accents;
+- English words (ASCII letters only) are stemmed with Snowball (transformers → transform):
+  Cranfield BM25 nDCG@10 0.337 → 0.369;
+- a Kannada word of at least 4 code points also yields its 4-code-point stem, marked ``ಕನ್ನ~``,
+  so inflected forms meet (ಚಳುವಳಿಯ, ಚಳುವಳಿಯನ್ನು) while the whole word still scores above them:
+  IndicQuest kn BM25 nDCG@10 0.652 → 0.746 (5 code points: 0.729, 6: 0.690). The stem is always
+  an extra term, never a split: ಕನ್ನಡ does not become ಕನ + ನಡ.
+
+An entry is indexed as two fields: its title, and a body made of its note, its tags and the words
+of its links (host and path, not the scheme). :func:`index_entries` counts them for the store,
+which writes the postings in the same transaction as the entries.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Sequence
+from urllib.parse import urlsplit
+
+import numpy as np
+import regex
+import snowballstemmer
+
+from ..models import Entry
+from ..text import terms
+
+INDEX_VERSION = "terms-2"
+"""Changes whenever :func:`search_terms` or :func:`entry_fields` change; a store whose index was
+written by another version rebuilds it before searching."""
+
+_LATIN = regex.compile(r"\p{Script=Latin}")
+_KANNADA = regex.compile(r"\p{Script=Kannada}")
+KANNADA_STEM = 4
+STEM_MARK = "~"
+_ENGLISH = snowballstemmer.stemmer("english")
+_MAX_TF = np.iinfo(np.uint16).max
+
+
+def _unaccent(term: str) -> str:
+    if term.isascii() or not _LATIN.search(term):
+        return term
+    return unicodedata.normalize("NFC", "".join(c for c in unicodedata.normalize("NFD", term) if not unicodedata.combining(c)))
+
+
+@lru_cache(maxsize=1 << 18)
+def _index_forms(term: str) -> tuple[str, ...]:
+    term = _unaccent(term)
+    if term.isascii() and term.isalpha():
+        return (_ENGLISH.stemWord(term),)
+    if len(term) >= KANNADA_STEM and _KANNADA.match(term):
+        return (term, term[:KANNADA_STEM] + STEM_MARK)
+    return (term,)
+
+
+def search_terms(text: str) -> list[str]:
+    """The index terms of ``text``, in order, repeats kept.
+
+    >>> search_terms("Cafés, ಕನ್ನಡ e5-small")
+    ['cafe', 'ಕನ್ನಡ', 'ಕನ್ನ~', 'e5-small', 'e5', 'small']
+    """
+    return [form for term in terms(text) for form in _index_forms(term)]
+
+
+def _url_words(url: str) -> str:
+    parts = urlsplit(url)
+    host = parts.netloc.removeprefix("www.")
+    return f"{host} {parts.path} {parts.query}".replace("/", " ").replace("=", " ").replace("&", " ")
+
+
+def entry_fields(entry: Entry) -> tuple[str, str]:
+    """The two indexed fields of an entry: its title, and its note with tags and link words."""
+    body = [entry.note, *entry.tags, *(_url_words(u) for u in entry.urls)]
+    return entry.title, "\n".join(b for b in body if b)
+
+
+@dataclass(frozen=True)
+class Postings:
+    """Where one term occurs: entry positions (ascending) and its count in each field there."""
+
+    positions: np.ndarray  # int32
+    title_tf: np.ndarray   # uint16
+    body_tf: np.ndarray    # uint16
+
+
+@dataclass(frozen=True)
+class IndexedEntries:
+    """Everything the store writes for the lexical index of a book."""
+
+    title_len: np.ndarray  # uint32, one per entry position: how many terms each field holds
+    body_len: np.ndarray
+    postings: dict[str, Postings]
+
+
+def _counts(values: list[int]) -> np.ndarray:
+    return np.minimum(np.array(values, dtype=np.int64), _MAX_TF).astype(np.uint16)
+
+
+def index_entries(entries: Sequence[Entry]) -> IndexedEntries:
+    """Count the terms of every entry; ``entries[i]`` is the entry at position ``i``."""
+    title_len = np.zeros(len(entries), dtype=np.uint32)
+    body_len = np.zeros(len(entries), dtype=np.uint32)
+    found: dict[str, tuple[list[int], list[int], list[int]]] = defaultdict(lambda: ([], [], []))
+    for position, entry in enumerate(entries):
+        title, body = (Counter(search_terms(f)) for f in entry_fields(entry))
+        title_len[position] = sum(title.values())
+        body_len[position] = sum(body.values())
+        for term in sorted(title.keys() | body.keys()):
+            rows, in_title, in_body = found[term]
+            rows.append(position)
+            in_title.append(title.get(term, 0))
+            in_body.append(body.get(term, 0))
+    postings = {
+        term: Postings(np.array(rows, dtype=np.int32), _counts(t), _counts(b)) for term, (rows, t, b) in sorted(found.items())
+    }
+    return IndexedEntries(title_len, body_len, postings)
