@@ -597,3 +597,8 @@ def test_markdownish_text_never_drops_a_line(pieces):
 @given(st.text())
 def test_arbitrary_text_never_raises_or_drops_a_line(text):
     _check_nothing_dropped(text)
+
+
+def test_html_entities_become_characters():
+    dump = parse_markdown("Tom &amp; Jerry: cats &lt;3 mice\nhttps://example.com/tj\n", "d.md")
+    assert dump.entries[0].title == "Tom & Jerry: cats <3 mice"

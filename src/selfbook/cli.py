@@ -13,10 +13,14 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from . import __version__
 from .errors import SelfbookError
+from .curate import describe
 from .library import BuildReport, Library
+from .llm import get_llm
+from .search import METHODS, Hit, QueryError, SearchFilters, highlight_spans, parse_period, search_terms
 from .settings import load_settings
 
 err = Console(stderr=True, highlight=False)
@@ -62,14 +66,19 @@ def main(verbose: int) -> None:
 @click.option("--embedder", help="Embedding model: e5-small (default) or hashing (env SELFBOOK_EMBEDDER).")
 @click.option("--title", help="The book's title (shown in its README).")
 @click.option("--seed", type=int, help="Seed for the organizer (default 0).")
+@click.option("--reorganize", is_flag=True, help="Organize every dump together (added ones too), keeping your decisions; reports what moved.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @friendly_errors
-def build(dumps: tuple[Path, ...], book: Path, embedder: str | None, title: str | None, seed: int | None, as_json: bool) -> None:
+def build(
+    dumps: tuple[Path, ...], book: Path, embedder: str | None, title: str | None, seed: int | None, reorganize: bool, as_json: bool
+) -> None:
     """Build the book in --book from one or more DUMPS (markdown or text files).
 
     Reads every dump, merges duplicates, embeds, organizes entries into chapters and sections and
     writes the markdown book with its table of contents and index. Re-running is safe: the same
-    input gives the same files, and embeddings are reused from the book's cache.
+    input gives the same files, and embeddings are reused from the book's cache. Dumps added
+    with 'selfbook add' are replayed as installments and your moves, renames, merges and pins
+    are kept; --reorganize organizes everything afresh (still keeping them).
     """
     settings = load_settings(book, embedder=embedder, title=title, seed=seed)
     library = Library(book, settings)
@@ -84,7 +93,7 @@ def build(dumps: tuple[Path, ...], book: Path, embedder: str | None, title: str 
                 tasks[stage] = bar.add_task(stage, total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
-        report = library.build(dumps, progress=progress)
+        report = library.build(dumps, reorganize=reorganize, progress=progress)
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -106,7 +115,14 @@ def print_report(report: BuildReport) -> None:
     files = report.files
     table.add_row("files", f"{len(files.written)} written, {len(files.unchanged)} unchanged, {len(files.removed)} removed")
     table.add_row("time", "  ".join(f"{name} {seconds:.1f}s" for name, seconds in report.timings))
+    if report.installments or report.decisions:
+        table.add_row("kept", f"{report.installments} installments replayed, {report.decisions} of your decisions applied")
+    table.add_row("moved", f"{len(report.moved)} entries changed chapter or section")
     out.print(table)
+    for entry_id, was, now in report.moved[:20]:
+        out.print(f"  moved {entry_id}: {was} → {now}", markup=False, soft_wrap=True)
+    if len(report.moved) > 20:
+        out.print(f"  … and {len(report.moved) - 20} more (see --json)", markup=False)
     if report.skipped:
         out.print("Skipped:")
         for reason, count in Counter(s.reason for s in report.skipped).most_common():
@@ -163,3 +179,233 @@ def chapters(book: Path, as_json: bool) -> None:
         out.print(f"[bold]{chapter.title}[/] ({len(chapter.entry_ids)})", markup=True)
         for section in chapter.sections:
             out.print(f"  {section.title} ({len(section.entry_ids)})", markup=False)
+
+
+# -- search ----------------------------------------------------------------------------------------
+def _period(ctx: click.Context, param: click.Parameter, value: str | None):
+    """--since takes the first day of the period it names, --until the last."""
+    if value is None:
+        return None
+    try:
+        first, last = parse_period(value)
+    except QueryError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return first if param.name == "since" else last
+
+
+@main.command()
+@click.argument("query", required=False)
+@book_option
+@click.option("--limit", "-n", type=click.IntRange(min=1), default=10, show_default=True, help="How many results.")
+@click.option("--chapter", help="Only this chapter: its id, title, or words of its title.")
+@click.option("--section", help="Only this section: its id, title, or words of its title.")
+@click.option("--kind", help="Only this kind: paper, repo, video, post, article or note.")
+@click.option("--since", callback=_period, metavar="DATE", help="Dated on or after DATE (YYYY, YYYY-MM or YYYY-MM-DD).")
+@click.option("--until", callback=_period, metavar="DATE", help="Dated on or before the end of DATE.")
+@click.option("--source", help="Only entries saved in this dump file (path or file name).")
+@click.option("--method", type=click.Choice(METHODS), default="hybrid", show_default=True, help="Ranking: fused, BM25 only, or vectors only.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per result, one per line.")
+@click.option("--batch", type=click.File("r", encoding="utf-8"), help="Run every line of this file as a query ('-': stdin); prints one JSON line per query.")
+@friendly_errors
+def search(query: str | None, book: Path, limit: int, chapter, section, kind, since, until, source, method: str, as_json: bool, batch) -> None:
+    """Search the book for QUERY: words and meaning, fused.
+
+    Shows each result's title, a snippet with the matching words highlighted, its chapter and
+    section, date and link. Filters narrow the search; several must all hold.
+    """
+    if (query is None) == (batch is None):
+        raise click.UsageError("give a QUERY or --batch FILE (one query per line), not both")
+    library = Library(book)
+    filters = SearchFilters(chapter=chapter, section=section, kind=kind, since=since, until=until, source=source)
+    if batch is not None:
+        for line in batch:
+            if line.strip():
+                hits = library.search(line.strip(), limit=limit, filters=filters, method=method)
+                click.echo(json.dumps({"query": line.strip(), "results": [h.to_dict() for h in hits]}, ensure_ascii=False))
+        return
+    hits = library.search(query, limit=limit, filters=filters, method=method)
+    if as_json:
+        for hit in hits:
+            click.echo(json.dumps(hit.to_dict(), ensure_ascii=False))
+    elif not hits:
+        err.print("No results.", markup=False)
+    else:
+        print_hits(hits, set(search_terms(query)))
+
+
+@main.command()
+@click.argument("question")
+@book_option
+@click.option("--limit", "-n", type=click.IntRange(min=1), default=8, show_default=True, help="Notes to answer from.")
+@click.option("--llm", help="BACKEND:MODEL, e.g. ollama:llama3.2 or openai:gpt-4o-mini (env SELFBOOK_LLM). None: extracts.")
+@click.option("--json", "as_json", is_flag=True, help="The answer, its citations and the retrieved entries as JSON.")
+@friendly_errors
+def ask(question: str, book: Path, limit: int, llm: str | None, as_json: bool) -> None:
+    """Answer QUESTION from your notes, citing them as [1] [2].
+
+    Uses the LLM in SELFBOOK_LLM (Ollama or any OpenAI-compatible server) and streams its answer;
+    with no LLM, shows the best extracts with their citations. Counts and time spans ("how many
+    papers did I save in 2024?") are computed from the book itself.
+    """
+    library = Library(book, load_settings(book, llm=llm))
+    stream = None if as_json else (lambda text: click.echo(text, nl=False))
+    result = library.ask(question, limit=limit, on_text=stream)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return
+    click.echo()
+    for citation in result.citations:
+        where = f"{citation.chapter} / {citation.section}"
+        out.print(f"[{citation.number}] {citation.title} — {where}" + (f" — {citation.url}" if citation.url else ""), markup=False, highlight=False)
+    for warning in result.warnings:
+        err.print(f"warning: {warning}", markup=False)
+
+
+def _highlighted(text: str, spans, style: str = "") -> Text:
+    """Plain text (never markup: notes are data) with ``spans`` highlighted."""
+    out = Text(text, style=style)
+    for start, end in spans:
+        out.stylize("bold yellow", start, end)
+    return out
+
+
+def print_hits(hits: list[Hit], terms: set[str]) -> None:
+    for number, hit in enumerate(hits, start=1):
+        e = hit.placed.entry
+        title = e.title
+        out.print(Text(f"{number}. ", style="bold") + _highlighted(title, highlight_spans(title, terms), "bold"))
+        if hit.snippet and hit.snippet != title:
+            out.print(Text("   ") + _highlighted(hit.snippet, hit.highlights))
+        where = f"{hit.placed.chapter} / {hit.placed.section}"
+        facts = "  ·  ".join(x for x in (where, e.date.label() if e.date else "", e.kind) if x)
+        out.print(Text(f"   {facts}", style="dim"))
+        if e.urls:
+            out.print(Text(f"   {e.urls[0]}", style="cyan"))
+
+
+# -- installments and curation ---------------------------------------------------------------------
+@main.command()
+@click.argument("dumps", nargs=-1, required=True, type=click.Path(path_type=Path))
+@book_option
+@click.option("--embedder", help="Embedding model (must match the book's to reuse its cache).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@friendly_errors
+def add(dumps: tuple[Path, ...], book: Path, embedder: str | None, as_json: bool) -> None:
+    """Add DUMPS to the book as new installments, without moving anything already in it.
+
+    A link saved again merges into its entry; new entries join the sections they fit, a real new
+    topic gets a new section (or chapter), the rest goes to Miscellany. Each chapter shows what
+    an installment brought in a dated block. Adding the same dump twice changes nothing.
+    """
+    report = Library(book, load_settings(book, embedder=embedder)).add(dumps)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        return
+    for added in report.added:
+        if added.skipped:
+            out.print(f"{added.name}: nothing to add — {added.skipped}.", markup=False, soft_wrap=True)
+            continue
+        out.print(
+            f"{added.name} ({added.period or 'undated'}): {len(added.new)} new entries, {len(added.resaved)} saved again "
+            f"into their entries; {added.joined} joined existing sections, {added.pulled} followed your moves, "
+            f"{added.misc} went to Miscellany.",
+            markup=False,
+        )
+        for chapter, section, n in added.sections:
+            out.print(f"  new section: {chapter} / {section} ({n})", markup=False, soft_wrap=True)
+        for chapter in added.chapters:
+            out.print(f"  new chapter: {chapter}", markup=False, soft_wrap=True)
+    if not report.changed:
+        out.print("The book is unchanged.", markup=False, soft_wrap=True)
+        return
+    files = report.files
+    out.print(f"{len(files.written)} files written, {len(files.unchanged)} unchanged. Open {book / 'README.md'} to read it.", markup=False, soft_wrap=True)
+
+
+def _said(decision) -> None:
+    out.print(f"Decision {decision.number}: {describe(decision)}. It will hold through every add and rebuild.", markup=False, soft_wrap=True)
+
+
+@main.command()
+@click.argument("entry")
+@click.option("--to", "to", required=True, metavar="CHAPTER/SECTION", help="Where it goes: 'Chapter/Section' (a new section title makes one).")
+@book_option
+@friendly_errors
+def move(entry: str, to: str, book: Path) -> None:
+    """Move ENTRY (an id, or the start of one) to another section, for good."""
+    _said(Library(book).move(entry, to))
+
+
+@main.command()
+@click.argument("path", metavar="CHAPTER[/SECTION]")
+@click.argument("title")
+@book_option
+@friendly_errors
+def rename(path: str, title: str, book: Path) -> None:
+    """Rename a chapter or a section (CHAPTER/SECTION) to TITLE, for good."""
+    _said(Library(book).rename(path, title))
+
+
+@main.command()
+@click.argument("a")
+@click.argument("b")
+@book_option
+@friendly_errors
+def merge(a: str, b: str, book: Path) -> None:
+    """Merge B into A: two entries (ids), two sections (CHAPTER/SECTION) or two chapters.
+
+    Entries: B's notes, links and sources join A, which keeps its place; sections or chapters:
+    B's entries join A and B is gone.
+    """
+    _said(Library(book).merge(a, b))
+
+
+@main.command()
+@click.argument("entry")
+@book_option
+@friendly_errors
+def pin(entry: str, book: Path) -> None:
+    """Keep ENTRY in its chapter and section through every reorganization."""
+    _said(Library(book).pin(entry))
+
+
+@main.command()
+@book_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@friendly_errors
+def history(book: Path, as_json: bool) -> None:
+    """List your decisions (moves, renames, merges, pins) and the installments added."""
+    decisions, installments = Library(book).history()
+    if as_json:
+        for d in decisions:
+            click.echo(json.dumps({"number": d.number, "made": d.made, "action": d.action, "subject": d.subject, "target": d.target, "text": describe(d)}, ensure_ascii=False))
+        for i in installments:
+            click.echo(json.dumps({"installment": i.name, "added": i.added, "period": i.period.label() if i.period else None, "entries": len(i.entry_ids), "resaved": len(i.resaved)}, ensure_ascii=False))
+        return
+    if not decisions and not installments:
+        out.print("No decisions and no installments yet.", markup=False, soft_wrap=True)
+    for d in decisions:
+        out.print(f"{d.number:>3}  {d.made}  {describe(d)}", markup=False, soft_wrap=True)
+    for i in installments:
+        period = f" ({i.period.label()})" if i.period else ""
+        out.print(f"  +  {i.added}  added {i.name}{period}: {len(i.entry_ids)} new entries, {len(i.resaved)} saved again", markup=False, soft_wrap=True)
+
+
+@main.command()
+@click.option("--since", "since", required=True, callback=_period, metavar="DATE", help="New since DATE (YYYY, YYYY-MM or YYYY-MM-DD).")
+@book_option
+@click.option("--lang", default="", help="Language of the summaries: en, kn (Kannada), … (needs an LLM).")
+@click.option("--json", "as_json", is_flag=True, help="Print the digest as JSON.")
+@friendly_errors
+def digest(since, book: Path, lang: str, as_json: bool) -> None:
+    """What is new in the book since DATE, per chapter, as markdown.
+
+    New entries by section, new sections and fast-growing ones, entries saved again. With an LLM
+    configured (SELFBOOK_LLM), a short summary per chapter citing its entries.
+    """
+    library = Library(book)
+    result = library.digest(since, lang=lang, llm=get_llm(library.settings))
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(result.markdown, nl=False)

@@ -6,15 +6,19 @@ manifest of files selfbook wrote, a lock, and journals of writes in flight).
 
 from __future__ import annotations
 
+import datetime as dt
 import fcntl
 import hashlib
+import json
 import os
 import time
 import uuid
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Iterator, Mapping, Sequence
+
+import numpy as np
 
 from .book import BookMeta, WriteResult, recover, render_book, stage
 from .embed import Embedder, content_hash, embed_pending, get_embedder
@@ -23,8 +27,17 @@ from .ingest import Dump, read_dump
 from .models import Entry, Flag, Merge, Outline, Skip
 from .normalize import near_duplicates, normalize_entries
 from .organize import OrganizeParams, organize
+from .search import Hit, QueryError, SearchFilters, Searcher, check_query, embedder_for
 from .settings import Settings, load_settings, today
 from .store import BookState, Store, open_store
+from .assign import AssignParams
+from .curate import decide_merge, decide_move, decide_pin, decide_rename, describe, resolve_entry
+from .digest import Digest, DigestView, make_digest
+from .ask import Answer, answer
+from .corpus import MemoryCorpus
+from .llm import LLM, get_llm
+from .models import Decision, Installment
+from .update import Added, Book, add_dump, apply as apply_book, dump_period, moved as moved_entries, replay, split_dumps
 
 STATE_DIR = ".selfbook"
 
@@ -51,6 +64,12 @@ class BuildReport:
     model: str
     files: WriteResult
     timings: tuple[tuple[str, float], ...]
+    moved: tuple[tuple[str, str, str], ...] = ()
+    """Entries whose chapter or section changed: (id, from, to) as ``Chapter/Section`` titles."""
+    installments: int = 0
+    """Dumps added with ``selfbook add`` that this build replayed (none with ``--reorganize``)."""
+    decisions: int = 0
+    """The person's decisions applied."""
 
     @property
     def merged(self) -> int:
@@ -118,6 +137,12 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _period_iso(dumps: Sequence[Dump]) -> str:
+    """The time the dumps cover, as ISO ``start/end`` (empty when unknown)."""
+    periods = [p for p in map(dump_period, dumps) if p is not None]
+    return f"{min(p.start for p in periods).isoformat()}/{max(p.end for p in periods).isoformat()}" if periods else ""
+
+
 class Library:
     """A book on disk. ``Library(book_dir).build([...])`` makes or remakes it."""
 
@@ -125,6 +150,7 @@ class Library:
         self.book_dir = Path(book_dir)
         self.settings = settings or load_settings(self.book_dir)
         self._embedder = embedder
+        self._searcher: Searcher | None = None
 
     @property
     def state_dir(self) -> Path:
@@ -172,12 +198,19 @@ class Library:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
     # -- building ------------------------------------------------------------------------------
-    def build(self, dumps: Sequence[str | os.PathLike], *, progress: Progress | None = None) -> BuildReport:
+    def build(
+        self, dumps: Sequence[str | os.PathLike], *, reorganize: bool = False, progress: Progress | None = None
+    ) -> BuildReport:
         """Read the dumps, merge duplicates, embed, organize and write the whole book.
 
         Every dump is read and checked before anything is written, so a bad input leaves the book
         as it was. The store is replaced in one transaction, and the markdown files are staged and
         put in place only once that transaction has committed.
+
+        On a book that exists, dumps that were added with :meth:`add` are replayed as installments
+        and the person's decisions are applied in the order they came (:mod:`selfbook.update`), so
+        the same dumps give the same book. ``reorganize`` organizes every dump together instead,
+        then applies the decisions; the report lists the entries that moved.
         """
         if not dumps:
             raise BookError("no dumps given — name at least one file, e.g. 'selfbook build self.md --book book'")
@@ -185,13 +218,18 @@ class Library:
         timer = _Timer()
         with timer.stage("read"):
             read = [read_dump(p) for p in dumps]
-        raws = [raw for dump in read for raw in dump.entries]
-        with timer.stage("normalize"):
-            normalized = normalize_entries(raws)
         with self._open(create=True, lock=True) as store:
-            return self._build(store, read, len(raws), normalized, timer, progress)
+            installments, history = store.load_installments(), store.load_decisions()
+            base, later = split_dumps([(d, _sha256(Path(d.path))) for d in read], installments, reorganize=reorganize)
+            with timer.stage("normalize"):
+                normalized = normalize_entries([raw for dump in base for raw in dump.entries])
+            before = store.load_outline()
+            return self._build(store, read, sum(len(d.entries) for d in read), normalized, timer, progress, (base, later, history, before))
 
-    def _build(self, store: Store, read: list[Dump], n_read: int, normalized, timer: _Timer, progress: Progress | None) -> BuildReport:
+    def _build(
+        self, store: Store, read: list[Dump], n_read: int, normalized, timer: _Timer, progress: Progress | None, past=None
+    ) -> BuildReport:
+        base, later, history, before = past or (read, [], [], None)
         entries = list(normalized.entries)
         texts = [e.embed_text() for e in entries]
         with timer.stage("embed"):
@@ -204,28 +242,44 @@ class Library:
             vectors = vectors[list(near.kept_rows)]
             texts = [e.embed_text() for e in entries]
         with timer.stage("organize"):
-            outline = organize([e.id for e in entries], texts, vectors, OrganizeParams(seed=self.settings.seed))
+            outline = organize(
+                [e.id for e in entries], texts, vectors, OrganizeParams(seed=self.settings.seed),
+                embed=lambda labels: self.embedder.embed(labels, query=True),
+                headings=[e.headings for e in entries],
+            )
         merges = tuple(normalized.merges) + tuple(near.merges)
+        with timer.stage("curate"):
+            book = Book(tuple(entries), {e.id: content_hash(t) for e, t in zip(entries, texts)}, vectors, outline, merges, tuple(near.flags))
+            book, replayed, skipped = replay(book, later, history, embed=self._embed_with(store))
+            entries, outline, merges = list(book.entries), book.outline, book.merges
+            moved = tuple(moved_entries(before, outline)) if before is not None else ()
         created = store.get_meta("created") or self.settings.created or today().isoformat()
         with timer.stage("render"):
             meta = BookMeta(
                 title=self.settings.title,
                 created=created,
-                sources=tuple(os.path.relpath(Path(d.path).resolve(), self.book_dir.resolve()) for d in read),
+                sources=self._relative([d.path for d in base]) + self._relative([i.path for i in book.installments]),
             )
-            files = render_book(outline, {e.id: e for e in entries}, meta, merges=merges, flags=near.flags)
+            files = render_book(
+                outline, {e.id: e for e in entries}, meta, merges=merges, flags=book.flags, installments=book.installments
+            )
         with timer.stage("write"):
             txid = uuid.uuid4().hex
             staged = stage(self.book_dir, files, txid)
             state = BookState(
                 entries=tuple(entries),
-                content_hashes={e.id: content_hash(t) for e, t in zip(entries, texts)},
+                content_hashes=book.hashes,
                 outline=outline,
                 merges=merges,
-                flags=tuple(near.flags),
+                flags=book.flags,
                 skips=tuple(s for d in read for s in d.skips),
-                dumps={d.path: (_sha256(Path(d.path)), len(d.entries)) for d in read},
-                meta={"created": created, "model": self.embedder.model_id, "seed": str(self.settings.seed)},
+                dumps={d.path: (_sha256(Path(d.path)), len(d.entries)) for d in base},
+                meta={
+                    "created": created, "model": self.embedder.model_id, "seed": str(self.settings.seed),
+                    "sources": json.dumps(self._relative([d.path for d in base]), ensure_ascii=False),
+                    "period": _period_iso(base),
+                },
+                installments=book.installments,
             )
             result = BuildReport(
                 book=str(self.book_dir),
@@ -233,7 +287,7 @@ class Library:
                 entries_read=n_read,
                 entries=len(entries),
                 merges=merges,
-                flags=tuple(near.flags),
+                flags=book.flags,
                 skipped=state.skips,
                 chapters=len(outline.chapters),
                 sections=sum(len(c.sections) for c in outline.chapters),
@@ -243,6 +297,9 @@ class Library:
                 model=self.embedder.model_id,
                 files=WriteResult((), (), ()),
                 timings=(),
+                moved=moved,
+                installments=len(replayed),
+                decisions=len(history) - len(skipped),
             )
             store.save_book(state, txid=txid, command="build", report=result.to_dict())
             written = staged.apply()
@@ -264,3 +321,198 @@ class Library:
             for section in chapter.sections
             for eid in section.entry_ids
         ]
+
+    # -- searching -----------------------------------------------------------------------------
+    def search(
+        self, query: str, *, limit: int = 10, filters: SearchFilters = SearchFilters(), method: str = "hybrid"
+    ) -> list[Hit]:
+        """The entries that best match ``query``, best first (see :mod:`selfbook.search`).
+
+        ``method`` is ``hybrid`` (BM25 and vector rankings fused), ``lexical`` or ``dense``.
+        Ask for a larger ``limit`` to retrieve broadly (e.g. 50 passages for an answer). The
+        book's index and vectors are loaded once per Library and reloaded when the book changes.
+        Raises :class:`~selfbook.search.QueryError` for an empty query or a filter that matches
+        nothing in the book; a query with no words (only punctuation) finds nothing.
+        """
+        check_query(query, limit, method)
+        with self._open(create=False) as store:
+            if self._searcher is None or not self._searcher.current(store):
+                self._searcher = Searcher(store, lambda model: embedder_for(model, self._embedder, self.settings.threads))
+            return self._searcher.search(store, query, limit=limit, filters=filters, method=method, place=PlacedEntry)
+
+    def ask(
+        self,
+        question: str,
+        *,
+        limit: int = 8,
+        llm: LLM | None = None,
+        on_text: Callable[[str], None] | None = None,
+    ) -> Answer:
+        """Answer ``question`` from the notes, with numbered citations (see :mod:`selfbook.ask`).
+
+        ``llm`` defaults to the one the settings name (``SELFBOOK_LLM``); with none, the answer is
+        made of extracts. Questions about the whole book ("how many papers … in 2024") are
+        computed from its structured data. ``on_text`` receives the answer as it streams.
+        """
+        if not question.strip():
+            raise QueryError("the question is empty — ask something, e.g. selfbook ask 'what did I save about RAG?'")
+        model = llm if llm is not None else get_llm(self.settings)
+        corpus = MemoryCorpus(self.entries(), self.outline())
+        return answer(question, search=self.search, llm=model, corpus=corpus, limit=limit, on_text=on_text)
+
+    # -- installments and curation (see selfbook.update, selfbook.assign, selfbook.curate) ------
+    def add(self, dumps: Sequence[str | os.PathLike], *, params: AssignParams = AssignParams()) -> AddReport:
+        """Add dumps to the book as installments, without moving what is already there.
+
+        Each dump is one installment (rules in :mod:`selfbook.update`); a dump whose content is
+        already in the book (built or added before) is skipped, so adding it again changes
+        nothing. Everything is read and checked first; then the store is saved in one
+        transaction and the files are staged and put in place after it commits, so a crash at
+        any point leaves the book as it was before or as it is after.
+        """
+        if not dumps:
+            raise BookError("no dumps given — name at least one file, e.g. 'selfbook add self-1.md --book book'")
+        timer = _Timer()
+        with timer.stage("read"):
+            read = [read_dump(p) for p in dumps]
+        with self._open(create=False, lock=True) as store:
+            with timer.stage("load"):
+                book = self._load_book(store)
+                known = {sha for sha, _ in store.load_dumps().values()} | {i.sha256 for i in book.installments}
+                decisions = store.load_decisions()
+            results: list[Added] = []
+            with timer.stage("place"):
+                for dump in read:
+                    sha = _sha256(Path(dump.path))
+                    if sha in known:
+                        results.append(Added(Path(dump.path).name, dump.path, read=len(dump.entries), skipped="already in the book"))
+                        continue
+                    known.add(sha)
+                    book, added = add_dump(
+                        book, dump, sha256=sha, added=today().isoformat(), embed=self._embed_with(store),
+                        decisions=decisions, after_decision=decisions[-1].number if decisions else 0, params=params,
+                    )
+                    results.append(added)
+            if all(r.skipped for r in results):
+                return AddReport(str(self.book_dir), tuple(results), WriteResult((), (), ()), tuple(timer.laps))
+            with timer.stage("write"):
+                report = {"added": [r.to_dict() for r in results]}
+                files = self._write(store, book, command="add", report=report, skips=[s for d in read for s in d.skips])
+        return AddReport(str(self.book_dir), tuple(results), files, tuple(timer.laps))
+
+    def move(self, entry: str, to: str) -> Decision:
+        """Move an entry (id or unique id prefix) to ``Chapter/Section`` (a new section title
+        makes one), for good: every later build, add and reorganization keeps it there."""
+        return self._decide(lambda outline, ids: decide_move(outline, resolve_entry(ids, entry), to), "move")
+
+    def pin(self, entry: str) -> Decision:
+        """Keep an entry in its chapter and section through every later reorganization."""
+        return self._decide(lambda outline, ids: decide_pin(outline, resolve_entry(ids, entry)), "pin")
+
+    def rename(self, path: str, title: str) -> Decision:
+        """Rename a section (``Chapter/Section``) or a chapter (``Chapter``), for good."""
+        return self._decide(lambda outline, ids: decide_rename(outline, path, title), "rename")
+
+    def merge(self, a: str, b: str) -> Decision:
+        """Merge B into A: two entries (ids), two sections (``Chapter/Section``) or two chapters."""
+        return self._decide(lambda outline, ids: decide_merge(outline, ids, a, b), "merge")
+
+    def history(self) -> tuple[list[Decision], list[Installment]]:
+        """The person's decisions in the order made, and the installments in the order added."""
+        with self._open(create=False) as store:
+            return store.load_decisions(), store.load_installments()
+
+    def digest(self, since: dt.date, *, lang: str = "", llm: LLM | None = None) -> Digest:
+        """What is new in the book since ``since``, per chapter (see :mod:`selfbook.digest`)."""
+        with self._open(create=False) as store:
+            view = DigestView(
+                outline=store.load_outline(), entries={e.id: e for e in store.load_entries()},
+                installments=tuple(store.load_installments()), base_period=store.get_meta("period") or "",
+                created=store.get_meta("created") or "",
+            )
+        return make_digest(view, since, lang=lang, llm=llm)
+
+    def _decide(self, make: Callable[[Outline, list[str]], Decision], command: str) -> Decision:
+        with self._open(create=False, lock=True) as store:
+            book = self._load_book(store, vectors=False)
+            decision = make(book.outline, [e.id for e in book.entries])
+            decision = replace(decision, made=now_iso(), number=(max((d.number for d in store.load_decisions()), default=0) + 1))
+            book, skipped = apply_book(book, [decision])
+            if skipped:
+                raise BookError(f"{describe(decision)}: found nothing to change — check the names with 'selfbook chapters'")
+            self._write(store, book, command=command, report={"decision": describe(decision)}, decisions=[decision])
+        return decision
+
+    def _embed_with(self, store: Store) -> Callable[[Sequence[str]], tuple]:
+        return lambda texts: embed_pending(list(texts), self.embedder, store, batch=self.settings.embed_batch)
+
+    def _relative(self, paths: Sequence[str]) -> tuple[str, ...]:
+        return tuple(os.path.relpath(Path(p).resolve(), self.book_dir.resolve()) for p in paths)
+
+    def _load_book(self, store: Store, *, vectors: bool = True) -> Book:
+        """The stored book in memory; with ``vectors``, each entry's vector from the cache
+        (embedding, once, any the cache lacks: a book built with another model)."""
+        entries = store.load_entries()
+        hashes = store.content_hashes()
+        matrix = np.zeros((len(entries), 0), dtype=np.float32)
+        if vectors:
+            cached = store.cached_vectors(self.embedder.model_id, set(hashes.values()))
+            missing = [e for e in entries if hashes[e.id] not in cached]
+            if missing:
+                embed_pending([e.embed_text() for e in missing], self.embedder, store, batch=self.settings.embed_batch)
+                hashes.update((e.id, content_hash(e.embed_text())) for e in missing)
+                cached = store.cached_vectors(self.embedder.model_id, set(hashes.values()))
+            matrix = np.stack([cached[hashes[e.id]] for e in entries]) if entries else np.zeros((0, self.embedder.dim), np.float32)
+        return Book(
+            tuple(entries), hashes, matrix, store.load_outline(), tuple(store.load_merges()), tuple(store.load_flags()),
+            tuple(store.load_installments()),
+        )
+
+    def _write(self, store: Store, book: Book, *, command: str, report: dict, decisions=(), skips=()) -> WriteResult:
+        """Render, stage, save in one transaction, then put the files in place (as build does)."""
+        created = store.get_meta("created") or self.settings.created or today().isoformat()
+        base = store.get_meta("sources")
+        sources = tuple(json.loads(base)) if base else self._relative(list(store.load_dumps()))
+        meta = BookMeta(title=self.settings.title, created=created, sources=sources + self._relative([i.path for i in book.installments]))
+        files = render_book(book.outline, book.by_id(), meta, merges=book.merges, flags=book.flags, installments=book.installments)
+        txid = uuid.uuid4().hex
+        staged = stage(self.book_dir, files, txid)
+        state = BookState(
+            entries=book.entries, content_hashes=book.hashes, outline=book.outline, merges=book.merges, flags=book.flags,
+            skips=tuple(store.load_skips()) + tuple(skips), dumps=store.load_dumps(), installments=book.installments,
+            decisions=tuple(decisions),
+        )
+        store.save_book(state, txid=txid, command=command, report=report)
+        return staged.apply()
+
+
+@dataclass(frozen=True)
+class AddReport:
+    """What ``add`` did: one :class:`~selfbook.update.Added` per dump, the files, time per stage."""
+
+    book: str
+    added: tuple[Added, ...]
+    files: WriteResult
+    timings: tuple[tuple[str, float], ...]
+
+    @property
+    def changed(self) -> bool:
+        """False when every dump was already in the book: nothing was written."""
+        return not all(a.skipped for a in self.added)
+
+    def to_dict(self) -> dict:
+        return {
+            "book": self.book,
+            "changed": self.changed,
+            "added": [a.to_dict() for a in self.added],
+            "files": asdict(self.files),
+            "timings": {name: round(seconds, 3) for name, seconds in self.timings},
+        }
+
+
+def now_iso(env: Mapping[str, str] | None = None) -> str:
+    """The time now (UTC, seconds), or SOURCE_DATE_EPOCH's when set: when a decision was made."""
+    env = os.environ if env is None else env
+    epoch = env.get("SOURCE_DATE_EPOCH")
+    moment = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc) if epoch and epoch.isdigit() else dt.datetime.now(dt.timezone.utc)
+    return moment.isoformat(timespec="seconds")

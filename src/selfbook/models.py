@@ -205,3 +205,55 @@ class Outline:
 
     def placement(self) -> dict[str, tuple[Chapter, Section]]:
         return {e: (c, s) for c in self.chapters for s in c.sections for e in s.entry_ids}
+
+
+# == installments and curation (selfbook add / move / rename / merge / pin) =====================
+DECISION_ACTIONS = ("move", "pin", "rename-section", "rename-chapter", "merge-entries", "merge-sections", "merge-chapters")
+
+
+@dataclass(frozen=True)
+class Installment:
+    """A dump added to a finished book with ``selfbook add``.
+
+    ``entry_ids`` are the entries it brought into the book, in dump order; ``resaved`` the
+    entries already in the book that it saved again (they keep their place). ``sections`` are
+    the ids of the sections and chapters it created. ``period`` is the time the dump covers
+    (see :func:`selfbook.update.dump_period`); ``added`` the ISO date it joined the book.
+    """
+
+    name: str
+    path: str
+    sha256: str
+    added: str
+    period: DateRange | None
+    entry_ids: tuple[str, ...]
+    resaved: tuple[str, ...] = ()
+    sections: tuple[str, ...] = ()
+    chapters: tuple[str, ...] = ()
+    after_decision: int = 0
+    """The number of the person's decisions made before it was added (replayed in that order)."""
+
+    def heading(self) -> str:
+        """``From self-1.md (Mar 2026 – Oct 2026)``: the title of its block in each chapter."""
+        return f"From {self.name} ({self.period.label()})" if self.period else f"From {self.name}"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One edit the person made to the book's structure; kept apart from what selfbook computes.
+
+    ``action`` is one of :data:`DECISION_ACTIONS`. ``subject`` is an entry id (move, pin,
+    merge-entries) or a ``Chapter/Section`` (or ``Chapter``) title path as it was when the
+    decision was made; ``target`` is where it goes (a title path), the new title (rename), or
+    what merges into the subject. ``members`` and ``target_members`` are the entry ids of the
+    subject's and the target's section or chapter at that time: they find them again after a
+    reorganization changes titles and ids.
+    """
+
+    action: str
+    subject: str
+    target: str = ""
+    members: tuple[str, ...] = ()
+    target_members: tuple[str, ...] = ()
+    made: str = ""
+    number: int = 0

@@ -28,7 +28,7 @@ from selfbook.book.render import (
     section_anchor,
 )
 from selfbook.book.write import Staged, WriteResult, discard, recover, stage
-from selfbook.models import Entry, Flag, Merge, Outline
+from selfbook.models import Entry, Flag, Installment, Merge, Outline
 
 __all__ = [
     "BookMeta",
@@ -53,17 +53,20 @@ def render_book(
     *,
     merges: Sequence[Merge] = (),
     flags: Sequence[Flag] = (),
+    installments: Sequence[Installment] = (),
 ) -> dict[str, str]:
     """Every file of the book: relative path → text, sorted by path.
 
     Chapters are numbered from 1 in outline order. Every entry the outline names must be in
     ``entries`` (``ValueError`` otherwise); entries the outline does not place are left out.
+    Entries an installment brought are shown in its dated block at the end of their chapter,
+    not in their section (as in the reference chapter); they stay placed in their section.
     """
     ids = [c.id for c in outline.chapters]
     if len(set(ids)) != len(ids):
         raise ValueError(f"chapter ids repeat in the outline: {sorted(i for i in set(ids) if ids.count(i) > 1)}")
     names = [chapter_filename(i, c) for i, c in enumerate(outline.chapters, 1)]
-    files = {name: render_chapter(i, outline, entries, meta, names) for i, name in enumerate(names, 1)}
+    files = {name: render_chapter(i, outline, entries, meta, names, installments) for i, name in enumerate(names, 1)}
     files["README.md"] = render_readme(outline, meta, names, merges=merges, flags=flags)
     files["INDEX.md"] = render_index(outline, entries, dict(zip(ids, names)))
     review = render_review(outline, entries, names, merges=merges, flags=flags)

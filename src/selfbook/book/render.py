@@ -54,7 +54,7 @@ from pathlib import PurePosixPath
 import regex
 import yaml
 
-from selfbook.models import Chapter, Entry, Flag, Merge, Outline, Section
+from selfbook.models import Chapter, Entry, Flag, Installment, Merge, Outline, Section
 from selfbook.text import words
 
 __all__ = [
@@ -67,6 +67,7 @@ __all__ = [
     "link",
     "count_label",
     "render_entry",
+    "render_installment_entry",
     "render_chapter",
     "render_readme",
     "render_review",
@@ -407,10 +408,16 @@ def _nav(index: int, outline: Outline, filenames: Sequence[str]) -> str:
 
 
 def render_chapter(
-    index: int, outline: Outline, entries: Mapping[str, Entry], meta: BookMeta, filenames: Sequence[str]
+    index: int,
+    outline: Outline,
+    entries: Mapping[str, Entry],
+    meta: BookMeta,
+    filenames: Sequence[str],
+    installments: Sequence[Installment] = (),
 ) -> str:
     """The chapter numbered ``index`` (1-based): front matter, title, provenance, description,
-    its sections listed with counts, then each section with its entries, then links to the
+    its sections listed with counts, then each section with its entries, then a block for each
+    installment that reached the chapter (see :func:`render_installments`), then links to the
     neighbouring chapters. ``filenames`` are every chapter's file name, in outline order."""
     chapter = outline.chapters[index - 1]
     front: dict[str, object] = {"title": " ".join(chapter.title.split())}
@@ -433,12 +440,72 @@ def render_chapter(
             )
         )
         blocks.append("---")
+    later = {e for inst in installments for e in inst.entry_ids}
+    headed: set[str] = set()
     for section in chapter.sections:
+        own = [e for e in _section_entries(section, entries) if e.id not in later]
+        if not own and section.entry_ids:  # only installment entries: titled in their block
+            continue
+        headed.add(section.id)
         blocks.append(f'<a id="{section_anchor(section.id)}"></a>\n' + _heading(2, section.title))
-        blocks.extend(render_entry(e) for e in _section_entries(section, entries))
+        blocks.extend(render_entry(e) for e in own)
+    blocks.extend(render_installments(chapter, entries, installments, headed))
     blocks.append("---")
     blocks.append(_nav(index, outline, filenames))
     return _page(blocks)
+
+
+# -- installments ------------------------------------------------------------------------------
+
+
+def render_installment_entry(entry: Entry) -> str:
+    """An entry in the reference chapter's installment style: the bold title, one line of
+    summary (every note line, joined) ending with the date, then ``domain — URL`` lines::
+
+        <a id="e-…"></a>**Bokashi**\\
+        ferment food waste with inoculated bran in a sealed bucket; Mar 2026.\\
+        en.wikipedia.org — <https://en.wikipedia.org/wiki/Bokashi_(horticulture)>
+    """
+    lines = [f'<a id="{entry_anchor(entry.id)}"></a>' + _title_line(entry)]
+    summary = " ".join(_note_lines(entry))
+    when = entry.date.label() if entry.date is not None else ""
+    written = [w.casefold() for w in (when, entry.date.text if entry.date else "") if w]
+    if when and not any(w in summary.casefold() for w in written):
+        summary = f"{summary.rstrip(' .;,')}; {when}." if summary else f"{when}."
+    if summary:
+        lines.append(summary)
+    for url in entry.urls:
+        domain = _domain(url)
+        lines.append(f"{escape_markdown(domain)} — {_autolink(url)}" if domain else _autolink(url))
+    return (HARD_BREAK + "\n").join(lines)
+
+
+def render_installments(
+    chapter: Chapter, entries: Mapping[str, Entry], installments: Sequence[Installment], headed: set[str]
+) -> list[str]:
+    """The blocks that end a chapter, oldest installment first: ``## From self-1.md (Mar 2026 –
+    Oct 2026)``, then the installment's entries placed in this chapter, in dump order.
+
+    Entries that joined a section already titled above (in the chapter's body or an earlier
+    block) are listed plainly, as in the reference chapter; a section the page has not titled
+    yet (one this installment created) follows as a ``###`` heading carrying the section's
+    anchor, with its entries. ``headed`` (section ids titled so far) is updated.
+    """
+    section_of = {e: s for s in chapter.sections for e in s.entry_ids}
+    blocks: list[str] = []
+    for inst in installments:
+        mine = [e for e in inst.entry_ids if e in section_of]
+        if not mine:
+            continue
+        blocks.append(_heading(2, inst.heading()))
+        blocks.extend(render_installment_entry(entries[e]) for e in mine if section_of[e].id in headed)
+        for section in chapter.sections:
+            new = [e for e in mine if section_of[e] is section and section.id not in headed]
+            if new:
+                blocks.append(f'<a id="{section_anchor(section.id)}"></a>\n' + _heading(3, section.title))
+                blocks.extend(render_installment_entry(entries[e]) for e in new)
+        headed.update(section_of[e].id for e in mine)
+    return blocks
 
 
 # -- README --------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ Entries: the title is the first text line, with markdown emphasis and URLs taken
 
 from __future__ import annotations
 
+import html
 import logging
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -410,8 +411,8 @@ _SPACES = regex.compile(r"[ \t]{2,}")
 
 
 def _clean_note(text: str) -> str:
-    """Markdown links become their text; autolinks their URL."""
-    return _AUTOLINK.sub(lambda m: m[1], _MD_LINK.sub(lambda m: m["text"], text))
+    """Markdown links become their text; autolinks their URL; HTML entities (``&amp;``) their character."""
+    return html.unescape(_AUTOLINK.sub(lambda m: m[1], _MD_LINK.sub(lambda m: m["text"], text)))
 
 
 def _unbold(match: regex.Match[str]) -> str:
@@ -426,7 +427,7 @@ def _clean_title(text: str) -> str:
     """Links become their text, URLs go, ``**``/``__``/backticks go, separators at the end go."""
     text = _strip_urls(_MD_LINK.sub(lambda m: m["text"], text))
     text = _DUNDER.sub(_unbold, text.replace("**", "").replace("`", ""))
-    text = _SPACES.sub(" ", _EMPTY_BRACKETS.sub("", text))
+    text = _SPACES.sub(" ", _EMPTY_BRACKETS.sub("", html.unescape(text)))
     return text.strip().rstrip(_SEPARATORS)
 
 

@@ -7,11 +7,14 @@ team-sized books is planned behind the same :class:`Store` protocol.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Protocol
+from typing import TYPE_CHECKING, Iterable, Mapping, Protocol, Sequence
 
 import numpy as np
 
-from ..models import Entry, Flag, Merge, Outline, Skip
+from ..models import Decision, Entry, Flag, Installment, Merge, Outline, Skip
+
+if TYPE_CHECKING:  # the search package imports this module; only its types are named here
+    from ..search.terms import Postings
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,31 @@ class BookState:
     skips: tuple[Skip, ...] = ()
     dumps: Mapping[str, tuple[str, int]] = field(default_factory=dict)   # path -> (sha256, entries)
     meta: Mapping[str, str] = field(default_factory=dict)
+    installments: tuple[Installment, ...] = ()  # m003: dumps added with `selfbook add`, in order
+    decisions: tuple[Decision, ...] = ()        # m003: the person's new decisions, appended with this save
+
+
+# == search (m002): what the search engine reads; see selfbook.search ==========================
+@dataclass(frozen=True)
+class SearchRows:
+    """What search keeps in memory about every entry, one slot per entry position (0..n-1)."""
+
+    kind: np.ndarray                # int8: index into ``kinds``
+    kinds: tuple[str, ...]
+    section: np.ndarray             # int32: index into ``sections`` (section ids); -1 when not placed
+    sections: tuple[str, ...]
+    date_start: np.ndarray          # int32: ``date.toordinal()`` of the first day; 0 when undated
+    date_end: np.ndarray            # int32: of the last day; 0 when undated
+    title_len: np.ndarray           # float32: terms in the title field
+    body_len: np.ndarray            # float32: terms in the body field
+
+    def __len__(self) -> int:
+        return len(self.kind)
+
+
+Placement = tuple[Entry, str, str, str, str]
+"""An entry with its chapter id, chapter title, section id and section title."""
+# == end search ===============================================================================
 
 
 class Store(Protocol):
@@ -46,3 +74,28 @@ class Store(Protocol):
     def load_skips(self) -> list[Skip]: ...
     def content_hashes(self) -> dict[str, str]: ...
     def last_run(self) -> dict | None: ...
+
+    # == search (m002) ==========================================================================
+    def book_version(self) -> str | None:
+        """The txid of the last saved book: it changes whenever the entries do."""
+        ...
+    def search_index_version(self) -> str | None: ...
+    def rebuild_search_index(self) -> None: ...
+    def search_rows(self) -> SearchRows: ...
+    def search_postings(self, terms: Sequence[str]) -> dict[str, "Postings"]: ...
+    def search_vectors(self, model: str) -> tuple[np.ndarray, np.ndarray]: ...
+    def positions_from_source(self, source: str) -> np.ndarray: ...
+    def load_placed(self, positions: Sequence[int]) -> list[Placement]: ...
+    # == end search ===============================================================================
+
+    # == installments and decisions (m003); see selfbook.update and selfbook.curate ============
+    def load_installments(self) -> list[Installment]:
+        """The dumps added with ``selfbook add``, oldest first."""
+        ...
+    def load_dumps(self) -> dict[str, tuple[str, int]]:
+        """The dumps the book was built from: path -> (sha256, entries)."""
+        ...
+    def load_decisions(self) -> list[Decision]:
+        """Every decision the person made, in the order they were made."""
+        ...
+    # == end installments and decisions ========================================================

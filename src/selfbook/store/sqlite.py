@@ -19,8 +19,9 @@ from typing import Iterable, Iterator, Mapping, Sequence
 import numpy as np
 
 from ..errors import BookError
-from ..models import Chapter, DateRange, Entity, Entry, Flag, Merge, Outline, Section, Skip, Span
-from .base import BookState
+from ..models import Chapter, DateRange, Decision, Entity, Entry, Flag, Installment, Merge, Outline, Section, Skip, Span
+from ..search.terms import INDEX_VERSION, IndexedEntries, Postings, index_entries
+from .base import BookState, Placement, SearchRows
 
 DB_NAME = "book.db"
 
@@ -129,11 +130,13 @@ class SQLiteStore:
     # -- the book ----------------------------------------------------------------------------------
     def save_book(self, state: BookState, *, txid: str, command: str, report: Mapping) -> None:
         """Replace the book's entries and structure with ``state``, all in one transaction."""
+        index = index_entries(state.entries)
         with self._transaction() as db:
             for table in ("placements", "sections", "chapters", "outline_params", "merges", "flags", "skips", "dumps", "entries"):
                 db.execute(f"DELETE FROM {table}")
             self._insert_entries(db, state.entries, state.content_hashes)
             self._insert_outline(db, state.outline)
+            self._insert_search_index(db, index)
             db.executemany(
                 "INSERT INTO merges VALUES (?, ?, ?, ?)",
                 [(m.entry_id, i, m.reason, json.dumps([str(s) for s in m.sources])) for i, m in enumerate(state.merges)],
@@ -145,6 +148,7 @@ class SQLiteStore:
             )
             db.executemany("INSERT INTO dumps VALUES (?, ?, ?)", [(p, h, n) for p, (h, n) in sorted(state.dumps.items())])
             db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", sorted(state.meta.items()))
+            self._save_curation(db, state)  # m003: installments and new decisions
             db.execute(
                 "INSERT INTO runs (txid, command, finished, report) VALUES (?, ?, ?, ?)",
                 (txid, command, dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), json.dumps(report)),
@@ -198,23 +202,31 @@ class SQLiteStore:
 
     def load_entries(self) -> list[Entry]:
         """Every entry, in reading order of first appearance."""
+        return self._read_entries()
+
+    def _read_entries(self, ids: Sequence[str] | None = None) -> list[Entry]:
+        """Every entry, or those with these ids (at most a few hundred), in reading order."""
         db = self._db
+        marks = ",".join("?" * len(ids)) if ids is not None else ""
+        where, args = (f"WHERE entry_id IN ({marks})", tuple(ids)) if ids is not None else ("", ())
         grouped: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-        for eid, url in db.execute("SELECT entry_id, url FROM entry_urls ORDER BY entry_id, position"):
+        for eid, url in db.execute(f"SELECT entry_id, url FROM entry_urls {where} ORDER BY entry_id, position", args):
             grouped[eid]["urls"].append(url)
-        for eid, note in db.execute("SELECT entry_id, note FROM entry_notes ORDER BY entry_id, position"):
+        for eid, note in db.execute(f"SELECT entry_id, note FROM entry_notes {where} ORDER BY entry_id, position", args):
             grouped[eid]["notes"].append(note)
-        for eid, kind, value in db.execute("SELECT entry_id, kind, value FROM entry_entities ORDER BY entry_id, kind, value"):
+        for eid, kind, value in db.execute(f"SELECT entry_id, kind, value FROM entry_entities {where} ORDER BY entry_id, kind, value", args):
             grouped[eid]["entities"].append(Entity(kind, value))
         for eid, path, start, end in db.execute(
-            "SELECT entry_id, path, line_start, line_end FROM entry_sources ORDER BY entry_id, position"
+            f"SELECT entry_id, path, line_start, line_end FROM entry_sources {where} ORDER BY entry_id, position", args
         ):
             grouped[eid]["sources"].append(Span(path, start, end))
-        for eid, kind, value in db.execute("SELECT entry_id, kind, value FROM entry_labels ORDER BY entry_id, kind, position"):
+        for eid, kind, value in db.execute(f"SELECT entry_id, kind, value FROM entry_labels {where} ORDER BY entry_id, kind, position", args):
             grouped[eid]["headings" if kind == "heading" else "tags"].append(value)
         entries = []
         for row in db.execute(
-            "SELECT id, title, title_derived, kind, lang, script, date_start, date_end, date_text FROM entries ORDER BY position"
+            "SELECT id, title, title_derived, kind, lang, script, date_start, date_end, date_text FROM entries "
+            f"{where.replace('entry_id', 'id')} ORDER BY position",
+            args,
         ):
             eid, title, derived, kind, lang, script, start, end, text = row
             parts = grouped[eid]
@@ -263,6 +275,188 @@ class SQLiteStore:
         if not row:
             return None
         return {"txid": row[0], "command": row[1], "finished": row[2], "report": json.loads(row[3])}
+
+    # == search (m002): the lexical index and what search reads; see selfbook.search ================
+    @staticmethod
+    def _insert_search_index(db: sqlite3.Connection, index: IndexedEntries) -> None:
+        db.execute("DELETE FROM search_terms")
+        db.execute("DELETE FROM search_docs")
+        db.executemany(
+            "INSERT INTO search_docs VALUES (?, ?, ?)",
+            zip(range(len(index.title_len)), index.title_len.tolist(), index.body_len.tolist()),
+        )
+        db.executemany(
+            "INSERT INTO search_terms VALUES (?, ?, ?, ?)",
+            (
+                (term, p.positions.astype("<i4").tobytes(), p.title_tf.astype("<u2").tobytes(), p.body_tf.astype("<u2").tobytes())
+                for term, p in index.postings.items()
+            ),
+        )
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('search_index', ?)", (INDEX_VERSION,))
+
+    def book_version(self) -> str | None:
+        """The txid of the last saved book: it changes whenever the entries do."""
+        row = self._db.execute("SELECT txid FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+        return row[0] if row else None
+
+    def search_index_version(self) -> str | None:
+        """Which :data:`selfbook.search.terms.INDEX_VERSION` wrote the index; None before m002."""
+        return self.get_meta("search_index")
+
+    def rebuild_search_index(self) -> None:
+        """Rewrite the lexical index from the stored entries (for books saved by an older index)."""
+        index = index_entries(self.load_entries())
+        with self._transaction() as db:
+            self._insert_search_index(db, index)
+
+    def search_rows(self) -> SearchRows:
+        """Kind, section, dates and field lengths of every entry, by position."""
+        rows = self._db.execute(
+            # julianday() - 1721424 is Python's date.toordinal()
+            "SELECT e.kind, p.section_id, CAST(julianday(e.date_start) AS INTEGER) - 1721424, "
+            "CAST(julianday(e.date_end) AS INTEGER) - 1721424, d.title_len, d.body_len "
+            "FROM entries e LEFT JOIN placements p ON p.entry_id = e.id LEFT JOIN search_docs d ON d.position = e.position "
+            "ORDER BY e.position"
+        ).fetchall()
+        kinds = tuple(sorted({r[0] for r in rows}))
+        sections = tuple(sorted({r[1] for r in rows if r[1] is not None}))
+        kind_code = {k: i for i, k in enumerate(kinds)}
+        section_code = {s: i for i, s in enumerate(sections)}
+        return SearchRows(
+            kind=np.array([kind_code[r[0]] for r in rows], dtype=np.int8),
+            kinds=kinds,
+            section=np.array([section_code.get(r[1], -1) for r in rows], dtype=np.int32),
+            sections=sections,
+            date_start=np.array([r[2] or 0 for r in rows], dtype=np.int32),
+            date_end=np.array([r[3] or 0 for r in rows], dtype=np.int32),
+            title_len=np.array([r[4] or 0 for r in rows], dtype=np.float32),
+            body_len=np.array([r[5] or 0 for r in rows], dtype=np.float32),
+        )
+
+    def search_postings(self, terms: Sequence[str]) -> dict[str, Postings]:
+        """The postings of those ``terms`` that occur in the book."""
+        wanted = sorted(set(terms))
+        if not wanted:
+            return {}
+        rows = self._db.execute(
+            f"SELECT term, positions, title_tf, body_tf FROM search_terms WHERE term IN ({','.join('?' * len(wanted))})",
+            wanted,
+        )
+        return {
+            term: Postings(np.frombuffer(p, dtype="<i4"), np.frombuffer(t, dtype="<u2"), np.frombuffer(b, dtype="<u2"))
+            for term, p, t, b in rows
+        }
+
+    def search_vectors(self, model: str) -> tuple[np.ndarray, np.ndarray]:
+        """Entry positions that have a cached ``model`` vector, and those vectors (float32 rows)."""
+        positions: list[int] = []
+        blobs: list[bytes] = []
+        dims = set()
+        for position, dim, blob in self._db.execute(
+            "SELECT e.position, v.dim, v.vector FROM entries e JOIN embeddings v "
+            "ON v.content_hash = e.content_hash AND v.model = ? ORDER BY e.position",
+            (model,),
+        ):
+            positions.append(position)
+            blobs.append(blob)
+            dims.add(dim)
+        if len(dims) > 1:
+            raise BookError(f"{self.path}: vectors of {model} have several sizes {sorted(dims)} — rebuild the book")
+        dim = dims.pop() if dims else 0
+        matrix = np.frombuffer(b"".join(blobs), dtype="<f4").reshape(len(positions), dim)
+        return np.array(positions, dtype=np.int64), matrix
+
+    def positions_from_source(self, source: str) -> np.ndarray:
+        """Positions of entries with a copy from ``source``: that path, or a path ending in /source."""
+        pattern = "%/" + source.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        rows = self._db.execute(
+            "SELECT DISTINCT e.position FROM entry_sources s JOIN entries e ON e.id = s.entry_id "
+            "WHERE s.path = ? OR s.path LIKE ? ESCAPE '\\'",
+            (source, pattern),
+        )
+        return np.array(sorted(r[0] for r in rows), dtype=np.int64)
+
+    def load_placed(self, positions: Sequence[int]) -> list[Placement]:
+        """The entries at ``positions`` (in that order) with their chapter and section."""
+        placed: dict[int, tuple[str, str, str, str, str]] = {}
+        for i in range(0, len(positions), 500):
+            chunk = [int(p) for p in positions[i : i + 500]]
+            rows = self._db.execute(
+                "SELECT e.position, e.id, c.id, c.title, s.id, s.title FROM entries e "
+                "JOIN placements p ON p.entry_id = e.id JOIN sections s ON s.id = p.section_id "
+                f"JOIN chapters c ON c.id = s.chapter_id WHERE e.position IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            placed.update((row[0], row[1:]) for row in rows)
+        lost = [p for p in positions if p not in placed]
+        if lost:
+            raise BookError(f"{self.path}: entry position {lost[0]} is in no section — rebuild the book")
+        ids = [placed[p][0] for p in positions]
+        entries = {}
+        for i in range(0, len(ids), 500):
+            entries.update((e.id, e) for e in self._read_entries(ids[i : i + 500]))
+        return [(entries[placed[p][0]], *placed[p][1:]) for p in positions]
+    # == end search ===================================================================================
+
+    # == installments and decisions (m003); see selfbook.update and selfbook.curate ================
+    @staticmethod
+    def _save_curation(db: sqlite3.Connection, state: BookState) -> None:
+        """Rewrite the installments (computed state); append the new decisions (never rewritten)."""
+        db.execute("DELETE FROM installment_items")
+        db.execute("DELETE FROM installments")
+        for i, inst in enumerate(state.installments):
+            period = inst.period
+            db.execute(
+                "INSERT INTO installments VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    i, inst.name, inst.path, inst.sha256, inst.added,
+                    period.start.isoformat() if period else None, period.end.isoformat() if period else None,
+                    period.text if period else None, inst.after_decision,
+                ),
+            )
+            items = [("entry", inst.entry_ids), ("resaved", inst.resaved), ("section", inst.sections), ("chapter", inst.chapters)]
+            db.executemany(
+                "INSERT INTO installment_items VALUES (?, ?, ?, ?)",
+                [(i, role, k, item) for role, ids in items for k, item in enumerate(ids)],
+            )
+        db.executemany(
+            "INSERT INTO decisions (made, action, subject, target, members, target_members) VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (d.made, d.action, d.subject, d.target, json.dumps(list(d.members)), json.dumps(list(d.target_members)))
+                for d in state.decisions
+            ],
+        )
+
+    def load_installments(self) -> list[Installment]:
+        """The dumps added with ``selfbook add``, oldest first."""
+        items: dict[tuple[int, str], list[str]] = defaultdict(list)
+        for inst, role, item in self._db.execute("SELECT installment, role, item FROM installment_items ORDER BY installment, role, position"):
+            items[inst, role].append(item)
+        out = []
+        for row in self._db.execute("SELECT * FROM installments ORDER BY position"):
+            pos, name, path, sha, added, start, end, text, after = row
+            period = DateRange(dt.date.fromisoformat(start), dt.date.fromisoformat(end), text or "") if start else None
+            out.append(
+                Installment(
+                    name=name, path=path, sha256=sha, added=added, period=period,
+                    entry_ids=tuple(items[pos, "entry"]), resaved=tuple(items[pos, "resaved"]),
+                    sections=tuple(items[pos, "section"]), chapters=tuple(items[pos, "chapter"]), after_decision=after,
+                )
+            )
+        return out
+
+    def load_dumps(self) -> dict[str, tuple[str, int]]:
+        """The dumps the book was built from: path -> (sha256, entries)."""
+        return {path: (sha, n) for path, sha, n in self._db.execute("SELECT path, sha256, entries FROM dumps ORDER BY path")}
+
+    def load_decisions(self) -> list[Decision]:
+        """Every decision the person made, in the order they were made."""
+        rows = self._db.execute("SELECT number, made, action, subject, target, members, target_members FROM decisions ORDER BY number")
+        return [
+            Decision(action, subject, target, tuple(json.loads(members)), tuple(json.loads(others)), made, number)
+            for number, made, action, subject, target, members, others in rows
+        ]
+    # == end installments and decisions ===============================================================
 
 
 def open_sqlite(state_dir: Path) -> SQLiteStore:

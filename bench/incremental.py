@@ -1,0 +1,195 @@
+"""How a book absorbs later dumps: ML Papers of the Week replayed a quarter at a time (a benchmark).
+
+Reads ../shared/bench/incremental/dair_ml_papers_of_the_week.jsonl (1,300 papers, 2023-01 →
+2025-06), writes one dump per quarter (each paper as a note: title, description, URL, under a
+dated heading for its week), builds the book from the first quarter, then ``selfbook add``s each
+later quarter. For every batch it reports:
+
+- ``moved``: entries already in the book whose chapter or section changed (target 0);
+- ``ami_section`` / ``ami_chapter``: agreement (adjusted mutual information) between where
+  ``add`` put the batch's new entries and where a full rebuild (``build --reorganize`` of every
+  dump so far, in a copy of the book, so its embeddings are cached) puts them; for scale,
+  ``ami_section_old`` is the same agreement for the entries that were already in the book (how
+  far a rebuild reshuffles what ``add`` leaves in place);
+- ``new_sections`` / ``new_chapters`` created by the batch, and how many went to Miscellany;
+- ``add_s`` (with ``embed_s``, the part spent embedding the new entries) against ``rebuild_s``.
+
+``--scale N`` also times one ``add`` of 300 entries to a book of N entries (the 10,000-entry
+dump of bench/build_speed.py) against a cached full rebuild of the same N + 300.
+
+    python bench/incremental.py [--embedder e5-small] [--scale 10000]
+
+Results go to bench/results/incremental.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import shutil
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from sklearn.metrics import adjusted_mutual_info_score
+
+from selfbook import Library, load_settings
+
+ROOT = Path(__file__).resolve().parent
+DATA = ROOT.parent.parent / "shared" / "bench" / "incremental" / "dair_ml_papers_of_the_week.jsonl"
+DESCRIPTION_CHARS = 300
+
+
+def quarter(day: str) -> str:
+    date = dt.date.fromisoformat(day)
+    return f"{date.year}Q{(date.month - 1) // 3 + 1}"
+
+
+def write_dumps(folder: Path) -> list[Path]:
+    """One dump per quarter, oldest first; papers under a heading for their week."""
+    weeks: dict[str, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
+    with open(DATA, encoding="utf-8") as fh:
+        for line in fh:
+            paper = json.loads(line)
+            weeks[quarter(paper["date"])][paper["date"]].append(paper)
+    paths = []
+    for name in sorted(weeks):
+        blocks = [f"# ML papers, {name}"]
+        for day in sorted(weeks[name]):
+            blocks.append(f"## Week of {day}")
+            for paper in sorted(weeks[name][day], key=lambda p: p["rank"]):
+                description = " ".join((paper.get("description") or "").split())[:DESCRIPTION_CHARS]
+                blocks.append("\n".join(x for x in (paper["title"], description, paper["url"]) if x))
+        path = folder / f"{name}.md"
+        path.write_text("\n\n".join(blocks) + "\n", encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def placements(library: Library) -> dict[str, tuple[str, str]]:
+    return {p.entry.id: (p.chapter_id, p.section_id) for p in library.entries()}
+
+
+def rebuild(book: Path, dumps: list[Path], embedder: str) -> tuple[float, dict[str, tuple[str, str]]]:
+    """A full reorganization of ``dumps`` in a copy of ``book`` (its embedding cache included)."""
+    copy = book.parent / (book.name + "-rebuild")
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(book, copy)
+    library = Library(copy, load_settings(copy, embedder=embedder))
+    start = time.perf_counter()
+    library.build(dumps, reorganize=True)
+    took = time.perf_counter() - start
+    return took, placements(library)
+
+
+def replay(work: Path, embedder: str) -> dict:
+    dumps = write_dumps(work)
+    book = work / "book"
+    library = Library(book, load_settings(book, embedder=embedder))
+    start = time.perf_counter()
+    first = library.build([dumps[0]])
+    batches = [{"batch": dumps[0].stem, "entries": first.entries, "build_s": round(time.perf_counter() - start, 2)}]
+    print(json.dumps(batches[0]), flush=True)
+    for k, dump in enumerate(dumps[1:], 1):
+        before = placements(library)
+        start = time.perf_counter()
+        report = library.add([dump])
+        took = time.perf_counter() - start
+        after = placements(library)
+        (added,) = report.added
+        rebuild_s, rebuilt = rebuild(book, dumps[: k + 1], embedder)
+        new = [e for e in added.new if e in after and e in rebuilt]
+        old = [e for e in before if e in after and e in rebuilt]
+        row = {
+            "batch": dump.stem,
+            "entries": len(after),
+            "new": len(added.new),
+            "resaved": len(added.resaved),
+            "moved": sum(1 for e, where in before.items() if after.get(e, where) != where),
+            "joined": added.joined,
+            "misc": added.misc,
+            "new_sections": len(added.sections),
+            "new_chapters": len(added.chapters),
+            "ami_section": round(adjusted_mutual_info_score([after[e][1] for e in new], [rebuilt[e][1] for e in new]), 3),
+            "ami_chapter": round(adjusted_mutual_info_score([after[e][0] for e in new], [rebuilt[e][0] for e in new]), 3),
+            "ami_section_old": round(adjusted_mutual_info_score([after[e][1] for e in old], [rebuilt[e][1] for e in old]), 3),
+            "add_s": round(took, 2),
+            "embed_s": round(added.embed_s, 2),
+            "rebuild_s": round(rebuild_s, 2),
+        }
+        batches.append(row)
+        print(json.dumps(row), flush=True)
+    later = batches[1:]
+    return {
+        "batches": batches,
+        "moved_total": sum(b["moved"] for b in later),
+        "ami_section_mean": round(sum(b["ami_section"] for b in later) / len(later), 3),
+        "ami_chapter_mean": round(sum(b["ami_chapter"] for b in later) / len(later), 3),
+        "ami_section_old_mean": round(sum(b["ami_section_old"] for b in later) / len(later), 3),
+        "new_sections_total": sum(b["new_sections"] for b in later),
+        "speedup_last": round(later[-1]["rebuild_s"] / later[-1]["add_s"], 1),
+    }
+
+
+def at_scale(work: Path, n: int, embedder: str) -> dict:
+    """One add of 300 entries to an n-entry book, against a cached rebuild at n + 300."""
+    sys.path.insert(0, str(ROOT))
+    from build_speed import make_dump  # the same 10,000-entry dump as the build-speed benchmark
+
+    base_text = make_dump(n)
+    full = make_dump(n + 300)
+    base, extra = work / "base.md", work / "extra.md"
+    base.write_text(base_text, encoding="utf-8")
+    extra.write_text(full[len(base_text) + 1 :], encoding="utf-8")
+    book = work / f"book-{n}"
+    library = Library(book, load_settings(book, embedder=embedder))
+    start = time.perf_counter()
+    library.build([base])
+    build_s = time.perf_counter() - start
+    start = time.perf_counter()
+    report = library.add([extra])
+    add_s = time.perf_counter() - start
+    rebuild_s, _ = rebuild(book, [base, extra], embedder)
+    (added,) = report.added
+    return {
+        "entries": n, "added": len(added.new), "embedder": embedder, "first_build_s": round(build_s, 2),
+        "add_s": round(add_s, 2), "embed_s": round(added.embed_s, 2), "rebuild_s": round(rebuild_s, 2),
+        "speedup": round(rebuild_s / add_s, 1), "speedup_without_embedding": round(rebuild_s / max(add_s - added.embed_s, 1e-3), 1),
+        "add_stages_s": {name: round(s, 2) for name, s in report.timings},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--embedder", default="e5-small")
+    parser.add_argument("--scale", type=int, default=0, help="Also time an add to a book of this many entries.")
+    parser.add_argument("--scale-embedder", default="", help="Embedder for --scale (default: --embedder).")
+    parser.add_argument("--work", type=Path, default=ROOT / ".cache" / "incremental")
+    args = parser.parse_args()
+    if not DATA.is_file():
+        sys.exit(f"{DATA}: benchmark data not found (it lives beside the project in ../shared/bench)")
+    args.work.mkdir(parents=True, exist_ok=True)
+    cache = args.work / "cache.db"   # the embedding cache, kept between runs
+    book = args.work / "book"
+    shutil.rmtree(book, ignore_errors=True)
+    if cache.is_file():
+        (book / ".selfbook").mkdir(parents=True)
+        shutil.copyfile(cache, book / ".selfbook" / "book.db")
+    cached = cache.is_file()
+    results = {"data": str(DATA.name), "embedder": args.embedder, "cached_embeddings": cached, "replay": replay(args.work, args.embedder)}
+    shutil.copyfile(book / ".selfbook" / "book.db", cache)
+    if args.scale:
+        results["scale"] = at_scale(args.work, args.scale, args.scale_embedder or args.embedder)
+        print(json.dumps(results["scale"]), flush=True)
+    out = ROOT / "results" / "incremental.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    summary = {k: v for k, v in results["replay"].items() if k != "batches"}
+    print("replay:", json.dumps(summary))
+    print(f"targets: moved 0 → {summary['moved_total']}; add ≥ 10× faster than a rebuild at 10k entries (see --scale)")
+
+
+if __name__ == "__main__":
+    main()
