@@ -26,7 +26,7 @@ def book(tmp_path: Path, small_dump: Path) -> Path:
 def test_ask_without_llm_gives_labelled_extracts(book: Path):
     result = CliRunner(env=ENV).invoke(main, ["ask", "bisi bele bath masala", "--book", str(book), "--json"])
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert data["mode"] == "extractive" and data["answer"].startswith("No LLM is configured")
     assert any("Bisi bele bath" in c["title"] for c in data["citations"])
 
@@ -39,7 +39,7 @@ def test_ask_streams_through_ollama_and_checks_citations(book: Path):
         env = {**ENV, "SELFBOOK_LLM": "ollama:llama3.2", "SELFBOOK_OLLAMA_HOST": server.url}
         result = CliRunner(env=env).invoke(main, ["ask", "how do I make bisi bele bath?", "--book", str(book), "--json"])
         assert result.exit_code == 0, result.output
-        data = json.loads(result.output)
+        data = json.loads(result.stdout)
         prompt = server.requests[0].body["messages"][-1]["content"]
     assert data["mode"] == "llm"
     assert "[9]" not in data["answer"] and any("9" in w for w in data["warnings"])
@@ -50,7 +50,7 @@ def test_ask_streams_through_ollama_and_checks_citations(book: Path):
 
 def test_ask_counts_from_the_book(book: Path):
     result = CliRunner(env=ENV).invoke(main, ["ask", "how many papers did I save?", "--book", str(book), "--json"])
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert data["mode"] == "corpus" and data["answer"][0].isdigit()
 
 

@@ -36,12 +36,12 @@ def test_build_then_entries_json(tmp_path: Path, small_dump: Path):
         assert row["source"].startswith(str(small_dump))
     assert any(r["title"].startswith("ಕುವೆಂಪು") for r in rows)
     result = runner.invoke(main, ["chapters", "--book", str(book), "--json"])
-    assert sum(c["entries"] for c in json.loads(result.output)) == len(rows)
+    assert sum(c["entries"] for c in json.loads(result.stdout)) == len(rows)
 
 
 def test_build_report_as_json(tmp_path: Path, small_dump: Path):
     result = CliRunner(env=ENV).invoke(main, ["build", str(small_dump), "--book", str(tmp_path / "b"), "--json"])
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)
     assert report["entries_read"] == report["entries"] + report["merged"]
     assert set(report["timings"]) >= {"read", "normalize", "embed", "organize", "render", "write"}
 

@@ -95,5 +95,5 @@ def test_cli_digest_with_and_without_an_llm(tmp_path: Path, monkeypatch):
         env = {**ENV, "SELFBOOK_LLM": "ollama:llama3.2", "SELFBOOK_OLLAMA_HOST": server.url}
         result = CliRunner(env=env).invoke(main, ["digest", "--since", "2026", "--book", book, "--lang", "kn", "--json"])
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert data["since"] == "2026-01-01" and any(c["summary"].startswith("ತಾರಸಿ") for c in data["chapters"])
