@@ -37,7 +37,8 @@ SCRIPT_LANG = {
     "Hebrew": "he",
     "Thai": "th",
 }
-_SCRIPTS = [(name, regex.compile(rf"\p{{Script={name}}}")) for name in (*SCRIPT_LANG, "Latin")]
+_ASCII_LETTERS = regex.compile(r"[A-Za-z]")
+_SCRIPTS = [(name, regex.compile(rf"(?V1)[\p{{Script={name}}}&&\p{{L}}]")) for name in (*SCRIPT_LANG, "Latin")]
 
 
 def normalize(text: str) -> str:
@@ -67,15 +68,11 @@ def terms(text: str) -> list[str]:
 
 def script_counts(text: str) -> dict[str, int]:
     """How many letters of each script the text holds."""
-    counts: dict[str, int] = {}
-    for ch in text:
-        if not ch.isalpha():
-            continue
-        for name, pattern in _SCRIPTS:
-            if pattern.match(ch):
-                counts[name] = counts.get(name, 0) + 1
-                break
-    return counts
+    if text.isascii():
+        letters = len(_ASCII_LETTERS.findall(text))
+        return {"Latin": letters} if letters else {}
+    counts = {name: len(pattern.findall(text)) for name, pattern in _SCRIPTS}
+    return {name: n for name, n in counts.items() if n}
 
 
 def dominant_script(text: str) -> str:

@@ -173,11 +173,14 @@ class _Book:
 # -- terms ---------------------------------------------------------------------------------------
 
 
+_POSSESSIVE = regex.compile(r"['’]s$")
+
+
 def _singular(phrase: str) -> str:
     """The phrase with an English plural or possessive "s" taken off its last word: "llms" → "llm",
     "google's" → "google"."""
     head, _, last = phrase.rpartition(" ")
-    last = regex.sub(r"['’]s$", "", last)
+    last = _POSSESSIVE.sub("", last)
     if last.isascii() and last.isalpha() and len(last) > 3 and last.endswith("s") and not last.endswith(("ss", "us", "is")):
         last = last[:-1]
     return f"{head} {last}" if head else last

@@ -2,8 +2,9 @@
 
 The vectors are the book's own (its embedding model, recorded in the store), held as one float32
 matrix: a numpy matrix-vector product is exact and needs no index to build or keep in step.
-float16 would halve the memory but numpy has no fast float16 product: at 100k rows it took
-113 ms against 8 ms for float32 (``bench/search_speed.py`` measures float32 at 1M).
+float16 would halve the memory but numpy has no fast float16 product: measured once at 100k
+rows, 113 ms against 8 ms for float32 (1.2 s against 54 ms at 1M). ``bench/search_speed.py``
+measures float32 in the engine.
 """
 
 from __future__ import annotations
@@ -60,6 +61,8 @@ def fill_missing(
     """An ``n``-row matrix with row ``p`` the vector of position ``p``. ``matrix`` holds the rows
     of positions ``have``; the others (entries whose merged text was never embedded) come from
     ``embed_missing(positions)``."""
+    if len(have) == n:  # every entry has its vector, in position order: no copy
+        return matrix
     dim = matrix.shape[1] if matrix.size else 0
     missing = np.setdiff1d(np.arange(n), have)
     if len(missing):

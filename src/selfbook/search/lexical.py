@@ -1,9 +1,12 @@
 """Lexical retrieval: BM25 over the postings the store keeps (``search_terms``), scored with numpy.
 
-Why not SQLite FTS5's own ``bm25()``: on natural-language queries (2–8 words, stop words
-included) FTS5 took p50 54 ms / p99 96 ms at 100k entries, where these postings take 1.3 / 6.7 ms,
-and 15 / 42 ms at 1M (``bench/search_speed.py``). The postings still live in the book's SQLite
-file and are written in the same transaction as the entries.
+Why not SQLite FTS5's own ``bm25()``: in a one-off comparison on the synthetic notes of
+``bench/search_speed.py`` (natural-language queries of 2–8 words, stop words included), FTS5 with
+OR semantics took p50 54 ms / p99 96 ms at 100k entries (``ORDER BY rank`` was slower still),
+where these postings took 1.3 / 6.7 ms; at 1M they take about 16–22 / 38–52 ms
+(``bench/search_speed.py``). AND semantics would be fast in FTS5 but loses recall on long
+questions. The postings still live in the book's SQLite file, written in the same transaction
+as the entries.
 
 The score is BM25F-style: the title's counts weigh ``title_weight`` times the body's, in both the
 term frequency and the entry length; Lucene's idf ``log(1 + (N - n + 0.5) / (n + 0.5))``, which is
