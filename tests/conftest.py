@@ -8,6 +8,9 @@ import pytest
 
 from selfbook import Library, Settings
 from selfbook.embed import HashingEmbedder
+import selfbook.library
+
+from installment_helpers import keyword_organize
 
 SMALL_DUMP = """\
 ---
@@ -107,3 +110,9 @@ def _book_files(book: Path) -> dict[str, bytes]:
 def book_files():
     """``book_files(dir)``: every file of a book except its state folder, as bytes."""
     return _book_files
+
+
+@pytest.fixture
+def keywords(monkeypatch):
+    """Organize the base book by keywords, so a test sees placement and curation, not clustering."""
+    monkeypatch.setattr(selfbook.library, "organize", keyword_organize)

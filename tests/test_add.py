@@ -10,8 +10,7 @@ import pytest
 import regex
 from click.testing import CliRunner
 
-import selfbook.library
-from installment_helpers import book_files, by_title, dumps, keyword_organize, library, placements
+from installment_helpers import book_files, by_title, dumps, library, placements
 from selfbook import BookError, InputError
 from selfbook.book import chapter_filename
 from selfbook.book.render import render_installment_entry
@@ -22,11 +21,6 @@ from selfbook.update import dump_period
 
 ENV = {"SELFBOOK_EMBEDDER": "hashing", "SOURCE_DATE_EPOCH": "1767225600"}
 
-
-@pytest.fixture
-def keywords(monkeypatch):
-    """Organize the base book by keywords, so these tests see placement, not clustering."""
-    monkeypatch.setattr(selfbook.library, "organize", keyword_organize)
 
 
 @pytest.fixture

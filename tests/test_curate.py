@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import selfbook.library
-from installment_helpers import book_files, by_title, dumps, keyword_organize, library, placements
+from installment_helpers import book_files, by_title, dumps, library, placements
 from selfbook import BookError
 from selfbook.cli import main
 from selfbook.curate import EditableOutline, apply_decisions, decide_rename
@@ -17,10 +16,6 @@ from selfbook.models import Chapter, Outline, Section
 
 ENV = {"SELFBOOK_EMBEDDER": "hashing", "SOURCE_DATE_EPOCH": "1767225600"}
 
-
-@pytest.fixture
-def keywords(monkeypatch):
-    monkeypatch.setattr(selfbook.library, "organize", keyword_organize)
 
 
 @pytest.fixture
