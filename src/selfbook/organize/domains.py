@@ -182,6 +182,8 @@ def chapter_titles(
     (Hungarian method), so two chapters never share a name; a chapter keeps its domain only
     if the fit is at least ``min_fit``.
     """
+    if not chapters:  # every entry went to the Miscellany chapter (a tiny dump)
+        return []
     domains = taxonomy()
     everything = np.arange(table.matrix.shape[0])
     fit = _lexical_scores(table, chapters, everything)
