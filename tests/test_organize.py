@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import yaml
 
-from selfbook.organize import MISC_TITLE, OrganizeParams, organize
+from selfbook.organize import MISC_TITLE, OrganizeParams, _describe, organize
 from selfbook.organize.domains import taxonomy
 from selfbook.organize.title import slug
 from selfbook.phrases import STOPWORDS
@@ -388,3 +388,9 @@ def test_headings_must_match_the_entries():
     ids, texts, vectors, _ = dataset(stragglers=False)
     with pytest.raises(ValueError, match="headings"):
         organize(ids, texts, vectors, headings=[("a",)])
+
+
+def test_chapter_description_is_a_sentence():
+    assert _describe(["sleep", "Peter Attia", "dead hang"]) == "Links and notes on sleep, Peter Attia and dead hang."
+    assert _describe(["ಕನ್ನಡ"]) == "Links and notes on ಕನ್ನಡ."
+    assert _describe([]) == ""

@@ -339,7 +339,7 @@ def _outline(
     chapters: list[tuple[_Draft, list[_Draft], str]] = []
     for title, rows, extra in zip(titles, chapter_rows, extras):
         sections = _sections(table, rows, section_of, heading_of, totals, p, title)
-        chapters.append((_Draft(title, rows), sections, ", ".join(extra)))
+        chapters.append((_Draft(title, rows), sections, _describe(extra)))
     chapters.sort(key=lambda c: (-len(c[0].rows), c[0].title))
     leftover = np.flatnonzero(chapter_of == -1)
     if len(leftover):
@@ -396,6 +396,14 @@ def _assemble(ids: list[str], chapters: list[tuple[_Draft, list[_Draft], str]]) 
             )
         out.append(Chapter(chapter_id, chapter.title, tuple(built), description))
     return tuple(out)
+
+
+def _describe(phrases: Sequence[str]) -> str:
+    """A chapter's one-line description from its key phrases: "Links and notes on A, B and C." """
+    if not phrases:
+        return ""
+    listed = phrases[0] if len(phrases) == 1 else f"{', '.join(phrases[:-1])} and {phrases[-1]}"
+    return f"Links and notes on {listed}."
 
 
 def _unique(base: str, used: set[str]) -> str:
