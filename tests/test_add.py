@@ -22,7 +22,6 @@ from selfbook.update import dump_period
 ENV = {"SELFBOOK_EMBEDDER": "hashing", "SOURCE_DATE_EPOCH": "1767225600"}
 
 
-
 @pytest.fixture
 def built(tmp_path: Path, keywords):
     base, later = dumps(tmp_path, "base.md", "self-1.md")

@@ -17,7 +17,6 @@ from selfbook.models import Chapter, Outline, Section
 ENV = {"SELFBOOK_EMBEDDER": "hashing", "SOURCE_DATE_EPOCH": "1767225600"}
 
 
-
 @pytest.fixture
 def book(tmp_path: Path, keywords):
     base, later = dumps(tmp_path, "base.md", "self-1.md")

@@ -128,7 +128,7 @@ def print_report(report: BuildReport) -> None:
         for reason, count in Counter(s.reason for s in report.skipped).most_common():
             where = ", ".join(str(s.source) for s in report.skipped if s.reason == reason)[:200]
             out.print(f"  {count} × {reason}: {where}")
-    reasons = Counter(m.reason.split(" ", 2)[0] + " " + m.reason.split(" ", 2)[1] if m.reason.count(" ") >= 1 else m.reason for m in report.merges)
+    reasons = Counter(" ".join(m.reason.split(" ")[:2]) for m in report.merges)  # "same URL", "same text"
     if reasons:
         out.print("Merged: " + ", ".join(f"{n} × {r}" for r, n in reasons.most_common()))
     out.print(f"Open {Path(report.book) / 'README.md'} to read it.")
