@@ -298,6 +298,11 @@ def add(dumps: tuple[Path, ...], book: Path, embedder: str | None, as_json: bool
     an installment brought in a dated block. Adding the same dump twice changes nothing.
     """
     report = Library(book, load_settings(book, embedder=embedder)).add(dumps)
+    print_added(report, book, as_json)
+
+
+def print_added(report: AddReport, book: Path, as_json: bool) -> None:
+    """What an add (or a note) did, as lines or as JSON."""
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
         return
@@ -320,6 +325,22 @@ def add(dumps: tuple[Path, ...], book: Path, embedder: str | None, as_json: bool
         return
     files = report.files
     out.print(f"{len(files.written)} files written, {len(files.unchanged)} unchanged. Open {book / 'README.md'} to read it.", markup=False, soft_wrap=True)
+
+
+@main.command()
+@click.argument("title")
+@click.option("--url", default="", help="The link the note is about.")
+@click.option("--note", "text", default="", help="Your line about it.")
+@book_option
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@friendly_errors
+def note(title: str, url: str, text: str, book: Path, as_json: bool) -> None:
+    """Add one entry typed by hand: TITLE, with an optional --url and --note.
+
+    It is kept as a small dump in the book's notes/ folder and added like any installment, so
+    it lands where it fits and names that file as its source. The same note twice is added once.
+    """
+    print_added(Library(book).add_note(title, url, text), book, as_json)
 
 
 def _said(decision) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import hashlib
+import itertools
 import json
 import os
 import time
@@ -24,6 +25,7 @@ from .book import BookMeta, WriteResult, recover, render_book, stage
 from .embed import Embedder, content_hash, embed_pending, get_embedder
 from .errors import BookError
 from .ingest import Dump, read_dump
+from .ingest.note import NOTES_DIR, note_dump, note_slug
 from .models import Entry, Flag, Merge, Outline, Skip
 from .normalize import near_duplicates, normalize_entries
 from .organize import OrganizeParams, organize
@@ -137,6 +139,12 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _unused(folder: Path, name: str, suffix: str) -> Path:
+    """``folder/name.suffix``, or ``name-2.suffix``, ``name-3.suffix``… : the first that is free."""
+    candidates = (folder / f"{name}{'' if k == 1 else f'-{k}'}{suffix}" for k in itertools.count(1))
+    return next(p for p in candidates if not p.exists())
+
+
 def _period_iso(dumps: Sequence[Dump]) -> str:
     """The time the dumps cover, as ISO ``start/end`` (empty when unknown)."""
     periods = [p for p in map(dump_period, dumps) if p is not None]
@@ -163,6 +171,11 @@ class Library:
         return self._embedder
 
     # -- opening -------------------------------------------------------------------------------
+    def _notes(self, dumps: Sequence[str | os.PathLike]) -> list[Path]:
+        """The hand-typed notes of the book (:meth:`add_note`) that ``dumps`` does not name."""
+        named = {Path(p).resolve() for p in dumps}
+        return [p for p in sorted((self.book_dir / NOTES_DIR).glob("*.md")) if p.resolve() not in named]
+
     def _check_book_dir(self) -> None:
         if self.book_dir.exists() and not self.book_dir.is_dir():
             raise BookError(f"{self.book_dir}: is a file, not a book folder — choose another --book")
@@ -215,6 +228,7 @@ class Library:
         if not dumps:
             raise BookError("no dumps given — name at least one file, e.g. 'selfbook build self.md --book book'")
         self._check_book_dir()
+        dumps = [*dumps, *self._notes(dumps)]
         timer = _Timer()
         with timer.stage("read"):
             read = [read_dump(p) for p in dumps]
@@ -399,6 +413,35 @@ class Library:
                 report = {"added": [r.to_dict() for r in results]}
                 files = self._write(store, book, command="add", report=report, skips=[s for d in read for s in d.skips])
         return AddReport(str(self.book_dir), tuple(results), files, tuple(timer.laps))
+
+    def add_note(self, title: str, url: str = "", note: str = "") -> AddReport:
+        """Add one entry typed by hand (from the web page, the API or an agent) as an installment.
+
+        The note is written as a small dump, ``notes/YYYYMMDDTHHMMSS-slug.md`` in the book folder,
+        and added with :meth:`add`: it is placed like any new entry, its provenance is that file
+        and line, and every later :meth:`build` of the book replays it. The same note twice
+        is added once (the second report says it was skipped). Raises
+        :class:`~selfbook.errors.InputError` for an empty or malformed note.
+        """
+        text = note_dump(title, url, note)
+        if not self.state_dir.is_dir():
+            raise BookError(f"{self.book_dir}: no book here yet — run 'selfbook build DUMP --book {self.book_dir}'")
+        stamp = now_iso().replace("-", "").replace(":", "")[:15]
+        folder = self.book_dir / NOTES_DIR
+        name = f"{stamp}-{note_slug(title or url)}"
+        path = _unused(folder, name, ".md")
+        folder.mkdir(exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+        try:
+            report = self.add([path])
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        if not report.changed:
+            path.unlink(missing_ok=True)
+        return report
 
     def move(self, entry: str, to: str) -> Decision:
         """Move an entry (id or unique id prefix) to ``Chapter/Section`` (a new section title
