@@ -1,0 +1,142 @@
+"""Property tests: arbitrary bytes, mutated fixture files and arbitrary JSON thrown at every
+importer. Each input is either imported (a Dump) or refused with InputError; nothing else may
+escape."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import SMALL_DUMP
+from selfbook.errors import InputError
+from selfbook.importers import FORMAT_NAMES, read_source
+from selfbook.ingest import Dump
+from selfbook.models import RawEntry, Skip
+
+FIXTURES = Path(__file__).parent / "fixtures" / "import"
+FUZZ = settings(max_examples=int(os.environ.get("SELFBOOK_FUZZ_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SAMPLES = {
+    "markdown": [SMALL_DUMP.encode()],
+    "urls": ["urls.txt"],
+    "netscape": ["bookmarks_chrome.html", "bookmarks_firefox.html"],
+    "pocket": ["pocket.csv", "pocket.html"],
+    "raindrop": ["raindrop.csv"],
+    "csv": ["raindrop.csv", "pocket.csv"],
+    "karakeep": ["karakeep.json"],
+    "pinboard": ["pinboard.json"],
+    "twitter": ["like.js", "bookmarks.js"],
+    "jsonl": ["entries.jsonl"],
+    "opml": ["subscriptions.opml"],
+    "feed": ["feed.rss", "feed.atom"],
+    "obsidian": ["vault/Reading/Papers/Transformers.md", "vault/Kitchen/Clipped dosa article.md", "vault/Kitchen/ಅಡುಗೆ.md"],
+}
+
+
+def sample(item: str | bytes) -> bytes:
+    return item if isinstance(item, bytes) else (FIXTURES / item).read_bytes()
+
+
+def check(data: bytes, format: str | None) -> None:
+    """Import ``data`` as ``format``: a Dump of entries and skips, or an InputError; nothing else."""
+    with tempfile.TemporaryDirectory() as folder:
+        if format == "obsidian":
+            path = Path(folder) / "vault"
+            (path / "sub").mkdir(parents=True)
+            (path / "sub" / "note.md").write_bytes(data)
+        else:
+            path = Path(folder) / "input"
+            path.write_bytes(data)
+        try:
+            dump = read_source(path, format)
+        except InputError as err:
+            assert str(err).startswith(str(path))
+            return
+        assert isinstance(dump, Dump) and dump.entries
+        assert all(isinstance(e, RawEntry) and e.source.start >= 1 for e in dump.entries)
+        assert all(isinstance(s, Skip) and s.reason for s in dump.skips)
+
+
+@st.composite
+def mutations(draw, original: bytes) -> bytes:
+    """``original`` cut, with bytes flipped, inserted, deleted or repeated."""
+    data = bytearray(original)
+    for _ in range(draw(st.integers(1, 6))):
+        at = draw(st.integers(0, len(data)))
+        action = draw(st.sampled_from(["cut", "flip", "insert", "delete", "repeat"]))
+        if action == "cut":
+            del data[at:]
+        elif action == "flip" and at < len(data):
+            data[at] = draw(st.integers(0, 255))
+        elif action == "insert":
+            data[at:at] = draw(st.binary(min_size=1, max_size=8) | st.sampled_from([b"<", b"[", b"{", b'"', b"\n", b",", b"---\n", b"\xe0\xb2"]))
+        elif action == "delete":
+            del data[at : at + draw(st.integers(1, 40))]
+        else:
+            data[at:at] = bytes(data[at : at + draw(st.integers(1, 200))])
+    return bytes(data)
+
+
+@pytest.mark.parametrize("format", FORMAT_NAMES)
+@FUZZ
+@given(data=st.binary(max_size=3000))
+def test_arbitrary_bytes(format: str, data: bytes):
+    check(data, format)
+
+
+@pytest.mark.parametrize("format", FORMAT_NAMES)
+@FUZZ
+@given(data=st.data())
+def test_mutated_fixture_files(format: str, data):
+    original = sample(data.draw(st.sampled_from(SAMPLES[format])))
+    check(data.draw(mutations(original)), format)
+
+
+@FUZZ
+@given(data=st.data())
+def test_detection_with_mutated_files_of_any_format(data):
+    format = data.draw(st.sampled_from([f for f in FORMAT_NAMES if f != "obsidian"]))
+    original = sample(data.draw(st.sampled_from(SAMPLES[format])))
+    check(data.draw(mutations(original)), None)
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=30)
+    | st.sampled_from(["https://example.com/a", "2024-06-19", "1718791200", "link", "text", "[[x]]"]),
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(
+        st.sampled_from(["href", "url", "urls", "title", "description", "extended", "note", "tags", "time", "date",
+                         "createdAt", "content", "type", "text", "tweetId", "fullText", "expandedUrl", "like",
+                         "chapter", "section", "headings", "folder", "date_label", "name"]) | st.text(max_size=8),
+        inner, max_size=6,
+    ),
+    max_leaves=20,
+)
+
+
+@pytest.mark.parametrize("format", ["pinboard", "karakeep", "twitter", "jsonl"])
+@FUZZ
+@given(records=st.lists(JSON, max_size=6))
+def test_arbitrary_json_records(format: str, records: list):
+    if format == "jsonl":
+        data = "\n".join(json.dumps(r) for r in records)
+    elif format == "karakeep":
+        data = json.dumps({"bookmarks": records})
+    elif format == "twitter":
+        data = "window.YTD.like.part0 = " + json.dumps([{"like": r} for r in records])
+    else:
+        data = json.dumps(records)
+    check(data.encode(), format)
+
+
+@FUZZ
+@given(meta=st.dictionaries(st.sampled_from(["tags", "tag", "title", "source", "url", "urls", "date", "created", "selfbook_id", "related"]), JSON, max_size=5), body=st.text(max_size=300))
+def test_arbitrary_obsidian_front_matter(meta: dict, body: str):
+    text = "---\n" + yaml.safe_dump(meta, allow_unicode=True) + "---\n" + body
+    check(text.encode("utf-8"), "obsidian")
