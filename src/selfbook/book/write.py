@@ -315,23 +315,25 @@ def _plan(book_dir: Path, files: Mapping[str, bytes], txid: str) -> _Plan:
     return _Plan(txid, write, before, remove, tuple(unchanged), tuple(kept), manifest)
 
 
-def stage(book_dir: Path, files: Mapping[str, str], txid: str) -> Staged:
+def stage(book_dir: Path, files: Mapping[str, str | bytes], txid: str) -> Staged:
     """Write every changed file to ``.selfbook/staging/<txid>/`` and a journal describing the write.
 
     ``files`` maps paths relative to the book folder to their text (written as UTF-8, byte for
-    byte). Nothing in the book folder itself is touched. Raises :class:`BookError` naming the file
-    when one of the user's files is in the way (see the module docstring).
+    byte) or, for pictures, their bytes. Nothing in the book folder itself is touched. Raises
+    :class:`BookError` naming the file when one of the user's files is in the way (see the
+    module docstring).
     """
     book_dir = Path(book_dir)
     _check_txid(txid)
     for rel in files:
         _check_relpath(rel)
-    plan = _plan(book_dir, {rel: text.encode("utf-8") for rel, text in files.items()}, txid)
+    data = {rel: text if isinstance(text, bytes) else text.encode("utf-8") for rel, text in files.items()}
+    plan = _plan(book_dir, data, txid)
     staging = _staging_dir(book_dir, txid)
     if staging.exists():
         shutil.rmtree(staging)
     for rel in plan.write:
-        _write_durably(staging / rel, files[rel].encode("utf-8"))
+        _write_durably(staging / rel, data[rel])
     staging.mkdir(parents=True, exist_ok=True)
     for folder in sorted({(staging / rel).parent for rel in plan.write} | {staging, staging.parent}):
         _fsync_dir(folder)
