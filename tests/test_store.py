@@ -8,6 +8,14 @@ from selfbook.models import Chapter, DateRange, Entity, Entry, Flag, Merge, Outl
 from selfbook.store import BookState, open_store
 from selfbook.store.sqlite import DB_NAME, _migrations
 
+from pg_helpers import fresh_database
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_url(request) -> str | None:
+    """Every test here runs on both stores: SQLite (None) and a fresh PostgreSQL database."""
+    return None if request.param == "sqlite" else fresh_database()
+
 
 def make_entry(eid: str, title: str, **kw) -> Entry:
     base = dict(
@@ -34,18 +42,24 @@ def make_state(entries) -> BookState:
     )
 
 
-def test_migrations_are_numbered_and_applied(tmp_path):
-    numbers = [n for n, _, _ in _migrations()]
+def test_migrations_are_numbered_and_applied(tmp_path, store_url):
+    if store_url:
+        from selfbook.store import postgres
+
+        migrations = postgres._migrations()
+    else:
+        migrations = _migrations()
+    numbers = [n for n, _, _ in migrations]
     assert numbers == sorted(numbers) and numbers[0] == 1
-    with open_store(tmp_path) as store:
+    with open_store(tmp_path, store_url) as store:
         assert store.schema_version == numbers[-1]
-    with open_store(tmp_path) as store:  # reopening applies nothing twice
+    with open_store(tmp_path, store_url) as store:  # reopening applies nothing twice
         assert store.schema_version == numbers[-1]
 
 
-def test_round_trip(tmp_path):
+def test_round_trip(tmp_path, store_url):
     entries = [make_entry("aaa", "ಕನ್ನಡ ಸಾಹಿತ್ಯ"), make_entry("bbb", "RAG from scratch", date=None, urls=())]
-    with open_store(tmp_path) as store:
+    with open_store(tmp_path, store_url) as store:
         store.save_book(make_state(entries), txid="t1", command="build", report={"ok": 1})
         assert store.load_entries() == entries
         assert store.load_outline() == make_state(entries).outline
@@ -57,9 +71,9 @@ def test_round_trip(tmp_path):
         assert store.last_run()["report"] == {"ok": 1}
 
 
-def test_failed_save_leaves_previous_book(tmp_path):
+def test_failed_save_leaves_previous_book(tmp_path, store_url):
     first = [make_entry("aaa", "first")]
-    with open_store(tmp_path) as store:
+    with open_store(tmp_path, store_url) as store:
         store.save_book(make_state(first), txid="t1", command="build", report={})
         broken = make_state([make_entry("ccc", "second")])
         broken = BookState(**{**broken.__dict__, "content_hashes": {}})  # a KeyError mid-transaction
@@ -69,11 +83,17 @@ def test_failed_save_leaves_previous_book(tmp_path):
         assert not store.committed("t2")
 
 
-def test_newer_schema_is_refused(tmp_path):
-    with open_store(tmp_path):
+def test_newer_schema_is_refused(tmp_path, store_url):
+    with open_store(tmp_path, store_url):
         pass
-    db = sqlite3.connect(tmp_path / DB_NAME)
-    db.execute("PRAGMA user_version = 999")
-    db.close()
+    if store_url:
+        import psycopg
+
+        with psycopg.connect(store_url, autocommit=True) as db:
+            db.execute("UPDATE selfbook_schema SET version = 999")
+    else:
+        db = sqlite3.connect(tmp_path / DB_NAME)
+        db.execute("PRAGMA user_version = 999")
+        db.close()
     with pytest.raises(BookError, match="newer selfbook"):
-        open_store(tmp_path)
+        open_store(tmp_path, store_url)

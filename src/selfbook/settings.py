@@ -40,6 +40,11 @@ class Settings:
     created: str = ""
     """The book's creation date (ISO). Empty: the date of the first build, or SOURCE_DATE_EPOCH."""
 
+    store: str = ""
+    """Where a new book keeps its state: empty or ``sqlite`` (the embedded default), or a
+    PostgreSQL + pgvector database ``postgresql://user@host/dbname``. The book records it; moving
+    an existing book is ``selfbook migrate``."""
+
     # -- answering questions (selfbook.llm, selfbook.ask) ----------------------------------------
     llm: str = ""
     """The LLM that phrases answers, as ``BACKEND:MODEL``: ``ollama:llama3.2`` or

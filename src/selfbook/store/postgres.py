@@ -1,0 +1,556 @@
+"""The PostgreSQL + pgvector store: a shared, team-sized book in a PostgreSQL database.
+
+Chosen with ``--store postgresql://…`` (or ``SELFBOOK_STORE``); see :func:`selfbook.store.open_store`.
+The tables are the SQLite store's, column for column (``migrations_pg/``), so the search engine
+reads the same postings and gives the same results on both stores. On top of them:
+
+- the embedding cache keeps vectors in a pgvector column with an HNSW (cosine) index per model
+  (:meth:`PostgresStore.nearest`);
+- entries carry a ``tsvector`` in the 'simple' configuration, so Kannada words stay whole
+  (:meth:`PostgresStore.fulltext`).
+
+Writers: a store opened with ``writer=True`` holds a PostgreSQL advisory lock for the book until
+it is closed, so two ``selfbook add`` on different machines run one after the other, each on the
+book the other left. ``save_book`` also refuses to save over a book another writer changed since
+this store read it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+from collections import defaultdict
+from contextlib import contextmanager
+from importlib import resources
+from typing import Iterable, Iterator, Mapping, Sequence
+
+import numpy as np
+import psycopg
+from psycopg import sql
+
+from ..errors import BookError
+from ..models import Chapter, DateRange, Decision, Entity, Entry, Flag, Installment, Merge, Outline, Section, Skip, Span
+from ..search.terms import INDEX_VERSION, IndexedEntries, Postings, index_entries
+from . import redact
+from .base import BookState, Placement, SearchRows
+
+log = logging.getLogger(__name__)
+
+LOCK_KEY = 0x5E1FB00C
+"""The advisory lock a writer holds: one book per database."""
+
+WRITER_WAIT_S = 300
+"""How long a writer waits for another one to finish before giving up."""
+
+_FTS = (
+    "to_tsvector('simple', e.title || ' ' "
+    "|| coalesce((SELECT string_agg(n.note, ' ' ORDER BY n.position) FROM entry_notes n WHERE n.entry_id = e.id), '') || ' ' "
+    "|| coalesce((SELECT string_agg(l.value, ' ' ORDER BY l.position) FROM entry_labels l WHERE l.entry_id = e.id AND l.kind = 'tag'), ''))"
+)
+
+
+def _migrations() -> list[tuple[int, str, str]]:
+    found = []
+    for item in resources.files(__package__).joinpath("migrations_pg").iterdir():
+        name = item.name
+        if name.startswith("m") and name.endswith(".sql"):
+            found.append((int(name[1:4]), name, item.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def _span(text: str) -> Span:
+    path, _, lines = text.rpartition(":")
+    start, _, end = lines.partition("-")
+    return Span(path, int(start), int(end or start))
+
+
+def _vector_text(v: np.ndarray) -> str:
+    """pgvector's text form; float32 → repr round-trips exactly."""
+    return "[" + ",".join(repr(float(x)) for x in np.asarray(v, dtype=np.float32)) + "]"
+
+
+class PostgresStore:
+    """A book's store in a PostgreSQL database with pgvector. Use as a context manager, or :meth:`close`."""
+
+    def __init__(self, url: str, *, writer: bool = False) -> None:
+        self.url = url
+        self.path = redact(url)  # what messages name, as the SQLite store names its file
+        try:
+            self._db = psycopg.connect(url, autocommit=True, connect_timeout=10)
+        except (psycopg.Error, ValueError) as exc:
+            raise BookError(
+                f"cannot connect to the PostgreSQL store {self.path}: {str(exc).strip()} — check the URL "
+                "(--store or SELFBOOK_STORE, recorded in the book's .selfbook/store.toml) and that the server is running"
+            ) from None
+        self._writer = writer
+        try:
+            self._check_pgvector()
+            if writer:
+                self._lock_writer()
+            self._migrate()
+        except BaseException:
+            self._db.close()
+            raise
+        self._seen = self.book_version()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def close(self) -> None:
+        if not self._db.closed:
+            self._db.close()  # ends the session: its advisory lock goes with it
+
+    def __enter__(self) -> "PostgresStore":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[psycopg.Cursor]:
+        with self._db.transaction(), self._db.cursor() as cur:
+            yield cur
+
+    def _check_pgvector(self) -> None:
+        row = self._db.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'").fetchone()
+        if row is None:
+            raise BookError(
+                f"{self.path}: this PostgreSQL server has no pgvector extension — install pgvector on it "
+                "(https://github.com/pgvector/pgvector), or use another server, or keep the book in SQLite"
+            )
+
+    def _lock_writer(self) -> None:
+        self._db.execute(f"SET lock_timeout = '{WRITER_WAIT_S}s'")
+        try:
+            self._db.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
+        except psycopg.errors.LockNotAvailable:
+            raise BookError(f"{self.path}: another selfbook command has been writing this book for {WRITER_WAIT_S}s — try again later") from None
+        finally:
+            self._db.execute("SET lock_timeout = 0")
+
+    def _migrate(self) -> None:
+        migrations = _migrations()
+        newest = migrations[-1][0]
+        with self._transaction() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY + 1,))  # one migrator at a time
+            cur.execute("CREATE TABLE IF NOT EXISTS selfbook_schema (version INTEGER NOT NULL)")
+            row = cur.execute("SELECT version FROM selfbook_schema").fetchone()
+            current = row[0] if row else 0
+            if row is None:
+                cur.execute("INSERT INTO selfbook_schema VALUES (0)")
+            if current > newest:
+                raise BookError(
+                    f"{self.path}: this book was written by a newer selfbook (schema {current}, "
+                    f"this one knows {newest}) — upgrade selfbook"
+                )
+            for number, _name, text in migrations:
+                if number > current:
+                    try:
+                        cur.execute(text)
+                    except psycopg.errors.InsufficientPrivilege as exc:
+                        raise BookError(f"{self.path}: cannot set up the book's tables ({str(exc).strip()}) — "
+                                        "ask the database's owner to run CREATE EXTENSION vector, or use a database you own") from None
+                    cur.execute("UPDATE selfbook_schema SET version = %s", (number,))
+
+    @property
+    def schema_version(self) -> int:
+        return self._db.execute("SELECT version FROM selfbook_schema").fetchone()[0]
+
+    # -- meta ----------------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = %s", (key,)).fetchone()
+        return row[0] if row else None
+
+    def committed(self, txid: str) -> bool:
+        return self._db.execute("SELECT 1 FROM runs WHERE txid = %s", (txid,)).fetchone() is not None
+
+    # -- embedding cache -------------------------------------------------------------------------
+    def cached_vectors(self, model: str, hashes: Iterable[str]) -> dict[str, np.ndarray]:
+        """Vectors already computed by ``model`` for these content hashes."""
+        rows = self._db.execute(
+            "SELECT content_hash, vector::real[] FROM embeddings WHERE model = %s AND content_hash = ANY(%s)",
+            (model, sorted(set(hashes))),
+        )
+        return {h: np.array(v, dtype=np.float32) for h, v in rows}
+
+    def put_vectors(self, model: str, vectors: Mapping[str, np.ndarray]) -> None:
+        """Add vectors to the cache, and an HNSW index for a (model, size) seen for the first time."""
+        rows = [(h, model, int(v.shape[0]), _vector_text(v)) for h, v in vectors.items()]
+        with self._transaction() as cur:
+            cur.executemany(
+                "INSERT INTO embeddings VALUES (%s, %s, %s, %s::vector) ON CONFLICT (content_hash, model) "
+                "DO UPDATE SET dim = excluded.dim, vector = excluded.vector",
+                rows,
+            )
+            for dim in sorted({r[2] for r in rows}):
+                self._ensure_index(cur, model, dim)
+
+    @staticmethod
+    def _ensure_index(cur: psycopg.Cursor, model: str, dim: int) -> None:
+        name = "embeddings_hnsw_" + hashlib.sha256(f"{model}\0{dim}".encode()).hexdigest()[:16]
+        made = cur.execute(
+            "INSERT INTO embedding_indexes VALUES (%s, %s, %s) ON CONFLICT DO NOTHING RETURNING name", (model, dim, name)
+        ).fetchone()
+        if made:
+            cur.execute(
+                sql.SQL("CREATE INDEX {} ON embeddings USING hnsw ((vector::vector({})) vector_cosine_ops) WHERE model = {} AND dim = {}").format(
+                    sql.Identifier(name), sql.Literal(dim), sql.Literal(model), sql.Literal(dim)
+                )
+            )
+
+    def nearest(self, model: str, vector: np.ndarray, k: int = 10) -> list[tuple[str, float]]:
+        """The ``k`` entries whose ``model`` vectors are nearest ``vector`` by cosine, through the
+        HNSW index (approximate): ``(entry id, cosine distance)``, nearest first."""
+        dim = int(np.asarray(vector).shape[0])
+        query = sql.SQL(
+            "SELECT e.id, d.distance FROM (SELECT content_hash, vector::vector({dim}) <=> %s::vector({dim}) AS distance "
+            "FROM embeddings WHERE model = %s AND dim = {dim} ORDER BY vector::vector({dim}) <=> %s::vector({dim}) LIMIT %s) d "
+            "JOIN entries e ON e.content_hash = d.content_hash ORDER BY d.distance, e.position"
+        ).format(dim=sql.Literal(dim))
+        text = _vector_text(vector)
+        return [(eid, float(d)) for eid, d in self._db.execute(query, (text, model, text, k))]
+
+    # -- full text (PostgreSQL's own; the search engine reads the portable postings) --------------
+    def fulltext(self, query: str, limit: int = 20) -> list[str]:
+        """Ids of entries whose title, notes or tags hold every word of ``query`` (PostgreSQL full
+        text, 'simple' configuration: words are matched whole, Kannada included), best first."""
+        rows = self._db.execute(
+            "SELECT id FROM entries WHERE fts @@ plainto_tsquery('simple', %s) "
+            "ORDER BY ts_rank(fts, plainto_tsquery('simple', %s)) DESC, position LIMIT %s",
+            (query, query, limit),
+        )
+        return [r[0] for r in rows]
+
+    # -- the book ----------------------------------------------------------------------------------
+    def save_book(self, state: BookState, *, txid: str, command: str, report: Mapping) -> None:
+        """Replace the book's entries and structure with ``state``, all in one transaction."""
+        index = index_entries(state.entries)
+        with self._transaction() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY + 2,))  # savers one at a time
+            now = self._book_version(cur)
+            if now != self._seen:
+                raise BookError(
+                    f"{self.path}: another selfbook command saved this book while this one ran — run this command again"
+                )
+            for table in ("placements", "sections", "chapters", "outline_params", "merges", "flags", "skips", "dumps", "entries"):
+                cur.execute(f"DELETE FROM {table}")
+            self._insert_entries(cur, list(enumerate(state.entries)), state.content_hashes)
+            self._insert_search_index(cur, index)
+            self._insert_outline(cur, state.outline)
+            cur.executemany(
+                "INSERT INTO merges VALUES (%s, %s, %s, %s)",
+                [(m.entry_id, i, m.reason, json.dumps([str(s) for s in m.sources])) for i, m in enumerate(state.merges)],
+            )
+            cur.executemany("INSERT INTO flags VALUES (%s, %s, %s, %s)", [(f.a, f.b, f.reason, f.score) for f in state.flags])
+            cur.executemany(
+                "INSERT INTO skips VALUES (%s, %s, %s, %s)",
+                [(s.source.path, s.source.start, s.source.end, s.reason) for s in state.skips],
+            )
+            cur.executemany("INSERT INTO dumps VALUES (%s, %s, %s)", [(p, h, n) for p, (h, n) in sorted(state.dumps.items())])
+            self._put_meta(cur, sorted(state.meta.items()))
+            self._save_curation(cur, state)
+            cur.execute(
+                "INSERT INTO runs (txid, command, finished, report) VALUES (%s, %s, %s, %s)",
+                (txid, command, dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), json.dumps(report)),
+            )
+        self._seen = txid
+
+    @staticmethod
+    def _put_meta(cur: psycopg.Cursor, items: Sequence[tuple[str, str]]) -> None:
+        cur.executemany(
+            "INSERT INTO meta VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = excluded.value", list(items)
+        )
+
+    @staticmethod
+    def _insert_entries(cur: psycopg.Cursor, placed: Sequence[tuple[int, Entry]], hashes: Mapping[str, str]) -> None:
+        """Insert ``(position, entry)`` rows with everything each entry holds, and their full text."""
+        entries = [e for _, e in placed]
+        cur.executemany(
+            "INSERT INTO entries (id, position, title, title_derived, kind, lang, script, date_start, date_end, date_text, content_hash) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            [
+                (
+                    e.id, i, e.title, int(e.title_derived), e.kind, e.lang, e.script,
+                    e.date.start.isoformat() if e.date else None,
+                    e.date.end.isoformat() if e.date else None,
+                    e.date.text if e.date else None,
+                    hashes[e.id],
+                )
+                for i, e in placed
+            ],
+        )
+        cur.executemany("INSERT INTO entry_urls VALUES (%s, %s, %s)", [(e.id, i, u) for e in entries for i, u in enumerate(e.urls)])
+        cur.executemany("INSERT INTO entry_notes VALUES (%s, %s, %s)", [(e.id, i, n) for e in entries for i, n in enumerate(e.notes)])
+        cur.executemany(
+            "INSERT INTO entry_entities VALUES (%s, %s, %s)",
+            [(e.id, x.kind, x.value) for e in entries for x in sorted(set(e.entities))],
+        )
+        cur.executemany(
+            "INSERT INTO entry_sources VALUES (%s, %s, %s, %s, %s)",
+            [(e.id, i, s.path, s.start, s.end) for e in entries for i, s in enumerate(e.sources)],
+        )
+        cur.executemany(
+            "INSERT INTO entry_labels VALUES (%s, %s, %s, %s)",
+            [(e.id, "heading", i, h) for e in entries for i, h in enumerate(e.headings)]
+            + [(e.id, "tag", i, t) for e in entries for i, t in enumerate(e.tags)],
+        )
+        PostgresStore.index_fulltext(cur)
+
+    @staticmethod
+    def index_fulltext(cur: psycopg.Cursor) -> None:
+        """Fill the full-text column of entries that have none (new or rewritten ones)."""
+        cur.execute(f"UPDATE entries e SET fts = {_FTS} WHERE e.fts IS NULL")
+
+    @staticmethod
+    def _insert_outline(cur: psycopg.Cursor, outline: Outline) -> None:
+        for ci, chapter in enumerate(outline.chapters):
+            cur.execute("INSERT INTO chapters VALUES (%s, %s, %s, %s)", (chapter.id, ci, chapter.title, chapter.description))
+            for si, section in enumerate(chapter.sections):
+                cur.execute(
+                    "INSERT INTO sections VALUES (%s, %s, %s, %s, %s)",
+                    (section.id, chapter.id, si, section.title, int(section.misc)),
+                )
+                cur.executemany(
+                    "INSERT INTO placements VALUES (%s, %s, %s)",
+                    [(eid, section.id, ei) for ei, eid in enumerate(section.entry_ids)],
+                )
+        cur.executemany("INSERT INTO outline_params VALUES (%s, %s)", list(outline.params))
+
+    def load_entries(self) -> list[Entry]:
+        """Every entry, in reading order of first appearance."""
+        return self._read_entries()
+
+    def _read_entries(self, ids: Sequence[str] | None = None) -> list[Entry]:
+        """Every entry, or those with these ids, in reading order."""
+        db = self._db
+        where, args = ("WHERE entry_id = ANY(%s)", (list(ids),)) if ids is not None else ("", ())
+        grouped: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+        for eid, url in db.execute(f"SELECT entry_id, url FROM entry_urls {where} ORDER BY entry_id, position", args):
+            grouped[eid]["urls"].append(url)
+        for eid, note in db.execute(f"SELECT entry_id, note FROM entry_notes {where} ORDER BY entry_id, position", args):
+            grouped[eid]["notes"].append(note)
+        for eid, kind, value in db.execute(
+            f"SELECT entry_id, kind, value FROM entry_entities {where} ORDER BY entry_id, kind COLLATE \"C\", value COLLATE \"C\"", args
+        ):
+            grouped[eid]["entities"].append(Entity(kind, value))
+        for eid, path, start, end in db.execute(
+            f"SELECT entry_id, path, line_start, line_end FROM entry_sources {where} ORDER BY entry_id, position", args
+        ):
+            grouped[eid]["sources"].append(Span(path, start, end))
+        for eid, kind, value in db.execute(f"SELECT entry_id, kind, value FROM entry_labels {where} ORDER BY entry_id, kind, position", args):
+            grouped[eid]["headings" if kind == "heading" else "tags"].append(value)
+        entries = []
+        for row in db.execute(
+            "SELECT id, title, title_derived, kind, lang, script, date_start, date_end, date_text FROM entries "
+            f"{where.replace('entry_id', 'id')} ORDER BY position",
+            args,
+        ):
+            eid, title, derived, kind, lang, script, start, end, text = row
+            parts = grouped[eid]
+            date = DateRange(dt.date.fromisoformat(start), dt.date.fromisoformat(end), text or "") if start else None
+            entries.append(
+                Entry(
+                    id=eid, title=title, urls=tuple(parts["urls"]), notes=tuple(parts["notes"]), kind=kind,
+                    entities=tuple(parts["entities"]), date=date, lang=lang, script=script,
+                    sources=tuple(parts["sources"]), headings=tuple(parts["headings"]), tags=tuple(parts["tags"]),
+                    title_derived=bool(derived),
+                )
+            )
+        return entries
+
+    def load_outline(self) -> Outline:
+        db = self._db
+        placed: dict[str, list[str]] = defaultdict(list)
+        for eid, sid in db.execute("SELECT entry_id, section_id FROM placements ORDER BY section_id, position"):
+            placed[sid].append(eid)
+        sections: dict[str, list[Section]] = defaultdict(list)
+        for sid, cid, title, misc in db.execute("SELECT id, chapter_id, title, misc FROM sections ORDER BY chapter_id, position"):
+            sections[cid].append(Section(sid, title, tuple(placed[sid]), bool(misc)))
+        chapters = tuple(
+            Chapter(cid, title, tuple(sections[cid]), description)
+            for cid, title, description in db.execute("SELECT id, title, description FROM chapters ORDER BY position")
+        )
+        params = tuple(tuple(r) for r in db.execute("SELECT key, value FROM outline_params ORDER BY key COLLATE \"C\""))
+        return Outline(chapters, params)
+
+    def load_merges(self) -> list[Merge]:
+        rows = self._db.execute("SELECT entry_id, reason, sources FROM merges ORDER BY position")
+        return [Merge(eid, tuple(_span(s) for s in json.loads(src)), reason) for eid, reason, src in rows]
+
+    def load_flags(self) -> list[Flag]:
+        return [Flag(*row) for row in self._db.execute('SELECT a, b, reason, score FROM flags ORDER BY a COLLATE "C", b COLLATE "C"')]
+
+    def load_skips(self) -> list[Skip]:
+        rows = self._db.execute('SELECT path, line_start, line_end, reason FROM skips ORDER BY path COLLATE "C", line_start')
+        return [Skip(Span(p, s, e), r) for p, s, e, r in rows]
+
+    def content_hashes(self) -> dict[str, str]:
+        return dict(self._db.execute("SELECT id, content_hash FROM entries").fetchall())
+
+    def last_run(self) -> dict | None:
+        row = self._db.execute("SELECT txid, command, finished, report FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+        if not row:
+            return None
+        return {"txid": row[0], "command": row[1], "finished": row[2], "report": json.loads(row[3])}
+
+    # == search: the lexical index and what search reads; see selfbook.search ==========================
+    def _insert_search_index(self, cur: psycopg.Cursor, index: IndexedEntries) -> None:
+        cur.execute("DELETE FROM search_terms")
+        cur.execute("DELETE FROM search_docs")
+        with cur.copy("COPY search_docs (position, title_len, body_len) FROM STDIN") as copy:
+            for row in zip(range(len(index.title_len)), index.title_len.tolist(), index.body_len.tolist()):
+                copy.write_row(row)
+        with cur.copy("COPY search_terms (term, positions, title_tf, body_tf) FROM STDIN") as copy:
+            for term, p in index.postings.items():
+                copy.write_row((term, p.positions.astype("<i4").tobytes(), p.title_tf.astype("<u2").tobytes(), p.body_tf.astype("<u2").tobytes()))
+        self._put_meta(cur, [("search_index", INDEX_VERSION)])
+
+    @staticmethod
+    def _book_version(cur: psycopg.Cursor | psycopg.Connection) -> str | None:
+        row = cur.execute("SELECT txid FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+        return row[0] if row else None
+
+    def book_version(self) -> str | None:
+        """The txid of the last saved book: it changes whenever the entries do."""
+        return self._book_version(self._db)
+
+    def search_index_version(self) -> str | None:
+        return self.get_meta("search_index")
+
+    def rebuild_search_index(self) -> None:
+        """Rewrite the lexical index from the stored entries (for books saved by an older index)."""
+        index = index_entries(self.load_entries())
+        with self._transaction() as cur:
+            self._insert_search_index(cur, index)
+
+    def search_rows(self) -> SearchRows:
+        """Kind, section, dates and field lengths of every entry, by position."""
+        rows = self._db.execute(
+            # days since 0001-01-01, plus one, is Python's date.toordinal()
+            "SELECT e.kind, p.section_id, e.date_start::date - DATE '0001-01-01' + 1, e.date_end::date - DATE '0001-01-01' + 1, "
+            "d.title_len, d.body_len FROM entries e LEFT JOIN placements p ON p.entry_id = e.id "
+            "LEFT JOIN search_docs d ON d.position = e.position ORDER BY e.position"
+        ).fetchall()
+        kinds = tuple(sorted({r[0] for r in rows}))
+        sections = tuple(sorted({r[1] for r in rows if r[1] is not None}))
+        kind_code = {k: i for i, k in enumerate(kinds)}
+        section_code = {s: i for i, s in enumerate(sections)}
+        return SearchRows(
+            kind=np.array([kind_code[r[0]] for r in rows], dtype=np.int8),
+            kinds=kinds,
+            section=np.array([section_code.get(r[1], -1) for r in rows], dtype=np.int32),
+            sections=sections,
+            date_start=np.array([r[2] or 0 for r in rows], dtype=np.int32),
+            date_end=np.array([r[3] or 0 for r in rows], dtype=np.int32),
+            title_len=np.array([r[4] or 0 for r in rows], dtype=np.float32),
+            body_len=np.array([r[5] or 0 for r in rows], dtype=np.float32),
+        )
+
+    def search_postings(self, terms: Sequence[str]) -> dict[str, Postings]:
+        """The postings of those ``terms`` that occur in the book."""
+        rows = self._db.execute(
+            "SELECT term, positions, title_tf, body_tf FROM search_terms WHERE term = ANY(%s)", (sorted(set(terms)),)
+        )
+        return {
+            term: Postings(np.frombuffer(p, dtype="<i4"), np.frombuffer(t, dtype="<u2"), np.frombuffer(b, dtype="<u2"))
+            for term, p, t, b in rows
+        }
+
+    def search_vectors(self, model: str) -> tuple[np.ndarray, np.ndarray]:
+        """Entry positions that have a cached ``model`` vector, and those vectors (float32 rows)."""
+        rows = self._db.execute(
+            "SELECT e.position, v.dim, v.vector::real[] FROM entries e JOIN embeddings v "
+            "ON v.content_hash = e.content_hash AND v.model = %s ORDER BY e.position",
+            (model,),
+        ).fetchall()
+        dims = {r[1] for r in rows}
+        if len(dims) > 1:
+            raise BookError(f"{self.path}: vectors of {model} have several sizes {sorted(dims)} — rebuild the book")
+        dim = dims.pop() if dims else 0
+        matrix = np.array([r[2] for r in rows], dtype=np.float32).reshape(len(rows), dim)
+        return np.array([r[0] for r in rows], dtype=np.int64), matrix
+
+    def positions_from_source(self, source: str) -> np.ndarray:
+        """Positions of entries with a copy from ``source``: that path, or a path ending in /source."""
+        pattern = "%/" + source.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        rows = self._db.execute(
+            "SELECT DISTINCT e.position FROM entry_sources s JOIN entries e ON e.id = s.entry_id "
+            "WHERE s.path = %s OR s.path LIKE %s ESCAPE '\\'",
+            (source, pattern),
+        )
+        return np.array(sorted(r[0] for r in rows), dtype=np.int64)
+
+    def load_placed(self, positions: Sequence[int]) -> list[Placement]:
+        """The entries at ``positions`` (in that order) with their chapter and section."""
+        wanted = [int(p) for p in positions]
+        rows = self._db.execute(
+            "SELECT e.position, e.id, c.id, c.title, s.id, s.title FROM entries e "
+            "JOIN placements p ON p.entry_id = e.id JOIN sections s ON s.id = p.section_id "
+            "JOIN chapters c ON c.id = s.chapter_id WHERE e.position = ANY(%s)",
+            (wanted,),
+        )
+        placed = {row[0]: row[1:] for row in rows}
+        lost = [p for p in wanted if p not in placed]
+        if lost:
+            raise BookError(f"{self.path}: entry position {lost[0]} is in no section — rebuild the book")
+        entries = {e.id: e for e in self._read_entries([placed[p][0] for p in wanted])}
+        return [(entries[placed[p][0]], *placed[p][1:]) for p in wanted]
+
+    # == installments and decisions; see selfbook.update and selfbook.curate ==========================
+    @staticmethod
+    def _save_curation(cur: psycopg.Cursor, state: BookState) -> None:
+        """Rewrite the installments (computed state); append the new decisions (never rewritten)."""
+        cur.execute("DELETE FROM installment_items")
+        cur.execute("DELETE FROM installments")
+        for i, inst in enumerate(state.installments):
+            period = inst.period
+            cur.execute(
+                "INSERT INTO installments VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                (
+                    i, inst.name, inst.path, inst.sha256, inst.added,
+                    period.start.isoformat() if period else None, period.end.isoformat() if period else None,
+                    period.text if period else None, inst.after_decision,
+                ),
+            )
+            items = [("entry", inst.entry_ids), ("resaved", inst.resaved), ("section", inst.sections), ("chapter", inst.chapters)]
+            cur.executemany(
+                "INSERT INTO installment_items VALUES (%s, %s, %s, %s)",
+                [(i, role, k, item) for role, ids in items for k, item in enumerate(ids)],
+            )
+        cur.executemany(
+            "INSERT INTO decisions (made, action, subject, target, members, target_members) VALUES (%s, %s, %s, %s, %s, %s)",
+            [
+                (d.made, d.action, d.subject, d.target, json.dumps(list(d.members)), json.dumps(list(d.target_members)))
+                for d in state.decisions
+            ],
+        )
+
+    def load_installments(self) -> list[Installment]:
+        """The dumps added with ``selfbook add``, oldest first."""
+        items: dict[tuple[int, str], list[str]] = defaultdict(list)
+        for inst, role, item in self._db.execute("SELECT installment, role, item FROM installment_items ORDER BY installment, role, position"):
+            items[inst, role].append(item)
+        out = []
+        for row in self._db.execute("SELECT * FROM installments ORDER BY position"):
+            pos, name, path, sha, added, start, end, text, after = row
+            period = DateRange(dt.date.fromisoformat(start), dt.date.fromisoformat(end), text or "") if start else None
+            out.append(
+                Installment(
+                    name=name, path=path, sha256=sha, added=added, period=period,
+                    entry_ids=tuple(items[pos, "entry"]), resaved=tuple(items[pos, "resaved"]),
+                    sections=tuple(items[pos, "section"]), chapters=tuple(items[pos, "chapter"]), after_decision=after,
+                )
+            )
+        return out
+
+    def load_dumps(self) -> dict[str, tuple[str, int]]:
+        """The dumps the book was built from: path -> (sha256, entries)."""
+        return {path: (sha, n) for path, sha, n in self._db.execute('SELECT path, sha256, entries FROM dumps ORDER BY path COLLATE "C"')}
+
+    def load_decisions(self) -> list[Decision]:
+        """Every decision the person made, in the order they were made."""
+        rows = self._db.execute("SELECT number, made, action, subject, target, members, target_members FROM decisions ORDER BY number")
+        return [
+            Decision(action, subject, target, tuple(json.loads(members)), tuple(json.loads(others)), made, number)
+            for number, made, action, subject, target, members, others in rows
+        ]

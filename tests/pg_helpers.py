@@ -1,0 +1,36 @@
+"""One PostgreSQL server (pgserver: PostgreSQL 16 with pgvector) for the whole test run, and a
+fresh database per test. Tests that need it skip, saying why, when pgserver is not installed."""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+
+import pytest
+
+try:
+    import pgserver
+    import psycopg
+except ImportError:  # the PostgreSQL store is optional
+    pgserver = None
+
+_server = None
+
+
+def server():
+    """The test run's one PostgreSQL server, started on first use (about 3 s)."""
+    global _server
+    if pgserver is None:
+        pytest.skip("pgserver is not installed: pip install pgserver 'psycopg[binary]' to test the PostgreSQL store")
+    if _server is None:
+        _server = pgserver.get_server(tempfile.mkdtemp(prefix="sbpg-"), cleanup_mode="delete")
+    return _server
+
+
+def fresh_database() -> str:
+    """The URL of a new, empty database on the test server."""
+    srv = server()
+    name = "t_" + uuid.uuid4().hex[:16]
+    with psycopg.connect(srv.get_uri("postgres"), autocommit=True) as db:
+        db.execute(f"CREATE DATABASE {name}")
+    return srv.get_uri(name)
