@@ -136,9 +136,13 @@ def sweep(library: Library, queries: dict[str, str], qrels, docs, only: str | No
         variants[f"rrf_lexical_weight={wl}"] = SearchParams(fusion="rrf", weights=(("lexical", wl), ("dense", 1.0)))
     for k in (20, 100):
         variants[f"rrf_k={k}"] = SearchParams(fusion="rrf", rrf_k=k)
-    variants["depth=200"] = SearchParams(depth=200)
+    variants["minmax"] = SearchParams(norm="minmax")
+    for depth in (200, 300):
+        variants[f"depth={depth}"] = SearchParams(depth=depth)
+        variants[f"minmax,depth={depth}"] = SearchParams(depth=depth, norm="minmax")
     for wl in (0.3, 0.7):
         variants[f"convex_lexical={wl}"] = SearchParams(fusion="convex", weights=(("lexical", wl), ("dense", 1 - wl)))
+        variants[f"minmax,convex_lexical={wl}"] = SearchParams(norm="minmax", weights=(("lexical", wl), ("dense", 1 - wl)))
     rows = []
     embedder = Remembering(embedder_for(_model(library), None))
     with library._open(create=False) as store:  # a bench may reach inside: it measures the engine's knobs
@@ -183,7 +187,12 @@ def main() -> None:
     parser.add_argument("--sweep", action="store_true", help="also score knob variants on SciFact's train queries")
     parser.add_argument("--only", help="with --sweep: only the variants whose name starts with this")
     args = parser.parse_args()
+    out = ROOT / "results" / "retrieval.json"
     results: dict = {"embedder": args.embedder, "sets": {}}
+    if out.exists():  # keep the sets (and the sweep) this run does not redo
+        kept = json.loads(out.read_text(encoding="utf-8"))
+        if kept.get("embedder") == args.embedder:
+            results = kept
     for name in args.sets.split(","):
         folder = SHARED / name
         corpus = _jsonl(folder / "corpus.jsonl")
@@ -203,7 +212,6 @@ def main() -> None:
             m = row[method]
             print(f"{name:18} {method:8} {m['ndcg@10']:8.3f} {m['recall@100']:7.3f} {m['ms_p50']:7.1f}")
         print(f"{'':18} target hybrid ≥ {row['target_hybrid']}, plain BM25 {row['bm25_reference']}")
-    out = ROOT / "results" / "retrieval.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {out.relative_to(ROOT.parent)}", file=sys.stderr)

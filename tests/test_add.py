@@ -17,6 +17,7 @@ from selfbook.book.render import render_installment_entry
 from selfbook.cli import main
 from selfbook.ingest import parse_markdown
 from selfbook.models import DateRange, Entry, Span
+from selfbook.store.sqlite import SQLiteStore
 from selfbook.update import dump_period
 
 ENV = {"SELFBOOK_EMBEDDER": "hashing", "SOURCE_DATE_EPOCH": "1767225600"}
@@ -70,6 +71,26 @@ def test_a_link_saved_again_merges_into_its_entry_and_keeps_its_place(built):
     assert any("re-read for the reading group" in n for n in after.entry.notes)
     assert [s.path for s in after.entry.sources] == [lora.entry.source.path, str(later)]
     assert "made it soft this time" in by_title(lib, "Ragi mudde recipe").entry.note
+
+
+def _search_index(lib) -> tuple[list, list]:
+    with lib._open(create=False) as store:  # the store's own tables: what search reads
+        db = store._db
+        return db.execute("SELECT * FROM search_terms ORDER BY term").fetchall(), db.execute("SELECT * FROM search_docs ORDER BY position").fetchall()
+
+
+def test_add_patches_the_search_index_to_what_a_full_reindex_gives(built, monkeypatch):
+    lib, later = built
+    patches = []
+    rewrite = SQLiteStore._rewrite_entries
+    monkeypatch.setattr(SQLiteStore, "_rewrite_entries", lambda self, db, state, changed: patches.append(changed) or rewrite(self, db, state, changed))
+    lib.add([later])  # new entries, and two links saved again whose notes grow
+    assert len(patches) == 1 and len(patches[0]) == 2
+    patched = _search_index(lib)
+    with lib._open(create=False) as store:
+        store.rebuild_search_index()
+    assert _search_index(lib) == patched
+    assert lib.search("re-read for the reading group", method="lexical")[0].placed.entry.title.startswith("LoRA")
 
 
 def test_existing_entries_never_move(tmp_path: Path):

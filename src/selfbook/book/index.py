@@ -43,7 +43,7 @@ import regex
 
 from selfbook.book.render import count_label, entry_anchor, escape_markdown, link, short_title
 from selfbook.models import Entry, Outline
-from selfbook.phrases import candidate_phrases, surface_forms
+from selfbook.phrases import most_common_form, phrase_forms
 
 __all__ = ["render_index", "letter_group", "select_terms"]
 
@@ -173,14 +173,14 @@ class _Book:
 # -- terms ---------------------------------------------------------------------------------------
 
 
-_POSSESSIVE = regex.compile(r"['’]s$")
-
-
 def _singular(phrase: str) -> str:
     """The phrase with an English plural or possessive "s" taken off its last word: "llms" → "llm",
     "google's" → "google"."""
+    if not phrase.endswith("s"):
+        return phrase
     head, _, last = phrase.rpartition(" ")
-    last = _POSSESSIVE.sub("", last)
+    if last.endswith(("'s", "’s")):
+        last = last[:-2]
     if last.isascii() and last.isalpha() and len(last) > 3 and last.endswith("s") and not last.endswith(("ss", "us", "is")):
         last = last[:-1]
     return f"{head} {last}" if head else last
@@ -193,6 +193,9 @@ def _merge_plurals(postings: Mapping[str, set[str]]) -> dict[str, set[str]]:
         groups[_singular(phrase)].append(phrase)
     merged = {}
     for variants in groups.values():
+        if len(variants) == 1:
+            merged[variants[0]] = postings[variants[0]]
+            continue
         best = min(variants, key=lambda p: (-len(postings[p]), len(p), p))
         merged[best] = set().union(*(postings[p] for p in variants))
     return merged
@@ -214,9 +217,10 @@ def select_terms(
     order; ``sections`` maps entry id → section id, for the distinctiveness of plain words."""
     order = {e: i for i, e in enumerate(texts)}
     found: dict[str, set[str]] = defaultdict(set)
-    for entry_id, text in texts.items():
-        for phrase in candidate_phrases(text):
-            found[phrase].add(entry_id)
+    written = [phrase_forms(text) for text in texts.values()]  # one pass of the phrase finder
+    for entry_id, forms in zip(texts, written):
+        for form in forms:
+            found[form.casefold()].add(entry_id)
     most = max(COMMON_FLOOR, math.ceil(COMMON_SHARE * len(texts)))
     kept = {
         p: tuple(sorted(ids, key=order.__getitem__))
@@ -230,10 +234,21 @@ def select_terms(
         for phrase in same:
             if any(other != phrase and f" {phrase} " in f" {other} " for other in same):
                 del kept[phrase]
-    forms = surface_forms(texts.values(), kept)
+    forms = _casings(written, kept)
     kept = {p: ids for p, ids in kept.items() if _distinctive(forms[p], ids, sections)}
     ranked = sorted(kept, key=lambda p: (-len(kept[p]) * (1 + (len(p.split()) - 1) / 2), p))
     return {forms[p]: kept[p] for p in sorted(ranked[:max_terms])}
+
+
+def _casings(written: Iterable[Sequence[str]], phrases: Iterable[str]) -> dict[str, str]:
+    """Each phrase in the casing the entries write most (see :func:`most_common_form`)."""
+    seen: dict[str, Counter[str]] = {p: Counter() for p in phrases}
+    for forms in written:
+        for form in forms:
+            counts = seen.get(form.casefold())
+            if counts is not None:
+                counts[form] += 1
+    return {p: most_common_form(c) if c else p for p, c in seen.items()}
 
 
 def _term_items(book: _Book) -> list[_Item]:

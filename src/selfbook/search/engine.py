@@ -67,6 +67,7 @@ class SearchParams:
     bm25: BM25 = field(default_factory=BM25)
     depth: int = 100                              # candidates per retriever before fusion
     fusion: str = "convex"                        # "convex" (normalized scores) or "rrf"
+    norm: str = "zscore"                          # convex: "zscore" or "minmax" (see fusion)
     rrf_k: int = 60
     weights: tuple[tuple[str, float], ...] = (("lexical", 0.5), ("dense", 0.5))
 
@@ -168,7 +169,7 @@ class Searcher:
             positions, scores = rankings[method]
             return [Ranked(int(p), float(s), ((method, i),)) for i, (p, s) in enumerate(zip(positions, scores), start=1)][:limit]
         if self.params.fusion == "convex":
-            fused = convex({name: (r[0].tolist(), r[1].tolist()) for name, r in rankings.items()}, weights=dict(self.params.weights))
+            fused = convex({name: (r[0].tolist(), r[1].tolist()) for name, r in rankings.items()}, weights=dict(self.params.weights), norm=self.params.norm)
         else:
             fused = rrf({name: r[0].tolist() for name, r in rankings.items()}, k=self.params.rrf_k, weights=dict(self.params.weights))
         return [Ranked(p, s, ranks) for p, s, ranks in fused[:limit]]

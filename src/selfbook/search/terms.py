@@ -25,7 +25,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Sequence
+from typing import Mapping, Sequence
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -106,13 +106,25 @@ def _counts(values: list[int]) -> np.ndarray:
     return np.minimum(np.array(values, dtype=np.int64), _MAX_TF).astype(np.uint16)
 
 
+def entry_counts(entry: Entry) -> tuple[Counter[str], Counter[str]]:
+    """How often each term occurs in the entry's title and in its body."""
+    title, body = (Counter(search_terms(f)) for f in entry_fields(entry))
+    return title, body
+
+
 def index_entries(entries: Sequence[Entry]) -> IndexedEntries:
     """Count the terms of every entry; ``entries[i]`` is the entry at position ``i``."""
-    title_len = np.zeros(len(entries), dtype=np.uint32)
-    body_len = np.zeros(len(entries), dtype=np.uint32)
+    return index_counts({position: entry_counts(entry) for position, entry in enumerate(entries)}, len(entries))
+
+
+def index_counts(counts: Mapping[int, tuple[Counter[str], Counter[str]]], size: int) -> IndexedEntries:
+    """The index of the entries at some positions, from their term counts; ``size`` is one more
+    than the highest position (field lengths of positions not given are 0)."""
+    title_len = np.zeros(size, dtype=np.uint32)
+    body_len = np.zeros(size, dtype=np.uint32)
     found: dict[str, tuple[list[int], list[int], list[int]]] = defaultdict(lambda: ([], [], []))
-    for position, entry in enumerate(entries):
-        title, body = (Counter(search_terms(f)) for f in entry_fields(entry))
+    for position in sorted(counts):
+        title, body = counts[position]
         title_len[position] = sum(title.values())
         body_len[position] = sum(body.values())
         for term in sorted(title.keys() | body.keys()):
@@ -124,3 +136,21 @@ def index_entries(entries: Sequence[Entry]) -> IndexedEntries:
         term: Postings(np.array(rows, dtype=np.int32), _counts(t), _counts(b)) for term, (rows, t, b) in sorted(found.items())
     }
     return IndexedEntries(title_len, body_len, postings)
+
+
+def patch_postings(old: Postings | None, dropped: np.ndarray, fresh: Postings | None) -> Postings:
+    """``old`` without the rows at the ``dropped`` positions, with the rows of ``fresh`` added,
+    ordered by position: the postings of a term after some entries were rewritten or added."""
+    parts = []
+    if old is not None:
+        keep = ~np.isin(old.positions, dropped)
+        parts.append(Postings(old.positions[keep], old.title_tf[keep], old.body_tf[keep]))
+    if fresh is not None:
+        parts.append(fresh)
+    positions = np.concatenate([p.positions for p in parts]) if parts else np.zeros(0, np.int32)
+    order = np.argsort(positions, kind="stable")
+    return Postings(
+        positions[order].astype(np.int32),
+        np.concatenate([p.title_tf for p in parts])[order].astype(np.uint16) if parts else np.zeros(0, np.uint16),
+        np.concatenate([p.body_tf for p in parts])[order].astype(np.uint16) if parts else np.zeros(0, np.uint16),
+    )

@@ -1,7 +1,7 @@
 """The store seam: what the rest of selfbook may ask of a book's store.
 
-SQLite (``sqlite.py``) is the embedded default. A PostgreSQL + pgvector store for shared,
-team-sized books is planned behind the same :class:`Store` protocol.
+SQLite (``sqlite.py``) is the embedded default; PostgreSQL + pgvector (``postgres.py``) serves
+shared, team-sized books behind the same :class:`Store` protocol (``open_store`` picks by URL).
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ class BookState:
     meta: Mapping[str, str] = field(default_factory=dict)
     installments: tuple[Installment, ...] = ()  # m003: dumps added with `selfbook add`, in order
     decisions: tuple[Decision, ...] = ()        # m003: the person's new decisions, appended with this save
+    base: tuple[Entry, ...] = ()                # the entries as stored before this change, when known:
+                                                # a store may then rewrite only what changed
 
 
 # == search (m002): what the search engine reads; see selfbook.search ==========================

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..errors import BookError
 from ..models import Chapter, DateRange, Decision, Entity, Entry, Flag, Installment, Merge, Outline, Section, Skip, Span
-from ..search.terms import INDEX_VERSION, IndexedEntries, Postings, index_entries
+from ..search.terms import INDEX_VERSION, IndexedEntries, Postings, entry_counts, index_counts, index_entries, patch_postings
 from .base import BookState, Placement, SearchRows
 
 DB_NAME = "book.db"
@@ -130,13 +130,18 @@ class SQLiteStore:
     # -- the book ----------------------------------------------------------------------------------
     def save_book(self, state: BookState, *, txid: str, command: str, report: Mapping) -> None:
         """Replace the book's entries and structure with ``state``, all in one transaction."""
-        index = index_entries(state.entries)
+        changed = self._changed(state)
+        index = index_entries(state.entries) if changed is None else None
         with self._transaction() as db:
-            for table in ("placements", "sections", "chapters", "outline_params", "merges", "flags", "skips", "dumps", "entries"):
+            for table in ("placements", "sections", "chapters", "outline_params", "merges", "flags", "skips", "dumps"):
                 db.execute(f"DELETE FROM {table}")
-            self._insert_entries(db, state.entries, state.content_hashes)
+            if changed is None:
+                db.execute("DELETE FROM entries")
+                self._insert_entries(db, list(enumerate(state.entries)), state.content_hashes)
+                self._insert_search_index(db, index)
+            else:
+                self._rewrite_entries(db, state, changed)
             self._insert_outline(db, state.outline)
-            self._insert_search_index(db, index)
             db.executemany(
                 "INSERT INTO merges VALUES (?, ?, ?, ?)",
                 [(m.entry_id, i, m.reason, json.dumps([str(s) for s in m.sources])) for i, m in enumerate(state.merges)],
@@ -154,8 +159,43 @@ class SQLiteStore:
                 (txid, command, dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), json.dumps(report)),
             )
 
+    def _changed(self, state: BookState) -> list[int] | None:
+        """The positions of stored entries that ``state`` rewrites, when it keeps every stored
+        entry at its position and only adds after them (an ``add``); else None: save it all."""
+        if not state.base or self.search_index_version() != INDEX_VERSION:
+            return None
+        stored = [row[0] for row in self._db.execute("SELECT id FROM entries ORDER BY position")]
+        if stored != [e.id for e in state.base] or [e.id for e in state.entries[: len(stored)]] != stored:
+            return None
+        return [i for i, (was, now) in enumerate(zip(state.base, state.entries)) if was != now]
+
+    def _rewrite_entries(self, db: sqlite3.Connection, state: BookState, changed: list[int]) -> None:
+        """Rewrite the entries at ``changed`` positions and insert the new ones after the stored
+        ones, patching the search index's postings for just the terms they hold."""
+        positions = [*changed, *range(len(state.base), len(state.entries))]
+        for chunk in _chunks([state.entries[p].id for p in changed], 500):
+            db.execute(f"DELETE FROM entries WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+        self._insert_entries(db, [(p, state.entries[p]) for p in positions], state.content_hashes)
+        old = {p: entry_counts(state.base[p]) for p in changed}
+        fresh = index_counts({p: entry_counts(state.entries[p]) for p in positions}, len(state.entries))
+        touched = sorted({t for title, body in old.values() for t in (*title, *body)} | fresh.postings.keys())
+        stored = self.search_postings(touched)
+        dropped = np.array(changed, dtype=np.int32)
+        rows = []
+        for term in touched:
+            patched = patch_postings(stored.get(term), dropped, fresh.postings.get(term))
+            rows.append((term, patched.positions.astype("<i4").tobytes(), patched.title_tf.astype("<u2").tobytes(), patched.body_tf.astype("<u2").tobytes()))
+        db.executemany("DELETE FROM search_terms WHERE term = ?", [(term, ) for term, p, *_ in rows if not p])
+        db.executemany("INSERT OR REPLACE INTO search_terms VALUES (?, ?, ?, ?)", [r for r in rows if r[1]])
+        db.executemany(
+            "INSERT OR REPLACE INTO search_docs VALUES (?, ?, ?)",
+            [(p, int(fresh.title_len[p]), int(fresh.body_len[p])) for p in positions],
+        )
+
     @staticmethod
-    def _insert_entries(db: sqlite3.Connection, entries: Sequence[Entry], hashes: Mapping[str, str]) -> None:
+    def _insert_entries(db: sqlite3.Connection, placed: Sequence[tuple[int, Entry]], hashes: Mapping[str, str]) -> None:
+        """Insert ``(position, entry)`` rows with everything each entry holds."""
+        entries = [e for _, e in placed]
         db.executemany(
             "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
@@ -166,7 +206,7 @@ class SQLiteStore:
                     e.date.text if e.date else None,
                     hashes[e.id],
                 )
-                for i, e in enumerate(entries)
+                for i, e in placed
             ],
         )
         db.executemany("INSERT INTO entry_urls VALUES (?, ?, ?)", [(e.id, i, u) for e in entries for i, u in enumerate(e.urls)])
@@ -335,17 +375,15 @@ class SQLiteStore:
 
     def search_postings(self, terms: Sequence[str]) -> dict[str, Postings]:
         """The postings of those ``terms`` that occur in the book."""
-        wanted = sorted(set(terms))
-        if not wanted:
-            return {}
-        rows = self._db.execute(
-            f"SELECT term, positions, title_tf, body_tf FROM search_terms WHERE term IN ({','.join('?' * len(wanted))})",
-            wanted,
-        )
-        return {
-            term: Postings(np.frombuffer(p, dtype="<i4"), np.frombuffer(t, dtype="<u2"), np.frombuffer(b, dtype="<u2"))
-            for term, p, t, b in rows
-        }
+        found = {}
+        for chunk in _chunks(sorted(set(terms)), 900):
+            rows = self._db.execute(
+                f"SELECT term, positions, title_tf, body_tf FROM search_terms WHERE term IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            for term, p, t, b in rows:
+                found[term] = Postings(np.frombuffer(p, dtype="<i4"), np.frombuffer(t, dtype="<u2"), np.frombuffer(b, dtype="<u2"))
+        return found
 
     def search_vectors(self, model: str) -> tuple[np.ndarray, np.ndarray]:
         """Entry positions that have a cached ``model`` vector, and those vectors (float32 rows)."""
@@ -461,3 +499,9 @@ class SQLiteStore:
 
 def open_sqlite(state_dir: Path) -> SQLiteStore:
     return SQLiteStore(Path(state_dir) / DB_NAME)
+
+
+def _chunks(items: Sequence, size: int) -> Iterator[list]:
+    """``items`` in lists of at most ``size``: SQL ``IN (…)`` lists stay under SQLite's limit."""
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])
