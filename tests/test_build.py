@@ -101,3 +101,23 @@ def test_a_two_entry_dump_builds(tmp_path: Path, settings):
     assert report.entries == 2
     chapter = next(p for p in (tmp_path / "book").glob("0*.md")).read_text()
     assert "<script>" not in chapter and "&lt;script>" in chapter
+
+
+def test_a_reader_leaves_a_running_write_alone_and_a_later_one_cleans_up(library, small_dump):
+    import fcntl
+    import uuid
+
+    from selfbook.book import stage
+
+    library.build([small_dump])
+    txid = uuid.uuid4().hex
+    stage(library.book_dir, {"README.md": "a write in progress\n"}, txid)  # journalled, not committed
+    journal = library.state_dir / f"journal-{txid}.json"
+    assert journal.exists()
+    with open(library.state_dir / "lock", "a+") as writer:  # another process is writing
+        fcntl.flock(writer, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        assert library.entries()  # reads the committed book
+        assert journal.exists()   # and leaves the writer's journal to the writer
+        fcntl.flock(writer, fcntl.LOCK_UN)
+    assert library.entries()
+    assert not journal.exists()  # no writer: the reader discards the uncommitted write

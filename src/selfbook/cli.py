@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 from collections import Counter
+from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
 
@@ -17,6 +18,8 @@ from rich.text import Text
 
 from . import __version__
 from .errors import SelfbookError
+from .export import EXPORTERS, export_book
+from .importers import FORMAT_NAMES
 from .curate import describe
 from .library import BuildReport, Library
 from .llm import get_llm
@@ -60,31 +63,13 @@ def main(verbose: int) -> None:
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
 
 
-@main.command()
-@click.argument("dumps", nargs=-1, required=True, type=click.Path(path_type=Path))
-@book_option
-@click.option("--embedder", help="Embedding model: e5-small (default) or hashing (env SELFBOOK_EMBEDDER).")
-@click.option("--title", help="The book's title (shown in its README).")
-@click.option("--seed", type=int, help="Seed for the organizer (default 0).")
-@click.option("--reorganize", is_flag=True, help="Organize every dump together (added ones too), keeping your decisions; reports what moved.")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-@friendly_errors
-def build(
-    dumps: tuple[Path, ...], book: Path, embedder: str | None, title: str | None, seed: int | None, reorganize: bool, as_json: bool
-) -> None:
-    """Build the book in --book from one or more DUMPS (markdown or text files).
-
-    Reads every dump, merges duplicates, embeds, organizes entries into chapters and sections and
-    writes the markdown book with its table of contents and index. Re-running is safe: the same
-    input gives the same files, and embeddings are reused from the book's cache. Dumps added
-    with 'selfbook add' are replayed as installments and your moves, renames, merges and pins
-    are kept; --reorganize organizes everything afresh (still keeping them).
-    """
-    settings = load_settings(book, embedder=embedder, title=title, seed=seed)
-    library = Library(book, settings)
+@contextmanager
+def progress_bar(*, quiet: bool = False):
+    """A ``progress(stage, done, total)`` callback drawing one bar per stage on stderr (rich);
+    silent with ``quiet`` or when stderr is not a terminal."""
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-        console=err, transient=True, disable=as_json or not err.is_terminal,
+        console=err, transient=True, disable=quiet or not err.is_terminal,
     ) as bar:
         tasks: dict[str, int] = {}
 
@@ -93,7 +78,46 @@ def build(
                 tasks[stage] = bar.add_task(stage, total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
-        report = library.build(dumps, reorganize=reorganize, progress=progress)
+        yield progress
+
+
+format_option = click.option(
+    "--format",
+    "format",
+    metavar="FORMAT",
+    help=f"Read every DUMP as this format instead of detecting it: {', '.join(FORMAT_NAMES)}.",
+)
+
+
+@main.command()
+@click.argument("dumps", nargs=-1, required=True, type=click.Path(path_type=Path))
+@book_option
+@click.option("--embedder", help="Embedding model: e5-small (default) or hashing (env SELFBOOK_EMBEDDER).")
+@click.option("--title", help="The book's title (shown in its README).")
+@click.option("--seed", type=int, help="Seed for the organizer (default 0).")
+@click.option("--reorganize", is_flag=True, help="Organize every dump together (added ones too), keeping your decisions; reports what moved.")
+@click.option("--store", metavar="URL", help="Where a new book keeps its state: sqlite (default) or postgresql://user@host/db (env SELFBOOK_STORE).")
+@format_option
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@friendly_errors
+def build(
+    dumps: tuple[Path, ...], book: Path, embedder: str | None, title: str | None, seed: int | None, reorganize: bool,
+    store: str | None, format: str | None, as_json: bool,
+) -> None:
+    """Build the book in --book from one or more DUMPS: markdown or text dumps, browser bookmarks,
+    Pocket, Raindrop, Karakeep, Pinboard, X archive, OPML, feeds, Obsidian vaults, URL lists
+    or JSON Lines, in any mix (each file's format is detected from its content).
+
+    Reads every dump, merges duplicates, embeds, organizes entries into chapters and sections and
+    writes the markdown book with its table of contents and index. Re-running is safe: the same
+    input gives the same files, and embeddings are reused from the book's cache. Dumps added
+    with 'selfbook add' are replayed as installments and your moves, renames, merges and pins
+    are kept; --reorganize organizes everything afresh (still keeping them).
+    """
+    settings = load_settings(book, embedder=embedder, title=title, seed=seed, store=store)
+    library = Library(book, settings)
+    with progress_bar(quiet=as_json) as progress:
+        report = library.build(dumps, reorganize=reorganize, progress=progress, format=format)
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -283,21 +307,47 @@ def print_hits(hits: list[Hit], terms: set[str]) -> None:
             out.print(Text(f"   {e.urls[0]}", style="cyan"))
 
 
+@main.command()
+@click.argument("target", metavar="OUT", type=click.Path(path_type=Path))
+@book_option
+@click.option("--format", "format", required=True, type=click.Choice(list(EXPORTERS)), help="netscape (browsers), jsonl, obsidian (a vault folder) or opml.")
+@click.option("--related", type=click.IntRange(min=0), default=5, show_default=True, help="Obsidian: wikilinks per note to the entries nearest it by meaning.")
+@click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
+@friendly_errors
+def export(target: Path, book: Path, format: str, related: int, as_json: bool) -> None:
+    """Export the book to OUT: a bookmark file for browsers (netscape), JSON Lines (jsonl),
+    an Obsidian vault folder (obsidian) or an OPML outline (opml).
+
+    Chapters and sections become folders (or outlines); importing the export with
+    'selfbook build OUT' gives back the same entries.
+    """
+    with progress_bar(quiet=as_json) as progress:
+        report = export_book(Library(book), format, target, related=related, progress=progress)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        return
+    said = f"Wrote {report.entries} entries to {report.path} ({report.format})."
+    if report.left_out:
+        said += f" Left out {len(report.left_out)}: {report.reason}."
+    out.print(said, markup=False, soft_wrap=True)
+
+
 # -- installments and curation ---------------------------------------------------------------------
 @main.command()
 @click.argument("dumps", nargs=-1, required=True, type=click.Path(path_type=Path))
 @book_option
 @click.option("--embedder", help="Embedding model (must match the book's to reuse its cache).")
+@format_option
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @friendly_errors
-def add(dumps: tuple[Path, ...], book: Path, embedder: str | None, as_json: bool) -> None:
+def add(dumps: tuple[Path, ...], book: Path, embedder: str | None, format: str | None, as_json: bool) -> None:
     """Add DUMPS to the book as new installments, without moving anything already in it.
 
     A link saved again merges into its entry; new entries join the sections they fit, a real new
     topic gets a new section (or chapter), the rest goes to Miscellany. Each chapter shows what
     an installment brought in a dated block. Adding the same dump twice changes nothing.
     """
-    report = Library(book, load_settings(book, embedder=embedder)).add(dumps)
+    report = Library(book, load_settings(book, embedder=embedder)).add(dumps, format=format)
     print_added(report, book, as_json)
 
 
@@ -430,3 +480,14 @@ def digest(since, book: Path, lang: str, as_json: bool) -> None:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
         click.echo(result.markdown, nl=False)
+
+
+# -- front ends that live in their own modules -------------------------------------------------------
+from .mcp_command import mcp_command  # noqa: E402  (registered after the commands above)
+from .migrate_command import migrate_command  # noqa: E402
+
+main.add_command(mcp_command)
+main.add_command(migrate_command)
+from .web.commands import serve  # noqa: E402
+
+main.add_command(serve)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
-import hashlib
 import itertools
 import json
+import logging
 import os
 import time
 import uuid
@@ -24,7 +24,8 @@ import numpy as np
 from .book import BookMeta, WriteResult, recover, render_book, stage
 from .embed import Embedder, content_hash, embed_pending, get_embedder
 from .errors import BookError
-from .ingest import Dump, read_dump
+from .ingest import Dump
+from .importers import read_source, source_digest
 from .ingest.note import NOTES_DIR, note_dump, note_slug
 from .models import Entry, Flag, Merge, Outline, Skip
 from .normalize import near_duplicates, normalize_entries
@@ -32,6 +33,7 @@ from .organize import OrganizeParams, organize
 from .search import Hit, QueryError, SearchFilters, Searcher, check_query, embedder_for
 from .settings import Settings, load_settings, today
 from .store import BookState, Store, open_store
+from .topicmap import TopicMap, make_map, map_files
 from .assign import AssignParams
 from .curate import decide_merge, decide_move, decide_pin, decide_rename, describe, resolve_entry
 from .digest import Digest, DigestView, make_digest
@@ -42,6 +44,7 @@ from .models import Decision, Installment
 from .update import Added, Book, add_dump, apply as apply_book, dump_period, moved as moved_entries, replay, split_dumps
 
 STATE_DIR = ".selfbook"
+log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]
 """``progress(stage, done, total)``: called as long steps advance."""
@@ -132,11 +135,8 @@ class _Timer:
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    """The content digest of a dump: a file's bytes, or a vault folder's notes (see importers)."""
+    return source_digest(path)
 
 
 def _unused(folder: Path, name: str, suffix: str) -> Path:
@@ -188,12 +188,26 @@ class Library:
                 raise BookError(f"{self.book_dir}: no book here yet — run 'selfbook build DUMP --book {self.book_dir}'")
             self.state_dir.mkdir(parents=True)
         with self._locked(lock):
-            store = open_store(self.state_dir)
+            store = open_store(self.state_dir, self.settings.store, writer=lock)
             try:
-                recover(self.book_dir, store.committed)
+                if lock:
+                    recover(self.book_dir, store.committed)
+                else:
+                    self._recover_if_idle(store)
                 yield store
             finally:
                 store.close()
+
+    def _recover_if_idle(self, store: Store) -> None:
+        """A reader finishes a write a crash interrupted only when no writer holds the book: the
+        journal of a write still running is that writer's to finish, not the reader's to discard."""
+        if not any(self.state_dir.glob("journal-*")):
+            return
+        try:
+            with self._locked(True):
+                recover(self.book_dir, store.committed)
+        except BookError:
+            log.debug("%s: a write is running; reading the committed book", self.book_dir)
 
     @contextmanager
     def _locked(self, exclusive: bool) -> Iterator[None]:
@@ -212,7 +226,12 @@ class Library:
 
     # -- building ------------------------------------------------------------------------------
     def build(
-        self, dumps: Sequence[str | os.PathLike], *, reorganize: bool = False, progress: Progress | None = None
+        self,
+        dumps: Sequence[str | os.PathLike],
+        *,
+        reorganize: bool = False,
+        progress: Progress | None = None,
+        format: str | None = None,
     ) -> BuildReport:
         """Read the dumps, merge duplicates, embed, organize and write the whole book.
 
@@ -231,7 +250,7 @@ class Library:
         dumps = [*dumps, *self._notes(dumps)]
         timer = _Timer()
         with timer.stage("read"):
-            read = [read_dump(p) for p in dumps]
+            read = [read_source(p, "markdown" if Path(p).parent == self.book_dir / NOTES_DIR else format, progress) for p in dumps]
         with self._open(create=True, lock=True) as store:
             installments, history = store.load_installments(), store.load_decisions()
             base, later = split_dumps([(d, _sha256(Path(d.path))) for d in read], installments, reorganize=reorganize)
@@ -277,6 +296,8 @@ class Library:
             files = render_book(
                 outline, {e.id: e for e in entries}, meta, merges=merges, flags=book.flags, installments=book.installments
             )
+        with timer.stage("map"):
+            files.update(map_files(self._topic_map(store, book, self.embedder.model_id), self.settings.title))
         with timer.stage("write"):
             txid = uuid.uuid4().hex
             staged = stage(self.book_dir, files, txid)
@@ -375,7 +396,9 @@ class Library:
         return answer(question, search=self.search, llm=model, corpus=corpus, limit=limit, on_text=on_text)
 
     # -- installments and curation (see selfbook.update, selfbook.assign, selfbook.curate) ------
-    def add(self, dumps: Sequence[str | os.PathLike], *, params: AssignParams = AssignParams()) -> AddReport:
+    def add(
+        self, dumps: Sequence[str | os.PathLike], *, params: AssignParams = AssignParams(), format: str | None = None
+    ) -> AddReport:
         """Add dumps to the book as installments, without moving what is already there.
 
         Each dump is one installment (rules in :mod:`selfbook.update`); a dump whose content is
@@ -388,10 +411,11 @@ class Library:
             raise BookError("no dumps given — name at least one file, e.g. 'selfbook add self-1.md --book book'")
         timer = _Timer()
         with timer.stage("read"):
-            read = [read_dump(p) for p in dumps]
+            read = [read_source(p, format) for p in dumps]
         with self._open(create=False, lock=True) as store:
             with timer.stage("load"):
                 book = self._load_book(store)
+                stored = book.entries
                 known = {sha for sha, _ in store.load_dumps().values()} | {i.sha256 for i in book.installments}
                 decisions = store.load_decisions()
             results: list[Added] = []
@@ -411,7 +435,7 @@ class Library:
                 return AddReport(str(self.book_dir), tuple(results), WriteResult((), (), ()), tuple(timer.laps))
             with timer.stage("write"):
                 report = {"added": [r.to_dict() for r in results]}
-                files = self._write(store, book, command="add", report=report, skips=[s for d in read for s in d.skips])
+                files = self._write(store, book, command="add", report=report, skips=[s for d in read for s in d.skips], stored=stored)
         return AddReport(str(self.book_dir), tuple(results), files, tuple(timer.laps))
 
     def add_note(self, title: str, url: str = "", note: str = "") -> AddReport:
@@ -459,6 +483,19 @@ class Library:
     def merge(self, a: str, b: str) -> Decision:
         """Merge B into A: two entries (ids), two sections (``Chapter/Section``) or two chapters."""
         return self._decide(lambda outline, ids: decide_merge(outline, ids, a, b), "merge")
+
+    def version(self) -> str:
+        """An id of the book as it is now: it changes whenever a build, add or decision saves it
+        (front ends cache what they show by it)."""
+        with self._open(create=False) as store:
+            return store.book_version() or ""
+
+    def topic_map(self) -> TopicMap:
+        """Every entry placed in 2-D by meaning and coloured by chapter: the layout of the book's
+        ``map.png`` and ``map.html`` (see :mod:`selfbook.topicmap`)."""
+        with self._open(create=False) as store:
+            book = self._load_book(store, vectors=False)
+            return self._topic_map(store, book, store.get_meta("model") or self.embedder.model_id)
 
     def history(self) -> tuple[list[Decision], list[Installment]]:
         """The person's decisions in the order made, and the installments in the order added."""
@@ -511,19 +548,29 @@ class Library:
             tuple(store.load_installments()),
         )
 
-    def _write(self, store: Store, book: Book, *, command: str, report: dict, decisions=(), skips=()) -> WriteResult:
-        """Render, stage, save in one transaction, then put the files in place (as build does)."""
+    def _topic_map(self, store: Store, book: Book, model: str) -> TopicMap:
+        """The map of ``book`` from each entry's vector by ``model`` (cached; embedded once if not)."""
+        embedder = embedder_for(model, self._embedder, self.settings.threads)
+        vectors, _ = embed_pending([e.embed_text() for e in book.entries], embedder, store, batch=self.settings.embed_batch)
+        return make_map(book.outline, book.by_id(), {e.id: v for e, v in zip(book.entries, vectors)})
+
+    def _write(
+        self, store: Store, book: Book, *, command: str, report: dict, decisions=(), skips=(), stored: tuple[Entry, ...] = ()
+    ) -> WriteResult:
+        """Render, stage, save in one transaction, then put the files in place (as build does).
+        ``stored`` is the entries as the store holds them, so it can rewrite only what changed."""
         created = store.get_meta("created") or self.settings.created or today().isoformat()
         base = store.get_meta("sources")
         sources = tuple(json.loads(base)) if base else self._relative(list(store.load_dumps()))
         meta = BookMeta(title=self.settings.title, created=created, sources=sources + self._relative([i.path for i in book.installments]))
         files = render_book(book.outline, book.by_id(), meta, merges=book.merges, flags=book.flags, installments=book.installments)
+        files.update(map_files(self._topic_map(store, book, store.get_meta("model") or self.embedder.model_id), self.settings.title))
         txid = uuid.uuid4().hex
         staged = stage(self.book_dir, files, txid)
         state = BookState(
             entries=book.entries, content_hashes=book.hashes, outline=book.outline, merges=book.merges, flags=book.flags,
             skips=tuple(store.load_skips()) + tuple(skips), dumps=store.load_dumps(), installments=book.installments,
-            decisions=tuple(decisions),
+            decisions=tuple(decisions), base=stored,
         )
         store.save_book(state, txid=txid, command=command, report=report)
         return staged.apply()
