@@ -398,3 +398,12 @@ def test_book_from_an_obsidian_vault(library):
     report = library.build([fixture("vault")])
     assert report.entries_read == 5
     assert any(p.entry.source.path.endswith("Transformers.md") for p in library.entries())
+
+
+def test_add_reports_reading_progress(library, small_dump):
+    library.build([small_dump])
+    calls = []
+    report = library.add([fixture("bookmarks_chrome.html")], progress=lambda *a: calls.append(a))
+    assert report.changed and calls
+    stage, done, total = calls[-1]
+    assert done == total > 0

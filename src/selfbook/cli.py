@@ -347,7 +347,8 @@ def add(dumps: tuple[Path, ...], book: Path, embedder: str | None, format: str |
     topic gets a new section (or chapter), the rest goes to Miscellany. Each chapter shows what
     an installment brought in a dated block. Adding the same dump twice changes nothing.
     """
-    report = Library(book, load_settings(book, embedder=embedder)).add(dumps, format=format)
+    with progress_bar(quiet=as_json) as progress:
+        report = Library(book, load_settings(book, embedder=embedder)).add(dumps, format=format, progress=progress)
     print_added(report, book, as_json)
 
 

@@ -397,7 +397,12 @@ class Library:
 
     # -- installments and curation (see selfbook.update, selfbook.assign, selfbook.curate) ------
     def add(
-        self, dumps: Sequence[str | os.PathLike], *, params: AssignParams = AssignParams(), format: str | None = None
+        self,
+        dumps: Sequence[str | os.PathLike],
+        *,
+        params: AssignParams = AssignParams(),
+        format: str | None = None,
+        progress: Progress | None = None,
     ) -> AddReport:
         """Add dumps to the book as installments, without moving what is already there.
 
@@ -405,13 +410,14 @@ class Library:
         already in the book (built or added before) is skipped, so adding it again changes
         nothing. Everything is read and checked first; then the store is saved in one
         transaction and the files are staged and put in place after it commits, so a crash at
-        any point leaves the book as it was before or as it is after.
+        any point leaves the book as it was before or as it is after. ``progress(stage, done,
+        total)`` hears how the reading of each dump goes, as in :meth:`build`.
         """
         if not dumps:
             raise BookError("no dumps given — name at least one file, e.g. 'selfbook add self-1.md --book book'")
         timer = _Timer()
         with timer.stage("read"):
-            read = [read_source(p, format) for p in dumps]
+            read = [read_source(p, format, progress) for p in dumps]
         with self._open(create=False, lock=True) as store:
             with timer.stage("load"):
                 book = self._load_book(store)
