@@ -22,7 +22,7 @@ import numpy as np
 from ..embed import Embedder, content_hash
 from ..errors import BookError
 from ..store.base import Store
-from .dense import fill_missing, query_vector, top
+from .dense import blas_threads, fill_missing, query_vector, top
 from .filters import QueryError, SearchFilters, filter_mask
 from .fusion import convex, rrf
 from .lexical import BM25
@@ -116,12 +116,13 @@ class Searcher:
         vectors = self._load_vectors(store)
         if not len(vectors):
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        q = query_vector(self._get_embedder(), query)
-        if keep is not None and len(keep) < len(vectors) // 4:
-            scores = np.full(len(vectors), -np.inf, dtype=np.float32)
-            scores[keep] = vectors[keep] @ q
-        else:
-            scores = vectors @ q
+        with blas_threads(len(vectors)):
+            q = query_vector(self._get_embedder(), query)
+            if keep is not None and len(keep) < len(vectors) // 4:
+                scores = np.full(len(vectors), -np.inf, dtype=np.float32)
+                scores[keep] = vectors[keep] @ q
+            else:
+                scores = vectors @ q
         best = top(scores, depth, keep)
         return best, scores[best]
 
