@@ -114,6 +114,8 @@ async def load(base: str, texts: list[str], clients: int, seconds: float, think:
 
         async def client(number: int) -> None:
             rng = random.Random(number)
+            if think:  # people do not search in step: start at a random moment, pause a random while
+                await asyncio.sleep(rng.uniform(0, think))
             while time.perf_counter() < deadline:
                 start = time.perf_counter()
                 try:
@@ -125,7 +127,7 @@ async def load(base: str, texts: list[str], clients: int, seconds: float, think:
                     print(f"{type(exc).__name__} after {time.perf_counter() - began:.1f} s: {exc!r}", flush=True)
                 latencies.append(time.perf_counter() - start)
                 if think:
-                    await asyncio.sleep(think)
+                    await asyncio.sleep(rng.expovariate(1 / think))
 
         began = time.perf_counter()
         await asyncio.gather(*(client(i) for i in range(clients)))
@@ -145,7 +147,7 @@ def main() -> None:
     parser.add_argument("--embedder", default="e5-small")
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=30)
-    parser.add_argument("--think-ms", type=float, default=0)
+    parser.add_argument("--think-ms", type=float, default=0, help="mean pause between a client's searches (exponential; 0: none)")
     parser.add_argument("--work", type=Path, default=ROOT / ".cache" / "serve_load")
     args = parser.parse_args()
     book, built = prepare(args.work, args.entries, args.embedder)

@@ -88,6 +88,12 @@ format_option = click.option(
     help=f"Read every DUMP as this format instead of detecting it: {', '.join(FORMAT_NAMES)}.",
 )
 
+executor_option = click.option(
+    "--executor",
+    metavar="NAME",
+    help="Where embedding runs: local (default), ray, or ray=ADDRESS (ray=auto, ray=ray://head:10001) (env SELFBOOK_EXECUTOR).",
+)
+
 
 @main.command()
 @click.argument("dumps", nargs=-1, required=True, type=click.Path(path_type=Path))
@@ -97,12 +103,13 @@ format_option = click.option(
 @click.option("--seed", type=int, help="Seed for the organizer (default 0).")
 @click.option("--reorganize", is_flag=True, help="Organize every dump together (added ones too), keeping your decisions; reports what moved.")
 @click.option("--store", metavar="URL", help="Where a new book keeps its state: sqlite (default) or postgresql://user@host/db (env SELFBOOK_STORE).")
+@executor_option
 @format_option
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @friendly_errors
 def build(
     dumps: tuple[Path, ...], book: Path, embedder: str | None, title: str | None, seed: int | None, reorganize: bool,
-    store: str | None, format: str | None, as_json: bool,
+    store: str | None, executor: str | None, format: str | None, as_json: bool,
 ) -> None:
     """Build the book in --book from one or more DUMPS: markdown or text dumps, browser bookmarks,
     Pocket, Raindrop, Karakeep, Pinboard, X archive, OPML, feeds, Obsidian vaults, URL lists
@@ -114,7 +121,7 @@ def build(
     with 'selfbook add' are replayed as installments and your moves, renames, merges and pins
     are kept; --reorganize organizes everything afresh (still keeping them).
     """
-    settings = load_settings(book, embedder=embedder, title=title, seed=seed, store=store)
+    settings = load_settings(book, embedder=embedder, title=title, seed=seed, store=store, executor=executor)
     library = Library(book, settings)
     with progress_bar(quiet=as_json) as progress:
         report = library.build(dumps, reorganize=reorganize, progress=progress, format=format)
@@ -337,10 +344,11 @@ def export(target: Path, book: Path, format: str, related: int, as_json: bool) -
 @click.argument("dumps", nargs=-1, required=True, type=click.Path(path_type=Path))
 @book_option
 @click.option("--embedder", help="Embedding model (must match the book's to reuse its cache).")
+@executor_option
 @format_option
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @friendly_errors
-def add(dumps: tuple[Path, ...], book: Path, embedder: str | None, format: str | None, as_json: bool) -> None:
+def add(dumps: tuple[Path, ...], book: Path, embedder: str | None, executor: str | None, format: str | None, as_json: bool) -> None:
     """Add DUMPS to the book as new installments, without moving anything already in it.
 
     A link saved again merges into its entry; new entries join the sections they fit, a real new
@@ -348,7 +356,7 @@ def add(dumps: tuple[Path, ...], book: Path, embedder: str | None, format: str |
     an installment brought in a dated block. Adding the same dump twice changes nothing.
     """
     with progress_bar(quiet=as_json) as progress:
-        report = Library(book, load_settings(book, embedder=embedder)).add(dumps, format=format, progress=progress)
+        report = Library(book, load_settings(book, embedder=embedder, executor=executor)).add(dumps, format=format, progress=progress)
     print_added(report, book, as_json)
 
 

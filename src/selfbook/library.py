@@ -22,8 +22,9 @@ from typing import Callable, Iterator, Mapping, Sequence
 import numpy as np
 
 from .book import BookMeta, WriteResult, recover, render_book, stage
-from .embed import Embedder, content_hash, embed_pending, get_embedder
+from .embed import Embedder, Executor, content_hash, embed_pending, get_embedder
 from .errors import BookError
+from .executors import get_executor
 from .ingest import Dump
 from .importers import read_source, source_digest
 from .ingest.note import NOTES_DIR, note_dump, note_slug
@@ -158,6 +159,7 @@ class Library:
         self.book_dir = Path(book_dir)
         self.settings = settings or load_settings(self.book_dir)
         self._embedder = embedder
+        self._executor: Executor | None = None
         self._searcher: Searcher | None = None
 
     @property
@@ -169,6 +171,13 @@ class Library:
         if self._embedder is None:
             self._embedder = get_embedder(self.settings.embedder, self.settings.threads)
         return self._embedder
+
+    @property
+    def executor(self) -> Executor:
+        """Where embedding runs (``Settings.executor``: local, or a Ray cluster)."""
+        if self._executor is None:
+            self._executor = get_executor(self.settings.executor, self.settings.threads)
+        return self._executor
 
     # -- opening -------------------------------------------------------------------------------
     def _notes(self, dumps: Sequence[str | os.PathLike]) -> list[Path]:
@@ -267,7 +276,7 @@ class Library:
         texts = [e.embed_text() for e in entries]
         with timer.stage("embed"):
             report = (lambda done, total: progress("embed", done, total)) if progress else None
-            vectors, embedded = embed_pending(texts, self.embedder, store, batch=self.settings.embed_batch, progress=report)
+            vectors, embedded = embed_pending(texts, self.embedder, store, batch=self.settings.embed_batch, progress=report, executor=self.executor)
             cached = len(set(texts)) - embedded
         with timer.stage("dedupe"):
             near = near_duplicates(entries, vectors)
@@ -530,7 +539,7 @@ class Library:
         return decision
 
     def _embed_with(self, store: Store) -> Callable[[Sequence[str]], tuple]:
-        return lambda texts: embed_pending(list(texts), self.embedder, store, batch=self.settings.embed_batch)
+        return lambda texts: embed_pending(list(texts), self.embedder, store, batch=self.settings.embed_batch, executor=self.executor)
 
     def _relative(self, paths: Sequence[str]) -> tuple[str, ...]:
         return tuple(os.path.relpath(Path(p).resolve(), self.book_dir.resolve()) for p in paths)
@@ -545,7 +554,7 @@ class Library:
             cached = store.cached_vectors(self.embedder.model_id, set(hashes.values()))
             missing = [e for e in entries if hashes[e.id] not in cached]
             if missing:
-                embed_pending([e.embed_text() for e in missing], self.embedder, store, batch=self.settings.embed_batch)
+                embed_pending([e.embed_text() for e in missing], self.embedder, store, batch=self.settings.embed_batch, executor=self.executor)
                 hashes.update((e.id, content_hash(e.embed_text())) for e in missing)
                 cached = store.cached_vectors(self.embedder.model_id, set(hashes.values()))
             matrix = np.stack([cached[hashes[e.id]] for e in entries]) if entries else np.zeros((0, self.embedder.dim), np.float32)
@@ -557,7 +566,7 @@ class Library:
     def _topic_map(self, store: Store, book: Book, model: str) -> TopicMap:
         """The map of ``book`` from each entry's vector by ``model`` (cached; embedded once if not)."""
         embedder = embedder_for(model, self._embedder, self.settings.threads)
-        vectors, _ = embed_pending([e.embed_text() for e in book.entries], embedder, store, batch=self.settings.embed_batch)
+        vectors, _ = embed_pending([e.embed_text() for e in book.entries], embedder, store, batch=self.settings.embed_batch, executor=self.executor)
         return make_map(book.outline, book.by_id(), {e.id: v for e, v in zip(book.entries, vectors)})
 
     def _write(

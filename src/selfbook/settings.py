@@ -31,6 +31,11 @@ class Settings:
     threads: int = 0
     """Threads for the embedding engine; 0 lets it choose (all cores)."""
 
+    executor: str = "local"
+    """Where embedding runs: ``local`` (this process) or ``ray`` / ``ray=ADDRESS`` (a Ray cluster
+    through Ray Data: ``ray=auto``, ``ray=ray://head:10001``; plain ``ray`` uses RAY_ADDRESS or
+    starts a Ray here). Both give the same vectors. See :mod:`selfbook.executors`."""
+
     seed: int = 0
     """Seed for every randomized step; recorded in the book."""
 
