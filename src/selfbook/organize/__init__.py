@@ -112,6 +112,9 @@ class OrganizeParams:
     """Dimensions of the LSA when ``lexical_weight`` is above 0."""
     title_phrases: int = 2
     """At most this many phrases in a section title ("RAG & LlamaIndex")."""
+    section_title_share: float = 0.1
+    """A section is titled by phrases that at least this share of its entries hold; a section
+    that no phrase (nor heading) describes so joins the chapter's Miscellany."""
     min_domain_fit: float = 0.1
     """The least fit for a chapter to take a taxonomy domain's name (see domains.chapter_titles)."""
 
@@ -364,7 +367,7 @@ def _sections(
     if len(groups) == 1 and not np.any(section_of[rows] == -1):
         return [_Draft(chapter_title, groups[0])]
     by_heading = [section_heading(heading_of, g, totals, chapter_title) for g in groups]
-    by_phrases = title_groups(table, groups, rows, p.title_phrases)
+    by_phrases = title_groups(table, groups, rows, p.title_phrases, min_share=p.section_title_share)
     extras = [key_phrases(table, g, rows, 3) for g in groups]
     titles = [h or t for h, t in zip(by_heading, by_phrases)]
     named = [i for i, t in enumerate(titles) if t]
