@@ -10,6 +10,8 @@ from selfbook import Library, Settings
 from selfbook.embed import HashingEmbedder
 import selfbook.library
 
+import installment_helpers
+import pg_helpers
 from installment_helpers import keyword_organize
 
 SMALL_DUMP = """\
@@ -87,9 +89,18 @@ def small_dump(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, monkeypatch) -> str:
+    """Each test that asks runs twice: on a SQLite book, and on one kept in a fresh PostgreSQL
+    database (skipped, saying why, without pgserver)."""
+    url = "" if request.param == "sqlite" else pg_helpers.fresh_database()
+    monkeypatch.setattr(installment_helpers, "STORE", url)
+    return url
+
+
 @pytest.fixture
-def settings() -> Settings:
-    return Settings(embedder="hashing", created="2026-01-01")
+def settings(store_url: str) -> Settings:
+    return Settings(embedder="hashing", created="2026-01-01", store=store_url)
 
 
 @pytest.fixture

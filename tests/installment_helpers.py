@@ -53,8 +53,12 @@ def dumps(tmp_path: Path, *names: str) -> list[Path]:
     return out
 
 
+STORE = ""
+"""The store new books use: "" (SQLite) or a PostgreSQL URL, set by conftest's ``store_url``."""
+
+
 def library(book: Path) -> Library:
-    return Library(book, SETTINGS, embedder=HashingEmbedder())
+    return Library(book, SETTINGS.replace(store=STORE), embedder=HashingEmbedder())
 
 
 def placements(lib: Library) -> dict[str, tuple[str, str]]:

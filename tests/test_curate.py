@@ -14,6 +14,8 @@ from selfbook.cli import main
 from selfbook.curate import EditableOutline, apply_decisions, decide_rename
 from selfbook.models import Chapter, Outline, Section
 
+pytestmark = pytest.mark.usefixtures("store_url")  # every test on SQLite and on PostgreSQL
+
 ENV = {"SELFBOOK_EMBEDDER": "hashing", "SOURCE_DATE_EPOCH": "1767225600"}
 
 
@@ -151,11 +153,11 @@ def test_rename_finds_a_section_by_its_entries_after_titles_change():
     assert EditableOutline.of(retitled).freeze() == retitled
 
 
-def test_cli_curation_commands(tmp_path: Path, keywords):
+def test_cli_curation_commands(tmp_path: Path, keywords, store_url):
     base, later = dumps(tmp_path, "base.md", "self-1.md")
     runner = CliRunner(env=ENV)
     book = str(tmp_path / "book")
-    assert runner.invoke(main, ["build", str(base), "--book", book]).exit_code == 0
+    assert runner.invoke(main, ["build", str(base), "--book", book, *(["--store", store_url] if store_url else [])]).exit_code == 0
     lib = library(Path(book))
     rasam = by_title(lib, "Rasam recipe").entry.id
     for args in (

@@ -15,6 +15,8 @@ from installment_helpers import dumps, keyword_organize, library
 from selfbook.cli import main
 from selfbook.llm import OllamaLLM
 
+pytestmark = pytest.mark.usefixtures("store_url")  # every test on SQLite and on PostgreSQL
+
 ENV = {"SELFBOOK_EMBEDDER": "hashing", "SOURCE_DATE_EPOCH": "1767225600"}
 KANNADA = "ತಾರಸಿ ತೋಟಕ್ಕೆ ಗೊಬ್ಬರದ ಟಿಪ್ಪಣಿಗಳು ಹೊಸದಾಗಿ ಬಂದಿವೆ [1][2]."
 
