@@ -87,3 +87,22 @@ def test_the_page_escapes_what_notes_hold(tmp_path: Path, settings):
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; \"quotes\"" in page  # text content: quotes need no escape
     assert "<b>T</b>" not in page and "&lt;b&gt;T&lt;/b&gt;" in page
     assert (tmp_path / "book" / "map.html").read_text(encoding="utf-8") == page
+
+
+def test_layout_fitted_on_some_rows_places_the_others_without_moving_them():
+    vectors = np.random.default_rng(1).normal(size=(300, 32)).astype(np.float32)
+    first = layout(vectors[:250])
+    grown = layout(vectors, fit=np.arange(250))
+    assert np.array_equal(grown[:250], first)
+
+
+def test_an_add_places_new_entries_without_moving_the_others(tmp_path: Path, small_dump: Path, settings):
+    library = Library(tmp_path / "book", settings, embedder=HashingEmbedder())
+    library.build([small_dump])
+    before = {p.id: (p.x, p.y) for p in library.topic_map().points}
+    later = tmp_path / "self-1.md"
+    later.write_text("Sourdough starter, day by day\nhttps://example.org/sourdough\n\nMamba: linear-time sequence models\nhttps://arxiv.org/abs/2312.00752\n", encoding="utf-8")
+    library.add([later])
+    after = {p.id: (p.x, p.y) for p in library.topic_map().points}
+    assert len(after) == len(before) + 2
+    assert {i: after[i] for i in before} == before

@@ -565,9 +565,14 @@ class Library:
 
     def _topic_map(self, store: Store, book: Book, model: str) -> TopicMap:
         """The map of ``book`` from each entry's vector by ``model`` (cached; embedded once if not)."""
-        embedder = embedder_for(model, self._embedder, self.settings.threads)
-        vectors, _ = embed_pending([e.embed_text() for e in book.entries], embedder, store, batch=self.settings.embed_batch, executor=self.executor)
-        return make_map(book.outline, book.by_id(), {e.id: v for e, v in zip(book.entries, vectors)})
+        if book.vectors.shape[0] == len(book.entries) and book.vectors.shape[1] and self.embedder.model_id == model:
+            vectors = book.vectors  # an add has them in hand
+        else:
+            embedder = embedder_for(model, self._embedder, self.settings.threads)
+            vectors, _ = embed_pending([e.embed_text() for e in book.entries], embedder, store, batch=self.settings.embed_batch, executor=self.executor)
+        later = {eid for installment in book.installments for eid in installment.entry_ids}
+        base = frozenset(e.id for e in book.entries if e.id not in later)
+        return make_map(book.outline, book.by_id(), {e.id: v for e, v in zip(book.entries, vectors)}, base)
 
     def _write(
         self, store: Store, book: Book, *, command: str, report: dict, decisions=(), skips=(), stored: tuple[Entry, ...] = ()

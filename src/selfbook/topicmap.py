@@ -5,7 +5,8 @@ vectors search uses): the two directions in which the notes differ most. It is e
 seed, and takes a fraction of a second for 10,000 entries; t-SNE was measured at 30 s for 10,000
 entries on 2 cores (sklearn, 250 iterations after PCA to 50 dimensions), too slow to run on every
 build. Because the projection depends only on the vectors, moving or renaming things recolours
-the map but never moves a point.
+the map but never moves a point; and since it is fitted on the entries of the first build (those
+of no installment), an ``add`` places its entries on the map without moving the others.
 
 Determinism: entries are laid out in id order (not reading order, which curation changes), the
 coordinates are rounded, and the picture is drawn with matplotlib's object API on the Agg backend
@@ -147,26 +148,35 @@ class TopicMap:
 # -- layout --------------------------------------------------------------------------------------
 
 
-def layout(vectors: np.ndarray) -> np.ndarray:
+def layout(vectors: np.ndarray, fit: np.ndarray | None = None) -> np.ndarray:
     """An ``(n, 2)`` array of positions in [0, 1]² for the rows of ``vectors``: their first two
     principal components, each scaled so that the central 99% of points spans [0.05, 0.95] (the
-    rest go into the margin, the farthest onto its edge). Rounded to 4 decimals."""
+    rest go into the margin, the farthest onto its edge). Rounded to 4 decimals.
+
+    ``fit`` (row indices) names the rows the components and the scale are taken from (all rows
+    when None or fewer than 3); the others are projected onto them, so adding rows moves none."""
     n = len(vectors)
     if n == 0:
         return np.zeros((0, 2))
     if n < 3:
         return np.full((n, 2), 0.5) if n == 1 else np.array([[0.25, 0.5], [0.75, 0.5]])
     data = np.asarray(vectors, dtype=np.float64)
-    if not np.ptp(data, axis=0).any():  # all alike: nowhere to spread them
+    basis = data if fit is None or len(fit) < 3 else data[np.asarray(fit)]
+    if not np.ptp(basis, axis=0).any():  # all alike: nowhere to spread them
         return np.full((n, 2), 0.5)
-    points = PCA(n_components=2, svd_solver="covariance_eigh").fit_transform(data)
-    lo, hi = np.percentile(points, 0.5, axis=0), np.percentile(points, 99.5, axis=0)
+    pca = PCA(n_components=2, svd_solver="covariance_eigh").fit(basis)
+    points, fitted = pca.transform(data), pca.transform(basis)
+    lo, hi = np.percentile(fitted, 0.5, axis=0), np.percentile(fitted, 99.5, axis=0)
     span = np.where(hi - lo > 1e-12, hi - lo, 1.0)
     return np.round(np.clip(0.05 + 0.9 * (points - lo) / span, 0.0, 1.0), 4)
 
 
-def make_map(outline: Outline, entries: Mapping[str, Entry], vectors: Mapping[str, np.ndarray]) -> TopicMap:
-    """The map of every entry the outline places. ``vectors`` maps entry ids to their vectors."""
+def make_map(
+    outline: Outline, entries: Mapping[str, Entry], vectors: Mapping[str, np.ndarray], base: frozenset[str] | None = None
+) -> TopicMap:
+    """The map of every entry the outline places. ``vectors`` maps entry ids to their vectors;
+    ``base``, the entries the layout is fitted on (the first build's), so that entries added
+    later are placed on the map without moving the others (see :func:`layout`)."""
     chapters, where = [], {}
     for number, chapter in enumerate(outline.chapters, 1):
         colour = PALETTE[(number - 1) % len(PALETTE)]
@@ -175,7 +185,8 @@ def make_map(outline: Outline, entries: Mapping[str, Entry], vectors: Mapping[st
             for eid in section.entry_ids:
                 where[eid] = (number, section.title)
     ids = sorted(where)
-    xy = layout(np.stack([vectors[i] for i in ids]) if ids else np.zeros((0, 1)))
+    fit = None if base is None else np.array([k for k, i in enumerate(ids) if i in base], dtype=np.int64)
+    xy = layout(np.stack([vectors[i] for i in ids]) if ids else np.zeros((0, 1)), fit)
     points = tuple(
         MapPoint(eid, short_title(entries[eid].title, TITLE_MAX) or eid, where[eid][0], where[eid][1], float(x), float(y))
         for eid, (x, y) in zip(ids, xy)
