@@ -167,11 +167,11 @@ class PostgresStore:
     # -- embedding cache -------------------------------------------------------------------------
     def cached_vectors(self, model: str, hashes: Iterable[str]) -> dict[str, np.ndarray]:
         """Vectors already computed by ``model`` for these content hashes."""
-        rows = self._db.execute(
-            "SELECT content_hash, vector::real[] FROM embeddings WHERE model = %s AND content_hash = ANY(%s)",
+        rows = self._db.cursor(binary=True).execute(
+            "SELECT content_hash, dim, vector FROM embeddings WHERE model = %s AND content_hash = ANY(%s)",
             (model, sorted(set(hashes))),
         )
-        return {h: np.array(v, dtype=np.float32) for h, v in rows}
+        return {h: _vector_of(blob, dim) for h, dim, blob in rows}
 
     def put_vectors(self, model: str, vectors: Mapping[str, np.ndarray]) -> None:
         """Add vectors to the cache, and an HNSW index for a (model, size) seen for the first time."""
@@ -458,8 +458,8 @@ class PostgresStore:
 
     def search_vectors(self, model: str) -> tuple[np.ndarray, np.ndarray]:
         """Entry positions that have a cached ``model`` vector, and those vectors (float32 rows)."""
-        rows = self._db.execute(
-            "SELECT e.position, v.dim, v.vector::real[] FROM entries e JOIN embeddings v "
+        rows = self._db.cursor(binary=True).execute(
+            "SELECT e.position, v.dim, v.vector FROM entries e JOIN embeddings v "
             "ON v.content_hash = e.content_hash AND v.model = %s ORDER BY e.position",
             (model,),
         ).fetchall()
@@ -467,7 +467,9 @@ class PostgresStore:
         if len(dims) > 1:
             raise BookError(f"{self.path}: vectors of {model} have several sizes {sorted(dims)} — rebuild the book")
         dim = dims.pop() if dims else 0
-        matrix = np.array([r[2] for r in rows], dtype=np.float32).reshape(len(rows), dim)
+        matrix = np.empty((len(rows), dim), dtype=np.float32)
+        for row, (_, _, blob) in enumerate(rows):
+            matrix[row] = _vector_of(blob, dim)
         return np.array([r[0] for r in rows], dtype=np.int64), matrix
 
     def positions_from_source(self, source: str) -> np.ndarray:
@@ -554,3 +556,9 @@ class PostgresStore:
             Decision(action, subject, target, tuple(json.loads(members)), tuple(json.loads(others)), made, number)
             for number, made, action, subject, target, members, others in rows
         ]
+
+
+def _vector_of(blob: bytes, dim: int) -> np.ndarray:
+    """A pgvector value in its binary form (int16 dim, int16 unused, dim big-endian float4) as
+    float32: fetched as bytes, a million vectors never become Python floats."""
+    return np.frombuffer(blob, dtype=">f4", count=dim, offset=4).astype(np.float32)
