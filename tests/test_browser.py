@@ -1,5 +1,5 @@
 """End to end in headless Chromium: the real server on a loopback port, a book built from the
-bundled example with the hashing embedder, and Debian's ``chromium`` driven by Playwright.
+bundled example with the real model, and Debian's ``chromium`` driven by Playwright.
 
 The tests search as they type, ask (against an LLM server speaking Ollama's protocol), move an
 entry and check the move persisted, and check that hostile note content renders as text. They
@@ -21,7 +21,6 @@ import pytest
 from llm_servers import _OllamaHandler, _serve, free_port
 
 from selfbook import Library, Settings
-from selfbook.embed import HashingEmbedder
 from selfbook.web import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -90,13 +89,14 @@ def served(tmp_path_factory) -> Iterator[Served]:
     book = root / "book"
     with pytest.MonkeyPatch.context() as patch, slow_ollama(lambda body: "Fermentation needs warmth [1]; the notes say so [1].") as llm:
         patch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # the same dates, so the same screenshots, every day
-        settings = Settings(embedder="hashing", created="2026-01-01", title="My notes", llm="ollama:llama3.2", ollama_host=llm.url)
-        library = Library(book, settings, embedder=HashingEmbedder())
+        # the real model, so the screenshots in docs/ show the book as a reader would see it
+        settings = Settings(created="2026-01-01", title="My notes", llm="ollama:llama3.2", ollama_host=llm.url)
+        library = Library(book, settings)
         library.build([ROOT / "examples" / "self.md"])
         hostile = root / "later.md"
         hostile.write_text(HOSTILE_DUMP, encoding="utf-8")
         library.add([hostile])
-        app = create_app(book, settings, make_library=lambda: Library(book, settings, embedder=HashingEmbedder()))
+        app = create_app(book, settings, make_library=lambda: Library(book, settings))
         port = free_port()
         with running(app, port):
             yield Served(f"http://127.0.0.1:{port}", book, settings, llm)
