@@ -394,3 +394,11 @@ def test_chapter_description_is_a_sentence():
     assert _describe(["sleep", "Peter Attia", "dead hang"]) == "Links and notes on sleep, Peter Attia and dead hang."
     assert _describe(["ಕನ್ನಡ"]) == "Links and notes on ಕನ್ನಡ."
     assert _describe([]) == ""
+
+
+def test_refine_moves_rows_to_the_nearest_group_and_renumbers():
+    from selfbook.organize.cluster import refine
+
+    x = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0], [0.1, 0.9], [0.95, 0.05]])
+    assert refine(x, np.array([0, 0, 1, 1, 1]), 5).tolist() == [0, 0, 1, 1, 0]
+    assert refine(x, np.array([3, 3, 1, 1, 1]), 0).tolist() == [0, 0, 1, 1, 1]

@@ -115,6 +115,11 @@ class OrganizeParams:
     section_title_share: float = 0.1
     """A section is titled by phrases that at least this share of its entries hold; a section
     that no phrase (nor heading) describes so joins the chapter's Miscellany."""
+    refine_steps: int = 0
+    """Rounds of moving each entry to the chapter whose centre it is nearest after the tree is
+    cut (k-means started from the cut; 0: the cut as it is). Measured with bench/organize.py
+    (2026-11-28): 10 rounds took the awesome lists' chapter NMI from 0.783 to 0.724 and the
+    example's from 0.751 to 0.754, so the cut stays as it is."""
     min_domain_fit: float = 0.1
     """The least fit for a chapter to take a taxonomy domain's name (see domains.chapter_titles)."""
 
@@ -230,10 +235,12 @@ def _chapters(
     and how their number was chosen."""
     n = len(base)
     nbrs = _graph(base, p.neighbors, p)
-    micro = _leaves(cluster.diffuse(base, nbrs, p.smoothing_steps, p.smoothing_keep), p)
+    smoothed = cluster.diffuse(base, nbrs, p.smoothing_steps, p.smoothing_keep)
+    micro = _leaves(smoothed, p)
     tree = cluster.ward_tree(micro.centroids, micro.sizes)
     k, choice = _chapter_count(table, vectors, nbrs, dvec, tree, micro, p)
-    chapter_of = cluster.cut(tree, len(micro.sizes), k)[micro.labels]
+    chapter_of = cluster.refine(smoothed, cluster.cut(tree, len(micro.sizes), k)[micro.labels], p.refine_steps)
+    k = chapter_of.max() + 1
     sizes = np.bincount(chapter_of, minlength=k)
     kept = np.flatnonzero(sizes >= p.min_chapter)
     renumber = np.full(k, -1)

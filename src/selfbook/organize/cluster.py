@@ -341,3 +341,22 @@ def merge_gap_choice(tree: np.ndarray, lo: int, hi: int) -> int:
         if ratio > best_ratio:
             best, best_ratio = k, ratio
     return best
+
+
+def refine(x: np.ndarray, labels: np.ndarray, steps: int) -> np.ndarray:
+    """``labels`` after up to ``steps`` rounds of moving every row to the group whose mean
+    direction is nearest (cosine): k-means started from a cut. Groups are renumbered in order
+    of first appearance; one that empties is gone."""
+    rows = _unit_rows(np.asarray(x, dtype=np.float64))
+    for _ in range(steps):
+        groups = np.unique(labels)
+        centres = _unit_rows(np.stack([rows[labels == g].mean(axis=0) for g in groups]))
+        moved = groups[np.argmax(rows @ centres.T, axis=1)]
+        if np.array_equal(moved, labels):
+            break
+        labels = moved
+    _, first = np.unique(labels, return_index=True)
+    order = np.argsort(first)
+    renumber = np.empty(labels.max() + 1, dtype=np.int64)
+    renumber[np.unique(labels)[order]] = np.arange(len(order))
+    return renumber[labels]
