@@ -117,6 +117,11 @@ _BREAK = regex.compile(r"[,;:!?()\[\]{}|\"“”«»<>•·—–…#*_=~`@]+|\.
 
 
 @lru_cache(maxsize=65536)
+def _is_hostlike(word: str) -> bool:
+    return _HOSTLIKE.match(word) is not None
+
+
+@lru_cache(maxsize=65536)
 def _is_edge_blocker(word: str) -> bool:
     """True for words a phrase may hold inside but not start or end with."""
     low = word.casefold()
@@ -130,7 +135,7 @@ def _runs(text: str) -> list[list[str]]:
     for segment in _BREAK.split(text):
         run: list[str] = []
         for word in words(segment):
-            if _HOSTLIKE.match(word):
+            if _is_hostlike(word):
                 if run:
                     runs.append(run)
                 run = []
