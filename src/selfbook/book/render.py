@@ -547,13 +547,17 @@ def render_readme(
     flags: Sequence[Flag] = (),
 ) -> str:
     """The book's front page: title, where it came from, the table of contents, and links to the
-    index and (when there is anything to review) the review page."""
+    index, the topic map (written beside the pages by the library) and, when there is anything
+    to review, the review page."""
     total = len({e for c in outline.chapters for e in c.entry_ids})
     counts = (
         f"{count_label(total, 'entry', 'entries')} in "
         f"{count_label(len(outline.chapters), 'chapter', 'chapters')}"
     )
-    also = ["- [Index](INDEX.md) — terms, people, papers and repositories, A–Z"]
+    also = [
+        "- [Index](INDEX.md) — terms, people, papers and repositories, A–Z",
+        "- [Map](map.html) — every entry placed by meaning, coloured by chapter ([picture](map.png))",
+    ]
     review = _review_summary(merges, flags)
     if review:
         also.append(review)
