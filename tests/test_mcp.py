@@ -123,6 +123,13 @@ async def test_search_with_filters(client: Client):
     assert lexical["results"][0]["title"].startswith("Ragi mudde")
 
 
+async def test_kannada_search_and_entry_come_back_whole(client: Client):
+    found = (await call(client, "search", query="ಕುವೆಂಪು", method="lexical", limit=3))["results"]
+    assert found and found[0]["title"] == "ಕುವೆಂಪು ಅವರ ಶ್ರೀ ರಾಮಾಯಣ ದರ್ಶನಂ ಮಹಾಕಾವ್ಯ"
+    entry = await call(client, "get_entry", entry_id=found[0]["id"])
+    assert entry["title"] == found[0]["title"] and entry["urls"][0].startswith("https://kn.wikipedia.org/wiki/")
+
+
 async def test_ask_without_llm_gives_extracts_with_citations(client: Client):
     data = await call(client, "ask", question="bisi bele bath masala")
     assert data["mode"] == "extractive" and data["answer"].startswith("No LLM is configured")

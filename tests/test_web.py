@@ -418,3 +418,21 @@ def test_searches_and_moves_at_once(book: Path):
     assert len(decisions) == 4 and f"{last.chapter}/{last.section}" == decisions[-1].target
     chapter_file = next(f for f in book.glob("*.md") if f'<a id="e-{entry}">' in f.read_text(encoding="utf-8"))
     assert last.section in chapter_file.read_text(encoding="utf-8")  # the files were written, not just the store
+
+
+# -- Kannada ---------------------------------------------------------------------------------------
+def test_kannada_is_searched_shown_and_linked_whole(built: Path):
+    """A Kannada query finds the Kannada entry by the lexical index (its word stem, not a split of
+    the word), and its chapter page, reached by a Kannada id in the path, shows the text intact."""
+    web = client(built)
+    found = web.get("/api/search", params={"q": "ಕುವೆಂಪು", "method": "lexical"}).json()["results"]
+    assert found and found[0]["title"].startswith("ಕುವೆಂಪು ಅವರ ಶ್ರೀ ರಾಮಾಯಣ ದರ್ಶನಂ")
+    inflected = web.get("/api/search", params={"q": "ಕುವೆಂಪುರವರ", "method": "lexical"}).json()["results"]
+    assert inflected and inflected[0]["id"] == found[0]["id"]  # the 4-letter stem meets the inflection
+    chapter = found[0]["chapter_id"]
+    page = web.get(f"/chapter/{chapter}")
+    assert page.status_code == 200 and "ಕುವೆಂಪು ಅವರ ಶ್ರೀ ರಾಮಾಯಣ ದರ್ಶನಂ ಮಹಾಕಾವ್ಯ" in page.text
+    entry = web.get(f"/entry/{found[0]['id']}")
+    assert "ಕುವೆಂಪು ಅವರ ಶ್ರೀ ರಾಮಾಯಣ ದರ್ಶನಂ ಮಹಾಕಾವ್ಯ" in entry.text
+    results_page = web.get("/search", params={"q": "ಕುವೆಂಪು"})
+    assert results_page.status_code == 200 and "ಕುವೆಂಪು" in results_page.text
