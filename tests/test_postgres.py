@@ -119,7 +119,7 @@ def test_a_wrong_store_is_a_clear_error(tmp_path, small_dump, url):
 
 def _tables(book: Path) -> dict:
     with open_store(book / ".selfbook") as store:
-        return {t: read_rows(store, t) for t in TABLES}
+        return {t: [row for chunk in read_rows(store, t) for row in chunk] for t in TABLES}
 
 
 def test_migrate_round_trip(tmp_path, url, keywords):

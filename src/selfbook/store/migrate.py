@@ -69,7 +69,10 @@ class MigrateReport:
 
 
 def migrate_book(book_dir: str | Path, to: str) -> MigrateReport:
-    """Move the book in ``book_dir`` into the store ``to`` (``"sqlite"`` or a PostgreSQL URL)."""
+    """Move the book in ``book_dir`` into the store ``to`` (``"sqlite"`` or a PostgreSQL URL).
+
+    Rows stream from one store to the other a chunk at a time (``CHUNK`` rows), so a book of any
+    size moves in bounded memory; the target is written in one transaction."""
     book_dir = Path(book_dir)
     state_dir = book_dir / STATE_DIR
     if not state_dir.is_dir():
@@ -81,18 +84,17 @@ def migrate_book(book_dir: str | Path, to: str) -> MigrateReport:
     with _locked(state_dir, book_dir):
         source = open_store(state_dir, writer=True)
         try:
-            tables = {table: read_rows(source, table) for table in TABLES}
+            chunks = {table: read_rows(source, table) for table in TABLES}
+            moved = _write_sqlite(state_dir, chunks) if to == SQLITE else _write_postgres(to, chunks)
         finally:
             source.close()
-        if to == SQLITE:
-            _write_sqlite(state_dir, tables)
-        else:
-            _write_postgres(to, tables)
         if have == SQLITE:
             (state_dir / DB_NAME).replace(state_dir / (DB_NAME + ".migrated"))
+        if to == SQLITE:
+            (state_dir / (DB_NAME + ".migrating")).replace(state_dir / DB_NAME)
         record_store(state_dir, to)
     log.info("moved %s from %s to %s", book_dir, redact(have), redact(to))
-    return MigrateReport(str(book_dir), redact(have), redact(to), {t: len(r) for t, r in tables.items()})
+    return MigrateReport(str(book_dir), redact(have), redact(to), moved)
 
 
 @contextmanager
@@ -109,58 +111,89 @@ def _locked(state_dir: Path, book_dir: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def read_rows(store, table: str) -> Rows:
-    """Every row of ``table``, in the SQLite store's form, sorted (the same order from either store)."""
+CHUNK = 5000
+"""Rows read, converted and written at a time."""
+BLOBS = {"embeddings": "vector", "search_terms": "positions"}
+"""Tables whose rows are sorted by the columns before their first blob (their key), not by all."""
+
+
+def read_rows(store, table: str) -> Iterator[Rows]:
+    """Every row of ``table`` in the SQLite store's form, in chunks, sorted by its columns (the
+    same order from either store). Reading starts at the first ``next()``."""
     columns = list(TABLES[table])
+    key = columns[: columns.index(BLOBS[table])] if table in BLOBS else columns
+    order = ", ".join(key)
     if isinstance(store, SQLiteStore):
-        rows = [tuple(r) for r in store._db.execute(f"SELECT {', '.join(columns)} FROM {table}")]
-    else:
-        if table == "embeddings":
-            columns[-1] = "vector::real[]"
-        rows = [tuple(r) for r in store._db.execute(f"SELECT {', '.join(columns)} FROM {table}")]
-        if table == "embeddings":
-            rows = [(*r[:-1], np.asarray(r[-1], dtype="<f4").tobytes()) for r in rows]
-    return sorted(rows, key=lambda row: [(True, 0) if v is None else (False, v) for v in row])
+        cursor = store._db.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {order}")
+        while rows := cursor.fetchmany(CHUNK):
+            yield [tuple(r) for r in rows]
+        return
+    from .postgres import _vector_of  # an optional dependency: psycopg
+
+    text = {
+        name for name, kind in store._db.execute(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = %s",
+            (table,),
+        )
+        if kind == "text"
+    }
+    with store._db.transaction(), store._db.cursor(name=f"migrate_{table}", binary=table == "embeddings") as cursor:
+        byte_order = ", ".join(f'{c} COLLATE "C"' if c in text else c for c in key)  # as SQLite sorts text
+        cursor.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {byte_order}")
+        while rows := cursor.fetchmany(CHUNK):
+            if table == "embeddings":
+                rows = [(h, m, d, _vector_of(v, d).astype("<f4").tobytes()) for h, m, d, v in rows]
+            yield [tuple(r) for r in rows]
 
 
-def _write_sqlite(state_dir: Path, tables: dict[str, Rows]) -> None:
-    """Write the rows into a new SQLite file, then put it in place of any old one."""
+def _write_sqlite(state_dir: Path, tables: dict[str, Iterator[Rows]]) -> dict[str, int]:
+    """Write the rows into a new SQLite file (``book.db.migrating``; the caller puts it in place)."""
     tmp = state_dir / (DB_NAME + ".migrating")
     for stale in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
         stale.unlink(missing_ok=True)
     target = SQLiteStore(tmp)
+    moved = {}
     try:
         with target._transaction() as db:
-            for table, rows in tables.items():
+            for table, chunks in tables.items():
                 columns = TABLES[table]
-                db.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", rows)
+                moved[table] = 0
+                for rows in chunks:
+                    db.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", rows)
+                    moved[table] += len(rows)
     finally:
         target.close()
     for stale in (state_dir / f"{DB_NAME}-wal", state_dir / f"{DB_NAME}-shm"):
         stale.unlink(missing_ok=True)
-    tmp.replace(state_dir / DB_NAME)
+    return moved
 
 
-def _write_postgres(url: str, tables: dict[str, Rows]) -> None:
-    """Write the rows into an empty PostgreSQL database, in one transaction."""
+def _write_postgres(url: str, tables: dict[str, Iterator[Rows]]) -> dict[str, int]:
+    """Write the rows into an empty PostgreSQL database with COPY, in one transaction."""
     from .postgres import PostgresStore, _vector_text  # an optional dependency: psycopg
 
     target = PostgresStore(url, writer=True)
+    moved, shapes = {}, set()
     try:
         if target.book_version() is not None or target._db.execute("SELECT 1 FROM entries LIMIT 1").fetchone():
             raise BookError(f"{target.path}: this database already holds a book — move into an empty database")
         with target._transaction() as cur:
-            for table, rows in tables.items():
-                columns = TABLES[table]
-                marks = ["%s"] * len(columns)
-                if table == "embeddings":
-                    marks[-1] = "%s::vector"
-                    rows = [(*r[:-1], _vector_text(np.frombuffer(r[-1], dtype="<f4"))) for r in rows]
-                cur.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(marks)})", rows)
+            cur.execute("SET LOCAL maintenance_work_mem = '1GB'")  # the HNSW index builds in memory: 3x faster
+            for table, chunks in tables.items():
+                moved[table] = 0
+                with cur.copy(f"COPY {table} ({', '.join(TABLES[table])}) FROM STDIN") as copy:
+                    for rows in chunks:
+                        for row in rows:
+                            if table == "embeddings":
+                                shapes.add((row[1], row[2]))
+                                row = (*row[:-1], _vector_text(np.frombuffer(row[-1], dtype="<f4")))
+                            copy.write_row(row)
+                        moved[table] += len(rows)
             target.index_fulltext(cur)
-            for model, dim in sorted({(r[1], r[2]) for r in tables["embeddings"]}):
+            for model, dim in sorted(shapes):
                 target._ensure_index(cur, model, dim)
             for table, column in (("runs", "id"), ("decisions", "number")):
                 cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), coalesce(max({column}), 0) + 1, false) FROM {table}")
     finally:
         target.close()
+    return moved

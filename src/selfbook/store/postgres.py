@@ -68,7 +68,7 @@ def _span(text: str) -> Span:
 
 def _vector_text(v: np.ndarray) -> str:
     """pgvector's text form; float32 → repr round-trips exactly."""
-    return "[" + ",".join(repr(float(x)) for x in np.asarray(v, dtype=np.float32)) + "]"
+    return "[" + ",".join(map(repr, np.asarray(v, dtype=np.float32).tolist())) + "]"
 
 
 class PostgresStore:
