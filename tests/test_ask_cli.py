@@ -16,9 +16,12 @@ ENV = {"SELFBOOK_EMBEDDER": "hashing", "SOURCE_DATE_EPOCH": "1767225600", "SELFB
 
 
 @pytest.fixture
-def book(tmp_path: Path, small_dump: Path) -> Path:
+def book(tmp_path: Path, small_dump: Path, store_url: str) -> Path:
+    """The small dump built by the CLI, on SQLite and on PostgreSQL (later commands find the
+    store the book recorded)."""
     book = tmp_path / "book"
-    result = CliRunner(env=ENV).invoke(main, ["build", str(small_dump), "--book", str(book)])
+    store = ["--store", store_url] if store_url else []
+    result = CliRunner(env=ENV).invoke(main, ["build", str(small_dump), "--book", str(book), *store])
     assert result.exit_code == 0, result.output
     return book
 
