@@ -47,14 +47,20 @@ sys.path.insert(0, str(ROOT))
 from search_speed import CACHE, StandIn, peak_mb, queries, sentences, synthetic_entries  # noqa: E402
 
 from selfbook import Library, Settings  # noqa: E402
+from selfbook.search import SearchFilters  # noqa: E402
 
 PG_DATA = CACHE / "pg"
 SPEED = ROOT / "search_speed.py"
 
 
 # -- 1. search ------------------------------------------------------------------------------------
-def search(book: Path, count: int) -> dict:
+def search(book: Path, count: int, index_above: int | None = None) -> dict:
     library = Library(book, Settings(embedder="hashing"), embedder=StandIn())
+    if index_above is not None:  # the engine's knob, set from outside as bench/retrieval.py does
+        from selfbook.search import SearchParams, Searcher
+
+        with library._open(create=False) as store:
+            library._searcher = Searcher(store, lambda model: library._embedder, SearchParams(index_above=index_above))
     start = time.perf_counter()
     library.search("warm up the engine", limit=10, method="hybrid")
     result = {"first_search_s": round(time.perf_counter() - start, 2)}
@@ -65,7 +71,25 @@ def search(book: Path, count: int) -> dict:
         laps.append(1000 * (time.perf_counter() - start))
     result.update(p50_ms=round(float(np.percentile(laps, 50)), 1), p99_ms=round(float(np.percentile(laps, 99)), 1),
                   max_ms=round(max(laps), 1), search_peak_mb=round(peak_mb()))
+    if index_above is not None:
+        result["dense_overlap_at_10"] = dense_overlap(library, count)
     return result
+
+
+def dense_overlap(library: Library, count: int) -> float:
+    """How many of the exact dense top 10 the index path also returns, averaged over the queries
+    (after the timed run, so the exact vectors are loaded only now)."""
+    from selfbook.search import SearchParams, Searcher
+
+    with library._open(create=False) as store:
+        indexed = library._searcher
+        exact = Searcher(store, lambda model: library._embedder, SearchParams())
+        shares = []
+        for q in queries(count):
+            want = {r.position for r in exact.rank(store, q, limit=10, filters=SearchFilters(), method="dense")}
+            got = {r.position for r in indexed.rank(store, q, limit=10, filters=SearchFilters(), method="dense")}
+            shares.append(len(want & got) / max(len(want), 1))
+    return round(float(np.mean(shares)), 3)
 
 
 def pg_server():
@@ -187,9 +211,10 @@ def main() -> None:
     parser.add_argument("--n", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--book", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--index-above", type=int, help="also search the PostgreSQL books through their HNSW index (dense path) from this many entries")
     args = parser.parse_args()
     if args.phase:
-        run = {"search": lambda: search(args.book, args.queries), "migrate": lambda: migrate(args.book, args.url),
+        run = {"search": lambda: search(args.book, args.queries, args.index_above), "migrate": lambda: migrate(args.book, args.url),
                "ingest": lambda: ingest(args.n), "embed": lambda: embed(args.n)}[args.phase]
         print(json.dumps(run()))
         return
@@ -212,6 +237,10 @@ def main() -> None:
                     row = {**loaded, **_phase("search", n, book=book, queries=args.queries)}
                     results["search"][f"postgresql-{n}"] = row
                     _say(f"postgresql-{n}", row)
+                    if args.index_above is not None:
+                        row = _phase("search", n, book=book, queries=args.queries, index_above=args.index_above)
+                        results["search"][f"postgresql-{n}-hnsw"] = row
+                        _say(f"postgresql-{n}-hnsw", row)
             finally:
                 server.cleanup()
     if "ingest" not in skip:
@@ -227,8 +256,9 @@ def main() -> None:
     out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
 
 
-def _phase(phase: str, n: int, *, book: Path | None = None, url: str | None = None, queries: int = 200) -> dict:
+def _phase(phase: str, n: int, *, book: Path | None = None, url: str | None = None, queries: int = 200, index_above: int | None = None) -> dict:
     command = [sys.executable, __file__, "--phase", phase, "--n", str(n), "--queries", str(queries)]
+    command += ["--index-above", str(index_above)] if index_above is not None else []
     command += ["--book", str(book)] if book else []
     command += ["--url", url] if url else []
     done = subprocess.run(command, capture_output=True, text=True)

@@ -187,3 +187,27 @@ def test_concurrent_writers_lose_nothing_and_duplicate_nothing(tmp_path, url):
 
 def _without_paths(entries: list[dict], tmp_path: Path) -> list[dict]:
     return json.loads(json.dumps(entries).replace(str(tmp_path), "TMP"))
+
+
+def test_big_books_search_vectors_through_the_hnsw_index(tmp_path, url, keywords):
+    """From ``index_above`` entries the dense retriever asks PostgreSQL's HNSW index instead of
+    loading every vector; on a small book (the index is then exact) it finds what the exact
+    product finds, filtered searches included, and never loads the vectors."""
+    from selfbook.search import SearchFilters, SearchParams, Searcher
+
+    base, later = dumps(tmp_path, "base.md", "self-1.md")
+    pg, lite = lib_on(tmp_path / "pg", url), lib_on(tmp_path / "lite")
+    for lib in (pg, lite):
+        lib.build([base])
+        lib.add([later])
+    embed = lambda model: HashingEmbedder()  # noqa: E731
+    queries = ["recipe", "transformer attention", "ಕನ್ನಡ ಕಾದಂಬರಿ", "garden"]
+    with pg._open(create=False) as on_pg, lite._open(create=False) as on_lite:  # the engine's own knobs
+        indexed, exact = Searcher(on_pg, embed, SearchParams(index_above=0)), Searcher(on_lite, embed)
+        chapter = pg.outline().chapters[0].title
+        for query in queries:
+            for filters in (SearchFilters(), SearchFilters(chapter=chapter)):
+                want = [r.position for r in exact.rank(on_lite, query, limit=10, filters=filters, method="dense")]
+                got = [r.position for r in indexed.rank(on_pg, query, limit=10, filters=filters, method="dense")]
+                assert got == want, (query, filters)
+        assert indexed._vectors is None  # never loaded

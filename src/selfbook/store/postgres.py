@@ -210,6 +210,21 @@ class PostgresStore:
         text = _vector_text(vector)
         return [(eid, float(d)) for eid, d in self._db.execute(query, (text, model, text, k))]
 
+    def nearest_positions(self, model: str, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Entry positions nearest ``vector`` by cosine through the HNSW index, nearest first, and
+        their cosines (the search engine's dense retriever on big books; see SearchParams)."""
+        dim = int(np.asarray(vector).shape[0])
+        query = sql.SQL(
+            "SELECT e.position, 1 - d.distance FROM (SELECT content_hash, vector::vector({dim}) <=> %s::vector({dim}) AS distance "
+            "FROM embeddings WHERE model = %s AND dim = {dim} ORDER BY vector::vector({dim}) <=> %s::vector({dim}) LIMIT %s) d "
+            "JOIN entries e ON e.content_hash = d.content_hash ORDER BY d.distance, e.position"
+        ).format(dim=sql.Literal(dim))
+        text = _vector_text(vector)
+        with self._db.transaction():
+            self._db.execute(sql.SQL("SET LOCAL hnsw.ef_search = {}").format(sql.Literal(max(40, min(int(k), 1000)))))
+            rows = self._db.execute(query, (text, model, text, k)).fetchall()
+        return np.array([r[0] for r in rows], dtype=np.int64), np.array([r[1] for r in rows], dtype=np.float32)
+
     # -- full text (PostgreSQL's own; the search engine reads the portable postings) --------------
     def fulltext(self, query: str, limit: int = 20) -> list[str]:
         """Ids of entries whose title, notes or tags hold every word of ``query`` (PostgreSQL full
