@@ -189,3 +189,26 @@ def test_cli_export_then_build_from_it(tmp_path: Path, small_dump: Path):
     assert json.loads(result.stdout)["entries"] == 15
     result = runner.invoke(main, ["export", "--book", str(book), "--format", "pdf", str(out)])
     assert result.exit_code == 2 and "netscape" in result.output
+
+
+def test_neighbours_are_the_nearest_by_the_books_own_vectors(library, small_dump):
+    library.build([small_dump])
+    nearest = library.neighbours(3)
+    ids = [p.entry.id for p in library.entries()]
+    assert set(nearest) == set(ids)
+    assert all(len(v) == 3 and i not in v and len(set(v)) == 3 for i, v in nearest.items())
+    assert library.neighbours(3) == nearest  # the same book, the same neighbours
+
+
+def test_nearest_rows_is_exact_and_leaves_each_row_out():
+    import numpy as np
+
+    from selfbook.search.dense import nearest_rows
+
+    x = np.random.default_rng(3).normal(size=(50, 8)).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    got = nearest_rows(x, 4, block=7)
+    sims = x @ x.T
+    np.fill_diagonal(sims, -np.inf)
+    assert got.tolist() == [list(np.argsort(-row, kind="stable")[:4]) for row in sims]
+    assert nearest_rows(x[:1], 4).shape == (1, 0)

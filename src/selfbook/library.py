@@ -32,6 +32,7 @@ from .models import Entry, Flag, Merge, Outline, Skip
 from .normalize import near_duplicates, normalize_entries
 from .organize import OrganizeParams, organize
 from .search import Hit, QueryError, SearchFilters, Searcher, check_query, embedder_for
+from .search.dense import nearest_rows
 from .settings import Settings, load_settings, today
 from .store import BookState, Store, open_store
 from .topicmap import TopicMap, make_map, map_files
@@ -512,6 +513,15 @@ class Library:
             book = self._load_book(store, vectors=False)
             return self._topic_map(store, book, store.get_meta("model") or self.embedder.model_id)
 
+    def neighbours(self, k: int = 5) -> dict[str, tuple[str, ...]]:
+        """Every entry's ``k`` nearest entries by meaning (exact cosine of the book's own vectors,
+        nearest first): related entries without a query to embed, e.g. for an exported vault."""
+        with self._open(create=False) as store:
+            book = self._load_book(store, vectors=False)
+            vectors = self._vectors_of(store, book, store.get_meta("model") or self.embedder.model_id)
+        ids = [e.id for e in book.entries]
+        return {ids[i]: tuple(ids[j] for j in row) for i, row in enumerate(nearest_rows(vectors, k))}
+
     def history(self) -> tuple[list[Decision], list[Installment]]:
         """The person's decisions in the order made, and the installments in the order added."""
         with self._open(create=False) as store:
@@ -563,13 +573,18 @@ class Library:
             tuple(store.load_installments()),
         )
 
+    def _vectors_of(self, store: Store, book: Book, model: str) -> np.ndarray:
+        """Each entry's vector by ``model`` (the book's), from what ``book`` holds or the cache
+        (embedding, once, any the cache lacks)."""
+        if book.vectors.shape[0] == len(book.entries) and book.vectors.shape[1] and self.embedder.model_id == model:
+            return book.vectors  # an add has them in hand
+        embedder = embedder_for(model, self._embedder, self.settings.threads)
+        texts = [e.embed_text() for e in book.entries]
+        return embed_pending(texts, embedder, store, batch=self.settings.embed_batch, executor=self.executor)[0]
+
     def _topic_map(self, store: Store, book: Book, model: str) -> TopicMap:
         """The map of ``book`` from each entry's vector by ``model`` (cached; embedded once if not)."""
-        if book.vectors.shape[0] == len(book.entries) and book.vectors.shape[1] and self.embedder.model_id == model:
-            vectors = book.vectors  # an add has them in hand
-        else:
-            embedder = embedder_for(model, self._embedder, self.settings.threads)
-            vectors, _ = embed_pending([e.embed_text() for e in book.entries], embedder, store, batch=self.settings.embed_batch, executor=self.executor)
+        vectors = self._vectors_of(store, book, model)
         later = {eid for installment in book.installments for eid in installment.entry_ids}
         base = frozenset(e.id for e in book.entries if e.id not in later)
         return make_map(book.outline, book.by_id(), {e.id: v for e, v in zip(book.entries, vectors)}, base)

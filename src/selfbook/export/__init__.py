@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Callable, Protocol, Sequence
 
 from ..library import Library, PlacedEntry
-from ..search import QueryError
 from .files import ExportError
 from .jsonl import write_jsonl
 from .netscape import write_netscape
@@ -112,18 +111,11 @@ def _no_related(entry: PlacedEntry) -> list[str]:
 
 
 def _related_finder(library: Library, k: int, total: int, progress: Progress | None) -> Related:
-    """Entry → ids of up to ``k`` entries nearest its title by meaning (the book's own vectors)."""
-    done = 0
-
-    def find(placed: PlacedEntry) -> list[str]:
-        nonlocal done
-        done += 1
-        if progress and (done % 50 == 0 or done == total):
-            progress("related notes", done, total)
-        try:
-            hits = library.search(placed.entry.title, limit=k + 1, method="dense")
-        except QueryError:  # a title with no searchable words
-            return []
-        return [h.placed.entry.id for h in hits if h.placed.entry.id != placed.entry.id][:k]
-
-    return find
+    """Entry → ids of up to ``k`` entries nearest it by meaning (the book's own vectors, all
+    found at once: :meth:`Library.neighbours`)."""
+    if progress:
+        progress("related notes", 0, total)
+    nearest = library.neighbours(k)
+    if progress:
+        progress("related notes", total, total)
+    return lambda placed: list(nearest.get(placed.entry.id, ()))

@@ -96,3 +96,22 @@ def fill_missing(
     if len(missing):
         full[missing] = extra
     return full
+
+
+def nearest_rows(vectors: np.ndarray, k: int, block: int = 1024) -> np.ndarray:
+    """For every row of ``vectors`` (L2-normalized), the indices of its ``k`` nearest other rows
+    by cosine, nearest first, ties by lower index: an ``(n, min(k, n - 1))`` array, computed
+    exactly a block of rows at a time."""
+    n = len(vectors)
+    k = max(0, min(k, n - 1))
+    out = np.zeros((n, k), dtype=np.int64)
+    if not k:
+        return out
+    x = np.asarray(vectors, dtype=np.float32)
+    for start in range(0, n, block):
+        sims = x[start : start + block] @ x.T
+        rows = np.arange(start, min(start + block, n))
+        sims[rows - start, rows] = -np.inf  # not its own neighbour
+        for i, row in enumerate(sims):
+            out[start + i] = top(row, k)
+    return out
