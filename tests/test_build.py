@@ -121,3 +121,22 @@ def test_a_reader_leaves_a_running_write_alone_and_a_later_one_cleans_up(library
         fcntl.flock(writer, fcntl.LOCK_UN)
     assert library.entries()
     assert not journal.exists()  # no writer: the reader discards the uncommitted write
+
+
+def test_a_book_keeps_its_embedder_unless_one_is_chosen(tmp_path, small_dump, monkeypatch):
+    from selfbook import load_settings
+    from selfbook.embed import HashingEmbedder
+
+    monkeypatch.delenv("SELFBOOK_EMBEDDER", raising=False)
+    book = tmp_path / "book"
+    Library(book, load_settings(book, embedder="hashing")).build([small_dump])
+    later = tmp_path / "later.md"
+    later.write_text("Sourdough starter, day by day\nhttps://example.org/sourdough\n", encoding="utf-8")
+    plain = Library(book, load_settings(book))  # names no embedder: the book's own, not e5
+    assert "embedder" not in plain.settings.chosen
+    plain.add([later])
+    assert plain.embedder.model_id == HashingEmbedder().model_id
+    chosen = Library(book, load_settings(book, embedder="e5-small"))
+    assert "embedder" in chosen.settings.chosen
+    chosen.outline()
+    assert chosen.embedder.model_id != HashingEmbedder().model_id  # a chosen one wins

@@ -343,7 +343,7 @@ def export(target: Path, book: Path, format: str, related: int, as_json: bool) -
 @main.command()
 @click.argument("dumps", nargs=-1, required=True, type=click.Path(path_type=Path))
 @book_option
-@click.option("--embedder", help="Embedding model (must match the book's to reuse its cache).")
+@click.option("--embedder", help="Embedding model; default: the one the book was built with.")
 @executor_option
 @format_option
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")

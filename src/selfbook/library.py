@@ -200,6 +200,7 @@ class Library:
         with self._locked(lock):
             store = open_store(self.state_dir, self.settings.store, writer=lock)
             try:
+                self._keep_the_books_embedder(store)
                 if lock:
                     recover(self.book_dir, store.committed)
                 else:
@@ -207,6 +208,19 @@ class Library:
                 yield store
             finally:
                 store.close()
+
+    def _keep_the_books_embedder(self, store: Store) -> None:
+        """A book goes on with the model that embedded it (the store records it) unless the
+        settings choose one: a book built with ``--embedder hashing`` is not re-embedded by e5
+        on the next ``add`` that names no embedder."""
+        if self._embedder is not None or "embedder" in self.settings.chosen:
+            return
+        model = store.get_meta("model")
+        if model and model != self.embedder.model_id:
+            try:
+                self._embedder = embedder_for(model, None, self.settings.threads)
+            except BookError:  # a model this selfbook cannot load: the settings' one embeds afresh
+                log.info("%s: its model %s is not available; using %s", self.book_dir, model, self.settings.embedder)
 
     def _recover_if_idle(self, store: Store) -> None:
         """A reader finishes a write a crash interrupted only when no writer holds the book: the

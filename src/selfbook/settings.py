@@ -8,7 +8,7 @@ import dataclasses
 import datetime as dt
 import os
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -68,8 +68,13 @@ class Settings:
     llm_timeout: int = 120
     """Seconds to wait for the LLM server to send its next piece of an answer."""
 
+    chosen: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
+    """The settings given by a flag, a variable or the config file (not defaults), as
+    :func:`load_settings` found them: a book keeps its own embedder unless one is chosen."""
+
     def replace(self, **changes: Any) -> "Settings":
-        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+        given = {k: v for k, v in changes.items() if v is not None and k != "chosen"}
+        return dataclasses.replace(self, **given, chosen=self.chosen | given.keys())
 
 
 def _coerce(name: str, raw: Any, where: str) -> Any:
@@ -85,7 +90,7 @@ def _coerce(name: str, raw: Any, where: str) -> Any:
 def load_settings(book_dir: Path | None = None, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
     """Settings for a book: defaults, then its config file, then SELFBOOK_* variables, then overrides."""
     env = os.environ if env is None else env
-    names = {f.name for f in fields(Settings)}
+    names = {f.name for f in fields(Settings)} - {"chosen"}
     values: dict[str, Any] = {}
     if book_dir is not None:
         config = Path(book_dir) / ".selfbook" / CONFIG_NAME
@@ -105,7 +110,7 @@ def load_settings(book_dir: Path | None = None, env: Mapping[str, str] | None = 
     for name, raw in overrides.items():
         if raw is not None:
             values[name] = _coerce(name, raw, f"--{name}")
-    return Settings(**values)
+    return Settings(**values, chosen=frozenset(values))
 
 
 def today(env: Mapping[str, str] | None = None) -> dt.date:
