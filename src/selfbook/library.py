@@ -7,17 +7,16 @@ manifest of files selfbook wrote, a lock, and journals of writes in flight).
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import itertools
 import json
 import logging
 import os
 import time
 import uuid
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterator, Mapping, Sequence
+from typing import Callable, ContextManager, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -34,7 +33,7 @@ from .organize import OrganizeParams, organize
 from .search import Hit, QueryError, SearchFilters, Searcher, check_query, embedder_for
 from .search.dense import nearest_rows
 from .settings import Settings, load_settings, today
-from .store import BookState, Store, open_store
+from .store import BookState, Store, open_store, writer_lock
 from .topicmap import TopicMap, make_map, map_files
 from .assign import AssignParams
 from .curate import decide_merge, decide_move, decide_pin, decide_rename, describe, resolve_entry
@@ -233,20 +232,8 @@ class Library:
         except BookError:
             log.debug("%s: a write is running; reading the committed book", self.book_dir)
 
-    @contextmanager
-    def _locked(self, exclusive: bool) -> Iterator[None]:
-        if not exclusive:
-            yield
-            return
-        with open(self.state_dir / "lock", "a+") as fh:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise BookError(f"{self.book_dir}: another selfbook command is writing this book — wait for it to finish") from None
-            try:
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
+    def _locked(self, exclusive: bool) -> ContextManager[None]:
+        return writer_lock(self.state_dir, self.book_dir) if exclusive else nullcontext()
 
     # -- building ------------------------------------------------------------------------------
     def build(

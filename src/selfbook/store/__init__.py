@@ -8,8 +8,11 @@ without being told.
 
 from __future__ import annotations
 
+import fcntl
 import tomllib
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import BookError
@@ -110,3 +113,18 @@ def redact(url: str) -> str:
         return url
     host = parts.netloc.rpartition("@")[2]
     return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
+
+
+@contextmanager
+def writer_lock(state_dir: Path, book_dir: Path) -> Iterator[None]:
+    """The book's one writer lock (``<state_dir>/lock``), taken without waiting: a second writer
+    is told another selfbook command is writing the book."""
+    with open(Path(state_dir) / "lock", "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BookError(f"{book_dir}: another selfbook command is writing this book — wait for it to finish") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)

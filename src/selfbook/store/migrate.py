@@ -12,9 +12,7 @@ file renamed ``book.db.migrated``; a PostgreSQL database is left as it was).
 
 from __future__ import annotations
 
-import fcntl
 import logging
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -22,37 +20,15 @@ from typing import Iterator
 import numpy as np
 
 from ..errors import BookError
-from . import SQLITE, check_url, open_store, record_store, recorded_store, redact
+from . import SQLITE, check_url, open_store, record_store, recorded_store, redact, writer_lock
+from .rows import COLUMNS
 from .sqlite import DB_NAME, SQLiteStore
 
 log = logging.getLogger(__name__)
 
 STATE_DIR = ".selfbook"
 
-TABLES: dict[str, tuple[str, ...]] = {  # in an order that keeps foreign keys satisfied
-    "meta": ("key", "value"),
-    "entries": ("id", "position", "title", "title_derived", "kind", "lang", "script", "date_start", "date_end", "date_text", "content_hash"),
-    "entry_urls": ("entry_id", "position", "url"),
-    "entry_notes": ("entry_id", "position", "note"),
-    "entry_entities": ("entry_id", "kind", "value"),
-    "entry_sources": ("entry_id", "position", "path", "line_start", "line_end"),
-    "entry_labels": ("entry_id", "kind", "position", "value"),
-    "chapters": ("id", "position", "title", "description"),
-    "sections": ("id", "chapter_id", "position", "title", "misc"),
-    "placements": ("entry_id", "section_id", "position"),
-    "outline_params": ("key", "value"),
-    "merges": ("entry_id", "position", "reason", "sources"),
-    "flags": ("a", "b", "reason", "score"),
-    "skips": ("path", "line_start", "line_end", "reason"),
-    "dumps": ("path", "sha256", "entries"),
-    "embeddings": ("content_hash", "model", "dim", "vector"),
-    "runs": ("id", "txid", "command", "finished", "report"),
-    "search_terms": ("term", "positions", "title_tf", "body_tf"),
-    "search_docs": ("position", "title_len", "body_len"),
-    "installments": ("position", "name", "path", "sha256", "added", "period_start", "period_end", "period_text", "after_decision"),
-    "installment_items": ("installment", "role", "position", "item"),
-    "decisions": ("number", "made", "action", "subject", "target", "members", "target_members"),
-}
+TABLES = COLUMNS  # every table, in an order that keeps foreign keys satisfied
 
 Rows = list[tuple]
 
@@ -81,7 +57,7 @@ def migrate_book(book_dir: str | Path, to: str) -> MigrateReport:
     have = recorded_store(state_dir)
     if to == have:
         raise BookError(f"{book_dir}: the book is already kept in {redact(to)} — nothing to move")
-    with _locked(state_dir, book_dir):
+    with writer_lock(state_dir, book_dir):
         source = open_store(state_dir, writer=True)
         try:
             chunks = {table: read_rows(source, table) for table in TABLES}
@@ -95,20 +71,6 @@ def migrate_book(book_dir: str | Path, to: str) -> MigrateReport:
         record_store(state_dir, to)
     log.info("moved %s from %s to %s", book_dir, redact(have), redact(to))
     return MigrateReport(str(book_dir), redact(have), redact(to), moved)
-
-
-@contextmanager
-def _locked(state_dir: Path, book_dir: Path) -> Iterator[None]:
-    """The book's own lock (the one :class:`selfbook.Library` takes to write)."""
-    with open(state_dir / "lock", "a+") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise BookError(f"{book_dir}: another selfbook command is writing this book — wait for it to finish") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 CHUNK = 5000

@@ -35,6 +35,7 @@ from ..models import Chapter, DateRange, Decision, Entity, Entry, Flag, Installm
 from ..search.terms import INDEX_VERSION, IndexedEntries, Postings, index_entries
 from . import redact
 from .base import BookState, Placement, SearchRows
+from .rows import COLUMNS, NEW_DECISION, curation_rows, decisions_from, entry_rows, insert_sql, installments_from, outline_rows, span
 
 log = logging.getLogger(__name__)
 
@@ -58,12 +59,6 @@ def _migrations() -> list[tuple[int, str, str]]:
         if name.startswith("m") and name.endswith(".sql"):
             found.append((int(name[1:4]), name, item.read_text(encoding="utf-8")))
     return sorted(found)
-
-
-def _span(text: str) -> Span:
-    path, _, lines = text.rpartition(":")
-    start, _, end = lines.partition("-")
-    return Span(path, int(start), int(end or start))
 
 
 def _vector_text(v: np.ndarray) -> str:
@@ -201,29 +196,27 @@ class PostgresStore:
     def nearest(self, model: str, vector: np.ndarray, k: int = 10) -> list[tuple[str, float]]:
         """The ``k`` entries whose ``model`` vectors are nearest ``vector`` by cosine, through the
         HNSW index (approximate): ``(entry id, cosine distance)``, nearest first."""
-        dim = int(np.asarray(vector).shape[0])
-        query = sql.SQL(
-            "SELECT e.id, d.distance FROM (SELECT content_hash, vector::vector({dim}) <=> %s::vector({dim}) AS distance "
-            "FROM embeddings WHERE model = %s AND dim = {dim} ORDER BY vector::vector({dim}) <=> %s::vector({dim}) LIMIT %s) d "
-            "JOIN entries e ON e.content_hash = d.content_hash ORDER BY d.distance, e.position"
-        ).format(dim=sql.Literal(dim))
-        text = _vector_text(vector)
-        return [(eid, float(d)) for eid, d in self._db.execute(query, (text, model, text, k))]
+        return [(eid, distance) for eid, _, distance in self._nearest(model, vector, k)]
 
     def nearest_positions(self, model: str, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Entry positions nearest ``vector`` by cosine through the HNSW index, nearest first, and
         their cosines (the search engine's dense retriever on big books; see SearchParams)."""
+        rows = self._nearest(model, vector, k)
+        return np.array([r[1] for r in rows], dtype=np.int64), np.array([1 - r[2] for r in rows], dtype=np.float32)
+
+    def _nearest(self, model: str, vector: np.ndarray, k: int) -> list[tuple[str, int, float]]:
+        """``(id, position, cosine distance)`` of the ``k`` entries nearest ``vector``, nearest
+        first, the index searched wide enough to give ``k`` (``hnsw.ef_search``, at most 1000)."""
         dim = int(np.asarray(vector).shape[0])
         query = sql.SQL(
-            "SELECT e.position, 1 - d.distance FROM (SELECT content_hash, vector::vector({dim}) <=> %s::vector({dim}) AS distance "
+            "SELECT e.id, e.position, d.distance FROM (SELECT content_hash, vector::vector({dim}) <=> %s::vector({dim}) AS distance "
             "FROM embeddings WHERE model = %s AND dim = {dim} ORDER BY vector::vector({dim}) <=> %s::vector({dim}) LIMIT %s) d "
             "JOIN entries e ON e.content_hash = d.content_hash ORDER BY d.distance, e.position"
         ).format(dim=sql.Literal(dim))
         text = _vector_text(vector)
         with self._db.transaction():
             self._db.execute(sql.SQL("SET LOCAL hnsw.ef_search = {}").format(sql.Literal(max(40, min(int(k), 1000)))))
-            rows = self._db.execute(query, (text, model, text, k)).fetchall()
-        return np.array([r[0] for r in rows], dtype=np.int64), np.array([r[1] for r in rows], dtype=np.float32)
+            return [(eid, position, float(d)) for eid, position, d in self._db.execute(query, (text, model, text, k))]
 
     # -- full text (PostgreSQL's own; the search engine reads the portable postings) --------------
     def fulltext(self, query: str, limit: int = 20) -> list[str]:
@@ -279,36 +272,8 @@ class PostgresStore:
     @staticmethod
     def _insert_entries(cur: psycopg.Cursor, placed: Sequence[tuple[int, Entry]], hashes: Mapping[str, str]) -> None:
         """Insert ``(position, entry)`` rows with everything each entry holds, and their full text."""
-        entries = [e for _, e in placed]
-        cur.executemany(
-            "INSERT INTO entries (id, position, title, title_derived, kind, lang, script, date_start, date_end, date_text, content_hash) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            [
-                (
-                    e.id, i, e.title, int(e.title_derived), e.kind, e.lang, e.script,
-                    e.date.start.isoformat() if e.date else None,
-                    e.date.end.isoformat() if e.date else None,
-                    e.date.text if e.date else None,
-                    hashes[e.id],
-                )
-                for i, e in placed
-            ],
-        )
-        cur.executemany("INSERT INTO entry_urls VALUES (%s, %s, %s)", [(e.id, i, u) for e in entries for i, u in enumerate(e.urls)])
-        cur.executemany("INSERT INTO entry_notes VALUES (%s, %s, %s)", [(e.id, i, n) for e in entries for i, n in enumerate(e.notes)])
-        cur.executemany(
-            "INSERT INTO entry_entities VALUES (%s, %s, %s)",
-            [(e.id, x.kind, x.value) for e in entries for x in sorted(set(e.entities))],
-        )
-        cur.executemany(
-            "INSERT INTO entry_sources VALUES (%s, %s, %s, %s, %s)",
-            [(e.id, i, s.path, s.start, s.end) for e in entries for i, s in enumerate(e.sources)],
-        )
-        cur.executemany(
-            "INSERT INTO entry_labels VALUES (%s, %s, %s, %s)",
-            [(e.id, "heading", i, h) for e in entries for i, h in enumerate(e.headings)]
-            + [(e.id, "tag", i, t) for e in entries for i, t in enumerate(e.tags)],
-        )
+        for table, rows in entry_rows(placed, hashes).items():
+            cur.executemany(insert_sql(table, "%s"), rows)
         PostgresStore.index_fulltext(cur)
 
     @staticmethod
@@ -318,18 +283,8 @@ class PostgresStore:
 
     @staticmethod
     def _insert_outline(cur: psycopg.Cursor, outline: Outline) -> None:
-        for ci, chapter in enumerate(outline.chapters):
-            cur.execute("INSERT INTO chapters VALUES (%s, %s, %s, %s)", (chapter.id, ci, chapter.title, chapter.description))
-            for si, section in enumerate(chapter.sections):
-                cur.execute(
-                    "INSERT INTO sections VALUES (%s, %s, %s, %s, %s)",
-                    (section.id, chapter.id, si, section.title, int(section.misc)),
-                )
-                cur.executemany(
-                    "INSERT INTO placements VALUES (%s, %s, %s)",
-                    [(eid, section.id, ei) for ei, eid in enumerate(section.entry_ids)],
-                )
-        cur.executemany("INSERT INTO outline_params VALUES (%s, %s)", list(outline.params))
+        for table, rows in outline_rows(outline).items():
+            cur.executemany(insert_sql(table, "%s"), rows)
 
     def load_entries(self) -> list[Entry]:
         """Every entry, in reading order of first appearance."""
@@ -390,7 +345,7 @@ class PostgresStore:
 
     def load_merges(self) -> list[Merge]:
         rows = self._db.execute("SELECT entry_id, reason, sources FROM merges ORDER BY position")
-        return [Merge(eid, tuple(_span(s) for s in json.loads(src)), reason) for eid, reason, src in rows]
+        return [Merge(eid, tuple(span(s) for s in json.loads(src)), reason) for eid, reason, src in rows]
 
     def load_flags(self) -> list[Flag]:
         return [Flag(*row) for row in self._db.execute('SELECT a, b, reason, score FROM flags ORDER BY a COLLATE "C", b COLLATE "C"')]
@@ -519,46 +474,14 @@ class PostgresStore:
         """Rewrite the installments (computed state); append the new decisions (never rewritten)."""
         cur.execute("DELETE FROM installment_items")
         cur.execute("DELETE FROM installments")
-        for i, inst in enumerate(state.installments):
-            period = inst.period
-            cur.execute(
-                "INSERT INTO installments VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                (
-                    i, inst.name, inst.path, inst.sha256, inst.added,
-                    period.start.isoformat() if period else None, period.end.isoformat() if period else None,
-                    period.text if period else None, inst.after_decision,
-                ),
-            )
-            items = [("entry", inst.entry_ids), ("resaved", inst.resaved), ("section", inst.sections), ("chapter", inst.chapters)]
-            cur.executemany(
-                "INSERT INTO installment_items VALUES (%s, %s, %s, %s)",
-                [(i, role, k, item) for role, ids in items for k, item in enumerate(ids)],
-            )
-        cur.executemany(
-            "INSERT INTO decisions (made, action, subject, target, members, target_members) VALUES (%s, %s, %s, %s, %s, %s)",
-            [
-                (d.made, d.action, d.subject, d.target, json.dumps(list(d.members)), json.dumps(list(d.target_members)))
-                for d in state.decisions
-            ],
-        )
+        for table, rows in curation_rows(state).items():
+            cur.executemany(insert_sql(table, "%s", NEW_DECISION if table == "decisions" else None), rows)
 
     def load_installments(self) -> list[Installment]:
         """The dumps added with ``selfbook add``, oldest first."""
-        items: dict[tuple[int, str], list[str]] = defaultdict(list)
-        for inst, role, item in self._db.execute("SELECT installment, role, item FROM installment_items ORDER BY installment, role, position"):
-            items[inst, role].append(item)
-        out = []
-        for row in self._db.execute("SELECT * FROM installments ORDER BY position"):
-            pos, name, path, sha, added, start, end, text, after = row
-            period = DateRange(dt.date.fromisoformat(start), dt.date.fromisoformat(end), text or "") if start else None
-            out.append(
-                Installment(
-                    name=name, path=path, sha256=sha, added=added, period=period,
-                    entry_ids=tuple(items[pos, "entry"]), resaved=tuple(items[pos, "resaved"]),
-                    sections=tuple(items[pos, "section"]), chapters=tuple(items[pos, "chapter"]), after_decision=after,
-                )
-            )
-        return out
+        items = self._db.execute("SELECT installment, role, item FROM installment_items ORDER BY installment, role, position")
+        rows = self._db.execute(f"SELECT {', '.join(COLUMNS['installments'])} FROM installments ORDER BY position")
+        return installments_from(rows.fetchall(), items.fetchall())
 
     def load_dumps(self) -> dict[str, tuple[str, int]]:
         """The dumps the book was built from: path -> (sha256, entries)."""
@@ -566,11 +489,7 @@ class PostgresStore:
 
     def load_decisions(self) -> list[Decision]:
         """Every decision the person made, in the order they were made."""
-        rows = self._db.execute("SELECT number, made, action, subject, target, members, target_members FROM decisions ORDER BY number")
-        return [
-            Decision(action, subject, target, tuple(json.loads(members)), tuple(json.loads(others)), made, number)
-            for number, made, action, subject, target, members, others in rows
-        ]
+        return decisions_from(self._db.execute(f"SELECT {', '.join(COLUMNS['decisions'])} FROM decisions ORDER BY number"))
 
 
 def _vector_of(blob: bytes, dim: int) -> np.ndarray:

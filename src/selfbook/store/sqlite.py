@@ -22,6 +22,7 @@ from ..errors import BookError
 from ..models import Chapter, DateRange, Decision, Entity, Entry, Flag, Installment, Merge, Outline, Section, Skip, Span
 from ..search.terms import INDEX_VERSION, IndexedEntries, Postings, entry_counts, index_counts, index_entries, patch_postings
 from .base import BookState, Placement, SearchRows
+from .rows import COLUMNS, NEW_DECISION, curation_rows, decisions_from, entry_rows, insert_sql, installments_from, outline_rows, span
 
 DB_NAME = "book.db"
 
@@ -33,12 +34,6 @@ def _migrations() -> list[tuple[int, str, str]]:
         if name.startswith("m") and name.endswith(".sql"):
             found.append((int(name[1:4]), name, item.read_text(encoding="utf-8")))
     return sorted(found)
-
-
-def _span(text: str) -> Span:
-    path, _, lines = text.rpartition(":")
-    start, _, end = lines.partition("-")
-    return Span(path, int(start), int(end or start))
 
 
 class SQLiteStore:
@@ -195,50 +190,13 @@ class SQLiteStore:
     @staticmethod
     def _insert_entries(db: sqlite3.Connection, placed: Sequence[tuple[int, Entry]], hashes: Mapping[str, str]) -> None:
         """Insert ``(position, entry)`` rows with everything each entry holds."""
-        entries = [e for _, e in placed]
-        db.executemany(
-            "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    e.id, i, e.title, int(e.title_derived), e.kind, e.lang, e.script,
-                    e.date.start.isoformat() if e.date else None,
-                    e.date.end.isoformat() if e.date else None,
-                    e.date.text if e.date else None,
-                    hashes[e.id],
-                )
-                for i, e in placed
-            ],
-        )
-        db.executemany("INSERT INTO entry_urls VALUES (?, ?, ?)", [(e.id, i, u) for e in entries for i, u in enumerate(e.urls)])
-        db.executemany("INSERT INTO entry_notes VALUES (?, ?, ?)", [(e.id, i, n) for e in entries for i, n in enumerate(e.notes)])
-        db.executemany(
-            "INSERT INTO entry_entities VALUES (?, ?, ?)",
-            [(e.id, x.kind, x.value) for e in entries for x in sorted(set(e.entities))],
-        )
-        db.executemany(
-            "INSERT INTO entry_sources VALUES (?, ?, ?, ?, ?)",
-            [(e.id, i, s.path, s.start, s.end) for e in entries for i, s in enumerate(e.sources)],
-        )
-        db.executemany(
-            "INSERT INTO entry_labels VALUES (?, ?, ?, ?)",
-            [(e.id, "heading", i, h) for e in entries for i, h in enumerate(e.headings)]
-            + [(e.id, "tag", i, t) for e in entries for i, t in enumerate(e.tags)],
-        )
+        for table, rows in entry_rows(placed, hashes).items():
+            db.executemany(insert_sql(table, "?"), rows)
 
     @staticmethod
     def _insert_outline(db: sqlite3.Connection, outline: Outline) -> None:
-        for ci, chapter in enumerate(outline.chapters):
-            db.execute("INSERT INTO chapters VALUES (?, ?, ?, ?)", (chapter.id, ci, chapter.title, chapter.description))
-            for si, section in enumerate(chapter.sections):
-                db.execute(
-                    "INSERT INTO sections VALUES (?, ?, ?, ?, ?)",
-                    (section.id, chapter.id, si, section.title, int(section.misc)),
-                )
-                db.executemany(
-                    "INSERT INTO placements VALUES (?, ?, ?)",
-                    [(eid, section.id, ei) for ei, eid in enumerate(section.entry_ids)],
-                )
-        db.executemany("INSERT INTO outline_params VALUES (?, ?)", list(outline.params))
+        for table, rows in outline_rows(outline).items():
+            db.executemany(insert_sql(table, "?"), rows)
 
     def load_entries(self) -> list[Entry]:
         """Every entry, in reading order of first appearance."""
@@ -298,7 +256,7 @@ class SQLiteStore:
 
     def load_merges(self) -> list[Merge]:
         rows = self._db.execute("SELECT entry_id, reason, sources FROM merges ORDER BY position")
-        return [Merge(eid, tuple(_span(s) for s in json.loads(src)), reason) for eid, reason, src in rows]
+        return [Merge(eid, tuple(span(s) for s in json.loads(src)), reason) for eid, reason, src in rows]
 
     def load_flags(self) -> list[Flag]:
         return [Flag(*row) for row in self._db.execute("SELECT a, b, reason, score FROM flags ORDER BY a, b")]
@@ -442,46 +400,14 @@ class SQLiteStore:
         """Rewrite the installments (computed state); append the new decisions (never rewritten)."""
         db.execute("DELETE FROM installment_items")
         db.execute("DELETE FROM installments")
-        for i, inst in enumerate(state.installments):
-            period = inst.period
-            db.execute(
-                "INSERT INTO installments VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    i, inst.name, inst.path, inst.sha256, inst.added,
-                    period.start.isoformat() if period else None, period.end.isoformat() if period else None,
-                    period.text if period else None, inst.after_decision,
-                ),
-            )
-            items = [("entry", inst.entry_ids), ("resaved", inst.resaved), ("section", inst.sections), ("chapter", inst.chapters)]
-            db.executemany(
-                "INSERT INTO installment_items VALUES (?, ?, ?, ?)",
-                [(i, role, k, item) for role, ids in items for k, item in enumerate(ids)],
-            )
-        db.executemany(
-            "INSERT INTO decisions (made, action, subject, target, members, target_members) VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                (d.made, d.action, d.subject, d.target, json.dumps(list(d.members)), json.dumps(list(d.target_members)))
-                for d in state.decisions
-            ],
-        )
+        for table, rows in curation_rows(state).items():
+            db.executemany(insert_sql(table, "?", NEW_DECISION if table == "decisions" else None), rows)
 
     def load_installments(self) -> list[Installment]:
         """The dumps added with ``selfbook add``, oldest first."""
-        items: dict[tuple[int, str], list[str]] = defaultdict(list)
-        for inst, role, item in self._db.execute("SELECT installment, role, item FROM installment_items ORDER BY installment, role, position"):
-            items[inst, role].append(item)
-        out = []
-        for row in self._db.execute("SELECT * FROM installments ORDER BY position"):
-            pos, name, path, sha, added, start, end, text, after = row
-            period = DateRange(dt.date.fromisoformat(start), dt.date.fromisoformat(end), text or "") if start else None
-            out.append(
-                Installment(
-                    name=name, path=path, sha256=sha, added=added, period=period,
-                    entry_ids=tuple(items[pos, "entry"]), resaved=tuple(items[pos, "resaved"]),
-                    sections=tuple(items[pos, "section"]), chapters=tuple(items[pos, "chapter"]), after_decision=after,
-                )
-            )
-        return out
+        items = self._db.execute("SELECT installment, role, item FROM installment_items ORDER BY installment, role, position")
+        rows = self._db.execute(f"SELECT {', '.join(COLUMNS['installments'])} FROM installments ORDER BY position")
+        return installments_from(rows.fetchall(), items.fetchall())
 
     def load_dumps(self) -> dict[str, tuple[str, int]]:
         """The dumps the book was built from: path -> (sha256, entries)."""
@@ -489,11 +415,7 @@ class SQLiteStore:
 
     def load_decisions(self) -> list[Decision]:
         """Every decision the person made, in the order they were made."""
-        rows = self._db.execute("SELECT number, made, action, subject, target, members, target_members FROM decisions ORDER BY number")
-        return [
-            Decision(action, subject, target, tuple(json.loads(members)), tuple(json.loads(others)), made, number)
-            for number, made, action, subject, target, members, others in rows
-        ]
+        return decisions_from(self._db.execute(f"SELECT {', '.join(COLUMNS['decisions'])} FROM decisions ORDER BY number"))
     # == end installments and decisions ===============================================================
 
 
