@@ -21,7 +21,7 @@ from .errors import SelfbookError
 from .export import EXPORTERS, export_book
 from .importers import FORMAT_NAMES
 from .curate import describe
-from .library import BuildReport, Library
+from .library import AddReport, BuildReport, Library
 from .llm import get_llm
 from .search import METHODS, Hit, QueryError, SearchFilters, highlight_spans, parse_period, search_terms
 from .settings import load_settings

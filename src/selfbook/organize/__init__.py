@@ -233,7 +233,6 @@ def _chapters(
 ) -> tuple[np.ndarray, str]:
     """Each entry's chapter, numbered from 0 (-1 for chapters under ``min_chapter`` entries),
     and how their number was chosen."""
-    n = len(base)
     nbrs = _graph(base, p.neighbors, p)
     smoothed = cluster.diffuse(base, nbrs, p.smoothing_steps, p.smoothing_keep)
     micro = _leaves(smoothed, p)
