@@ -407,3 +407,23 @@ def test_add_reports_reading_progress(library, small_dump):
     assert report.changed and calls
     stage, done, total = calls[-1]
     assert done == total > 0
+
+
+def test_add_reports_the_records_it_skipped(tmp_path, library, small_dump):
+    from click.testing import CliRunner
+
+    from selfbook.cli import main
+
+    library.build([small_dump])
+    bad = tmp_path / "bookmarks.html"
+    bad.write_text(
+        '<!DOCTYPE NETSCAPE-Bookmark-file-1>\n<DL><p>\n<DT><A HREF="javascript:alert(1)">x</A>\n'
+        '<DT><A HREF="https://ok.example/a">ok</A>\n<DT><H3>Fold', encoding="utf-8",
+    )
+    (added,) = library.add([bad]).added
+    assert len(added.new) == 1 and len(added.skips) == 2
+    assert added.to_dict()["skipped_blocks"][0]["source"].startswith(str(bad))
+    again = tmp_path / "again.html"
+    again.write_text(bad.read_text(encoding="utf-8").replace("ok.example/a", "ok.example/b"), encoding="utf-8")
+    result = CliRunner(env={"SELFBOOK_EMBEDDER": "hashing"}).invoke(main, ["add", str(again), "--book", str(library.book_dir)])
+    assert result.exit_code == 0 and "Skipped:" in result.output and "again.html:3" in result.output

@@ -154,11 +154,7 @@ def print_report(report: BuildReport) -> None:
         out.print(f"  moved {entry_id}: {was} → {now}", markup=False, soft_wrap=True)
     if len(report.moved) > 20:
         out.print(f"  … and {len(report.moved) - 20} more (see --json)", markup=False)
-    if report.skipped:
-        out.print("Skipped:")
-        for reason, count in Counter(s.reason for s in report.skipped).most_common():
-            where = ", ".join(str(s.source) for s in report.skipped if s.reason == reason)[:200]
-            out.print(f"  {count} × {reason}: {where}")
+    print_skips(report.skipped)
     reasons = Counter(" ".join(m.reason.split(" ")[:2]) for m in report.merges)  # "same URL", "same text"
     if reasons:
         out.print("Merged: " + ", ".join(f"{n} × {r}" for r, n in reasons.most_common()))
@@ -360,6 +356,15 @@ def add(dumps: tuple[Path, ...], book: Path, embedder: str | None, executor: str
     print_added(report, book, as_json)
 
 
+def print_skips(skips) -> None:
+    """What of the dumps became no entry, counted by reason, with where (for build and add)."""
+    if skips:
+        out.print("Skipped:")
+        for reason, count in Counter(s.reason for s in skips).most_common():
+            where = ", ".join(str(s.source) for s in skips if s.reason == reason)[:200]
+            out.print(f"  {count} × {reason}: {where}")
+
+
 def print_added(report: AddReport, book: Path, as_json: bool) -> None:
     """What an add (or a note) did, as lines or as JSON."""
     if as_json:
@@ -379,6 +384,7 @@ def print_added(report: AddReport, book: Path, as_json: bool) -> None:
             out.print(f"  new section: {chapter} / {section} ({n})", markup=False, soft_wrap=True)
         for chapter in added.chapters:
             out.print(f"  new chapter: {chapter}", markup=False, soft_wrap=True)
+        print_skips(added.skips)
     if not report.changed:
         out.print("The book is unchanged.", markup=False, soft_wrap=True)
         return

@@ -41,7 +41,7 @@ from .assign import AssignParams, plan
 from .curate import EditableOutline, absorb, apply_decisions
 from .embed import content_hash
 from .ingest import Dump, find_date_range
-from .models import DateRange, Decision, Entry, Flag, Installment, Merge, Outline
+from .models import DateRange, Decision, Entry, Flag, Installment, Merge, Outline, Skip
 from .normalize import dedupe_key, entry_id, is_specific, near_duplicates, normalize_entries, normalized_text
 from .normalize.dedupe import MIN_TEXT_CHARS, PAPER_KINDS
 
@@ -88,6 +88,7 @@ class Added:
     embed_s: float = 0.0
     period: str = ""
     skipped: str = ""
+    skips: tuple[Skip, ...] = ()                        # blocks or records of the dump that became no entry
 
     def to_dict(self) -> dict:
         return {
@@ -96,6 +97,7 @@ class Added:
             "new_sections": [{"chapter": c, "section": s, "entries": n} for c, s, n in self.sections],
             "new_chapters": list(self.chapters), "embedded": self.embedded, "embed_s": round(self.embed_s, 3),
             "period": self.period, "skipped": self.skipped,
+            "skipped_blocks": [{"source": str(k.source), "reason": k.reason} for k in self.skips],
         }
 
 
@@ -254,7 +256,7 @@ def add_dump(
         sections=made_sections, chapters=made_chapters, after_decision=after_decision,
     )
     grown = replace(grown, installments=grown.installments + (installment,))
-    return grown, replace(_report(grown, installment, dump, where, embedded), embed_s=embed_s)
+    return grown, replace(_report(grown, installment, dump, where, embedded), embed_s=embed_s, skips=tuple(dump.skips))
 
 
 def _unique_ids(entries: list[Entry], used: set[str]) -> list[Entry]:
