@@ -51,6 +51,7 @@ EXAMPLE = ROOT / "examples" / "self.md"
 EXAMPLE_LABELS = ROOT / "bench" / "example_labels.json"
 CACHE = ROOT / "bench" / ".cache"
 RESULTS = ROOT / "bench" / "results" / "organize.json"
+EMBEDDER = "e5-small"
 SEED = 0
 CREATED = "2026-01-01"
 
@@ -146,9 +147,9 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _build_in_child(dump: str, book: str, seed: int) -> dict:
+def _build_in_child(dump: str, book: str, seed: int, embedder: str) -> dict:
     start = time.perf_counter()
-    report = Library(book, Settings(created=CREATED, seed=seed)).build([dump])
+    report = Library(book, Settings(created=CREATED, seed=seed, embedder=embedder)).build([dump])
     return {
         "build_s": round(time.perf_counter() - start, 2),
         "organize_s": round(dict(report.timings)["organize"], 2),
@@ -170,7 +171,7 @@ def build(dump: Path, book: Path, seed: int = SEED, like: Path | None = None) ->
     if like is not None and not (book / ".selfbook").exists() and (like / ".selfbook").exists():
         book.mkdir(parents=True, exist_ok=True)
         shutil.copytree(like / ".selfbook", book / ".selfbook", ignore=shutil.ignore_patterns("lock", "journal*"))
-    return in_child(_build_in_child, str(dump), str(book), seed)
+    return in_child(_build_in_child, str(dump), str(book), seed, EMBEDDER)
 
 
 def read_book(book: Path, gold) -> Book:
@@ -385,7 +386,12 @@ def main() -> None:
     parser.add_argument("--bertopic-runs", type=int, default=3)
     parser.add_argument("--seeds", type=int, default=5, help="also build with seeds 0..N-1")
     parser.add_argument("--scale", type=int, default=0, help="also time organize alone on N entries")
+    parser.add_argument("--embedder", default="e5-small", help="build with this embedder (books and results get its name)")
     args = parser.parse_args()
+    global CACHE, RESULTS, EMBEDDER
+    if args.embedder != EMBEDDER:
+        EMBEDDER, CACHE = args.embedder, CACHE / args.embedder
+        RESULTS = RESULTS.with_name(f"organize-{args.embedder}.json")
 
     links = load_links()
     dump = write_dump(links)

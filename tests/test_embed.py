@@ -56,3 +56,23 @@ def test_default_model_matches_kannada_with_english():
     assert v[0] @ v[1] > v[0] @ v[2]
     q = e5.embed(["Kannada poetry"], query=True)
     assert q.shape == (1, 384)
+
+
+@pytest.mark.slow
+def test_fast_embedder_reads_only_the_first_tokens():
+    """``e5-small-fast`` embeds the start of a long text (cut after a word, Kannada whole), keeps
+    short texts whole, leaves queries alone, and caches under its own model id."""
+    full, fast = get_embedder("e5-small"), get_embedder("e5-small-fast")
+    assert fast.model_id != full.model_id
+    model = fast._load()
+    long = "Attention is all you need. " + "The dominant sequence transduction models are based on recurrent networks. " * 8
+    start = fast._first_tokens(model, long)
+    assert model.token_count(start) <= fast.max_tokens < model.token_count(long)
+    assert long.startswith(start) and long[len(start)] == " "
+    kannada = "ಕನ್ನಡ ಭಾಷೆ ದ್ರಾವಿಡ ಭಾಷಾ ಕುಟುಂಬಕ್ಕೆ ಸೇರಿದ ಭಾಷೆಯಾಗಿದ್ದು ಕರ್ನಾಟಕದ ಅಧಿಕೃತ ಭಾಷೆ " * 3
+    assert kannada.startswith(fast._first_tokens(model, kannada) + " ")
+    assert model.token_count(fast._first_tokens(model, "x" * 500)) <= fast.max_tokens
+    short = ["Attention is all you need", "ರಾಗಿ ಮುದ್ದೆ recipe"]
+    assert np.allclose(fast.embed(short), full.embed(short), atol=1e-6)
+    assert np.allclose(fast.embed([long]), full.embed([start]), atol=1e-6)
+    assert np.allclose(fast.embed([long], query=True), full.embed([long], query=True), atol=1e-6)

@@ -22,7 +22,7 @@ from selfbook.cli import main
 from selfbook.embed import HashingEmbedder
 from selfbook.migrate_command import migrate_command
 from selfbook.store import open_store
-from selfbook.store.migrate import TABLES, migrate_book, read_rows
+from selfbook.store.migrate import TABLES, index_memory_mb, migrate_book, read_rows
 
 ENV = {"SELFBOOK_EMBEDDER": "hashing", "SOURCE_DATE_EPOCH": "1767225600"}
 QUERIES = ("transformer attention", "recipe", "ಕುವೆಂಪು", "ರಾಮಾಯಣ ದರ್ಶನಂ", "fine-tuning lora", "garden compost")
@@ -211,3 +211,11 @@ def test_big_books_search_vectors_through_the_hnsw_index(tmp_path, url, keywords
                 got = [r.position for r in indexed.rank(on_pg, query, limit=10, filters=filters, method="dense")]
                 assert got == want, (query, filters)
         assert indexed._vectors is None  # never loaded
+
+
+def test_hnsw_index_memory_grows_with_the_vectors():
+    """A big move builds its HNSW index in memory (pgvector falls back to a slow on-disk build when
+    ``maintenance_work_mem`` is too small), within bounds a shared server can give."""
+    assert index_memory_mb(1_000, 384) == 1024
+    assert 2048 < index_memory_mb(1_000_000, 384) < 4096
+    assert index_memory_mb(100_000_000, 1024) == 16384

