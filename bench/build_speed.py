@@ -75,6 +75,24 @@ def run(book: Path, dump: Path, embedder: str) -> dict:
     }
 
 
+def agreement(book: Path, other: Path) -> dict | None:
+    """How alike two books of the same dump are organized: AMI of their chapters and of their
+    sections over the entries both hold (None when ``other`` is not built)."""
+    if not (other / ".selfbook").is_dir():
+        return None
+    from sklearn.metrics import adjusted_mutual_info_score
+
+    ours = {p.entry.id: p for p in Library(book).entries()}
+    theirs = {p.entry.id: p for p in Library(other).entries()}
+    both = sorted(ours.keys() & theirs.keys())
+    return {
+        "book": str(other.relative_to(ROOT.parent)) if other.is_relative_to(ROOT.parent) else str(other),
+        "entries": len(both),
+        "chapter_ami": round(adjusted_mutual_info_score([ours[i].chapter_id for i in both], [theirs[i].chapter_id for i in both]), 3),
+        "section_ami": round(adjusted_mutual_info_score([ours[i].section_id for i in both], [theirs[i].section_id for i in both]), 3),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=10_000)
@@ -95,6 +113,9 @@ def main() -> None:
     print("fresh build:", json.dumps(results["fresh"]), flush=True)
     results["cached"] = run(book, dump, args.embedder)
     print("cached rebuild:", json.dumps(results["cached"]), flush=True)
+    if suffix:  # the same dump organized from the default model's vectors, when that book is there
+        results["agreement_with_e5_small"] = agreement(book, ROOT / ".cache" / "build_speed" / "book")
+        print("agreement with the e5-small book:", json.dumps(results["agreement_with_e5_small"]), flush=True)
     out = ROOT / "results" / f"build_speed{suffix}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n")

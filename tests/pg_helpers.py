@@ -11,6 +11,7 @@ import pytest
 try:
     import pgserver
     import psycopg
+    from psycopg.conninfo import conninfo_to_dict
 except ImportError:  # the PostgreSQL store is optional
     pgserver = None
 
@@ -33,4 +34,21 @@ def fresh_database() -> str:
     name = "t_" + uuid.uuid4().hex[:16]
     with psycopg.connect(srv.get_uri("postgres"), autocommit=True) as db:
         db.execute(f"CREATE DATABASE {name}")
+    return srv.get_uri(name)
+
+
+def fresh_store(like: str) -> str:
+    """The store of one more book in a test whose first book uses ``like``: SQLite ("") again, or
+    another new database (one book per database)."""
+    return fresh_database() if like else ""
+
+
+def copy_database(url: str) -> str:
+    """The URL of a new database on the test server that starts as a copy of the one at ``url``
+    (which nobody may be connected to: PostgreSQL copies a database only when it is idle)."""
+    srv = server()
+    source = conninfo_to_dict(url)["dbname"]
+    name = "t_" + uuid.uuid4().hex[:16]
+    with psycopg.connect(srv.get_uri("postgres"), autocommit=True) as db:
+        db.execute(f"CREATE DATABASE {name} TEMPLATE {source}")
     return srv.get_uri(name)

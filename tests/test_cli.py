@@ -1,4 +1,5 @@
-"""The command line: help for every command, the README documents each, and the JSON views."""
+"""The command line: help for every command, the README documents each, and the JSON views; the
+commands that make or read a book run on both stores (``SELFBOOK_STORE``)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,12 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 ENV = {"SELFBOOK_EMBEDDER": "hashing", "SOURCE_DATE_EPOCH": "1767225600"}
 
 
+@pytest.fixture
+def env(store_url: str) -> dict[str, str]:
+    """The test environment, with the store a new book uses: SQLite, or a fresh PostgreSQL database."""
+    return {**ENV, "SELFBOOK_STORE": store_url}
+
+
 @pytest.mark.parametrize("command", sorted(main.commands))
 def test_every_command_has_help_and_is_in_the_readme(command: str):
     result = CliRunner().invoke(main, [command, "--help"])
@@ -21,12 +28,13 @@ def test_every_command_has_help_and_is_in_the_readme(command: str):
     assert f"selfbook {command}" in README.read_text(encoding="utf-8")
 
 
-def test_build_then_entries_json(tmp_path: Path, small_dump: Path):
-    runner = CliRunner(env=ENV)
+def test_build_then_entries_json(tmp_path: Path, small_dump: Path, env: dict[str, str]):
+    runner = CliRunner(env=env)
     book = tmp_path / "book"
     result = runner.invoke(main, ["build", str(small_dump), "--book", str(book)])
     assert result.exit_code == 0, result.output
     assert "entries read" in result.output and "chapters" in result.output
+    assert (book / ".selfbook" / "store.toml").is_file() == bool(env["SELFBOOK_STORE"])  # the book records its store
     result = runner.invoke(main, ["entries", "--book", str(book), "--json"])
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in result.output.splitlines()]
@@ -39,18 +47,31 @@ def test_build_then_entries_json(tmp_path: Path, small_dump: Path):
     assert sum(c["entries"] for c in json.loads(result.stdout)) == len(rows)
 
 
-def test_build_report_as_json(tmp_path: Path, small_dump: Path):
-    result = CliRunner(env=ENV).invoke(main, ["build", str(small_dump), "--book", str(tmp_path / "b"), "--json"])
+def test_build_report_as_json(tmp_path: Path, small_dump: Path, env: dict[str, str]):
+    result = CliRunner(env=env).invoke(main, ["build", str(small_dump), "--book", str(tmp_path / "b"), "--json"])
     report = json.loads(result.stdout)
     assert report["entries_read"] == report["entries"] + report["merged"]
     assert set(report["timings"]) >= {"read", "normalize", "embed", "organize", "render", "write"}
 
 
-def test_errors_are_one_clear_line(tmp_path: Path):
+def test_errors_are_one_clear_line(tmp_path: Path, env: dict[str, str]):
     bad = tmp_path / "bad.md"
     bad.write_bytes(b"hello\n\xff\xfe world\n")
-    result = CliRunner(env=ENV).invoke(main, ["build", str(bad), "--book", str(tmp_path / "b")])
+    result = CliRunner(env=env).invoke(main, ["build", str(bad), "--book", str(tmp_path / "b")])
     assert result.exit_code == 1
     assert "bad.md:2" in result.output and "Traceback" not in result.output
-    result = CliRunner(env=ENV).invoke(main, ["entries", "--book", str(tmp_path / "nothing")])
+    result = CliRunner(env=env).invoke(main, ["entries", "--book", str(tmp_path / "nothing")])
     assert result.exit_code == 1 and "selfbook build" in result.output
+
+
+def test_a_big_build_with_the_default_model_points_at_the_fast_one():
+    from types import SimpleNamespace
+
+    from selfbook.cli import embed_hint
+    from selfbook.embed import get_embedder
+
+    default, fast = SimpleNamespace(embedder=get_embedder("e5-small")), SimpleNamespace(embedder=get_embedder("e5-small-fast"))
+    assert "--embedder e5-small-fast" in embed_hint(default, "embed", 10_000)
+    assert embed_hint(default, "embed", 200) is None
+    assert embed_hint(default, "read", 10_000) is None
+    assert embed_hint(fast, "embed", 10_000) is None

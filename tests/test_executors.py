@@ -1,5 +1,6 @@
 """Executors: embedding on a local Ray (``ray.init(num_cpus=2)``, started once for this module)
-gives the same vectors, and the same book, as embedding here; bad settings say what to do."""
+gives the same vectors, and the same book, as embedding here, with the book kept in SQLite or in
+PostgreSQL; bad settings say what to do."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from selfbook.executors import RayExecutor, get_executor
 from selfbook.settings import load_settings
 from selfbook.store import open_store
 
+import pg_helpers
 from installment_helpers import dumps
 
 ENV = {"SELFBOOK_EMBEDDER": "hashing", "SELFBOOK_CREATED": "2026-01-01", "SOURCE_DATE_EPOCH": "1767225600"}
@@ -49,9 +51,9 @@ def ray_local():
         ray.shutdown()
 
 
-def _embed(tmp_path: Path, name: str, embedder, executor, batch: int = 8) -> tuple[np.ndarray, int]:
+def _embed(tmp_path: Path, name: str, embedder, executor, batch: int = 8, url: str = "") -> tuple[np.ndarray, int]:
     (tmp_path / name).mkdir(exist_ok=True)
-    store = open_store(tmp_path / name)
+    store = open_store(tmp_path / name, url)
     try:
         return embed_pending(TEXTS, embedder, store, batch=batch, executor=executor)
     finally:
@@ -64,12 +66,12 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_ray_gives_the_same_vectors_as_local(ray_local, tmp_path: Path):
-    local, new_local = _embed(tmp_path, "local", HashingEmbedder(), LocalExecutor())
-    remote, new_remote = _embed(tmp_path, "ray", HashingEmbedder(), RayExecutor(workers=2))
+def test_ray_gives_the_same_vectors_as_local(ray_local, tmp_path: Path, store_url: str):
+    local, new_local = _embed(tmp_path, "local", HashingEmbedder(), LocalExecutor(), url=store_url)
+    remote, new_remote = _embed(tmp_path, "ray", HashingEmbedder(), RayExecutor(workers=2), url=pg_helpers.fresh_store(store_url))
     assert new_local == new_remote == len(set(TEXTS))
     assert np.array_equal(local, remote)
-    again, new = _embed(tmp_path, "ray", HashingEmbedder(), RayExecutor())  # all cached: Ray not asked
+    again, new = _embed(tmp_path, "ray", HashingEmbedder(), RayExecutor())  # all cached in the book's store: Ray not asked
     assert new == 0 and np.array_equal(again, local)
 
 
@@ -81,12 +83,12 @@ def test_ray_gives_the_same_e5_vectors_as_local(ray_local, tmp_path: Path):
                           np.concatenate([v for _, v in sorted(remote, key=lambda p: p[0])]))
 
 
-def test_a_book_built_and_added_to_on_ray_equals_one_built_here(ray_local, tmp_path: Path, book_files):
+def test_a_book_built_and_added_to_on_ray_equals_one_built_here(ray_local, tmp_path: Path, book_files, store_url: str):
     base, later = dumps(tmp_path, "base.md", "self-1.md")
-    runner = CliRunner(env=ENV)
     entries = {}
-    for name, executor in (("local", "local"), ("ray", "ray")):
+    for name, executor, store in (("local", "local", store_url), ("ray", "ray", pg_helpers.fresh_store(store_url))):
         book = str(tmp_path / name)
+        runner = CliRunner(env={**ENV, "SELFBOOK_STORE": store})  # each book its own store
         for command, dump in (("build", base), ("add", later)):
             result = runner.invoke(main, [command, str(dump), "--book", book, "--executor", executor, "--json"])
             assert result.exit_code == 0, result.output

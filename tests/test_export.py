@@ -1,5 +1,6 @@
 """Exports: each format written from a book and imported back gives the same entries (titles,
-links, notes); chapters and sections survive as folders; the vault links related notes."""
+links, notes); chapters and sections survive as folders; the vault links related notes. Every
+export reads a book kept in SQLite and one kept in PostgreSQL."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+import pg_helpers
 from conftest import SMALL_DUMP
 from selfbook import Library, Settings
 from selfbook.cli import main
@@ -25,14 +27,16 @@ TARGETS = {"netscape": "bookmarks.html", "jsonl": "entries.jsonl", "obsidian": "
 FIXTURES = Path(__file__).parent / "fixtures" / "import"
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """A book built once from the small dump and a bookmark file (tags, merged sources, Kannada);
-    exports only read it."""
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def built(request, tmp_path_factory):
+    """A book built once per store from the small dump and a bookmark file (tags, merged sources,
+    Kannada); exports only read it."""
+    store = "" if request.param == "sqlite" else pg_helpers.fresh_database()
     folder = tmp_path_factory.mktemp("export")
     dump = folder / "self.md"
     dump.write_text(SMALL_DUMP, encoding="utf-8")
-    library = Library(folder / "book", Settings(embedder="hashing", created="2026-01-01"), embedder=HashingEmbedder())
+    settings = Settings(embedder="hashing", created="2026-01-01", store=store)
+    library = Library(folder / "book", settings, embedder=HashingEmbedder())
     library.build([dump, FIXTURES / "bookmarks_chrome.html"])
     return library
 
@@ -173,8 +177,8 @@ def test_export_errors(built, tmp_path: Path):
         export_book(built, "obsidian", tmp_path / "file")
 
 
-def test_cli_export_then_build_from_it(tmp_path: Path, small_dump: Path):
-    runner = CliRunner(env=ENV)
+def test_cli_export_then_build_from_it(tmp_path: Path, small_dump: Path, store_url: str):
+    runner = CliRunner(env={**ENV, "SELFBOOK_STORE": store_url})
     book = tmp_path / "book"
     assert runner.invoke(main, ["build", str(small_dump), "--book", str(book)]).exit_code == 0
     out = tmp_path / "bookmarks.html"
@@ -184,7 +188,7 @@ def test_cli_export_then_build_from_it(tmp_path: Path, small_dump: Path):
     result = runner.invoke(main, ["export", "--book", str(book), "--format", "jsonl", str(tmp_path / "e.jsonl"), "--json"])
     assert json.loads(result.stdout)["entries"] == 16
     again = tmp_path / "again"
-    result = runner.invoke(main, ["build", str(out), "--book", str(again), "--json"])
+    result = runner.invoke(main, ["build", str(out), "--book", str(again), "--json"], env={"SELFBOOK_STORE": pg_helpers.fresh_store(store_url)})
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["entries"] == 15
     result = runner.invoke(main, ["export", "--book", str(book), "--format", "pdf", str(out)])

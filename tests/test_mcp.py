@@ -2,7 +2,8 @@
 
 One server process over stdio serves the module's book; every tool is called through it. The
 tests that change the book (add_note) come last. A second process serves streamable HTTP on a
-non-loopback address with a token, with an Ollama-protocol test server as its LLM.
+non-loopback address with a token, with an Ollama-protocol test server as its LLM. All of it runs
+twice: on a book kept in SQLite, and on one kept in PostgreSQL (the servers told by SELFBOOK_STORE).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from selfbook import Library, Settings
 from selfbook.embed import HashingEmbedder
 from selfbook.mcp_command import RequireToken, http_app, is_loopback, mcp_command
 
+import pg_helpers
 from conftest import SMALL_DUMP
 from llm_servers import free_port, ollama_server
 
@@ -39,18 +41,26 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def store(request) -> str:
+    """The store of the module's book: SQLite (""), or a fresh PostgreSQL database."""
+    return "" if request.param == "sqlite" else pg_helpers.fresh_database()
+
+
 @pytest.fixture(scope="module")
-def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def book(tmp_path_factory: pytest.TempPathFactory, store: str) -> Path:
     root = tmp_path_factory.mktemp("mcp")
     dump = root / "self.md"
     dump.write_text(SMALL_DUMP, encoding="utf-8")
-    Library(root / "book", Settings(embedder="hashing", created="2026-01-01"), embedder=HashingEmbedder()).build([dump])
+    settings = Settings(embedder="hashing", created="2026-01-01", store=store)
+    Library(root / "book", settings, embedder=HashingEmbedder()).build([dump])
     return root / "book"
 
 
 @pytest.fixture(scope="module")
-async def client(book: Path, anyio_backend):
-    params = StdioServerParameters(command=sys.executable, args=["-m", "selfbook.mcp_command", "--book", str(book)], env=ENV)
+async def client(book: Path, store: str, anyio_backend):
+    env = {**ENV, "SELFBOOK_STORE": store}
+    params = StdioServerParameters(command=sys.executable, args=["-m", "selfbook.mcp_command", "--book", str(book)], env=env)
     async with Client(params, read_timeout_seconds=60) as client:
         yield client
 
@@ -205,11 +215,11 @@ def _wait_for(port: int, process: subprocess.Popen, seconds: float = 30) -> None
 
 
 @pytest.fixture
-def http_server(book: Path):
+def http_server(book: Path, store: str):
     """`selfbook mcp --transport http` on all addresses with a token, its LLM a test Ollama."""
     with ollama_server(lambda body: "Soak the rice and dal overnight [1].") as llm:
         port = free_port()
-        env = {**os.environ, **ENV, "SELFBOOK_TOKEN": "s3cret", "SELFBOOK_LLM": "ollama:llama3.2", "SELFBOOK_OLLAMA_HOST": llm.url}
+        env = {**os.environ, **ENV, "SELFBOOK_STORE": store, "SELFBOOK_TOKEN": "s3cret", "SELFBOOK_LLM": "ollama:llama3.2", "SELFBOOK_OLLAMA_HOST": llm.url}
         command = [sys.executable, "-m", "selfbook.mcp_command", "--book", str(book), "--transport", "http", "--host", "0.0.0.0", "--port", str(port)]
         process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         try:

@@ -77,8 +77,9 @@ def test_a_rebuild_keeps_the_notes_added_by_hand(library, small_dump, book_files
     assert book_files(library.book_dir) == files
 
 
-def test_cli_note_adds_and_reports(tmp_path, small_dump, monkeypatch):
+def test_cli_note_adds_and_reports(tmp_path, small_dump, monkeypatch, store_url):
     monkeypatch.setenv("SELFBOOK_EMBEDDER", "hashing")
+    monkeypatch.setenv("SELFBOOK_STORE", store_url)
     book = tmp_path / "book"
     runner = CliRunner()
     assert runner.invoke(main, ["build", str(small_dump), "--book", str(book)]).exit_code == 0
