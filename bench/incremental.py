@@ -17,7 +17,7 @@ later quarter. For every batch it reports:
 ``--scale N`` also times one ``add`` of 300 entries to a book of N entries (the 10,000-entry
 dump of bench/build_speed.py) against a cached full rebuild of the same N + 300.
 
-    python bench/incremental.py [--embedder e5-small] [--scale 10000]
+    python bench/incremental.py [--embedder e5-small] [--scale 10000 [--scale-embedder hashing] [--skip-replay]]
 
 Results go to bench/results/incremental.json.
 """
@@ -144,6 +144,7 @@ def at_scale(work: Path, n: int, embedder: str) -> dict:
     base.write_text(base_text, encoding="utf-8")
     extra.write_text(full[len(base_text) + 1 :], encoding="utf-8")
     book = work / f"book-{n}"
+    shutil.rmtree(book, ignore_errors=True)  # a first build, not a rebuild of the last run's book
     library = Library(book, load_settings(book, embedder=embedder))
     start = time.perf_counter()
     library.build([base])
@@ -166,29 +167,43 @@ def main() -> None:
     parser.add_argument("--embedder", default="e5-small")
     parser.add_argument("--scale", type=int, default=0, help="Also time an add to a book of this many entries.")
     parser.add_argument("--scale-embedder", default="", help="Embedder for --scale (default: --embedder).")
+    parser.add_argument("--skip-replay", action="store_true", help="Only the --scale part (keeps the last replay's results).")
     parser.add_argument("--work", type=Path, default=ROOT / ".cache" / "incremental")
     args = parser.parse_args()
+    if args.skip_replay and not args.scale:
+        sys.exit("--skip-replay leaves nothing to run: give --scale N too")
+    args.work.mkdir(parents=True, exist_ok=True)
+    out = ROOT / "results" / "incremental.json"
+    results = json.loads(out.read_text(encoding="utf-8")) if args.skip_replay and out.is_file() else {}
+    if not args.skip_replay:
+        results = {"data": str(DATA.name), "embedder": args.embedder, **replay_cached(args.work, args.embedder)}
+    if args.scale:
+        results["scale"] = at_scale(args.work, args.scale, args.scale_embedder or args.embedder)
+        print(json.dumps(results["scale"]), flush=True)
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    if "replay" in results:
+        summary = {k: v for k, v in results["replay"].items() if k != "batches"}
+        print("replay:", json.dumps(summary))
+        print(f"targets: moved 0 → {summary['moved_total']}; add ≥ 10× faster than a rebuild at 10k entries (see --scale)")
+    if "scale" in results:
+        print(f"target: add ≥ 10× faster than a rebuild at {results['scale']['entries']} entries → {results['scale']['speedup']}×")
+
+
+def replay_cached(work: Path, embedder: str) -> dict:
+    """The quarterly replay, its embeddings cached between runs (``work/cache.db``)."""
     if not DATA.is_file():
         sys.exit(f"{DATA}: benchmark data not found (it lives beside the project in ../shared/bench)")
-    args.work.mkdir(parents=True, exist_ok=True)
-    cache = args.work / "cache.db"   # the embedding cache, kept between runs
-    book = args.work / "book"
+    cache = work / "cache.db"
+    book = work / "book"
     shutil.rmtree(book, ignore_errors=True)
     if cache.is_file():
         (book / ".selfbook").mkdir(parents=True)
         shutil.copyfile(cache, book / ".selfbook" / "book.db")
     cached = cache.is_file()
-    results = {"data": str(DATA.name), "embedder": args.embedder, "cached_embeddings": cached, "replay": replay(args.work, args.embedder)}
+    results = {"cached_embeddings": cached, "replay": replay(work, embedder)}
     shutil.copyfile(book / ".selfbook" / "book.db", cache)
-    if args.scale:
-        results["scale"] = at_scale(args.work, args.scale, args.scale_embedder or args.embedder)
-        print(json.dumps(results["scale"]), flush=True)
-    out = ROOT / "results" / "incremental.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    summary = {k: v for k, v in results["replay"].items() if k != "batches"}
-    print("replay:", json.dumps(summary))
-    print(f"targets: moved 0 → {summary['moved_total']}; add ≥ 10× faster than a rebuild at 10k entries (see --scale)")
+    return results
 
 
 if __name__ == "__main__":

@@ -12,11 +12,25 @@ its interpreter. Each of ``--clients`` clients (default 50) searches without pau
 next, with queries drawn from the book's own titles (two to four words, some cut mid-word, as
 typed). ``--think-ms`` adds a pause between a client's searches (0: none, the hardest case).
 
-Prints, and writes to ``bench/results/serve_load.json`` (one entry per embedder, clients and
-pause): requests per second, latency p50 / p90 / p99 / max, and errors (any status but 200, or a
-failed connection). Targets: 0 errors, p99 ≤ 200 ms.
+``--budget-ms`` sets the server's search budget (``SELFBOOK_SEARCH_BUDGET_MS``; 0: off, every
+search waits for its query vector; unset: the ``serve`` default): a search whose query vector is
+not ready within the budget answers from BM25 alone and says so (``"degraded": "lexical"``).
+
+The clients draw from ``--queries`` distinct queries (default 2000, as runs before did; in 30 s
+most come back, and the server's query-vector cache answers repeats: 100000 makes nearly every
+query new). Each client speaks HTTP/1.1 on its own keep-alive connection through h11 (see
+:class:`Connection`: a quarter of a millisecond of CPU a request); ``--client httpx`` uses one
+httpx pool for all, as runs before did, which costs 3–5 ms of CPU a request at 50 connections,
+on the cores the server needs. ``--reuse-book`` takes the book as it is (no rebuild).
+
+Prints, and writes to ``bench/results/serve_load.json`` (one entry per setup: embedder, clients,
+pause, budget, queries and client): requests per second, latency p50 / p90 / p99 / max, errors
+(any status but 200, or a failed connection), the share of answers that were degraded, the share
+of requests whose query had been asked before in the run, and the CPU time per request of the
+server and of the load generator (both on the same cores). Targets: 0 errors, p99 ≤ 200 ms.
 
     python bench/serve_load.py [--clients 50] [--seconds 30] [--embedder e5-small] [--think-ms 0]
+                               [--budget-ms MS] [--queries 2000] [--client h11|httpx] [--reuse-book]
 """
 
 from __future__ import annotations
@@ -32,7 +46,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Awaitable, Callable
+from urllib.parse import urlencode
 
+import h11
 import httpx
 
 from selfbook import Library, load_settings
@@ -48,9 +65,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def prepare(work: Path, entries: int, embedder: str) -> tuple[Path, dict]:
-    """The book, built (or found up to date) in ``work/book-<embedder>``."""
+def prepare(work: Path, entries: int, embedder: str, reuse: bool = False) -> tuple[Path, dict]:
+    """The book, built (or found up to date) in ``work/book-<embedder>``; with ``reuse``, one
+    already there is taken as it is."""
     book, dump = work / f"book-{embedder}", work / "dump.md"
+    if reuse and (book / ".selfbook").is_dir():
+        return book, {"entries": len(Library(book).entries()), "reused": True}
     work.mkdir(parents=True, exist_ok=True)
     if not dump.exists():
         if not SHARED.is_dir():
@@ -84,8 +104,11 @@ def queries(book: Path, n: int = 2000, seed: int = 0) -> list[str]:
     return out
 
 
-def start_server(book: Path, port: int, embedder: str) -> subprocess.Popen:
+def start_server(book: Path, port: int, embedder: str, budget_ms: int | None = None) -> subprocess.Popen:
     env = {**os.environ, "SELFBOOK_EMBEDDER": embedder, "SELFBOOK_LLM": ""}
+    env.pop("SELFBOOK_SEARCH_BUDGET_MS", None)
+    if budget_ms is not None:
+        env["SELFBOOK_SEARCH_BUDGET_MS"] = str(budget_ms)
     command = [sys.executable, "-c", "from selfbook.web.commands import serve; serve()", "--book", str(book), "--port", str(port)]
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
@@ -103,41 +126,127 @@ def start_server(book: Path, port: int, embedder: str) -> subprocess.Popen:
     sys.exit("the server did not start within 120 s")
 
 
-async def load(base: str, texts: list[str], clients: int, seconds: float, think: float) -> dict:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Connection:
+    """One client's keep-alive HTTP/1.1 connection, spoken through h11 (uvicorn's own protocol
+    library): a load generator that costs about 0.25 ms of CPU a request. httpx costs 5 ms a
+    request with 50 connections in one pool (its pool walks them all), more than the server's
+    own work, on the same two cores; ``--client httpx`` measures with it, as runs before did."""
+
+    IDLE_S = 2.0
+    """A connection idle this long is opened afresh: the server closes one idle for 5 s, and a
+    request sent just as it does would fail."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+        self.used = 0.0
+
+    async def get(self, target: str) -> tuple[int, bytes]:
+        """``GET target``: the status and the body."""
+        if self.streams is not None and time.monotonic() - self.used > self.IDLE_S:
+            self.close()
+        if self.streams is None:
+            self.streams = await asyncio.open_connection(self.host, self.port)
+            self.h11 = h11.Connection(h11.CLIENT)
+        elif self.h11.our_state is h11.DONE:
+            self.h11.start_next_cycle()
+        reader, writer = self.streams
+        try:
+            request = h11.Request(method="GET", target=target, headers=[("Host", f"{self.host}:{self.port}")])
+            writer.write(self.h11.send(request) + self.h11.send(h11.EndOfMessage()))
+            status, body = 0, []
+            while True:
+                event = self.h11.next_event()
+                if event is h11.NEED_DATA:
+                    self.h11.receive_data(await reader.read(1 << 16))
+                elif isinstance(event, h11.Response):
+                    status = event.status_code
+                elif isinstance(event, h11.Data):
+                    body.append(bytes(event.data))
+                elif isinstance(event, h11.EndOfMessage):
+                    self.used = time.monotonic()
+                    return status, b"".join(body)
+        except BaseException:
+            self.close()  # a broken or cancelled exchange: the next request opens a new connection
+            raise
+
+    def close(self) -> None:
+        if self.streams is not None:
+            self.streams[1].close()
+            self.streams = None
+
+
+async def load(
+    host: str, port: int, texts: list[str], clients: int, seconds: float, think: float, server_pid: int, kind: str = "h11"
+) -> dict:
     latencies: list[float] = []
     errors: dict[str, int] = {}
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as web:
-        # warm up: every reader Library loads its search engine and model
-        await asyncio.gather(*(web.get("/api/search", params={"q": t}) for t in texts[:8]))
+    degraded: dict[str, int] = {}
+    asked: set[str] = set()
+    repeats = 0
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients, keepalive_expiry=Connection.IDLE_S)
+    async with httpx.AsyncClient(base_url=f"http://{host}:{port}", limits=limits, timeout=30) as web:
+
+        def fetcher() -> Callable[[dict], Awaitable[tuple[int, bytes]]]:
+            """A client's way to send a search: its own h11 connection, or the shared httpx pool."""
+            if kind == "httpx":
+                async def fetch(params: dict) -> tuple[int, bytes]:
+                    response = await web.get("/api/search", params=params)
+                    return response.status_code, response.content
+            else:
+                connection = Connection(host, port)
+
+                async def fetch(params: dict) -> tuple[int, bytes]:
+                    return await asyncio.wait_for(connection.get("/api/search?" + urlencode(params)), 30)
+            return fetch
+
+        # warm up: the server loads its search engine and model
+        await asyncio.gather(*(fetcher()({"q": t}) for t in texts[:8]))
         deadline = time.perf_counter() + seconds
 
         async def client(number: int) -> None:
-            rng = random.Random(number)
+            nonlocal repeats
+            rng, fetch = random.Random(number), fetcher()
             if think:  # people do not search in step: start at a random moment, pause a random while
                 await asyncio.sleep(rng.uniform(0, think))
             while time.perf_counter() < deadline:
+                query = rng.choice(texts)
+                repeats += query in asked
+                asked.add(query)
                 start = time.perf_counter()
                 try:
-                    response = await web.get("/api/search", params={"q": rng.choice(texts), "limit": 10})
-                    if response.status_code != 200:
-                        errors[str(response.status_code)] = errors.get(str(response.status_code), 0) + 1
-                except httpx.HTTPError as exc:
+                    status, body = await fetch({"q": query, "limit": 10})
+                    if status != 200:
+                        errors[str(status)] = errors.get(str(status), 0) + 1
+                    elif (how := json.loads(body).get("degraded")) is not None:
+                        degraded[how] = degraded.get(how, 0) + 1
+                except (httpx.HTTPError, h11.ProtocolError, OSError, asyncio.TimeoutError) as exc:
                     errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
                     print(f"{type(exc).__name__} after {time.perf_counter() - began:.1f} s: {exc!r}", flush=True)
                 latencies.append(time.perf_counter() - start)
                 if think:
                     await asyncio.sleep(rng.expovariate(1 / think))
 
-        began = time.perf_counter()
+        began, server_cpu, client_cpu = time.perf_counter(), cpu_seconds(server_pid), time.process_time()
         await asyncio.gather(*(client(i) for i in range(clients)))
         wall = time.perf_counter() - began
+        server_cpu, client_cpu = cpu_seconds(server_pid) - server_cpu, time.process_time() - client_cpu
     ms = sorted(x * 1000 for x in latencies)
     pick = lambda q: round(ms[min(len(ms) - 1, int(q * len(ms)))], 1)  # noqa: E731
     return {
         "requests": len(ms), "wall_s": round(wall, 1), "requests_per_s": round(len(ms) / wall, 1),
         "p50_ms": pick(0.50), "p90_ms": pick(0.90), "p99_ms": pick(0.99), "max_ms": round(ms[-1], 1),
         "errors": sum(errors.values()), "error_kinds": errors,
+        "degraded_share": round(sum(degraded.values()) / max(1, len(ms)), 3), "degraded_kinds": degraded,
+        "repeated_query_share": round(repeats / max(1, len(ms)), 3),
+        "server_cpu_ms_per_request": round(1000 * server_cpu / max(1, len(ms)), 2),
+        "client_cpu_ms_per_request": round(1000 * client_cpu / max(1, len(ms)), 2),
     }
 
 
@@ -148,20 +257,25 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--think-ms", type=float, default=0, help="mean pause between a client's searches (exponential; 0: none)")
+    parser.add_argument("--budget-ms", type=int, help="the server's search budget (0: off; default: serve's own)")
+    parser.add_argument("--queries", type=int, default=2000, help="distinct queries the clients draw from")
+    parser.add_argument("--reuse-book", action="store_true", help="take the book in --work as it is (no rebuild)")
+    parser.add_argument("--client", choices=("h11", "httpx"), default="h11", help="how the clients speak HTTP (see Connection)")
     parser.add_argument("--work", type=Path, default=ROOT / ".cache" / "serve_load")
     args = parser.parse_args()
-    book, built = prepare(args.work, args.entries, args.embedder)
-    texts = queries(book)
+    book, built = prepare(args.work, args.entries, args.embedder, args.reuse_book)
+    texts = queries(book, args.queries)
     port = free_port()
     load_before = os.getloadavg()
-    server = start_server(book, port, args.embedder)
+    server = start_server(book, port, args.embedder, args.budget_ms)
     try:
-        result = asyncio.run(load(f"http://127.0.0.1:{port}", texts, args.clients, args.seconds, args.think_ms / 1000))
+        result = asyncio.run(load("127.0.0.1", port, texts, args.clients, args.seconds, args.think_ms / 1000, server.pid, args.client))
     finally:
         server.terminate()
         server.wait(10)
     results = {
         "clients": args.clients, "seconds": args.seconds, "think_ms": args.think_ms, "embedder": args.embedder,
+        "budget_ms": "serve default" if args.budget_ms is None else args.budget_ms, "queries": args.queries, "client": args.client,
         "book": built, "cores": os.cpu_count(), "load_average_before": [round(x, 2) for x in load_before],
         **result,
     }
@@ -169,9 +283,14 @@ def main() -> None:
     out = ROOT / "results" / "serve_load.json"
     out.parent.mkdir(exist_ok=True)
     runs = json.loads(out.read_text()) if out.exists() else {}
-    runs[f"{args.embedder}, {args.clients} clients, think {args.think_ms:g} ms"] = results  # one entry per setup
+    budget = "default" if args.budget_ms is None else f"{args.budget_ms} ms"
+    setup = f"{args.embedder}, {args.clients} clients, think {args.think_ms:g} ms, budget {budget}, {args.queries} queries, {args.client} client"
+    runs[setup] = results  # one entry per setup
     out.write_text(json.dumps(runs, indent=2) + "\n")
-    print(f"targets: 0 errors → {result['errors']}; p99 ≤ 200 ms → {result['p99_ms']} ms")
+    print(
+        f"targets: 0 errors → {result['errors']}; p99 ≤ 200 ms → {result['p99_ms']} ms "
+        f"({result['degraded_share']:.1%} of answers degraded)"
+    )
 
 
 if __name__ == "__main__":

@@ -75,6 +75,22 @@ def test_a_link_saved_again_merges_into_its_entry_and_keeps_its_place(built):
     assert "made it soft this time" in by_title(lib, "Ragi mudde recipe").entry.note
 
 
+def test_a_note_saved_again_without_its_link_merges_by_its_text(built, tmp_path: Path):
+    lib, _ = built
+    dosa = by_title(lib, "Dosa batter recipe")
+    again = tmp_path / "again.md"
+    again.write_text(
+        "DOSA BATTER RECIPE -- rice and urad dal soaked; ground, and fermented overnight!\n\n"  # the same words
+        "Dosa batter recipe: rice and urad dal soaked, ground and fermented for two nights\n\n"  # the same first word only
+        "Fermented overnight: dosa batter recipe with rice and urad dal, soaked and ground\n",   # the same words, reordered
+        encoding="utf-8",
+    )
+    (added,) = lib.add([again]).added
+    assert added.resaved == (dosa.entry.id,) and len(added.new) == 2
+    with lib._open(create=False) as store:
+        assert [m.reason for m in store.load_merges() if m.entry_id == dosa.entry.id] == ["saved again in again.md: same text"]
+
+
 def _search_index(lib) -> tuple[list, list]:
     with lib._open(create=False) as store:  # the store's own tables: what search reads
         db = store._db

@@ -219,3 +219,29 @@ def test_hnsw_index_memory_grows_with_the_vectors():
     assert index_memory_mb(1_000, 384) == 1024
     assert 2048 < index_memory_mb(1_000_000, 384) < 4096
     assert index_memory_mb(100_000_000, 1024) == 16384
+
+
+def test_a_commit_still_under_way_counts_as_committed(tmp_path, url):
+    """A writer killed while committing can leave its session on the server holding the writers'
+    lock a moment longer: a reader asking whether that write committed waits for the session to
+    end, and sees the commit, instead of discarding a write the store is about to hold."""
+    import threading
+
+    import psycopg
+
+    from selfbook.store.postgres import LOCK_KEY
+
+    with open_store(tmp_path, url):
+        pass  # the tables
+    writer = psycopg.connect(url, autocommit=True)
+    writer.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
+    writer.execute("BEGIN")
+    writer.execute("INSERT INTO runs (txid, command, finished, report) VALUES ('t9', 'add', '2026-01-01T00:00:00', '{}')")
+    finishing = threading.Timer(0.5, lambda: (writer.execute("COMMIT"), writer.close()))
+    finishing.start()
+    try:
+        with open_store(tmp_path, url) as reader:
+            assert reader.committed("t9")
+            assert not reader.committed("t10")
+    finally:
+        finishing.join()

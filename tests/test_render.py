@@ -17,11 +17,12 @@ import html as html_module
 import pytest
 import regex
 import yaml
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from selfbook.book import BookMeta, chapter_filename, entry_anchor, escape_markdown, render_book
+from selfbook.book.markdown import _autolink, _encoded, _escape, _split, destination as _destination
 from selfbook.book.render import render_entry
 from selfbook.models import Chapter, DateRange, Entity, Entry, Flag, Merge, Outline, Section, Span
 
@@ -327,6 +328,22 @@ def test_any_entry_stays_one_paragraph(title: str, notes: list[str]) -> None:
     assert rendered.startswith('<p><a id="e-x1"></a>') and rendered.count("<p>") == 1
     for tag in ("<blockquote", "<ul", "<ol", "<h", "<hr", "<pre", "<code", "<table", "<img"):
         assert tag not in rendered
+
+
+@given(st.lists(MARKDOWN_CHARS | st.characters(codec="utf-8") | st.sampled_from(["1.", "2)", "&amp;", "\u2067", "\x85", " #"]), max_size=20).map("".join))
+@example('a #')
+@example('1. one')
+@example('2) two')
+@example('- x')
+@example('x&amp;y')
+@example('a\u202eb')
+@example('ಕ (x)')
+def test_the_fast_paths_change_nothing(raw: str) -> None:
+    """Text with nothing to escape or encode skips the regular expressions: same result."""
+    assert escape_markdown(raw) == _escape(raw)
+    assert _destination(raw) == _encoded(raw, " ()<>\\")
+    url = "https://example.org/" + raw
+    assert _autolink(url, _split(url)) == f"<{_encoded(url.strip(), ' <>')}>"
 
 
 def test_control_characters_and_bidi_overrides_are_dropped() -> None:

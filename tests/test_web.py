@@ -7,6 +7,7 @@ import asyncio
 import json
 import re
 import shutil
+import threading
 from pathlib import Path
 
 import httpx
@@ -21,6 +22,7 @@ from selfbook.embed import HashingEmbedder
 from selfbook.search import SearchFilters
 from selfbook.web import check_bind, create_app, is_loopback
 from selfbook.web.commands import serve
+from selfbook.web.service import SERVE_BUDGET_MS
 
 HOSTILE = "<script>alert(1)</script>"
 HOSTILE_DUMP = SMALL_DUMP + f"""
@@ -145,6 +147,53 @@ def test_search_errors_are_400_with_the_message(built: Path, params: dict, messa
     page = client(built).get("/search", params=params)
     if params["q"].strip():  # a blank box is just the search page
         assert page.status_code == 400 and message in page.text
+
+
+class HeldEmbedder(HashingEmbedder):
+    """The hashing embedder, through the real seam, that can be held busy until the test lets it go."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.busy, self.go = threading.Event(), threading.Event()
+        self.go.set()
+
+    def embed(self, texts, query=False):
+        self.busy.set()
+        self.go.wait()
+        return super().embed(texts, query=query)
+
+
+def test_a_search_the_embedder_is_too_busy_for_answers_from_words_and_says_so(built: Path):
+    held = HeldEmbedder()
+    web = TestClient(create_app(built, SETTINGS, make_library=lambda: Library(built, SETTINGS, embedder=held)), base_url=BASE)
+    service = web.app.state.service
+    assert service.budget_ms == SERVE_BUDGET_MS  # serve's own budget: the settings choose none
+    full = web.get("/api/search", params={"q": "dosa batter"}).json()
+    assert full["degraded"] is None and full["note"] is None
+    held.go.clear()
+    held.busy.clear()
+    other = threading.Thread(target=service.search, args=("a search that keeps the model busy",), kwargs={"budget_ms": 0})
+    other.start()
+    try:
+        assert held.busy.wait(30)
+        late = web.get("/api/search", params={"q": "fermented batter"})
+        page = web.get("/search", params={"q": "fermented rice"})
+        assert not held.go.is_set()  # both answered while the model was busy
+    finally:
+        held.go.set()
+        other.join(30)
+    data = late.json()
+    assert late.status_code == 200 and data["degraded"] == "lexical" and "words only" in data["note"]
+    lexical = Library(built, SETTINGS, embedder=HashingEmbedder()).search("fermented batter", method="lexical")
+    assert [r["id"] for r in data["results"]] == [h.placed.entry.id for h in lexical] and data["results"]
+    assert page.status_code == 200 and "words only" in page.text
+    assert web.get("/api/search", params={"q": "fermented batter"}).json()["degraded"] is None  # idle again: in full
+
+
+def test_the_search_budget_of_serve_can_be_chosen(built: Path):
+    assert app_for(built, SETTINGS.replace(search_budget_ms=0)).state.service.budget_ms == 0  # 0: every search waits
+    assert app_for(built, SETTINGS.replace(search_budget_ms=250)).state.service.budget_ms == 250
+    assert "--search-budget-ms" in CliRunner().invoke(serve, ["--help"]).output
 
 
 def test_openapi_schema_lists_the_api(built: Path):

@@ -7,10 +7,12 @@ manifest of files selfbook wrote, a lock, and journals of writes in flight).
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import itertools
 import json
 import logging
 import os
+import threading
 import time
 import uuid
 from contextlib import contextmanager, nullcontext
@@ -21,8 +23,9 @@ from typing import Callable, ContextManager, Iterator, Mapping, Sequence
 import numpy as np
 
 from .book import BookMeta, WriteResult, recover, render_book, stage
+from .book.index_terms import count_afresh, placed, recount
 from .embed import Embedder, Executor, content_hash, embed_pending, get_embedder
-from .errors import BookError
+from .errors import BookError, SelfbookError
 from .executors import get_executor
 from .ingest import Dump
 from .importers import read_source, source_digest
@@ -30,11 +33,11 @@ from .ingest.note import NOTES_DIR, note_dump, note_slug
 from .models import Entry, Flag, Merge, Outline, Skip
 from .normalize import near_duplicates, normalize_entries
 from .organize import OrganizeParams, organize
-from .search import Hit, QueryError, SearchFilters, Searcher, check_query, embedder_for
+from .search import Hits, QueryError, QueryVectors, SearchFilters, Searcher, check_query, embedder_for
 from .search.dense import nearest_rows
 from .settings import Settings, load_settings, today
 from .store import BookState, Store, open_store, writer_lock
-from .topicmap import TopicMap, make_map, map_files
+from .topicmap import Projection, TopicMap, make_map, map_files
 from .assign import AssignParams
 from .curate import decide_merge, decide_move, decide_pin, decide_rename, describe, resolve_entry
 from .digest import Digest, DigestView, make_digest
@@ -45,6 +48,10 @@ from .models import Decision, Installment
 from .update import Added, Book, add_dump, apply as apply_book, dump_period, moved as moved_entries, replay, split_dumps
 
 STATE_DIR = ".selfbook"
+KEEP_READING_S = 2.0
+"""How long a thread keeps the store it searches open (see :meth:`Library._reading`)."""
+MAP_PROJECTION = "map_projection"
+"""The meta key of the topic map's fitted projection (see :class:`selfbook.topicmap.Projection`)."""
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]
@@ -135,6 +142,21 @@ class _Timer:
         self.laps.append((name, time.perf_counter() - start))
 
 
+@contextmanager
+def _no_gc_pauses() -> Iterator[None]:
+    """Python's cyclic garbage collector paused for a bounded step such as an add: with a whole
+    book loaded (a million objects at 10,000 entries) every full collection walks all of them,
+    a fifth of an add's time, to find next to nothing (the book's objects hold no cycles).
+    It runs again, as it was, afterwards."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
 def _sha256(path: Path) -> str:
     """The content digest of a dump: a file's bytes, or a vault folder's notes (see importers)."""
     return source_digest(path)
@@ -161,6 +183,10 @@ class Library:
         self._embedder = embedder
         self._executor: Executor | None = None
         self._searcher: Searcher | None = None
+        self._searching = threading.Lock()
+        self._kept = threading.local()  # each thread's store for searching, and when it was opened
+        self.query_vectors = QueryVectors(lambda model: embedder_for(model, self._embedder, self.settings.threads))
+        """Query vectors of every search of this Library: cached, batched across threads."""
 
     @property
     def state_dir(self) -> Path:
@@ -207,6 +233,36 @@ class Library:
                 yield store
             finally:
                 store.close()
+
+    @contextmanager
+    def _reading(self) -> Iterator[Store]:
+        """The store a search reads. Each thread keeps the one it opened for ``KEEP_READING_S``:
+        opening a store and preparing its queries cost more than a BM25 search (0.8 of 1.8 ms on
+        a 10k-entry book). A change of the book shows at once all the same (the searcher checks
+        the book's version on every search); a store put in place of another (``selfbook
+        migrate``) shows when the kept one is opened afresh. A crashed write is tidied when the
+        store is opened, as :meth:`_open` does (a search reads the store, never the files that
+        a write in flight stages, so it need not look on every search)."""
+        kept = getattr(self._kept, "store", None)
+        if kept is not None and time.monotonic() - kept[1] > KEEP_READING_S:
+            kept[0].close()
+            kept = self._kept.store = None
+        if kept is None:
+            self._check_book_dir()
+            if not self.state_dir.is_dir():
+                raise BookError(f"{self.book_dir}: no book here yet — run 'selfbook build DUMP --book {self.book_dir}'")
+            store = open_store(self.state_dir, self.settings.store)
+            self._kept.store = kept = (store, time.monotonic())
+            self._keep_the_books_embedder(store)
+            self._recover_if_idle(store)
+        store = kept[0]
+        try:
+            yield store
+        except BaseException as exc:
+            if not isinstance(exc, SelfbookError):  # not a bad query: the store may be broken, open it afresh
+                store.close()
+                self._kept.store = None
+            raise
 
     def _keep_the_books_embedder(self, store: Store) -> None:
         """A book goes on with the model that embedded it (the store records it) unless the
@@ -304,11 +360,16 @@ class Library:
                 created=created,
                 sources=self._relative([d.path for d in base]) + self._relative([i.path for i in book.installments]),
             )
+            by_id = {e.id: e for e in entries}
+            with _no_gc_pauses():  # the index's term counts, kept for later adds: 400k small containers at 10k entries
+                counted = count_afresh(placed(outline, by_id).values())
             files = render_book(
-                outline, {e.id: e for e in entries}, meta, merges=merges, flags=book.flags, installments=book.installments
+                outline, by_id, meta, merges=merges, flags=book.flags, installments=book.installments, terms=counted.candidates
             )
-        with timer.stage("map"):
-            files.update(map_files(self._topic_map(store, book, self.embedder.model_id), self.settings.title))
+        with timer.stage("map"):  # drawn from the vectors a later add reads (a near-duplicate's merged text has its own)
+            placed_by = replace(book, vectors=self._cached_vectors(store, book.entries, dict(book.hashes)))
+            topic_map = self._topic_map(store, placed_by, self.embedder.model_id)
+            files.update(map_files(topic_map, self.settings.title))
         with timer.stage("write"):
             txid = uuid.uuid4().hex
             staged = stage(self.book_dir, files, txid)
@@ -324,8 +385,10 @@ class Library:
                     "created": created, "model": self.embedder.model_id, "seed": str(self.settings.seed),
                     "sources": json.dumps(self._relative([d.path for d in base]), ensure_ascii=False),
                     "period": _period_iso(base),
+                    MAP_PROJECTION: topic_map.projection.dumps() if topic_map.projection else "",
                 },
                 installments=book.installments,
+                index_terms=counted.rows,
             )
             result = BuildReport(
                 book=str(self.book_dir),
@@ -370,21 +433,46 @@ class Library:
 
     # -- searching -----------------------------------------------------------------------------
     def search(
-        self, query: str, *, limit: int = 10, filters: SearchFilters = SearchFilters(), method: str = "hybrid"
-    ) -> list[Hit]:
+        self,
+        query: str,
+        *,
+        limit: int = 10,
+        filters: SearchFilters = SearchFilters(),
+        method: str = "hybrid",
+        budget_ms: int | None = None,
+    ) -> Hits:
         """The entries that best match ``query``, best first (see :mod:`selfbook.search`).
 
         ``method`` is ``hybrid`` (BM25 and vector rankings fused), ``lexical`` or ``dense``.
         Ask for a larger ``limit`` to retrieve broadly (e.g. 50 passages for an answer). The
         book's index and vectors are loaded once per Library and reloaded when the book changes.
+        Threads may search one Library at once: their query vectors are embedded together.
+        ``budget_ms`` (default ``Settings.search_budget_ms``; 0: none) is how long the search may
+        wait for its query's vector; past it, the hits are ranked by BM25 alone and
+        ``hits.degraded`` is ``"lexical"``.
         Raises :class:`~selfbook.search.QueryError` for an empty query or a filter that matches
         nothing in the book; a query with no words (only punctuation) finds nothing.
         """
         check_query(query, limit, method)
-        with self._open(create=False) as store:
+        budget = self.settings.search_budget_ms if budget_ms is None else budget_ms
+        deadline = time.monotonic() + budget / 1000 if budget > 0 else None
+        with self._reading() as store:
+            searcher = self._current_searcher(store)
+            return searcher.search(store, query, limit=limit, filters=filters, method=method, place=PlacedEntry, deadline=deadline)
+
+    def _current_searcher(self, store: Store) -> Searcher:
+        """The searcher of the book as it is now (loaded again when the book changed). The lock is
+        taken only to load one: a search that holds it while it asks the store for the book's
+        version would keep every other search waiting behind that query."""
+        searcher = self._searcher
+        if searcher is not None and searcher.current(store):
+            return searcher
+        with self._searching:
             if self._searcher is None or not self._searcher.current(store):
-                self._searcher = Searcher(store, lambda model: embedder_for(model, self._embedder, self.settings.threads))
-            return self._searcher.search(store, query, limit=limit, filters=filters, method=method, place=PlacedEntry)
+                self._searcher = Searcher(
+                    store, lambda model: embedder_for(model, self._embedder, self.settings.threads), queries=self.query_vectors
+                )
+            return self._searcher
 
     def ask(
         self,
@@ -429,7 +517,7 @@ class Library:
         timer = _Timer()
         with timer.stage("read"):
             read = [read_source(p, format, progress) for p in dumps]
-        with self._open(create=False, lock=True) as store:
+        with self._open(create=False, lock=True) as store, _no_gc_pauses():
             with timer.stage("load"):
                 book = self._load_book(store)
                 stored = book.entries
@@ -560,19 +648,23 @@ class Library:
         (embedding, once, any the cache lacks: a book built with another model)."""
         entries = store.load_entries()
         hashes = store.content_hashes()
-        matrix = np.zeros((len(entries), 0), dtype=np.float32)
-        if vectors:
-            cached = store.cached_vectors(self.embedder.model_id, set(hashes.values()))
-            missing = [e for e in entries if hashes[e.id] not in cached]
-            if missing:
-                embed_pending([e.embed_text() for e in missing], self.embedder, store, batch=self.settings.embed_batch, executor=self.executor)
-                hashes.update((e.id, content_hash(e.embed_text())) for e in missing)
-                cached = store.cached_vectors(self.embedder.model_id, set(hashes.values()))
-            matrix = np.stack([cached[hashes[e.id]] for e in entries]) if entries else np.zeros((0, self.embedder.dim), np.float32)
+        matrix = self._cached_vectors(store, entries, hashes) if vectors else np.zeros((len(entries), 0), dtype=np.float32)
         return Book(
             tuple(entries), hashes, matrix, store.load_outline(), tuple(store.load_merges()), tuple(store.load_flags()),
             tuple(store.load_installments()),
         )
+
+    def _cached_vectors(self, store: Store, entries: Sequence[Entry], hashes: dict[str, str]) -> np.ndarray:
+        """Each entry's vector by its hash in ``hashes`` (the text it was placed by), from the cache;
+        an entry whose vector the cache lacks (a book built with another model) is embedded, once,
+        and ``hashes`` updated."""
+        cached = store.cached_vectors(self.embedder.model_id, set(hashes.values()))
+        missing = [e for e in entries if hashes[e.id] not in cached]
+        if missing:
+            embed_pending([e.embed_text() for e in missing], self.embedder, store, batch=self.settings.embed_batch, executor=self.executor)
+            hashes.update((e.id, content_hash(e.embed_text())) for e in missing)
+            cached = store.cached_vectors(self.embedder.model_id, set(hashes.values()))
+        return np.stack([cached[hashes[e.id]] for e in entries]) if entries else np.zeros((0, self.embedder.dim), np.float32)
 
     def _vectors_of(self, store: Store, book: Book, model: str) -> np.ndarray:
         """Each entry's vector by ``model`` (the book's), from what ``book`` holds or the cache
@@ -588,25 +680,35 @@ class Library:
         vectors = self._vectors_of(store, book, model)
         later = {eid for installment in book.installments for eid in installment.entry_ids}
         base = frozenset(e.id for e in book.entries if e.id not in later)
-        return make_map(book.outline, book.by_id(), {e.id: v for e, v in zip(book.entries, vectors)}, base)
+        kept = Projection.loads(store.get_meta(MAP_PROJECTION))  # the last map's fit: used again for the same base
+        return make_map(book.outline, book.by_id(), {e.id: v for e, v in zip(book.entries, vectors)}, base, kept)
 
     def _write(
         self, store: Store, book: Book, *, command: str, report: dict, decisions=(), skips=(), stored: tuple[Entry, ...] = ()
     ) -> WriteResult:
         """Render, stage, save in one transaction, then put the files in place (as build does).
-        ``stored`` is the entries as the store holds them, so it can rewrite only what changed."""
+        ``stored`` is the entries as the store holds them, so it can rewrite only what changed;
+        the index's term counts are brought up to date from the stored ones, and the map uses the
+        stored projection again, when its base is unchanged (the same files as a fresh count and fit)."""
         created = store.get_meta("created") or self.settings.created or today().isoformat()
         base = store.get_meta("sources")
         sources = tuple(json.loads(base)) if base else self._relative(list(store.load_dumps()))
         meta = BookMeta(title=self.settings.title, created=created, sources=sources + self._relative([i.path for i in book.installments]))
-        files = render_book(book.outline, book.by_id(), meta, merges=book.merges, flags=book.flags, installments=book.installments)
-        files.update(map_files(self._topic_map(store, book, store.get_meta("model") or self.embedder.model_id), self.settings.title))
+        by_id = book.by_id()
+        before = {e.id: e for e in (stored or store.load_entries())}
+        counted = recount(store, placed(store.load_outline(), before), placed(book.outline, by_id))  # only what changed
+        files = render_book(
+            book.outline, by_id, meta, merges=book.merges, flags=book.flags, installments=book.installments, terms=counted.candidates
+        )
+        topic_map = self._topic_map(store, book, store.get_meta("model") or self.embedder.model_id)
+        files.update(map_files(topic_map, self.settings.title))
         txid = uuid.uuid4().hex
         staged = stage(self.book_dir, files, txid)
         state = BookState(
             entries=book.entries, content_hashes=book.hashes, outline=book.outline, merges=book.merges, flags=book.flags,
             skips=tuple(store.load_skips()) + tuple(skips), dumps=store.load_dumps(), installments=book.installments,
-            decisions=tuple(decisions), base=stored,
+            decisions=tuple(decisions), base=stored, index_terms=counted.rows,
+            meta={MAP_PROJECTION: topic_map.projection.dumps() if topic_map.projection else ""},
         )
         store.save_book(state, txid=txid, command=command, report=report)
         return staged.apply()

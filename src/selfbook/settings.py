@@ -50,6 +50,12 @@ class Settings:
     PostgreSQL + pgvector database ``postgresql://user@host/dbname``. The book records it; moving
     an existing book is ``selfbook migrate``."""
 
+    search_budget_ms: int = 0
+    """How long a search may wait for its query's vector when the embedder is busy with other
+    searches, in milliseconds; past it the search answers from words alone (BM25) and says so
+    (``"degraded": "lexical"``). 0: no limit, every search waits (the default, except for
+    ``selfbook serve``, which keeps searches answering under load with its own default)."""
+
     # -- answering questions (selfbook.llm, selfbook.ask) ----------------------------------------
     llm: str = ""
     """The LLM that phrases answers, as ``BACKEND:MODEL``: ``ollama:llama3.2`` or

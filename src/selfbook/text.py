@@ -55,6 +55,12 @@ def words(text: str) -> list[str]:
     return _WORD.findall(normalize(text))
 
 
+def first_word(text: str) -> str:
+    """The first of :func:`words` (``""`` when there is none), without splitting the rest."""
+    match = _WORD.search(normalize(text))
+    return match.group() if match else ""
+
+
 def terms(text: str) -> list[str]:
     """Lower-cased words for indexing; hyphenated words also yield their parts."""
     out: list[str] = []

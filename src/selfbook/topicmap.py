@@ -6,7 +6,9 @@ seed, and takes a fraction of a second for 10,000 entries; t-SNE was measured at
 entries on 2 cores (sklearn, 250 iterations after PCA to 50 dimensions), too slow to run on every
 build. Because the projection depends only on the vectors, moving or renaming things recolours
 the map but never moves a point; and since it is fitted on the entries of the first build (those
-of no installment), an ``add`` places its entries on the map without moving the others.
+of no installment), an ``add`` places its entries on the map without moving the others. The fit
+(a :class:`Projection`) is kept with the book and used again while those entries are the same,
+so an ``add`` only projects its new points.
 
 Determinism: entries are laid out in id order (not reading order, which curation changes), the
 coordinates are rounded, and the picture is drawn with matplotlib's object API on the Agg backend
@@ -23,10 +25,13 @@ Two renderings share one :class:`TopicMap`:
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 import io
+import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import ClassVar
 
@@ -37,7 +42,8 @@ from .book.render import chapter_filename, entry_anchor, short_title
 from .models import Entry, Outline
 
 __all__ = [
-    "MapChapter", "MapPoint", "TopicMap", "layout", "legend_html", "make_map", "map_files", "render_html", "render_png", "render_svg",
+    "MapChapter", "MapPoint", "Projection", "TopicMap", "layout", "legend_html", "make_map", "map_files", "placed", "render_html",
+    "render_png", "render_svg",
 ]
 
 # matplotlib's "tab20" and "tab20b" colours, written out so the picture and the page agree.
@@ -117,6 +123,8 @@ class MapPoint:
 class TopicMap:
     chapters: tuple[MapChapter, ...]
     points: tuple[MapPoint, ...]   # in entry-id order
+    projection: Projection | None = field(default=None, compare=False, repr=False)
+    """How the points were placed (kept with the book, so the next map of the same base skips the fit)."""
 
     script: ClassVar[str] = HOVER_SCRIPT
     """The page script that labels a point on hover (inline in ``map.html``; a file on the web page)."""
@@ -148,35 +156,106 @@ class TopicMap:
 # -- layout --------------------------------------------------------------------------------------
 
 
-def layout(vectors: np.ndarray, fit: np.ndarray | None = None) -> np.ndarray:
+@dataclass(frozen=True)
+class Projection:
+    """How :func:`layout` places points: the first two principal components of the rows it was
+    fitted on (``mean``, ``components``, as sklearn's PCA gives them) and the scale of those rows'
+    central 99% (``lo``, ``span``). ``key`` is a digest of those rows: a projection kept with the
+    book is used again only for the very same rows, so it places every point where a fresh fit would."""
+
+    mean: np.ndarray
+    components: np.ndarray
+    lo: np.ndarray
+    span: np.ndarray
+    key: str = ""
+
+    def dumps(self) -> str:
+        arrays = {name: base64.b64encode(np.asarray(getattr(self, name), dtype="<f8").tobytes()).decode("ascii") for name in _ARRAYS}
+        return json.dumps({"key": self.key, "dim": int(self.mean.shape[0]), **arrays}, sort_keys=True)
+
+    @classmethod
+    def loads(cls, text: str | None) -> Projection | None:
+        """The projection :meth:`dumps` wrote, or None for no text or text it did not write."""
+        try:
+            data = json.loads(text or "")
+            dim = int(data["dim"])
+            arrays = {name: np.frombuffer(base64.b64decode(data[name]), dtype="<f8").astype(np.float64) for name in _ARRAYS}
+            return cls(arrays["mean"].reshape(dim), arrays["components"].reshape(2, dim), arrays["lo"].reshape(2), arrays["span"].reshape(2), str(data["key"]))
+        except (ValueError, KeyError, TypeError):
+            return None
+
+
+_ARRAYS = ("mean", "components", "lo", "span")
+
+
+def _digest(rows: np.ndarray) -> str:
+    """What a projection was fitted on: the rows' values as given (float32 vectors hash faster)."""
+    rows = np.ascontiguousarray(rows)
+    return f"{hashlib.sha256(rows.tobytes()).hexdigest()}:{rows.dtype.str}:{rows.shape[0]}x{rows.shape[1]}"
+
+
+def _project(data: np.ndarray, mean: np.ndarray, components: np.ndarray) -> np.ndarray:
+    """The rows' coordinates along the components (sklearn's ``PCA.transform``, step for step)."""
+    points = data @ components.T
+    points -= mean.reshape(1, -1) @ components.T
+    return points
+
+
+def fit_projection(basis: np.ndarray, key: str = "") -> Projection | None:
+    """The projection fitted on ``basis`` (float64 rows, at least 3); None when they are all alike.
+    ``key``: the digest of the rows it is fitted on, kept with it."""
+    if not np.ptp(basis, axis=0).any():  # all alike: nowhere to spread them
+        return None
+    pca = PCA(n_components=2, svd_solver="covariance_eigh").fit(basis)
+    fitted = _project(basis, pca.mean_, pca.components_)
+    lo, hi = np.percentile(fitted, 0.5, axis=0), np.percentile(fitted, 99.5, axis=0)
+    span = np.where(hi - lo > 1e-12, hi - lo, 1.0)
+    return Projection(pca.mean_, pca.components_, lo, span, key)
+
+
+def layout(vectors: np.ndarray, fit: np.ndarray | None = None, kept: Projection | None = None) -> np.ndarray:
     """An ``(n, 2)`` array of positions in [0, 1]² for the rows of ``vectors``: their first two
     principal components, each scaled so that the central 99% of points spans [0.05, 0.95] (the
     rest go into the margin, the farthest onto its edge). Rounded to 4 decimals.
 
     ``fit`` (row indices) names the rows the components and the scale are taken from (all rows
-    when None or fewer than 3); the others are projected onto them, so adding rows moves none."""
+    when None or fewer than 3); the others are projected onto them, so adding rows moves none.
+    ``kept``: a projection fitted before, used when it was fitted on the same rows (see
+    :func:`placed`, which also gives the projection to keep)."""
+    return placed(vectors, fit, kept)[0]
+
+
+def placed(vectors: np.ndarray, fit: np.ndarray | None = None, kept: Projection | None = None) -> tuple[np.ndarray, Projection | None]:
+    """:func:`layout`'s positions, and the projection that placed them (None when no fit was needed)."""
     n = len(vectors)
     if n == 0:
-        return np.zeros((0, 2))
+        return np.zeros((0, 2)), None
     if n < 3:
-        return np.full((n, 2), 0.5) if n == 1 else np.array([[0.25, 0.5], [0.75, 0.5]])
+        return (np.full((n, 2), 0.5) if n == 1 else np.array([[0.25, 0.5], [0.75, 0.5]])), None
+    rows = None if fit is None or len(fit) < 3 or np.array_equal(fit, np.arange(n)) else np.asarray(fit)
     data = np.asarray(vectors, dtype=np.float64)
-    basis = data if fit is None or len(fit) < 3 else data[np.asarray(fit)]
-    if not np.ptp(basis, axis=0).any():  # all alike: nowhere to spread them
-        return np.full((n, 2), 0.5)
-    pca = PCA(n_components=2, svd_solver="covariance_eigh").fit(basis)
-    points, fitted = pca.transform(data), pca.transform(basis)
-    lo, hi = np.percentile(fitted, 0.5, axis=0), np.percentile(fitted, 99.5, axis=0)
-    span = np.where(hi - lo > 1e-12, hi - lo, 1.0)
-    return np.round(np.clip(0.05 + 0.9 * (points - lo) / span, 0.0, 1.0), 4)
+    key = _digest(np.asarray(vectors) if rows is None else np.asarray(vectors)[rows])
+    if kept is not None and kept.key == key:
+        projection: Projection | None = kept
+    else:
+        projection = fit_projection(data if rows is None else data[rows], key)
+    if projection is None:
+        return np.full((n, 2), 0.5), None
+    points = _project(data, projection.mean, projection.components)
+    return np.round(np.clip(0.05 + 0.9 * (points - projection.lo) / projection.span, 0.0, 1.0), 4), projection
 
 
 def make_map(
-    outline: Outline, entries: Mapping[str, Entry], vectors: Mapping[str, np.ndarray], base: frozenset[str] | None = None
+    outline: Outline,
+    entries: Mapping[str, Entry],
+    vectors: Mapping[str, np.ndarray],
+    base: frozenset[str] | None = None,
+    kept: Projection | None = None,
 ) -> TopicMap:
     """The map of every entry the outline places. ``vectors`` maps entry ids to their vectors;
     ``base``, the entries the layout is fitted on (the first build's), so that entries added
-    later are placed on the map without moving the others (see :func:`layout`)."""
+    later are placed on the map without moving the others (see :func:`layout`); ``kept``, the
+    projection a map of the same base was drawn with (the map's ``projection``), to skip the fit."""
     chapters, where = [], {}
     for number, chapter in enumerate(outline.chapters, 1):
         colour = PALETTE[(number - 1) % len(PALETTE)]
@@ -186,12 +265,12 @@ def make_map(
                 where[eid] = (number, section.title)
     ids = sorted(where)
     fit = None if base is None else np.array([k for k, i in enumerate(ids) if i in base], dtype=np.int64)
-    xy = layout(np.stack([vectors[i] for i in ids]) if ids else np.zeros((0, 1)), fit)
+    xy, projection = placed(np.stack([vectors[i] for i in ids]) if ids else np.zeros((0, 1)), fit, kept)
     points = tuple(
         MapPoint(eid, short_title(entries[eid].title, TITLE_MAX) or eid, where[eid][0], where[eid][1], float(x), float(y))
-        for eid, (x, y) in zip(ids, xy)
+        for eid, (x, y) in zip(ids, xy.tolist())
     )
-    return TopicMap(tuple(chapters), points)
+    return TopicMap(tuple(chapters), points, projection)
 
 
 # -- the picture ---------------------------------------------------------------------------------
@@ -226,12 +305,12 @@ def render_png(topic_map: TopicMap, title: str = "") -> bytes:
     ax.set_xlim(-0.02, 1.02)
     ax.set_ylim(-0.02, 1.02)
     size = 14 if len(topic_map.points) < 500 else 4
+    xy: dict[int, list[tuple[float, float]]] = {c.number: [] for c in topic_map.chapters}
+    for p in topic_map.points:
+        xy[p.chapter].append((p.x, p.y))
     for chapter in topic_map.chapters:
-        mine = [p for p in topic_map.points if p.chapter == chapter.number]
-        ax.scatter(
-            [p.x for p in mine], [p.y for p in mine], s=size, c=chapter.colour, label=_legend_label(chapter),
-            linewidths=0, alpha=0.85,
-        )
+        mine = np.array(xy[chapter.number], dtype=np.float64).reshape(-1, 2)  # arrays: lists cost matplotlib 20 µs a point
+        ax.scatter(mine[:, 0], mine[:, 1], s=size, c=chapter.colour, label=_legend_label(chapter), linewidths=0, alpha=0.85)
     if topic_map.chapters:
         fig.legend(loc="upper left", bbox_to_anchor=(0.70, 0.98), frameon=False, fontsize=8, markerscale=2 if size < 10 else 1)
     if title:

@@ -9,14 +9,16 @@ A book is a folder a person reads in any markdown viewer (GitHub, Obsidian, VS C
 
 :func:`render_book` turns an outline into those files' text (pure and byte-deterministic);
 :mod:`selfbook.book.write` puts them on disk so that a crash leaves the book before or after,
-never between. The layers: ``render`` (markdown pieces and pages) ← ``index`` (INDEX.md) ← here.
+never between. The layers: ``markdown`` (escaping, links, anchors) ← ``render`` (pages) ←
+``index`` (INDEX.md, from the phrase counts of ``index_terms``, which the store keeps) ← here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from selfbook.book.index import render_index
+from selfbook.book.index_terms import Candidate
 from selfbook.book.render import (
     BookMeta,
     chapter_filename,
@@ -54,6 +56,7 @@ def render_book(
     merges: Sequence[Merge] = (),
     flags: Sequence[Flag] = (),
     installments: Sequence[Installment] = (),
+    terms: Iterable[Candidate] | None = None,
 ) -> dict[str, str]:
     """Every file of the book: relative path → text, sorted by path.
 
@@ -61,6 +64,7 @@ def render_book(
     ``entries`` (``ValueError`` otherwise); entries the outline does not place are left out.
     Entries an installment brought are shown in its dated block at the end of their chapter,
     not in their section (as in the reference chapter); they stay placed in their section.
+    ``terms``: the index's candidates when the caller counted them (:mod:`selfbook.book.index_terms`).
     """
     ids = [c.id for c in outline.chapters]
     if len(set(ids)) != len(ids):
@@ -68,7 +72,7 @@ def render_book(
     names = [chapter_filename(i, c) for i, c in enumerate(outline.chapters, 1)]
     files = {name: render_chapter(i, outline, entries, meta, names, installments) for i, name in enumerate(names, 1)}
     files["README.md"] = render_readme(outline, meta, names, merges=merges, flags=flags)
-    files["INDEX.md"] = render_index(outline, entries, dict(zip(ids, names)))
+    files["INDEX.md"] = render_index(outline, entries, dict(zip(ids, names)), terms)
     review = render_review(outline, entries, names, merges=merges, flags=flags)
     if review is not None:
         files["REVIEW.md"] = review

@@ -29,6 +29,10 @@ are kept (ties by phrase). Terms are shown in their most common casing (:func:`s
 Each line links to its entries as ``[short title](NN-slug.md#e-id)``, in book order. A line with
 more than :data:`INLINE_LINKS` entries is split into one sub-line per chapter, so a busy term
 stays readable.
+
+The counts the terms are chosen from (:mod:`selfbook.book.index_terms`) are kept with the book,
+so an ``add`` counts only its own entries; :func:`choose_terms` applies the rules above to them,
+best ranked first, and gives the same terms as a count from scratch.
 """
 
 from __future__ import annotations
@@ -37,17 +41,16 @@ import math
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import regex
 
+from selfbook.book.index_terms import MIN_ENTRIES, Candidate, candidates, count_terms, index_text, ranked
 from selfbook.book.render import count_label, entry_anchor, escape_markdown, link, short_title
 from selfbook.models import Entry, Outline
-from selfbook.phrases import most_common_form, phrase_forms
 
-__all__ = ["render_index", "letter_group", "select_terms"]
+__all__ = ["choose_terms", "render_index", "letter_group", "select_terms"]
 
-MIN_ENTRIES = 2
 COMMON_FLOOR = 10
 COMMON_SHARE = 0.05
 MAX_TERMS = 400
@@ -74,7 +77,6 @@ _FIRST_LETTER = regex.compile(r"\p{L}\p{M}*")
 # A word that reads as a name: a capital after its first letter (DeepSeek, GRPO), a digit (R1),
 # inner punctuation (e5-small, Node.js), or letters of a script other than Latin.
 _NAMELIKE = regex.compile(r"^.+\p{Lu}|\p{N}|\w[-.+'’]\w|[\p{L}--\p{Script=Latin}]", regex.V1)
-_HANDLE = regex.compile(r"(?<![\w@])@[\w.]*\w")
 _NAME_WORD = r"[\p{Lu}\p{Lo}\p{Lt}][\p{L}\p{M}'’.\-]*"
 
 
@@ -118,6 +120,8 @@ def _sort_key(item: _Item) -> tuple[str, str]:
 
 def _sort_text(label: str) -> str:
     """Latin accents folded away, case folded; other scripts kept as written (NFC)."""
+    if label.isascii():  # nothing to fold but case
+        return label.lstrip("@#").casefold()
     out = []
     for ch in unicodedata.normalize("NFC", label.lstrip("@#").casefold()):
         base = unicodedata.normalize("NFKD", ch)
@@ -145,6 +149,8 @@ class _Book:
     file: Mapping[str, str]
     chapter: Mapping[str, str]
     section: Mapping[str, str]
+    counted: Iterable[Candidate] | None = None  # the terms' candidates in rank order, when counted already
+    refs: dict[tuple[str, int], str] = field(default_factory=dict, compare=False)
 
     @classmethod
     def of(cls, outline: Outline, entries: Mapping[str, Entry], filenames: Mapping[str, str]) -> _Book:
@@ -165,40 +171,15 @@ class _Book:
         return "\n".join([entry.title, *entry.notes])
 
     def ref(self, entry_id: str, limit: int = INDEX_TITLE_MAX) -> str:
-        """``[short title](NN-slug.md#e-id)``."""
-        entry = self.entries[entry_id]
-        return link(short_title(entry.title, limit), f"{self.file[entry_id]}#{entry_anchor(entry_id)}")
+        """``[short title](NN-slug.md#e-id)`` (made once: busy entries are linked from many lines)."""
+        made = self.refs.get((entry_id, limit))
+        if made is None:
+            entry = self.entries[entry_id]
+            made = self.refs[entry_id, limit] = link(short_title(entry.title, limit), f"{self.file[entry_id]}#{entry_anchor(entry_id)}")
+        return made
 
 
 # -- terms ---------------------------------------------------------------------------------------
-
-
-def _singular(phrase: str) -> str:
-    """The phrase with an English plural or possessive "s" taken off its last word: "llms" → "llm",
-    "google's" → "google"."""
-    if not phrase.endswith("s"):
-        return phrase
-    head, _, last = phrase.rpartition(" ")
-    if last.endswith(("'s", "’s")):
-        last = last[:-2]
-    if last.isascii() and last.isalpha() and len(last) > 3 and last.endswith("s") and not last.endswith(("ss", "us", "is")):
-        last = last[:-1]
-    return f"{head} {last}" if head else last
-
-
-def _merge_plurals(postings: Mapping[str, set[str]]) -> dict[str, set[str]]:
-    """"agent" and "agents" become one term, spelled the way more entries spell it."""
-    groups: dict[str, list[str]] = defaultdict(list)
-    for phrase in postings:
-        groups[_singular(phrase)].append(phrase)
-    merged = {}
-    for variants in groups.values():
-        if len(variants) == 1:
-            merged[variants[0]] = postings[variants[0]]
-            continue
-        best = min(variants, key=lambda p: (-len(postings[p]), len(p), p))
-        merged[best] = set().union(*(postings[p] for p in variants))
-    return merged
 
 
 def _distinctive(label: str, ids: Sequence[str], sections: Mapping[str, str] | None) -> bool:
@@ -215,46 +196,44 @@ def select_terms(
     """The index's terms, in their usual casing → ids of the entries that hold them (see the
     module docstring). ``texts`` maps entry id → text in book order, and each term's ids keep that
     order; ``sections`` maps entry id → section id, for the distinctiveness of plain words."""
-    order = {e: i for i, e in enumerate(texts)}
-    found: dict[str, set[str]] = defaultdict(set)
-    written = [phrase_forms(text) for text in texts.values()]  # one pass of the phrase finder
-    for entry_id, forms in zip(texts, written):
-        for form in forms:
-            found[form.casefold()].add(entry_id)
-    most = max(COMMON_FLOOR, math.ceil(COMMON_SHARE * len(texts)))
-    kept = {
-        p: tuple(sorted(ids, key=order.__getitem__))
-        for p, ids in _merge_plurals(found).items()
-        if MIN_ENTRIES <= len(ids) <= most and p not in GENERIC
-    }
-    by_entries: dict[tuple[str, ...], list[str]] = defaultdict(list)
-    for phrase, ids in kept.items():
-        by_entries[ids].append(phrase)
-    for same in by_entries.values():
-        for phrase in same:
-            if any(other != phrase and f" {phrase} " in f" {other} " for other in same):
-                del kept[phrase]
-    forms = _casings(written, kept)
-    kept = {p: ids for p, ids in kept.items() if _distinctive(forms[p], ids, sections)}
-    ranked = sorted(kept, key=lambda p: (-len(kept[p]) * (1 + (len(p.split()) - 1) / 2), p))
-    return {forms[p]: kept[p] for p in sorted(ranked[:max_terms])}
+    return choose_terms(ranked(candidates(count_terms(texts))), list(texts), sections, max_terms=max_terms)
 
 
-def _casings(written: Iterable[Sequence[str]], phrases: Iterable[str]) -> dict[str, str]:
-    """Each phrase in the casing the entries write most (see :func:`most_common_form`)."""
-    seen: dict[str, Counter[str]] = {p: Counter() for p in phrases}
-    for forms in written:
-        for form in forms:
-            counts = seen.get(form.casefold())
-            if counts is not None:
-                counts[form] += 1
-    return {p: most_common_form(c) if c else p for p, c in seen.items()}
+def choose_terms(
+    found: Iterable[Candidate], order: Sequence[str], sections: Mapping[str, str] | None = None, *, max_terms: int = MAX_TERMS
+) -> dict[str, tuple[str, ...]]:
+    """:func:`select_terms` from the candidates of the entries ``order`` lists (in book order),
+    ``found`` in rank order (:func:`selfbook.book.index_terms.ranked`): the same terms whether the
+    counts are fresh or kept by the store, reading only as many candidates as it takes.
+
+    Rules 1–3 of the module docstring, in rank order: a phrase that a longer one with exactly
+    the same entries contains (rule 2) ranks below that one (more words, same entries), so it is
+    known by the time the phrase comes; and the first :data:`MAX_TERMS` that pass every rule are
+    the best ranked of those that do."""
+    position = {e: i for i, e in enumerate(order)}
+    most = max(COMMON_FLOOR, math.ceil(COMMON_SHARE * len(order)))
+    same_entries: dict[str, list[str]] = defaultdict(list)  # phrases seen so far by their entries
+    chosen: list[Candidate] = []
+    for c in found:
+        if len(chosen) == max_terms:
+            break
+        if not MIN_ENTRIES <= c.entries <= most or c.phrase in GENERIC:
+            continue
+        longer = same_entries[c.ids_json]
+        contained = any(f" {c.phrase} " in f" {other} " for other in longer)
+        longer.append(c.phrase)
+        if not contained and _distinctive(c.form, c.ids, sections):
+            chosen.append(c)
+    return {c.form: tuple(sorted(c.ids, key=position.__getitem__)) for c in sorted(chosen, key=lambda c: c.phrase)}
 
 
 def _term_items(book: _Book) -> list[_Item]:
-    """Terms come from titles and notes with @handles taken out: handles have their own part."""
-    texts = {e: _HANDLE.sub("\n", book.text(e)) for e in book.placed}
-    terms = select_terms(texts, book.section)
+    """Terms come from titles and notes with @handles taken out: handles have their own part.
+    The candidates are those counted already (kept by the store), else they are counted here."""
+    found = book.counted
+    if found is None:
+        found = ranked(candidates(count_terms({e: index_text(book.entries[e]) for e in book.placed})))
+    terms = choose_terms(found, book.placed, book.section)
     return [_Item(label, f"**{escape_markdown(label)}**", ids) for label, ids in terms.items()]
 
 
@@ -266,7 +245,8 @@ def _entity_postings(book: _Book, kinds: Iterable[str]) -> dict[tuple[str, str],
     wanted = set(kinds)
     postings: dict[tuple[str, str], list[str]] = defaultdict(list)
     for entry_id in book.placed:
-        for entity in sorted(set(book.entries[entry_id].entities)):
+        named = [x for x in book.entries[entry_id].entities if x.kind in wanted]
+        for entity in sorted(set(named)) if named else ():
             if entity.kind in wanted:
                 key = (entity.kind, entity.value.lstrip("@").casefold() if entity.kind == "handle" else entity.value)
                 if entry_id not in postings[key]:
@@ -373,9 +353,14 @@ def _render_part(part: _Part, items: list[_Item], book: _Book) -> list[str]:
     return blocks
 
 
-def render_index(outline: Outline, entries: Mapping[str, Entry], filenames: Mapping[str, str]) -> str:
-    """``INDEX.md`` for the entries the outline places. ``filenames`` maps chapter id → file name."""
+def render_index(
+    outline: Outline, entries: Mapping[str, Entry], filenames: Mapping[str, str], terms: Iterable[Candidate] | None = None
+) -> str:
+    """``INDEX.md`` for the entries the outline places. ``filenames`` maps chapter id → file name;
+    ``terms``, the candidates of the placed entries in rank order when the caller keeps their
+    counts (:mod:`selfbook.book.index_terms`), else they are counted here."""
     book = _Book.of(outline, entries, filenames)
+    book = replace(book, counted=terms)
     built = [(part, items) for part in PARTS if (items := part.build(book))]
     nav = " · ".join(f"[{part.title}](#{part.key})" for part, _ in built)
     blocks = ["# Index", "> Back to [Contents](README.md)" + (f" · {nav}" if nav else "")]

@@ -37,8 +37,26 @@ def _controller() -> ThreadpoolController:
 
 
 def blas_threads(rows: int) -> ContextManager:
-    """The BLAS thread limit for a product over ``rows`` vectors (see :data:`ONE_THREAD_BELOW`)."""
-    return _controller().limit(limits=1, user_api="blas") if rows < ONE_THREAD_BELOW else nullcontext()
+    """The BLAS thread limit for a product over ``rows`` vectors (see :data:`ONE_THREAD_BELOW`);
+    nothing to do when BLAS already runs on one thread. The limit is process-wide, and setting it
+    and restoring it around every product goes wrong when threads search at once (one restores
+    the threads while another multiplies, and BLAS threads woken again and again spin: under 50
+    clients, 17% of the server's time). So ``selfbook serve`` keeps BLAS on one thread for good
+    (:func:`one_blas_thread`), and its searches leave the setting alone."""
+    if rows >= ONE_THREAD_BELOW or all(lib.num_threads == 1 for lib in _blas().lib_controllers):
+        return nullcontext()
+    return _controller().limit(limits=1, user_api="blas")
+
+
+def one_blas_thread() -> None:
+    """Run every BLAS product of this process on one thread, from now on (for a process that
+    searches small books from many threads at once: a server)."""
+    _controller().limit(limits=1, user_api="blas")
+
+
+@lru_cache(maxsize=1)
+def _blas() -> ThreadpoolController:
+    return _controller().select(user_api="blas")
 
 
 def top(scores: np.ndarray, k: int, keep: np.ndarray | None = None) -> np.ndarray:
@@ -70,10 +88,6 @@ def embedder_for(model: str, preferred: Embedder | None, threads: int = 0) -> Em
         f"this book's vectors come from {model}, which this selfbook cannot load — "
         "rebuild the book (selfbook build), or search with --method lexical"
     )
-
-
-def query_vector(embedder: Embedder, query: str) -> np.ndarray:
-    return np.asarray(embedder.embed([query], query=True)[0], dtype=np.float32)
 
 
 def fill_missing(

@@ -9,11 +9,16 @@ Each retriever ranks its ``depth`` best entries (at least ``limit``), both under
 mask; ``hybrid`` fuses the two rankings by a convex sum of their min–max normalized scores
 (see :mod:`selfbook.search.fusion`). A hit's ``score`` is the fused score (0–1) for ``hybrid``,
 the BM25 score for ``lexical`` and the cosine for ``dense``; higher is better in all three.
+
+Query vectors come from a :class:`~selfbook.search.queryvec.QueryVectors` (cached, batched
+across threads). A search given a ``deadline`` that its query's vector misses answers from BM25
+alone, and its :class:`Hits` say so (``degraded == "lexical"``).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
@@ -22,10 +27,11 @@ import numpy as np
 from ..embed import Embedder, content_hash
 from ..errors import BookError
 from ..store.base import Store
-from .dense import blas_threads, fill_missing, query_vector, top
+from .dense import blas_threads, fill_missing, top
 from .filters import QueryError, SearchFilters, filter_mask
 from .fusion import convex, rrf
 from .lexical import BM25
+from .queryvec import QueryVectors
 from .snippets import Span, snippet
 from .terms import INDEX_VERSION, search_terms
 
@@ -60,6 +66,23 @@ class Hit:
         }
 
 
+class Hits(list):
+    """The hits of one search, best first (a list of :class:`Hit`), and how complete it was:
+    ``degraded`` is None for a full search, or ``"lexical"`` when the query's vector was not
+    ready within the search budget and the hits are ranked by BM25 alone."""
+
+    def __init__(self, hits=(), degraded: str | None = None) -> None:
+        super().__init__(hits)
+        self.degraded = degraded
+
+    @property
+    def note(self) -> str | None:
+        """What a reader should know about these hits, in a sentence (None for a full search)."""
+        if self.degraded == "lexical":
+            return "Busy: these results match your words only; the search by meaning was skipped to answer in time."
+        return None
+
+
 @dataclass(frozen=True)
 class SearchParams:
     """The engine's knobs, set by ``bench/retrieval.py`` (see the README's Search section)."""
@@ -86,10 +109,19 @@ class Ranked:
 
 
 class Searcher:
-    """Search over one version of a book. ``embedder(model)`` is called once, on the first dense
-    search, and must return an embedder of the book's model (see :func:`embedder_for`)."""
+    """Search over one version of a book, from any number of threads at once. ``queries``: where
+    query vectors come from, shared with the searchers of later versions of the book; without
+    it, a :class:`QueryVectors` of its own over ``embedder(model)``, which must return an
+    embedder of the book's model (see :func:`embedder_for`)."""
 
-    def __init__(self, store: Store, embedder: Callable[[str], Embedder], params: SearchParams = SearchParams()) -> None:
+    def __init__(
+        self,
+        store: Store,
+        embedder: Callable[[str], Embedder],
+        params: SearchParams = SearchParams(),
+        *,
+        queries: QueryVectors | None = None,
+    ) -> None:
         if store.search_index_version() != INDEX_VERSION:
             log.info("rebuilding the search index (written by %s)", store.search_index_version())
             store.rebuild_search_index()
@@ -99,9 +131,9 @@ class Searcher:
         self._rows = store.search_rows()
         self._outline = store.load_outline()
         self._norm = params.bm25.lengths(self._rows)
-        self._embedder_factory = embedder
-        self._embedder: Embedder | None = None
+        self._queries = queries if queries is not None else QueryVectors(embedder)
         self._vectors: np.ndarray | None = None
+        self._loading = threading.Lock()
 
     def current(self, store: Store) -> bool:
         """Whether the book is still the one this searcher loaded."""
@@ -117,26 +149,33 @@ class Searcher:
         best = top(scores, depth, matched)
         return best, scores[best]
 
-    def dense(self, store: Store, query: str, depth: int, keep: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        """The ``depth`` nearest positions by cosine, and their cosines: exact over the vectors in
+    def dense(
+        self, store: Store, query: str, depth: int, keep: np.ndarray | None, deadline: float | None = None
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """The ``depth`` nearest positions by cosine, and their cosines, or None when the query's
+        vector is not ready by ``deadline`` (see :class:`QueryVectors`): exact over the vectors in
         memory, or, when ``SearchParams.index_above`` is set and the book has that many entries
         and a store with a vector index (PostgreSQL's HNSW), approximate through it, without
         loading the vectors. A filtered
         search asks the index for more and keeps the allowed ones; when too few remain, exact."""
         index_above = self.params.index_above
-        if index_above is not None and len(self._rows.kind) >= index_above and hasattr(store, "nearest_positions"):
+        indexed = index_above is not None and len(self._rows.kind) >= index_above and hasattr(store, "nearest_positions")
+        vectors = None if indexed else self._load_vectors(store)
+        if vectors is not None and not len(vectors):
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        q = self._queries.get(self.model, query, deadline)
+        if q is None:
+            return None
+        if indexed:
             asked = depth if keep is None else min(len(self._rows.kind), depth * 10)
-            positions, cosines = store.nearest_positions(self.model, query_vector(self._get_embedder(), query), asked)
+            positions, cosines = store.nearest_positions(self.model, q, asked)
             if keep is not None:
                 allowed = np.isin(positions, keep)
                 positions, cosines = positions[allowed], cosines[allowed]
             if keep is None or len(positions) >= min(depth, len(keep)):
                 return positions[:depth], cosines[:depth]
-        vectors = self._load_vectors(store)
-        if not len(vectors):
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+            vectors = self._load_vectors(store)
         with blas_threads(len(vectors)):
-            q = query_vector(self._get_embedder(), query)
             if keep is not None and len(keep) < len(vectors) // 4:
                 scores = np.full(len(vectors), -np.inf, dtype=np.float32)
                 scores[keep] = vectors[keep] @ q
@@ -144,11 +183,6 @@ class Searcher:
                 scores = vectors @ q
         best = top(scores, depth, keep)
         return best, scores[best]
-
-    def _get_embedder(self) -> Embedder:
-        if self._embedder is None:
-            self._embedder = self._embedder_factory(self.model)
-        return self._embedder
 
     def _load_vectors(self, store: Store) -> np.ndarray:
         if self._vectors is None:
@@ -165,34 +199,49 @@ class Searcher:
             )
         entries = [placement[0] for placement in store.load_placed(positions.tolist())]
         texts = [e.embed_text() for e in entries]
-        vectors = self._get_embedder().embed(texts)
+        vectors = self._queries.embed(self.model, texts)
         store.put_vectors(self.model, {content_hash(t): v for t, v in zip(texts, vectors)})
         return vectors
 
     # -- the search ------------------------------------------------------------------------------
-    def rank(self, store: Store, query: str, *, limit: int, filters: SearchFilters, method: str) -> list[Ranked]:
-        """The ``limit`` best positions for ``query``, best first."""
+    def rank(
+        self, store: Store, query: str, *, limit: int, filters: SearchFilters, method: str, deadline: float | None = None
+    ) -> list[Ranked]:
+        """The ``limit`` best positions for ``query``, best first (BM25 alone if the query's
+        vector missed ``deadline``: :meth:`search` says when)."""
+        return self._rank(store, query, limit=limit, filters=filters, method=method, deadline=deadline)[0]
+
+    def _rank(
+        self, store: Store, query: str, *, limit: int, filters: SearchFilters, method: str, deadline: float | None
+    ) -> tuple[list[Ranked], str | None]:
         terms = list(dict.fromkeys(search_terms(query)))
         if not terms:
-            return []
+            return [], None
         mask = filter_mask(filters, self._rows, self._outline, store.positions_from_source)
         keep = None if mask is None else np.flatnonzero(mask)
         if keep is not None and not len(keep):
-            return []
+            return [], None
         depth = max(self.params.depth, limit)
         rankings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        degraded = None
         if method in ("hybrid", "lexical"):
             rankings["lexical"] = self.lexical(store, terms, depth, keep)
         if method in ("hybrid", "dense"):
-            rankings["dense"] = self.dense(store, query, depth, keep)
+            dense = self.dense(store, query, depth, keep, deadline)
+            if dense is None:  # the vector missed the deadline: words alone
+                degraded, method = "lexical", "lexical"
+                rankings = {"lexical": rankings.get("lexical") or self.lexical(store, terms, depth, keep)}
+            else:
+                rankings["dense"] = dense
         if method != "hybrid":
             positions, scores = rankings[method]
-            return [Ranked(int(p), float(s), ((method, i),)) for i, (p, s) in enumerate(zip(positions, scores), start=1)][:limit]
+            ranked = [Ranked(int(p), float(s), ((method, i),)) for i, (p, s) in enumerate(zip(positions, scores), start=1)]
+            return ranked[:limit], degraded
         if self.params.fusion == "convex":
             fused = convex({name: (r[0].tolist(), r[1].tolist()) for name, r in rankings.items()}, weights=dict(self.params.weights), norm=self.params.norm)
         else:
             fused = rrf({name: r[0].tolist() for name, r in rankings.items()}, k=self.params.rrf_k, weights=dict(self.params.weights))
-        return [Ranked(p, s, ranks) for p, s, ranks in fused[:limit]]
+        return [Ranked(p, s, ranks) for p, s, ranks in fused[:limit]], None
 
     def search(
         self,
@@ -203,13 +252,15 @@ class Searcher:
         filters: SearchFilters,
         method: str,
         place: Callable[..., PlacedEntry],
-    ) -> list[Hit]:
+        deadline: float | None = None,
+    ) -> Hits:
         """Hits for ``query``; ``place(entry, chapter_id, chapter, section_id, section)`` builds each
-        :class:`~selfbook.library.PlacedEntry`."""
+        :class:`~selfbook.library.PlacedEntry`. ``deadline`` (a :func:`time.monotonic` time): how
+        long a dense or hybrid search waits for its query's vector before it ranks by BM25 alone."""
         check_query(query, limit, method)
-        ranked = self.rank(store, query, limit=limit, filters=filters, method=method)
+        ranked, degraded = self._rank(store, query, limit=limit, filters=filters, method=method, deadline=deadline)
         terms = set(search_terms(query))
-        hits = []
+        hits = Hits(degraded=degraded)
         for r, (entry, *where) in zip(ranked, store.load_placed([r.position for r in ranked]), strict=True):
             text, spans = snippet(entry, terms)
             hits.append(Hit(place(entry, *where), r.score, text, spans, r.ranks))

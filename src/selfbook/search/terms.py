@@ -21,6 +21,7 @@ which writes the postings in the same transaction as the entries.
 
 from __future__ import annotations
 
+import threading
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -44,6 +45,7 @@ _KANNADA = regex.compile(r"\p{Script=Kannada}")
 KANNADA_STEM = 4
 STEM_MARK = "~"
 _ENGLISH = snowballstemmer.stemmer("english")
+_STEMMING = threading.Lock()  # a Snowball stemmer keeps the word it works on in itself: one at a time
 _MAX_TF = np.iinfo(np.uint16).max
 
 
@@ -57,7 +59,8 @@ def _unaccent(term: str) -> str:
 def _index_forms(term: str) -> tuple[str, ...]:
     term = _unaccent(term)
     if term.isascii() and term.isalpha():
-        return (_ENGLISH.stemWord(term),)
+        with _STEMMING:
+            return (_ENGLISH.stemWord(term),)
     if len(term) >= KANNADA_STEM and _KANNADA.match(term):
         return (term, term[:KANNADA_STEM] + STEM_MARK)
     return (term,)

@@ -7,13 +7,14 @@ shared, team-sized books behind the same :class:`Store` protocol (``open_store``
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, Mapping, Protocol, Sequence
+from typing import TYPE_CHECKING, Collection, Iterable, Mapping, Protocol, Sequence
 
 import numpy as np
 
 from ..models import Decision, Entry, Flag, Installment, Merge, Outline, Skip
 
 if TYPE_CHECKING:  # the search package imports this module; only its types are named here
+    from ..book.index_terms import TermRows
     from ..search.terms import Postings
 
 
@@ -33,6 +34,7 @@ class BookState:
     decisions: tuple[Decision, ...] = ()        # m003: the person's new decisions, appended with this save
     base: tuple[Entry, ...] = ()                # the entries as stored before this change, when known:
                                                 # a store may then rewrite only what changed
+    index_terms: "TermRows | None" = None       # m004: the index's term counts to save (None: forget them)
 
 
 # == search (m002): what the search engine reads; see selfbook.search ==========================
@@ -101,3 +103,15 @@ class Store(Protocol):
         """Every decision the person made, in the order they were made."""
         ...
     # == end installments and decisions ========================================================
+
+    # == the index's term counts (m004); see selfbook.book.index_terms ==========================
+    def index_terms_version(self) -> str | None:
+        """Which counting wrote the stored groups; None when there are none to trust."""
+        ...
+    def index_term_groups(self, stems: Collection[str]) -> dict[str, str]:
+        """The stored groups with these stems: stem -> variants (JSON)."""
+        ...
+    def index_term_candidates(self, offset: int, limit: int) -> list[tuple[str, str, str, int, str]]:
+        """``(stem, phrase, form, entries, ids)`` of the groups in two entries or more, best ranked first."""
+        ...
+    # == end index terms ========================================================================

@@ -35,6 +35,7 @@ from ..models import Chapter, DateRange, Decision, Entity, Entry, Flag, Installm
 from ..search.terms import INDEX_VERSION, IndexedEntries, Postings, index_entries
 from . import redact
 from .base import BookState, Placement, SearchRows
+from .postgres_terms import PostgresIndexTerms
 from .rows import COLUMNS, NEW_DECISION, curation_rows, decisions_from, entry_rows, insert_sql, installments_from, outline_rows, span
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,7 @@ def _vector_text(v: np.ndarray) -> str:
     return "[" + ",".join(map(repr, np.asarray(v, dtype=np.float32).tolist())) + "]"
 
 
-class PostgresStore:
+class PostgresStore(PostgresIndexTerms):
     """A book's store in a PostgreSQL database with pgvector. Use as a context manager, or :meth:`close`."""
 
     def __init__(self, url: str, *, writer: bool = False) -> None:
@@ -157,6 +158,16 @@ class PostgresStore:
         return row[0] if row else None
 
     def committed(self, txid: str) -> bool:
+        """Whether the write ``txid`` committed. A writer killed while committing can leave its
+        session on the server a moment longer, still holding the writers' lock with its COMMIT
+        under way: before answering no, wait for that lock (the session's end), then look again."""
+        if self._has_run(txid):
+            return True
+        self._lock_writer()  # re-entrant: a writer's own store already holds it
+        self._db.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
+        return self._has_run(txid)
+
+    def _has_run(self, txid: str) -> bool:
         return self._db.execute("SELECT 1 FROM runs WHERE txid = %s", (txid,)).fetchone() is not None
 
     # -- embedding cache -------------------------------------------------------------------------
@@ -257,6 +268,7 @@ class PostgresStore:
             cur.executemany("INSERT INTO dumps VALUES (%s, %s, %s)", [(p, h, n) for p, (h, n) in sorted(state.dumps.items())])
             self._put_meta(cur, sorted(state.meta.items()))
             self._save_curation(cur, state)
+            self._save_index_terms(cur, state.index_terms)  # m003
             cur.execute(
                 "INSERT INTO runs (txid, command, finished, report) VALUES (%s, %s, %s, %s)",
                 (txid, command, dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), json.dumps(report)),

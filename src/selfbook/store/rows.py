@@ -40,6 +40,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {  # in an order that keeps foreign keys s
     "installments": ("position", "name", "path", "sha256", "added", "period_start", "period_end", "period_text", "after_decision"),
     "installment_items": ("installment", "role", "position", "item"),
     "decisions": ("number", "made", "action", "subject", "target", "members", "target_members"),
+    "index_terms": ("stem", "entries", "phrase", "form", "ids", "score", "variants"),
 }
 NEW_DECISION = COLUMNS["decisions"][1:]
 """A new decision's columns: its number is the store's to give."""

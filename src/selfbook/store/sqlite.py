@@ -149,6 +149,7 @@ class SQLiteStore:
             db.executemany("INSERT INTO dumps VALUES (?, ?, ?)", [(p, h, n) for p, (h, n) in sorted(state.dumps.items())])
             db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", sorted(state.meta.items()))
             self._save_curation(db, state)  # m003: installments and new decisions
+            self._save_index_terms(db, state.index_terms)  # m004
             db.execute(
                 "INSERT INTO runs (txid, command, finished, report) VALUES (?, ?, ?, ?)",
                 (txid, command, dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), json.dumps(report)),
@@ -417,6 +418,40 @@ class SQLiteStore:
         """Every decision the person made, in the order they were made."""
         return decisions_from(self._db.execute(f"SELECT {', '.join(COLUMNS['decisions'])} FROM decisions ORDER BY number"))
     # == end installments and decisions ===============================================================
+
+    # == the index's term counts (m004); see selfbook.book.index_terms ===============================
+    @staticmethod
+    def _save_index_terms(db: sqlite3.Connection, terms) -> None:
+        """Write the groups counted (all of them, or those an add touched); ``None`` forgets them."""
+        if terms is None or terms.full:
+            db.execute("DELETE FROM index_terms")
+        if terms is None:
+            db.execute("DELETE FROM meta WHERE key = 'index_terms'")
+            return
+        db.executemany("DELETE FROM index_terms WHERE stem = ?", [(stem,) for stem in terms.drop])
+        db.executemany("INSERT OR REPLACE INTO index_terms VALUES (?, ?, ?, ?, ?, ?, ?)", terms.rows)
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('index_terms', ?)", (terms.version,))
+
+    def index_terms_version(self) -> str | None:
+        """Which counting wrote the stored groups; None when there are none to trust."""
+        return self.get_meta("index_terms")
+
+    def index_term_groups(self, stems: Iterable[str]) -> dict[str, str]:
+        """The stored groups with these stems: stem -> variants (JSON)."""
+        found = {}
+        for chunk in _chunks(sorted(set(stems)), 900):
+            rows = self._db.execute(f"SELECT stem, variants FROM index_terms WHERE stem IN ({','.join('?' * len(chunk))})", chunk)
+            found.update(rows)
+        return found
+
+    def index_term_candidates(self, offset: int, limit: int) -> list[tuple[str, str, str, int, str]]:
+        """``(stem, phrase, form, entries, ids)`` of the groups in two entries or more, best ranked
+        first (score, then phrase by code point), ``limit`` of them from ``offset``."""
+        return self._db.execute(
+            "SELECT stem, phrase, form, entries, ids FROM index_terms WHERE score IS NOT NULL ORDER BY score DESC, phrase LIMIT ? OFFSET ?",
+            (limit, offset),
+        ).fetchall()
+    # == end index terms ==============================================================================
 
 
 def open_sqlite(state_dir: Path) -> SQLiteStore:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import quote
 
+import anyio
 import jinja2
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -88,6 +89,7 @@ def create_app(
     app.state.service = service
     app.state.guard = guard
     app.state.templates = templates()
+    app.state.searches = anyio.CapacityLimiter(api.SEARCHES_AT_ONCE)
     app.add_middleware(Guard, config=guard)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)

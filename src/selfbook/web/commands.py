@@ -6,16 +6,19 @@ either can be imported first.
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import click
 import uvicorn
 
 from selfbook.errors import SelfbookError
+from selfbook.search import one_blas_thread
 from selfbook.settings import load_settings
 
 from .app import create_app
 from .security import check_bind, is_loopback
+from .service import SERVE_BUDGET_MS
 
 
 @click.command()
@@ -27,7 +30,12 @@ from .security import check_bind, is_loopback
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="Port to listen on.")
 @click.option("--token", envvar="SELFBOOK_TOKEN", help="Wanted on every request (env SELFBOOK_TOKEN); required off loopback.")
 @click.option("--llm", help="BACKEND:MODEL for answers, e.g. ollama:llama3.2 (env SELFBOOK_LLM). None: extracts.")
-def serve(book: Path, host: str, port: int, token: str | None, llm: str | None) -> None:
+@click.option(
+    "--search-budget-ms", type=click.IntRange(0), default=None,
+    help=f"How long a search may wait for the embedder when it is busy; then it answers from words alone, "
+    f"and says so (env SELFBOOK_SEARCH_BUDGET_MS; default {SERVE_BUDGET_MS}; 0: wait).",
+)
+def serve(book: Path, host: str, port: int, token: str | None, llm: str | None, search_budget_ms: int | None) -> None:
     """Serve the book in --book as web pages and a JSON API.
 
     Pages: the table of contents, chapters, entries (with related entries and where they came
@@ -36,11 +44,23 @@ def serve(book: Path, host: str, port: int, token: str | None, llm: str | None) 
     /openapi.json). Listens on 127.0.0.1 by default; on any other address it will not start
     without a token, and then wants it on every request: 'Authorization: Bearer TOKEN', or
     open /?token=TOKEN once in the browser (it sets a cookie).
+
+    Under load, a search answers within --search-budget-ms even when more searches come than the
+    embedding model can keep up with: those it cannot embed in time are ranked by their words
+    alone (BM25), and the result says so ("degraded": "lexical" in the JSON, a note on the page).
     """
     try:
         check_bind(host, token)
-        app = create_app(book, load_settings(book, llm=llm), token=token, loopback_only=is_loopback(host))
+        settings = load_settings(book, llm=llm, search_budget_ms=search_budget_ms)
+        one_blas_thread()  # searches run side by side, one BLAS thread each (see selfbook.search.dense)
+        app = create_app(book, settings, token=token, loopback_only=is_loopback(host))
         app.state.service.view()  # fail now, with a clear message, if there is no book there
+        app.state.service.warm()  # load the index, the vectors and the model before the first search
+        # What is loaded now stays for the life of the server: keep the cycle collector from walking
+        # it again and again (it took 8% of the server's time under load; 4.2 ms of CPU a search
+        # instead of 5.2–6.1 with it frozen, measured with bench/serve_load.py --embedder hashing).
+        gc.collect()
+        gc.freeze()
     except SelfbookError as exc:
         raise click.ClickException(str(exc)) from None
     shown = f"[{host}]" if ":" in host else host

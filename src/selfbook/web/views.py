@@ -153,14 +153,15 @@ class SearchParams:
 
 def search_data(service: BookService, params: SearchParams) -> dict:
     """The results as ``selfbook search --json`` gives them, one object each, best first, each
-    with ``title_highlights`` too: the spans of its title to highlight (the CLI bolds them)."""
+    with ``title_highlights`` too: the spans of its title to highlight (the CLI bolds them).
+    ``degraded`` is null, or ``"lexical"`` when the search ran out of its budget before its
+    query's vector was ready and the results match the words only; ``note`` then says so."""
     if params.method not in METHODS:
         raise QueryError(f"unknown search method {params.method!r} — one of: {', '.join(METHODS)}")
-    filters = params.filters()
-    hits = service.read(lambda library: library.search(params.q, limit=params.limit, filters=filters, method=params.method))
+    hits = service.search(params.q, limit=params.limit, filters=params.filters(), method=params.method)
     terms = set(search_terms(params.q))
     results = [{**h.to_dict(), "title_highlights": [list(s) for s in highlight_spans(h.placed.entry.title, terms)]} for h in hits]
-    return {"query": params.q, "params": params.to_dict(), "results": results}
+    return {"query": params.q, "params": params.to_dict(), "results": results, "degraded": hits.degraded, "note": hits.note}
 
 
 def history_data(view: BookView) -> dict:

@@ -113,7 +113,7 @@
         var data = await response.json();
         if (mine !== latest) return;
         results.replaceChildren.apply(results, data.results.map(renderHit));
-        status.textContent = data.results.length + (data.results.length === 1 ? " result" : " results");
+        status.textContent = data.results.length + (data.results.length === 1 ? " result" : " results") + (data.note ? " — " + data.note : "");
       } catch (e) {
         if (e.name !== "AbortError") status.textContent = "Search failed: " + e.message;
       }
