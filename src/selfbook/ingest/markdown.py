@@ -34,7 +34,6 @@ from __future__ import annotations
 import html
 import logging
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 import regex
 import yaml
@@ -43,6 +42,9 @@ from ..errors import InputError
 from ..models import DateRange, RawEntry, Skip, Span
 from ..text import normalize
 from .dates import find_date, find_date_range
+from .links import (
+    AUTOLINK, DOMAIN, HASHTAG, IDENT, MD_LINK, SEPARATORS, WORD_CHAR, find_urls, is_url_line, names_host, strip_urls, url_host,
+)
 
 log = logging.getLogger(__name__)
 
@@ -59,92 +61,6 @@ class Dump:
     entries: tuple[RawEntry, ...]
     skips: tuple[Skip, ...] = ()
     meta: dict = field(default_factory=dict, hash=False)
-
-
-# -- URLs ---------------------------------------------------------------------------------------
-
-_MD_LINK = regex.compile(
-    r"!?\[(?P<text>[^\[\]\n]*)\]\((?P<url>[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)(?:[ \t]+\"[^\"\n]*\")?\)"
-)
-_BARE_URL = regex.compile(r"https?://[^\s<>\"`]+", regex.IGNORECASE)
-_AUTOLINK = regex.compile(r"<(https?://[^\s<>]+)>", regex.IGNORECASE)
-_TRAILING = ".,;:!?'\"*…।"
-_CLOSERS = {")": "(", "]": "[", "}": "{"}
-
-
-def _trim_url(url: str) -> str:
-    """Drop trailing punctuation, and closing brackets that have no opening one inside the URL."""
-    while url:
-        last = url[-1]
-        if last in _TRAILING or (last in _CLOSERS and url.count(last) > url.count(_CLOSERS[last])):
-            url = url[:-1]
-        else:
-            break
-    return url
-
-
-def find_urls(line: str) -> list[str]:
-    """The http(s) URLs in a line, in order, once each: bare, ``<autolinks>`` and ``[text](url)``.
-
-    >>> find_urls("See [the film](https://en.wikipedia.org/wiki/Heat_(film)), or https://x.com/a.")
-    ['https://en.wikipedia.org/wiki/Heat_(film)', 'https://x.com/a']
-    """
-    found: list[tuple[int, str]] = []
-    for match in _MD_LINK.finditer(line):
-        if match["url"].lower().startswith(("http://", "https://")):
-            found.append((match.start("url"), match["url"]))
-    # Keep each link's text in place (it may itself be a URL) and blank out the rest of it.
-    masked = _MD_LINK.sub(
-        lambda m: " " * (m.start("text") - m.start()) + m["text"] + " " * (m.end() - m.end("text")), line
-    )
-    found.extend((m.start(), _trim_url(m[0])) for m in _BARE_URL.finditer(masked))
-    urls: list[str] = []
-    for _, url in sorted(found, key=lambda pair: pair[0]):
-        if url not in urls and _host(url):
-            urls.append(url)
-    return urls
-
-
-def _host(url: str) -> str:
-    try:
-        host = urlsplit(url).hostname or ""
-    except ValueError:
-        return ""
-    return host.removeprefix("www.")
-
-
-def _strip_urls(text: str) -> str:
-    """Remove URLs, leaving the punctuation that follows them ("(https://x.com)" → "()")."""
-    return _BARE_URL.sub(lambda m: m[0][len(_trim_url(m[0])) :], _AUTOLINK.sub("", text))
-
-
-# -- line kinds -----------------------------------------------------------------------------------
-
-_IDENT = regex.compile(
-    r"arxiv:?[ \t]*\d{4}\.\d{4,5}(?:v\d+)?|doi:?[ \t]*10\.\d{4,9}/\S+"
-    r"|isbn(?:-1[03])?:?[ \t]*[\dX][\dX\- ]{8,16}|github:[ \t]*[\w.-]+/[\w.-]+",
-    regex.IGNORECASE,
-)
-_DOMAIN = regex.compile(r"(?:www\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}", regex.IGNORECASE)
-_SEPARATORS = " \t—–-:|·•"
-_WORD_CHAR = regex.compile(r"[\p{L}\p{N}]")
-_HASHTAG = regex.compile(r"(?<![\p{L}\p{M}\p{N}_&/#])#(\p{L}[\p{L}\p{M}\p{N}_\-]*)")
-
-
-def _is_url_line(text: str) -> bool:
-    """A line that is only links, perhaps after a domain and a dash: "arxiv.org — https://…"."""
-    if not find_urls(text):
-        return False
-    rest = _strip_urls(_MD_LINK.sub(lambda m: m["text"], text)).strip(_SEPARATORS)
-    return not rest or bool(_DOMAIN.fullmatch(rest))
-
-
-def _names_host(text: str, hosts: set[str]) -> bool:
-    """A lone domain line ("medium.com") that is, or ends, the host of one of the entry's URLs."""
-    if not _DOMAIN.fullmatch(text):
-        return False
-    domain = text.lower().removeprefix("www.")
-    return any(host == domain or host.endswith("." + domain) for host in hosts)
 
 
 # -- scanning lines into groups ---------------------------------------------------------------------
@@ -371,9 +287,9 @@ def _whole_bold(text: str) -> bool:
 def _split_kind(line: _Line) -> str:
     if line.code:
         return "code"
-    if _is_url_line(line.text):
+    if is_url_line(line.text):
         return "url"
-    if _IDENT.fullmatch(line.text) or _DOMAIN.fullmatch(line.text):
+    if IDENT.fullmatch(line.text) or DOMAIN.fullmatch(line.text):
         return "attached"
     return "text"
 
@@ -412,7 +328,7 @@ _SPACES = regex.compile(r"[ \t]{2,}")
 
 def _clean_note(text: str) -> str:
     """Markdown links become their text; autolinks their URL; HTML entities (``&amp;``) their character."""
-    return html.unescape(_AUTOLINK.sub(lambda m: m[1], _MD_LINK.sub(lambda m: m["text"], text)))
+    return html.unescape(AUTOLINK.sub(lambda m: m[1], MD_LINK.sub(lambda m: m["text"], text)))
 
 
 def _unbold(match: regex.Match[str]) -> str:
@@ -425,10 +341,10 @@ def _unbold(match: regex.Match[str]) -> str:
 
 def _clean_title(text: str) -> str:
     """Links become their text, URLs go, ``**``/``__``/backticks go, separators at the end go."""
-    text = _strip_urls(_MD_LINK.sub(lambda m: m["text"], text))
+    text = strip_urls(MD_LINK.sub(lambda m: m["text"], text))
     text = _DUNDER.sub(_unbold, text.replace("**", "").replace("`", ""))
     text = _SPACES.sub(" ", _EMPTY_BRACKETS.sub("", html.unescape(text)))
-    return text.strip().rstrip(_SEPARATORS)
+    return text.strip().rstrip(SEPARATORS)
 
 
 def _cut_words(text: str, limit: int) -> str:
@@ -481,10 +397,10 @@ def _title_and_note(body: list[tuple[_Line, str]]) -> tuple[str | None, str]:
     handle = _HANDLE.search(first.text) if kind == "text" else None
     name = _clean_title(first.text[: handle.start()]) if handle else ""
     if handle and name:
-        quote = _SPACES.sub(" ", _strip_urls(first.text[handle.end() :])).strip()
+        quote = _SPACES.sub(" ", strip_urls(first.text[handle.end() :])).strip()
         if quote:
             notes.insert(0, quote)
-        following = " ".join(_strip_urls(line.text).strip() for line, k in rest if k == "text")
+        following = " ".join(strip_urls(line.text).strip() for line, k in rest if k == "text")
         return _quote_title(name, _clean_title(quote or following)), "\n".join(notes).strip()
     lead = _lead(first.text)
     if lead:
@@ -500,25 +416,25 @@ def _build(chunk: list[_Line], group: _Group, path: str) -> RawEntry | Skip:
     span = Span(path, chunk[0].no, chunk[-1].no)
     prose = [line for line in chunk if not line.code]
     urls = list(dict.fromkeys(url for line in prose for url in find_urls(line.text)))
-    if not urls and not any(_WORD_CHAR.search(line.text) for line in chunk):
+    if not urls and not any(WORD_CHAR.search(line.text) for line in chunk):
         return Skip(span, "no words and no links (a separator line?)")
-    hosts = {_host(url) for url in urls}
+    hosts = {url_host(url) for url in urls}
     kinds = []
     for line in chunk:
         if line.code:
             kinds.append("code")
-        elif _is_url_line(line.text):
+        elif is_url_line(line.text):
             kinds.append("url")
-        elif _IDENT.fullmatch(line.text):
+        elif IDENT.fullmatch(line.text):
             kinds.append("ident")
-        elif _names_host(line.text, hosts):
+        elif names_host(line.text, hosts):
             kinds.append("domain")
         else:
             kinds.append("text")
     body = [(line, kind) for line, kind in zip(chunk, kinds) if kind in ("text", "ident", "code")]
     title, note = _title_and_note(body) if body else (None, "")
-    texts = [_strip_urls(_clean_note(line.text)) for line, kind in zip(chunk, kinds) if kind == "text"]
-    tags = tuple(dict.fromkeys(tag for text in texts for tag in _HASHTAG.findall(text)))
+    texts = [strip_urls(_clean_note(line.text)) for line, kind in zip(chunk, kinds) if kind == "text"]
+    tags = tuple(dict.fromkeys(tag for text in texts for tag in HASHTAG.findall(text)))
     return RawEntry(
         lines=tuple(line.text for line in chunk),
         source=span,
