@@ -61,6 +61,14 @@ def library(book: Path) -> Library:
     return Library(book, SETTINGS.replace(store=STORE), embedder=HashingEmbedder())
 
 
+def built_with_later(tmp_path: Path) -> tuple[Library, Path]:
+    """A book built from ``base.md`` in ``tmp_path``, and a copy of ``self-1.md`` to add to it."""
+    base, later = dumps(tmp_path, "base.md", "self-1.md")
+    lib = library(tmp_path / "book")
+    lib.build([base])
+    return lib, later
+
+
 def placements(lib: Library) -> dict[str, tuple[str, str]]:
     return {p.entry.id: (p.chapter, p.section) for p in lib.entries()}
 

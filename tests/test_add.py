@@ -10,7 +10,7 @@ import pytest
 import regex
 from click.testing import CliRunner
 
-from installment_helpers import book_files, by_title, dumps, library, placements
+from installment_helpers import book_files, built_with_later, by_title, dumps, library, placements
 from selfbook import BookError, InputError
 from selfbook.book import chapter_filename
 from selfbook.book.render import render_installment_entry
@@ -27,10 +27,7 @@ ENV = {"SELFBOOK_EMBEDDER": "hashing", "SOURCE_DATE_EPOCH": "1767225600"}
 
 @pytest.fixture
 def built(tmp_path: Path, keywords):
-    base, later = dumps(tmp_path, "base.md", "self-1.md")
-    lib = library(tmp_path / "book")
-    lib.build([base])
-    return lib, later
+    return built_with_later(tmp_path)
 
 
 def test_new_entries_join_the_sections_they_fit(built):

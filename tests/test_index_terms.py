@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from installment_helpers import by_title, dumps, library
+from installment_helpers import built_with_later, by_title
 
 import selfbook.topicmap
 from selfbook.book import BookMeta, render_book
@@ -181,10 +181,7 @@ def _from_scratch(lib):
 
 @pytest.fixture
 def built(tmp_path: Path, keywords):
-    base, later = dumps(tmp_path, "base.md", "self-1.md")
-    lib = library(tmp_path / "book")
-    lib.build([base])
-    return lib, later
+    return built_with_later(tmp_path)
 
 
 @both_stores
