@@ -86,7 +86,7 @@ class E5Small:
             return text
         cuts = [m.end() for m in _WORD.finditer(text)]
         if not cuts or model.token_count(text[: cuts[0]]) > self.max_tokens:
-            cuts = list(range(1, (cuts[0] if cuts else len(text)) + 1))
+            cuts = range(1, (cuts[0] if cuts else len(text)) + 1)
         low, high = 0, len(cuts) - 1  # the longest fitting cut, at least the first
         while low < high:
             middle = (low + high + 1) // 2
