@@ -51,13 +51,17 @@ def convex(
             continue
         shares = _normalized(scores, norm)
         floors[name] = min(shares)
+        weight = weights.get(name, 1.0)
         for rank, (position, share) in enumerate(zip(positions, shares), start=1):
-            fused[position] = fused.get(position, 0.0) + weights.get(name, 1.0) * share
+            fused[position] = fused.get(position, 0.0) + weight * share
             ranks.setdefault(position, []).append((name, rank))
     if norm == "zscore":
-        for position, found in ranks.items():
-            for name in floors.keys() - {n for n, _ in found}:
-                fused[position] += weights.get(name, 1.0) * floors[name]
+        for name, floor in floors.items():  # a candidate a retriever did not rank gets its floor
+            extra = weights.get(name, 1.0) * floor
+            ranked = set(scored[name][0])
+            for position in fused:
+                if position not in ranked:
+                    fused[position] += extra
         fused = dict(zip(fused, _normalized(list(fused.values()), "minmax"))) if fused else fused  # order kept, 0–1
     order = sorted(fused, key=lambda p: (-fused[p], p))
     return [(p, fused[p], tuple(ranks[p])) for p in order]
