@@ -247,3 +247,69 @@ def test_e5_gives_the_same_vectors_in_a_batch_as_one_by_one():
     assert embedder.calls[1] == QUERIES  # all in one batch
     for query, vector, want in zip(QUERIES, got, alone):
         assert np.array_equal(vector, want), query
+
+
+# -- the backlog: queries nobody waits for any more, embedded all the same -------------------------
+def test_with_a_backlog_a_late_or_turned_away_query_is_embedded_for_next_time():
+    class Slow(Recording):
+        def embed(self, texts, query=False):
+            time.sleep(0.05 * len(texts))  # what a text costs, as the worker will measure it
+            return super().embed(texts, query=query)
+
+    embedder = Slow()
+    queries = vectors_for(embedder, backlog=8)
+    queries.get("m", "measured")
+    embedder.hold()
+    with ThreadPoolExecutor(2) as pool:
+        busy = pool.submit(queries.get, "m", "a long one")
+        assert embedder.started.wait(10)
+        assert queries.get("m", "rag evaluation", deadline=time.monotonic() + 0.01) is None  # turned away
+        assert queries.counts["turned away"] == 1
+        assert "rag evaluation" in queued(queries)  # kept, though nobody waits
+        embedder.go.set()
+        busy.result()
+    until(lambda: queries.cached("m", "rag evaluation") is not None)
+    assert np.array_equal(queries.cached("m", "rag evaluation"), HashingEmbedder().embed(["rag evaluation"], query=True)[0])
+    assert queries.counts["for later"] == 1
+    calls = len(embedder.calls)
+    assert queries.get("m", "rag evaluation", deadline=time.monotonic() + 0.01) is not None  # ready: no new call
+    assert len(embedder.calls) == calls
+
+
+def test_the_backlog_keeps_the_newest_and_gives_way_to_a_query_someone_waits_for():
+    embedder = Recording()
+    queries = vectors_for(embedder, backlog=3)
+    queries.get("m", "warm up")
+    embedder.hold()
+    with ThreadPoolExecutor(2) as pool:
+        busy = pool.submit(queries.get, "m", "a long one")
+        assert embedder.started.wait(10)
+        for query in QUERIES:  # each late: the embedder is held
+            assert queries.get("m", query, deadline=time.monotonic() + 0.005) is None
+        assert queued(queries) == {"a long one", *QUERIES[-3:]}  # the three newest kept
+        patient = pool.submit(queries.get, "m", "dosa")  # someone waits for this one
+        until(lambda: "dosa" in queued(queries))
+        embedder.go.set()
+        assert busy.result() is not None and patient.result() is not None
+        until(lambda: not queued(queries))
+    assert embedder.calls[2] == ["dosa"]  # before the backlog
+    assert embedder.calls[3:] == [list(reversed(QUERIES[-3:]))]  # then the backlog, newest first
+    assert queries.counts["for later"] == 3
+
+
+def test_a_query_in_the_backlog_that_someone_asks_again_is_waited_for():
+    embedder = Recording()
+    queries = vectors_for(embedder, backlog=4)
+    queries.get("m", "warm up")
+    embedder.hold()
+    with ThreadPoolExecutor(2) as pool:
+        busy = pool.submit(queries.get, "m", "a long one")
+        assert embedder.started.wait(10)
+        assert queries.get("m", "rag evaluation", deadline=time.monotonic() + 0.005) is None
+        again = pool.submit(queries.get, "m", "rag evaluation", time.monotonic() + 600)
+        until(lambda: queries._queue[("m", "rag evaluation")].waiters == 1)
+        embedder.go.set()
+        assert busy.result() is not None
+        assert np.array_equal(again.result(), HashingEmbedder().embed(["rag evaluation"], query=True)[0])
+    assert embedder.texts.count("rag evaluation") == 1
+    assert queries.counts["for later"] == 0  # someone waited for it when it was embedded
