@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from selfbook import Library, Settings, load_settings
 from selfbook.embed import HashingEmbedder
-from selfbook.search import Hits, search_terms
+from selfbook.search import Hits, QueryVector, search_terms
 from selfbook.search.terms import _index_forms
 
 QUERIES = ["dosa batter fermentation", "retrieval augmented generation", "ಕನ್ನಡ ಸಾಹಿತ್ಯ", "kolmogorov networks", "filter coffee"]
@@ -78,6 +80,40 @@ def test_without_load_the_budget_changes_nothing(built: Library):
             assert with_budget.degraded is None and without.degraded is None
             assert summary(with_budget) == summary(without), (query, method)
             assert [h.snippet for h in with_budget] == [h.snippet for h in without]
+
+
+def test_a_query_vector_found_before_searches_as_the_search_would(built: Library):
+    """serve --workers finds the vector in one process and ranks in another: Library.query_vector
+    then Library.search(vector=…) is the search, one found too late is the words-only search,
+    and a vector of another model is not used."""
+    finder = Library(built.book_dir, built.settings, embedder=HashingEmbedder())
+    searcher = Library(built.book_dir, built.settings, embedder=HashingEmbedder())
+    model = searcher.prepare_search()
+    assert model == HashingEmbedder().model_id
+    for query in QUERIES:
+        found = finder.query_vector(query)
+        assert found.model == model and found.vector is not None
+        for method in ("hybrid", "dense"):
+            whole = searcher.search(query, method=method)
+            assert summary(searcher.search(query, method=method, vector=found)) == summary(whole), (query, method)
+            other = QueryVector("some-other-model", np.zeros(7, dtype=np.float32))
+            assert summary(searcher.search(query, method=method, vector=other)) == summary(whole), (query, method)
+        late = searcher.search(query, vector=QueryVector(model, None))
+        assert late.degraded == "lexical" and "words only" in late.note
+        assert summary(late) == summary(searcher.search(query, method="lexical"))
+    busy = Held()
+    busy.go.clear()
+    slow = Library(built.book_dir, built.settings, embedder=busy)
+    waiting = ThreadPoolExecutor(1).submit(slow.query_vector, "warm the model")
+    assert busy.busy.wait(30)
+    busy.go.set()
+    waiting.result(30)  # the model's first batch is waited for; from now on deadlines hold
+    busy.go.clear()
+    keeping_busy = ThreadPoolExecutor(1).submit(slow.query_vector, "keeps the model busy")
+    assert busy.busy.wait(30)
+    assert slow.query_vector("dosa batter", deadline=time.monotonic() + 0.02).vector is None
+    busy.go.set()
+    keeping_busy.result(30)
 
 
 def test_a_budget_given_to_the_call_wins_over_the_settings(built: Library):

@@ -33,7 +33,7 @@ from .ingest.note import NOTES_DIR, note_dump, note_slug
 from .models import Entry, Flag, Merge, Outline, Skip
 from .normalize import near_duplicates, normalize_entries
 from .organize import OrganizeParams, organize
-from .search import Hits, QueryError, QueryVectors, SearchFilters, Searcher, check_query, embedder_for
+from .search import Hits, QueryError, QueryVector, QueryVectors, SearchFilters, Searcher, check_query, embedder_for
 from .search.dense import nearest_rows
 from .settings import Settings, load_settings, today
 from .store import BookState, Store, open_store, writer_lock
@@ -440,6 +440,7 @@ class Library:
         filters: SearchFilters = SearchFilters(),
         method: str = "hybrid",
         budget_ms: int | None = None,
+        vector: QueryVector | None = None,
     ) -> Hits:
         """The entries that best match ``query``, best first (see :mod:`selfbook.search`).
 
@@ -449,7 +450,9 @@ class Library:
         Threads may search one Library at once: their query vectors are embedded together.
         ``budget_ms`` (default ``Settings.search_budget_ms``; 0: none) is how long the search may
         wait for its query's vector; past it, the hits are ranked by BM25 alone and
-        ``hits.degraded`` is ``"lexical"``.
+        ``hits.degraded`` is ``"lexical"``. ``vector``: the query's vector from
+        :meth:`query_vector`, when the caller looked for it first (not ready in time: BM25
+        alone, degraded as past a budget).
         Raises :class:`~selfbook.search.QueryError` for an empty query or a filter that matches
         nothing in the book; a query with no words (only punctuation) finds nothing.
         """
@@ -458,7 +461,26 @@ class Library:
         deadline = time.monotonic() + budget / 1000 if budget > 0 else None
         with self._reading() as store:
             searcher = self._current_searcher(store)
-            return searcher.search(store, query, limit=limit, filters=filters, method=method, place=PlacedEntry, deadline=deadline)
+            return searcher.search(
+                store, query, limit=limit, filters=filters, method=method, place=PlacedEntry, deadline=deadline, given=vector,
+            )
+
+    def prepare_search(self) -> str:
+        """Load what a search needs but the model (the index and the vectors); returns the
+        model id the book's vectors are of."""
+        with self._reading() as store:
+            searcher = self._current_searcher(store)
+            searcher.prepare(store)
+            return searcher.model
+
+    def query_vector(self, query: str, deadline: float | None = None) -> QueryVector:
+        """The vector :meth:`search` would look up for ``query`` (by the book's model, through
+        :attr:`query_vectors`); its ``vector`` is None when it is not ready by ``deadline`` (a
+        :func:`time.monotonic` time; None: wait). For a caller that searches elsewhere with it:
+        ``selfbook serve --workers`` embeds here and searches in its worker processes."""
+        with self._reading() as store:
+            model = self._current_searcher(store).model
+        return QueryVector(model, self.query_vectors.get(model, query, deadline))
 
     def _current_searcher(self, store: Store) -> Searcher:
         """The searcher of the book as it is now (loaded again when the book changed). The lock is

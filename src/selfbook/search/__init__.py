@@ -15,7 +15,7 @@ The front door is :meth:`selfbook.Library.search`.
 """
 
 from .dense import embedder_for, one_blas_thread
-from .engine import METHODS, Hit, Hits, Ranked, Searcher, SearchParams, check_query
+from .engine import METHODS, Hit, Hits, QueryVector, Ranked, Searcher, SearchParams, check_query
 from .filters import QueryError, SearchFilters, parse_period
 from .lexical import BM25
 from .queryvec import QueryVectors
@@ -23,6 +23,6 @@ from .snippets import highlight_spans, snippet
 from .terms import INDEX_VERSION, search_terms
 
 __all__ = [
-    "METHODS", "Hit", "Hits", "QueryVectors", "Ranked", "Searcher", "SearchParams", "SearchFilters", "QueryError", "BM25",
+    "METHODS", "Hit", "QueryVector", "Hits", "QueryVectors", "Ranked", "Searcher", "SearchParams", "SearchFilters", "QueryError", "BM25",
     "check_query", "embedder_for", "one_blas_thread", "highlight_spans", "parse_period", "search_terms", "snippet", "INDEX_VERSION",
 ]

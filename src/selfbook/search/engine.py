@@ -40,6 +40,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+@dataclass(frozen=True)
+class QueryVector:
+    """A query's vector as one caller found it, for a search that runs elsewhere (another
+    thread or process): ``vector`` None means it was not ready in time, so the search ranks by
+    BM25 alone and says so. A searcher of another model looks the vector up itself."""
+
+    model: str
+    vector: np.ndarray | None
+
 METHODS = ("hybrid", "lexical", "dense")
 MAX_EMBED_AT_SEARCH = 256
 """Entries without a stored vector (merged near-duplicates) are embedded at search time, up to this many."""
@@ -150,20 +159,24 @@ class Searcher:
         return best, scores[best]
 
     def dense(
-        self, store: Store, query: str, depth: int, keep: np.ndarray | None, deadline: float | None = None
+        self, store: Store, query: str, depth: int, keep: np.ndarray | None, deadline: float | None = None,
+        given: QueryVector | None = None,
     ) -> tuple[np.ndarray, np.ndarray] | None:
         """The ``depth`` nearest positions by cosine, and their cosines, or None when the query's
         vector is not ready by ``deadline`` (see :class:`QueryVectors`): exact over the vectors in
         memory, or, when ``SearchParams.index_above`` is set and the book has that many entries
         and a store with a vector index (PostgreSQL's HNSW), approximate through it, without
         loading the vectors. A filtered
-        search asks the index for more and keeps the allowed ones; when too few remain, exact."""
-        index_above = self.params.index_above
-        indexed = index_above is not None and len(self._rows.kind) >= index_above and hasattr(store, "nearest_positions")
+        search asks the index for more and keeps the allowed ones; when too few remain, exact.
+        ``given``: the query's vector as the caller found it (see :class:`QueryVector`)."""
+        indexed = self._indexed(store)
         vectors = None if indexed else self._load_vectors(store)
         if vectors is not None and not len(vectors):
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        q = self._queries.get(self.model, query, deadline)
+        if given is not None and given.model == self.model:
+            q = given.vector
+        else:
+            q = self._queries.get(self.model, query, deadline)
         if q is None:
             return None
         if indexed:
@@ -183,6 +196,17 @@ class Searcher:
                 scores = vectors @ q
         best = top(scores, depth, keep)
         return best, scores[best]
+
+    def prepare(self, store: Store) -> None:
+        """Load what a dense search reads but the model: the vectors (unless an index answers)."""
+        if not self._indexed(store):
+            self._load_vectors(store)
+
+    def _indexed(self, store: Store) -> bool:
+        """Whether the store's vector index answers dense searches (PostgreSQL's HNSW, for a book
+        of at least ``SearchParams.index_above`` entries)."""
+        index_above = self.params.index_above
+        return index_above is not None and len(self._rows.kind) >= index_above and hasattr(store, "nearest_positions")
 
     def _load_vectors(self, store: Store) -> np.ndarray:
         if self._vectors is None:
@@ -212,7 +236,8 @@ class Searcher:
         return self._rank(store, query, limit=limit, filters=filters, method=method, deadline=deadline)[0]
 
     def _rank(
-        self, store: Store, query: str, *, limit: int, filters: SearchFilters, method: str, deadline: float | None
+        self, store: Store, query: str, *, limit: int, filters: SearchFilters, method: str, deadline: float | None,
+        given: QueryVector | None = None,
     ) -> tuple[list[Ranked], str | None]:
         terms = list(dict.fromkeys(search_terms(query)))
         if not terms:
@@ -227,7 +252,7 @@ class Searcher:
         if method in ("hybrid", "lexical"):
             rankings["lexical"] = self.lexical(store, terms, depth, keep)
         if method in ("hybrid", "dense"):
-            dense = self.dense(store, query, depth, keep, deadline)
+            dense = self.dense(store, query, depth, keep, deadline, given)
             if dense is None:  # the vector missed the deadline: words alone
                 degraded, method = "lexical", "lexical"
                 rankings = {"lexical": rankings.get("lexical") or self.lexical(store, terms, depth, keep)}
@@ -253,12 +278,15 @@ class Searcher:
         method: str,
         place: Callable[..., PlacedEntry],
         deadline: float | None = None,
+        given: QueryVector | None = None,
     ) -> Hits:
         """Hits for ``query``; ``place(entry, chapter_id, chapter, section_id, section)`` builds each
         :class:`~selfbook.library.PlacedEntry`. ``deadline`` (a :func:`time.monotonic` time): how
-        long a dense or hybrid search waits for its query's vector before it ranks by BM25 alone."""
+        long a dense or hybrid search waits for its query's vector before it ranks by BM25 alone.
+        ``given``: the query's vector as the caller found it already (:class:`QueryVector`);
+        None: this search looks it up."""
         check_query(query, limit, method)
-        ranked, degraded = self._rank(store, query, limit=limit, filters=filters, method=method, deadline=deadline)
+        ranked, degraded = self._rank(store, query, limit=limit, filters=filters, method=method, deadline=deadline, given=given)
         terms = set(search_terms(query))
         hits = Hits(degraded=degraded)
         for r, (entry, *where) in zip(ranked, store.load_placed([r.position for r in ranked]), strict=True):
