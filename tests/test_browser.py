@@ -22,6 +22,7 @@ from llm_servers import _OllamaHandler, _serve, free_port
 
 from selfbook import Library, Settings
 from selfbook.web import create_app
+from selfbook.web.searchpool import SearchPool
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -97,9 +98,15 @@ def served(tmp_path_factory) -> Iterator[Served]:
         hostile.write_text(HOSTILE_DUMP, encoding="utf-8")
         library.add([hostile])
         app = create_app(book, settings, make_library=lambda: Library(book, settings))
+        # as `selfbook serve` runs by default: searches ranked in a worker process
+        pool = app.state.search_pool = SearchPool(book, app.state.service, settings, workers=1)
+        pool.warm()
         port = free_port()
-        with running(app, port):
-            yield Served(f"http://127.0.0.1:{port}", book, settings, llm)
+        try:
+            with running(app, port):
+                yield Served(f"http://127.0.0.1:{port}", book, settings, llm)
+        finally:
+            pool.close()
 
 
 @pytest.fixture(scope="module")

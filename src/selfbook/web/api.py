@@ -22,7 +22,7 @@ from typing import Annotated, AsyncIterator
 
 import anyio
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 
 from selfbook.errors import LLMError, SelfbookError
@@ -142,7 +142,10 @@ def entry(entry_id: str, service: Service) -> JSONResponse:
     ),
 )
 async def search(params: Annotated[SearchQuery, Query()], service: Service, request: Request) -> JSONResponse:
-    work = functools.partial(views.search_data, service, views.SearchParams(**params.model_dump()))
+    search_params = views.SearchParams(**params.model_dump())
+    if request.app.state.search_pool is not None:  # serve --workers: already JSON
+        return Response(await request.app.state.search_pool.search(search_params), media_type="application/json")
+    work = functools.partial(views.search_data, service, search_params)
     return json_response(await anyio.to_thread.run_sync(work, limiter=request.app.state.searches))
 
 

@@ -90,6 +90,7 @@ def create_app(
     app.state.guard = guard
     app.state.templates = templates()
     app.state.searches = anyio.CapacityLimiter(api.SEARCHES_AT_ONCE)
+    app.state.search_pool = None  # or a SearchPool: searches then run in its processes (serve --workers)
     app.add_middleware(Guard, config=guard)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)

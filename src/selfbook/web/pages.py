@@ -100,7 +100,8 @@ def search(
     results, error = None, None
     if q.strip():
         try:
-            results = views.search_data(service, params)
+            pool = request.app.state.search_pool
+            results = pool.search_now(params) if pool is not None else views.search_data(service, params)
         except SelfbookError as exc:
             error = str(exc)
     view = service.view()

@@ -38,7 +38,7 @@ from selfbook import Library, PlacedEntry, SelfbookError, Settings, load_setting
 from selfbook.ask import Answer
 from selfbook.book import chapter_filename
 from selfbook.models import Chapter, Decision, Installment, Outline
-from selfbook.search import Hits, SearchFilters
+from selfbook.search import Hits, QueryVector, SearchFilters
 
 log = logging.getLogger(__name__)
 
@@ -94,17 +94,19 @@ class ReadWriteLock:
             with self._cond:
                 self._writer = False
                 self._cond.notify_all()
+BACKLOG = 256
+"""Queries the server embeds though their searches could not wait (see ``QueryVectors.backlog``)."""
 RELATED = 8
 """How many nearest neighbours an entry page shows."""
 
-SERVE_BUDGET_MS = 100
+SERVE_BUDGET_MS = 40
 """The search budget of ``selfbook serve`` when the settings do not choose one (see
-:class:`BookService`). Measured with ``bench/serve_load.py`` (e5-small, 50 clients without pause,
-30 s, 2 cores): 244 searches a second, p99 406 ms, a quarter answered from words alone, against
-183 a second and p99 601 ms with no budget; with a second's pause between searches nothing is
-cut short (p99 51 ms). At 150 ms next to nothing is cut short even without pause (the queue,
-at most ``api.SEARCHES_AT_ONCE`` queries, is embedded within it), and the rate stays that of no
-budget (15 s runs: 171–195 a second, p99 421–454 ms)."""
+:class:`BookService`); an idle server embeds a query in about 12 ms. Measured with
+``bench/serve_load.py`` (e5-small, one search worker, 50 clients without pause, 30 s, 2 cores,
+2026-11-29), two runs each: at 30 ms p99 161–181 ms with 21–24% answered from words alone; at
+40 ms p99 171–172 ms, 19–22%; at 50 ms p99 178–200 ms, 17–19%. The share cut short changes
+little with the budget because what is cut short is embedded all the same (``BACKLOG``) and
+answered in full the next time; the 99th percentile follows the budget."""
 
 
 @dataclass
@@ -174,6 +176,10 @@ class BookService:
         for _ in range(max(1, askers)):
             self._askers.put(make())
         self._searcher = make()  # shared by every search (Library.search is thread-safe)
+        # A search that could not wait for its query's vector still has it embedded, when the
+        # model has time: the same search again is answered in full.
+        self._searcher.query_vectors.backlog = BACKLOG
+        self._model: str | None = None  # the model of the last query vector found
         self._lock = ReadWriteLock()
         self._view_lock = threading.Lock()
         self._view: BookView | None = None
@@ -203,13 +209,35 @@ class BookService:
 
     def search(
         self, query: str, *, limit: int = 10, filters: SearchFilters = SearchFilters(), method: str = "hybrid",
-        budget_ms: int | None = None,
+        budget_ms: int | None = None, vector: QueryVector | None = None,
     ) -> Hits:
         """:meth:`Library.search` on the shared searching Library, within the service's budget
-        (or ``budget_ms``); other searches run at the same time."""
+        (or ``budget_ms``), or with the query's ``vector`` found before (:meth:`query_vector`);
+        other searches run at the same time."""
         budget = self.budget_ms if budget_ms is None else budget_ms
         with self._lock.shared():
-            return self._searcher.search(query, limit=limit, filters=filters, method=method, budget_ms=budget)
+            return self._searcher.search(query, limit=limit, filters=filters, method=method, budget_ms=budget, vector=vector)
+
+    def prepare_search(self) -> str:
+        """Load the index and the vectors, not the model (a search worker's; see searchpool)."""
+        with self._lock.shared():
+            return self._searcher.prepare_search()
+
+    def query_vector(self, query: str, arrived: float) -> QueryVector:
+        """The query's vector as a search would find it, waiting for it at most the service's
+        budget from ``arrived`` (a :func:`time.monotonic` time)."""
+        deadline = arrived + self.budget_ms / 1000 if self.budget_ms else None
+        with self._lock.shared():
+            found = self._searcher.query_vector(query, deadline)
+        self._model = found.model
+        return found
+
+    def cached_query_vector(self, query: str) -> QueryVector | None:
+        """The query's vector if it is at hand (cached), found without waiting or reading the
+        book; else None (then ask :meth:`query_vector`)."""
+        model = self._model
+        vector = None if model is None else self._searcher.query_vectors.cached(model, query)
+        return None if vector is None else QueryVector(model, vector)
 
     def warm(self) -> None:
         """Load what the first search needs (the index, the vectors, the model), so that the first

@@ -16,7 +16,7 @@ from selfbook import PlacedEntry
 from selfbook.book import entry_anchor
 from selfbook.curate import describe
 from selfbook.models import Chapter, Decision, Installment
-from selfbook.search import METHODS, QueryError, SearchFilters, highlight_spans, parse_period, search_terms
+from selfbook.search import METHODS, QueryError, QueryVector, SearchFilters, highlight_spans, parse_period, search_terms
 
 from .service import BookService, BookView
 
@@ -151,14 +151,15 @@ class SearchParams:
         return {k: v for k, v in self.__dict__.items() if v not in (None, "")}
 
 
-def search_data(service: BookService, params: SearchParams) -> dict:
+def search_data(service: BookService, params: SearchParams, *, vector: QueryVector | None = None) -> dict:
     """The results as ``selfbook search --json`` gives them, one object each, best first, each
     with ``title_highlights`` too: the spans of its title to highlight (the CLI bolds them).
     ``degraded`` is null, or ``"lexical"`` when the search ran out of its budget before its
-    query's vector was ready and the results match the words only; ``note`` then says so."""
+    query's vector was ready and the results match the words only; ``note`` then says so.
+    ``vector``: the query's vector, when the caller has looked for it (see :meth:`Library.search`)."""
     if params.method not in METHODS:
         raise QueryError(f"unknown search method {params.method!r} — one of: {', '.join(METHODS)}")
-    hits = service.search(params.q, limit=params.limit, filters=params.filters(), method=params.method)
+    hits = service.search(params.q, limit=params.limit, filters=params.filters(), method=params.method, vector=vector)
     terms = set(search_terms(params.q))
     results = [{**h.to_dict(), "title_highlights": [list(s) for s in highlight_spans(h.placed.entry.title, terms)]} for h in hits]
     return {"query": params.q, "params": params.to_dict(), "results": results, "degraded": hits.degraded, "note": hits.note}
