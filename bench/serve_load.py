@@ -12,6 +12,8 @@ its interpreter. Each of ``--clients`` clients (default 50) searches without pau
 next, with queries drawn from the book's own titles (two to four words, some cut mid-word, as
 typed). ``--think-ms`` adds a pause between a client's searches (0: none, the hardest case).
 
+``--workers`` sets ``serve --workers`` (the processes that rank searches beside the server's
+own; unset: serve's default, 1; 0: the server does everything in one process).
 ``--budget-ms`` sets the server's search budget (``SELFBOOK_SEARCH_BUDGET_MS``; 0: off, every
 search waits for its query vector; unset: the ``serve`` default): a search whose query vector is
 not ready within the budget answers from BM25 alone and says so (``"degraded": "lexical"``).
@@ -27,10 +29,11 @@ Prints, and writes to ``bench/results/serve_load.json`` (one entry per setup: em
 pause, budget, queries and client): requests per second, latency p50 / p90 / p99 / max, errors
 (any status but 200, or a failed connection), the share of answers that were degraded, the share
 of requests whose query had been asked before in the run, and the CPU time per request of the
-server and of the load generator (both on the same cores). Targets: 0 errors, p99 ≤ 200 ms.
+server (with its workers) and of the load generator (all on the same cores). Targets: 0 errors, p99 ≤ 200 ms.
 
     python bench/serve_load.py [--clients 50] [--seconds 30] [--embedder e5-small] [--think-ms 0]
-                               [--budget-ms MS] [--queries 2000] [--client h11|httpx] [--reuse-book]
+                               [--budget-ms MS] [--queries 2000] [--client h11|httpx] [--workers N]
+                               [--reuse-book]
 """
 
 from __future__ import annotations
@@ -104,9 +107,12 @@ def queries(book: Path, n: int = 2000, seed: int = 0) -> list[str]:
     return out
 
 
-def start_server(book: Path, port: int, embedder: str, budget_ms: int | None = None) -> subprocess.Popen:
+def start_server(book: Path, port: int, embedder: str, budget_ms: int | None = None, workers: int | None = None) -> subprocess.Popen:
     env = {**os.environ, "SELFBOOK_EMBEDDER": embedder, "SELFBOOK_LLM": ""}
     env.pop("SELFBOOK_SEARCH_BUDGET_MS", None)
+    env.pop("SELFBOOK_SERVE_WORKERS", None)
+    if workers is not None:
+        env["SELFBOOK_SERVE_WORKERS"] = str(workers)
     if budget_ms is not None:
         env["SELFBOOK_SEARCH_BUDGET_MS"] = str(budget_ms)
     command = [sys.executable, "-c", "from selfbook.web.commands import serve; serve()", "--book", str(book), "--port", str(port)]
@@ -127,9 +133,17 @@ def start_server(book: Path, port: int, embedder: str, budget_ms: int | None = N
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of process ``pid`` so far (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time so far of process ``pid`` and of the processes it started (its
+    workers: ``serve --workers``), those still running (Linux)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # a process that ended meanwhile
+            continue
+        if stat.parent.name == str(pid) or fields[1] == str(pid):
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 class Connection:
@@ -261,13 +275,14 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=2000, help="distinct queries the clients draw from")
     parser.add_argument("--reuse-book", action="store_true", help="take the book in --work as it is (no rebuild)")
     parser.add_argument("--client", choices=("h11", "httpx"), default="h11", help="how the clients speak HTTP (see Connection)")
+    parser.add_argument("--workers", type=int, help="search processes (serve --workers; 0: the server searches itself; default: serve's own)")
     parser.add_argument("--work", type=Path, default=ROOT / ".cache" / "serve_load")
     args = parser.parse_args()
     book, built = prepare(args.work, args.entries, args.embedder, args.reuse_book)
     texts = queries(book, args.queries)
     port = free_port()
     load_before = os.getloadavg()
-    server = start_server(book, port, args.embedder, args.budget_ms)
+    server = start_server(book, port, args.embedder, args.budget_ms, args.workers)
     try:
         result = asyncio.run(load("127.0.0.1", port, texts, args.clients, args.seconds, args.think_ms / 1000, server.pid, args.client))
     finally:
@@ -276,7 +291,8 @@ def main() -> None:
     results = {
         "clients": args.clients, "seconds": args.seconds, "think_ms": args.think_ms, "embedder": args.embedder,
         "budget_ms": "serve default" if args.budget_ms is None else args.budget_ms, "queries": args.queries, "client": args.client,
-        "book": built, "cores": os.cpu_count(), "load_average_before": [round(x, 2) for x in load_before],
+        "workers": "serve default" if args.workers is None else args.workers,
+        "measured": time.strftime("%Y-%m-%d %H:%M"), "book": built, "cores": os.cpu_count(), "load_average_before": [round(x, 2) for x in load_before],
         **result,
     }
     print(json.dumps(results, indent=2))
@@ -285,6 +301,8 @@ def main() -> None:
     runs = json.loads(out.read_text()) if out.exists() else {}
     budget = "default" if args.budget_ms is None else f"{args.budget_ms} ms"
     setup = f"{args.embedder}, {args.clients} clients, think {args.think_ms:g} ms, budget {budget}, {args.queries} queries, {args.client} client"
+    if args.workers is not None:
+        setup += f", {args.workers} search workers"
     runs[setup] = results  # one entry per setup
     out.write_text(json.dumps(runs, indent=2) + "\n")
     print(
