@@ -21,6 +21,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+import pg_helpers
 from conftest import SMALL_DUMP
 from selfbook import Library, Settings
 from selfbook.embed import HashingEmbedder
@@ -250,3 +251,22 @@ def alive(pid: int) -> bool:
     except OSError:
         return False
     return fields[0] != "Z"
+
+
+def test_workers_search_a_book_kept_in_postgresql(tmp_path: Path, small_dump: Path):
+    """The workers open the store the settings name: a PostgreSQL book answers through the pool
+    as in the server's process."""
+    settings = Settings(embedder="hashing", created="2026-01-01", store=pg_helpers.fresh_database())
+    book = tmp_path / "book"
+    Library(book, settings, embedder=HashingEmbedder()).build([small_dump])
+    make = lambda: Library(book, settings, embedder=HashingEmbedder())  # noqa: E731
+    alone = TestClient(create_app(book, settings, make_library=make), base_url=BASE)
+    app = create_app(book, settings, make_library=make)
+    pool = app.state.search_pool = SearchPool(book, app.state.service, settings, workers=1)
+    pool.warm()
+    try:
+        pooled = TestClient(app, base_url=BASE)
+        for params in SEARCHES[:4]:
+            assert pooled.get("/api/search", params=params).json() == alone.get("/api/search", params=params).json(), params
+    finally:
+        pool.close()
