@@ -1,7 +1,8 @@
 """The facade: everything the CLI (and later the web page and the MCP server) may ask of a book.
 
 A book is a folder: its markdown files, plus its state in ``<book>/.selfbook/`` (the store, the
-manifest of files selfbook wrote, a lock, and journals of writes in flight).
+manifest of files selfbook wrote, a lock, and journals of writes in flight). What it hands back
+(:class:`BuildReport`, :class:`AddReport`, :class:`PlacedEntry`) is in :mod:`selfbook.reports`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import threading
 import time
 import uuid
 from contextlib import contextmanager, nullcontext
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, ContextManager, Iterator, Mapping, Sequence
 
@@ -30,7 +31,7 @@ from .executors import get_executor
 from .ingest import Dump
 from .importers import read_source, source_digest
 from .ingest.note import NOTES_DIR, note_dump, note_slug
-from .models import Entry, Flag, Merge, Outline, Skip
+from .models import Entry, Outline
 from .normalize import near_duplicates, normalize_entries
 from .organize import OrganizeParams, organize
 from .search import Hits, QueryError, QueryVector, QueryVectors, SearchFilters, Searcher, check_query, embedder_for
@@ -45,6 +46,7 @@ from .ask import Answer, answer
 from .corpus import MemoryCorpus
 from .llm import LLM, get_llm
 from .models import Decision, Installment
+from .reports import AddReport, BuildReport, PlacedEntry
 from .update import Added, Book, add_dump, apply as apply_book, dump_period, moved as moved_entries, replay, split_dumps
 
 STATE_DIR = ".selfbook"
@@ -56,79 +58,6 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]
 """``progress(stage, done, total)``: called as long steps advance."""
-
-
-@dataclass(frozen=True)
-class BuildReport:
-    """What a build did: counts, every merge, flag and skip with its reason, and time per stage."""
-
-    book: str
-    dumps: tuple[str, ...]
-    entries_read: int
-    entries: int
-    merges: tuple[Merge, ...]
-    flags: tuple[Flag, ...]
-    skipped: tuple[Skip, ...]
-    chapters: int
-    sections: int
-    misc: int
-    embedded: int
-    cached: int
-    model: str
-    files: WriteResult
-    timings: tuple[tuple[str, float], ...]
-    moved: tuple[tuple[str, str, str], ...] = ()
-    """Entries whose chapter or section changed: (id, from, to) as ``Chapter/Section`` titles."""
-    installments: int = 0
-    """Dumps added with ``selfbook add`` that this build replayed (none with ``--reorganize``)."""
-    decisions: int = 0
-    """The person's decisions applied."""
-
-    @property
-    def merged(self) -> int:
-        """Saved copies folded into another entry."""
-        return self.entries_read - self.entries
-
-    def to_dict(self) -> dict:
-        data = asdict(self)
-        data["merged"] = self.merged
-        data["merges"] = [{"entry": m.entry_id, "reason": m.reason, "sources": [str(s) for s in m.sources]} for m in self.merges]
-        data["skipped"] = [{"source": str(s.source), "reason": s.reason} for s in self.skipped]
-        data["timings"] = {name: round(seconds, 3) for name, seconds in self.timings}
-        return data
-
-
-@dataclass(frozen=True)
-class PlacedEntry:
-    """An entry with where the book puts it."""
-
-    entry: Entry
-    chapter_id: str
-    chapter: str
-    section_id: str
-    section: str
-
-    def to_dict(self) -> dict:
-        e = self.entry
-        return {
-            "id": e.id,
-            "title": e.title,
-            "urls": list(e.urls),
-            "kind": e.kind,
-            "date": e.date.iso() if e.date else None,
-            "date_label": e.date.label() if e.date else None,
-            "chapter": self.chapter,
-            "section": self.section,
-            "chapter_id": self.chapter_id,
-            "section_id": self.section_id,
-            "source": str(e.source),
-            "sources": [str(s) for s in e.sources],
-            "note": e.note,
-            "entities": [str(x) for x in e.entities],
-            "lang": e.lang,
-            "script": e.script,
-            "merged": e.merged,
-        }
 
 
 @dataclass
@@ -734,30 +663,6 @@ class Library:
         )
         store.save_book(state, txid=txid, command=command, report=report)
         return staged.apply()
-
-
-@dataclass(frozen=True)
-class AddReport:
-    """What ``add`` did: one :class:`~selfbook.update.Added` per dump, the files, time per stage."""
-
-    book: str
-    added: tuple[Added, ...]
-    files: WriteResult
-    timings: tuple[tuple[str, float], ...]
-
-    @property
-    def changed(self) -> bool:
-        """False when every dump was already in the book: nothing was written."""
-        return not all(a.skipped for a in self.added)
-
-    def to_dict(self) -> dict:
-        return {
-            "book": self.book,
-            "changed": self.changed,
-            "added": [a.to_dict() for a in self.added],
-            "files": asdict(self.files),
-            "timings": {name: round(seconds, 3) for name, seconds in self.timings},
-        }
 
 
 def now_iso(env: Mapping[str, str] | None = None) -> str:

@@ -1,0 +1,109 @@
+"""What the facade hands back: :class:`BuildReport` (what a build did), :class:`AddReport`
+(what an add did) and :class:`PlacedEntry` (an entry with where the book puts it). Plain
+frozen data with ``to_dict()`` for the JSON front ends; :mod:`selfbook.library` makes them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from .book import WriteResult
+from .models import Entry, Flag, Merge, Skip
+from .update import Added
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build did: counts, every merge, flag and skip with its reason, and time per stage."""
+
+    book: str
+    dumps: tuple[str, ...]
+    entries_read: int
+    entries: int
+    merges: tuple[Merge, ...]
+    flags: tuple[Flag, ...]
+    skipped: tuple[Skip, ...]
+    chapters: int
+    sections: int
+    misc: int
+    embedded: int
+    cached: int
+    model: str
+    files: WriteResult
+    timings: tuple[tuple[str, float], ...]
+    moved: tuple[tuple[str, str, str], ...] = ()
+    """Entries whose chapter or section changed: (id, from, to) as ``Chapter/Section`` titles."""
+    installments: int = 0
+    """Dumps added with ``selfbook add`` that this build replayed (none with ``--reorganize``)."""
+    decisions: int = 0
+    """The person's decisions applied."""
+
+    @property
+    def merged(self) -> int:
+        """Saved copies folded into another entry."""
+        return self.entries_read - self.entries
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["merged"] = self.merged
+        data["merges"] = [{"entry": m.entry_id, "reason": m.reason, "sources": [str(s) for s in m.sources]} for m in self.merges]
+        data["skipped"] = [{"source": str(s.source), "reason": s.reason} for s in self.skipped]
+        data["timings"] = {name: round(seconds, 3) for name, seconds in self.timings}
+        return data
+
+
+@dataclass(frozen=True)
+class PlacedEntry:
+    """An entry with where the book puts it."""
+
+    entry: Entry
+    chapter_id: str
+    chapter: str
+    section_id: str
+    section: str
+
+    def to_dict(self) -> dict:
+        e = self.entry
+        return {
+            "id": e.id,
+            "title": e.title,
+            "urls": list(e.urls),
+            "kind": e.kind,
+            "date": e.date.iso() if e.date else None,
+            "date_label": e.date.label() if e.date else None,
+            "chapter": self.chapter,
+            "section": self.section,
+            "chapter_id": self.chapter_id,
+            "section_id": self.section_id,
+            "source": str(e.source),
+            "sources": [str(s) for s in e.sources],
+            "note": e.note,
+            "entities": [str(x) for x in e.entities],
+            "lang": e.lang,
+            "script": e.script,
+            "merged": e.merged,
+        }
+
+
+@dataclass(frozen=True)
+class AddReport:
+    """What ``add`` did: one :class:`~selfbook.update.Added` per dump, the files, time per stage."""
+
+    book: str
+    added: tuple[Added, ...]
+    files: WriteResult
+    timings: tuple[tuple[str, float], ...]
+
+    @property
+    def changed(self) -> bool:
+        """False when every dump was already in the book: nothing was written."""
+        return not all(a.skipped for a in self.added)
+
+    def to_dict(self) -> dict:
+        return {
+            "book": self.book,
+            "changed": self.changed,
+            "added": [a.to_dict() for a in self.added],
+            "files": asdict(self.files),
+            "timings": {name: round(seconds, 3) for name, seconds in self.timings},
+        }
