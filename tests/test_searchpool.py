@@ -25,9 +25,9 @@ import pg_helpers
 from conftest import SMALL_DUMP
 from selfbook import Library, Settings
 from selfbook.embed import HashingEmbedder
-from selfbook.errors import BookError
 from selfbook.web import create_app, views
-from selfbook.web.searchpool import SearchPool
+from selfbook.web.api import error_status
+from selfbook.web.searchpool import SearchPool, SearchUnavailable
 
 SETTINGS = Settings(embedder="hashing", created="2026-01-01")
 BASE = "http://127.0.0.1:8765"
@@ -165,8 +165,8 @@ def test_a_worker_that_dies_is_replaced(built: Path):
             try:
                 got = pool.search_now(params)
                 break
-            except BookError as exc:
-                assert "search again" in str(exc)
+            except SearchUnavailable as exc:
+                assert "search again" in str(exc) and error_status(exc) == 503
                 assert time.monotonic() < deadline, "the pool never came back"
                 time.sleep(0.05)
         assert got == want

@@ -29,6 +29,7 @@ from selfbook.errors import LLMError, SelfbookError
 from selfbook.search import METHODS, QueryError
 
 from . import views
+from .searchpool import SearchUnavailable
 from .service import BookService
 
 log = logging.getLogger(__name__)
@@ -244,5 +245,8 @@ def pin(body: PinBody, service: Service) -> JSONResponse:
 
 
 def error_status(exc: Exception) -> int:
-    """The HTTP status of a library error: 502 when the LLM server failed, else 400."""
+    """The HTTP status of a library error: 502 when the LLM server failed, 503 when a search
+    worker stopped under a search (it is replaced: search again), else 400."""
+    if isinstance(exc, SearchUnavailable):
+        return 503
     return 502 if isinstance(exc, LLMError) else 400

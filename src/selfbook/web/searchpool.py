@@ -41,7 +41,7 @@ from pathlib import Path
 
 import anyio
 
-from selfbook.errors import BookError
+from selfbook.errors import SelfbookError
 from selfbook.search import QueryVector, one_blas_thread, search_terms
 from selfbook.settings import Settings
 
@@ -55,6 +55,11 @@ WARM_S = 300.0
 WAITING = 256
 """Searches that may wait for their query's vector at once (each on a thread that only waits)."""
 STOPPED = "a search worker stopped while searching — search again"
+
+
+class SearchUnavailable(SelfbookError):
+    """A search that was lost with the worker that had it (the API answers 503: search again)."""
+
 WATCH_S = 0.5
 """How often a worker looks whether the server process is still there."""
 
@@ -99,7 +104,7 @@ class SearchPool:
         try:
             return await asyncio.wrap_future(self._submit(params, vector, as_json=True))
         except BrokenProcessPool:
-            raise BookError(STOPPED) from None
+            raise SearchUnavailable(STOPPED) from None
 
     def search_now(self, params: views.SearchParams) -> dict:
         """``views.search_data``'s dict for ``params``, for a thread."""
@@ -110,7 +115,7 @@ class SearchPool:
         try:
             return self._submit(params, vector, as_json=False).result()
         except BrokenProcessPool:
-            raise BookError(STOPPED) from None
+            raise SearchUnavailable(STOPPED) from None
 
     def close(self) -> None:
         with self._lock:
