@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+
 @dataclass(frozen=True)
 class QueryVector:
     """A query's vector as one caller found it, for a search that runs elsewhere (another
@@ -48,6 +49,7 @@ class QueryVector:
 
     model: str
     vector: np.ndarray | None
+
 
 METHODS = ("hybrid", "lexical", "dense")
 MAX_EMBED_AT_SEARCH = 256

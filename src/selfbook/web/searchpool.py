@@ -55,16 +55,15 @@ WARM_S = 300.0
 WAITING = 256
 """Searches that may wait for their query's vector at once (each on a thread that only waits)."""
 STOPPED = "a search worker stopped while searching — search again"
-
-
-class SearchUnavailable(SelfbookError):
-    """A search that was lost with the worker that had it (the API answers 503: search again)."""
-
 WATCH_S = 0.5
 """How often a worker looks whether the server process is still there."""
 
 _service: BookService | None = None  # the worker's own (in each worker process)
 _barrier = None                      # the pool's barrier for warm() (in each worker process)
+
+
+class SearchUnavailable(SelfbookError):
+    """A search that was lost with the worker that had it (the API answers 503: search again)."""
 
 
 class SearchPool:

@@ -94,6 +94,8 @@ class ReadWriteLock:
             with self._cond:
                 self._writer = False
                 self._cond.notify_all()
+
+
 BACKLOG = 256
 """Queries the server embeds though their searches could not wait (see ``QueryVectors.backlog``)."""
 RELATED = 8
