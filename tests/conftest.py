@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -80,6 +81,22 @@ example.org — https://example.org/bisi-bele-bath/
 
 Petar Velickovic: Transformers and GNNs softmax issue
 """
+
+
+class HeldEmbedder(HashingEmbedder):
+    """The hashing embedder, through the real seam, that can be held busy: while ``go`` is clear
+    a call waits until the test sets it (as a model busy with other searches would); ``busy``
+    is set once a call has begun."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.busy, self.go = threading.Event(), threading.Event()
+        self.go.set()
+
+    def embed(self, texts, query=False):
+        self.busy.set()
+        self.go.wait()
+        return super().embed(texts, query=query)
 
 
 @pytest.fixture

@@ -12,28 +12,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import HeldEmbedder
 from selfbook import Library, Settings, load_settings
 from selfbook.embed import HashingEmbedder
 from selfbook.search import Hits, QueryVector, search_terms
 from selfbook.search.terms import _index_forms
 
 QUERIES = ["dosa batter fermentation", "retrieval augmented generation", "ಕನ್ನಡ ಸಾಹಿತ್ಯ", "kolmogorov networks", "filter coffee"]
-
-
-class Held(HashingEmbedder):
-    """The hashing embedder, through the real seam, that can be held busy: a held call waits
-    until the test lets it go (as a model busy with other searches would)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.busy = threading.Event()
-        self.go = threading.Event()
-        self.go.set()
-
-    def embed(self, texts, query=False):
-        self.busy.set()
-        self.go.wait()
-        return super().embed(texts, query=query)
 
 
 @pytest.fixture
@@ -47,7 +32,7 @@ def summary(hits) -> list[tuple[str, float, tuple]]:
 
 
 def test_a_search_past_its_budget_answers_from_words_alone_and_says_so(built: Library):
-    held = Held()
+    held = HeldEmbedder()
     library = Library(built.book_dir, built.settings.replace(search_budget_ms=50), embedder=held)
     normal = library.search("dosa batter fermentation")  # idle: the whole search, in time
     assert isinstance(normal, Hits) and normal.degraded is None and normal.note is None
@@ -101,7 +86,7 @@ def test_a_query_vector_found_before_searches_as_the_search_would(built: Library
         late = searcher.search(query, vector=QueryVector(model, None))
         assert late.degraded == "lexical" and "words only" in late.note
         assert summary(late) == summary(searcher.search(query, method="lexical"))
-    busy = Held()
+    busy = HeldEmbedder()
     busy.go.clear()
     slow = Library(built.book_dir, built.settings, embedder=busy)
     waiting = ThreadPoolExecutor(1).submit(slow.query_vector, "warm the model")
@@ -117,7 +102,7 @@ def test_a_query_vector_found_before_searches_as_the_search_would(built: Library
 
 
 def test_a_budget_given_to_the_call_wins_over_the_settings(built: Library):
-    held = Held()
+    held = HeldEmbedder()
     library = Library(built.book_dir, built.settings.replace(search_budget_ms=50), embedder=held)
     held.go.clear()
     waiting = ThreadPoolExecutor(1).submit(library.search, "dosa batter", budget_ms=0)  # waits, however long

@@ -22,7 +22,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 import pg_helpers
-from conftest import SMALL_DUMP
+from conftest import SMALL_DUMP, HeldEmbedder
 from selfbook import Library, Settings
 from selfbook.embed import HashingEmbedder
 from selfbook.web import create_app, views
@@ -91,18 +91,7 @@ def test_a_bad_search_is_told_as_the_server_process_tells_it(built: Path, pooled
 
 
 def test_a_query_vector_not_ready_in_time_ranks_by_words_and_says_so(built: Path):
-    class Held(HashingEmbedder):
-        def __init__(self) -> None:
-            super().__init__()
-            self.busy, self.go = threading.Event(), threading.Event()
-            self.go.set()
-
-        def embed(self, texts, query=False):
-            self.busy.set()
-            self.go.wait()
-            return super().embed(texts, query=query)
-
-    held = Held()
+    held = HeldEmbedder()
     app = app_for(built, held)
     pool = app.state.search_pool = SearchPool(built, app.state.service, SETTINGS, workers=1)
     pool.warm()

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from llm_servers import ollama_server
 
-from conftest import SMALL_DUMP
+from conftest import SMALL_DUMP, HeldEmbedder
 from selfbook import ConfigError, Library, Settings
 from selfbook.embed import HashingEmbedder
 from selfbook.search import SearchFilters
@@ -147,20 +147,6 @@ def test_search_errors_are_400_with_the_message(built: Path, params: dict, messa
     page = client(built).get("/search", params=params)
     if params["q"].strip():  # a blank box is just the search page
         assert page.status_code == 400 and message in page.text
-
-
-class HeldEmbedder(HashingEmbedder):
-    """The hashing embedder, through the real seam, that can be held busy until the test lets it go."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.busy, self.go = threading.Event(), threading.Event()
-        self.go.set()
-
-    def embed(self, texts, query=False):
-        self.busy.set()
-        self.go.wait()
-        return super().embed(texts, query=query)
 
 
 def test_a_search_the_embedder_is_too_busy_for_answers_from_words_and_says_so(built: Path):

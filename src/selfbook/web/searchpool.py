@@ -97,8 +97,8 @@ class SearchPool:
         """``views.search_data``'s dict for ``params`` as JSON (UTF-8): the query's vector found
         here, the search made in a worker."""
         arrived = time.monotonic()
-        vector = self._cached_vector(params)
-        if vector is None and self._needs_vector(params):  # embedding takes a thread that only waits
+        needed, vector = self._vector_at_hand(params)
+        if needed and vector is None:  # embedding it takes a thread that only waits
             vector = await anyio.to_thread.run_sync(self.service.query_vector, params.q, arrived, limiter=self._waiting)
         try:
             return await asyncio.wrap_future(self._submit(params, vector, as_json=True))
@@ -108,8 +108,8 @@ class SearchPool:
     def search_now(self, params: views.SearchParams) -> dict:
         """``views.search_data``'s dict for ``params``, for a thread."""
         arrived = time.monotonic()
-        vector = self._cached_vector(params)
-        if vector is None and self._needs_vector(params):
+        needed, vector = self._vector_at_hand(params)
+        if needed and vector is None:
             vector = self.service.query_vector(params.q, arrived)
         try:
             return self._submit(params, vector, as_json=False).result()
@@ -120,12 +120,12 @@ class SearchPool:
         with self._lock:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
-    @staticmethod
-    def _needs_vector(params: views.SearchParams) -> bool:
-        return params.method != "lexical" and bool(search_terms(params.q))
-
-    def _cached_vector(self, params: views.SearchParams) -> QueryVector | None:
-        return self.service.cached_query_vector(params.q) if self._needs_vector(params) else None
+    def _vector_at_hand(self, params: views.SearchParams) -> tuple[bool, QueryVector | None]:
+        """Whether the search needs a query vector (not a words-only search, and a query with
+        words), and the vector if it is cached."""
+        if params.method == "lexical" or not search_terms(params.q):
+            return False, None
+        return True, self.service.cached_query_vector(params.q)
 
     def _submit(self, params: views.SearchParams, vector: QueryVector | None, *, as_json: bool) -> Future:
         with self._lock:
