@@ -7,6 +7,8 @@ either can be imported first.
 from __future__ import annotations
 
 import gc
+import signal
+import sys
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
@@ -87,6 +89,11 @@ def serve(
     click.echo(f"Serving {book} at http://{shown}:{port}/ (Ctrl-C to stop)", err=True)
     if token:
         click.echo(f"Open http://{shown}:{port}/?token=… once in the browser; API clients send 'Authorization: Bearer …'.", err=True)
+    if pool is not None:
+        # uvicorn shuts down on SIGTERM and then raises it again, which by default ends the
+        # process at once: the pool would not be closed (its workers end by themselves, but the
+        # pool's semaphores are reported leaked). Exit as SIGTERM does, through the finally below.
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
     finally:
