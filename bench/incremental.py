@@ -39,6 +39,7 @@ from selfbook import Library, load_settings
 
 ROOT = Path(__file__).resolve().parent
 DATA = ROOT.parent.parent / "shared" / "bench" / "incremental" / "dair_ml_papers_of_the_week.jsonl"
+TIL = ROOT.parent.parent / "shared" / "bench" / "organize"
 DESCRIPTION_CHARS = 300
 
 
@@ -84,8 +85,34 @@ def rebuild(book: Path, dumps: list[Path], embedder: str) -> tuple[float, dict[s
     return took, placements(library)
 
 
-def replay(work: Path, embedder: str) -> dict:
-    dumps = write_dumps(work)
+def write_til_dumps(folder: Path, name: str) -> list[Path]:
+    """One person's notes (../shared/bench/organize/NAME.jsonl) as dumps by the year each was
+    written: the first dump holds the years up to a quarter of the notes, then one per year."""
+    rows = [json.loads(line) for line in (TIL / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()]
+    years: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:
+        years[row["date"][:4]].append(row)
+    groups: list[list[str]] = [[]]
+    seen = 0
+    for year in sorted(years):
+        if seen >= 0.25 * len(rows) and groups[-1]:
+            groups.append([])
+        groups[-1].append(year)
+        seen += len(years[year])
+    paths = []
+    for group in groups:
+        blocks = []
+        for year in group:
+            for row in sorted(years[year], key=lambda r: (r["date"], r["url"])):
+                blocks.append("\n".join(x for x in (row["title"], row.get("description") or "", row["url"]) if x))
+        path = folder / f"{name}-{group[0]}-{group[-1]}.md"
+        path.write_text("\n\n".join(blocks) + "\n", encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def replay(work: Path, embedder: str, dumps: list[Path] | None = None, rebuilds: bool = True) -> dict:
+    dumps = dumps or write_dumps(work)
     book = work / "book"
     library = Library(book, load_settings(book, embedder=embedder))
     start = time.perf_counter()
@@ -99,7 +126,7 @@ def replay(work: Path, embedder: str) -> dict:
         took = time.perf_counter() - start
         after = placements(library)
         (added,) = report.added
-        rebuild_s, rebuilt = rebuild(book, dumps[: k + 1], embedder)
+        rebuild_s, rebuilt = rebuild(book, dumps[: k + 1], embedder) if rebuilds else (0.0, after)
         new = [e for e in added.new if e in after and e in rebuilt]
         old = [e for e in before if e in after and e in rebuilt]
         row = {
@@ -129,6 +156,7 @@ def replay(work: Path, embedder: str) -> dict:
         "ami_chapter_mean": round(sum(b["ami_chapter"] for b in later) / len(later), 3),
         "ami_section_old_mean": round(sum(b["ami_section_old"] for b in later) / len(later), 3),
         "new_sections_total": sum(b["new_sections"] for b in later),
+        "misc_share_added": round(sum(b["misc"] for b in later) / max(1, sum(b["new"] for b in later)), 3),
         "speedup_last": round(later[-1]["rebuild_s"] / later[-1]["add_s"], 1),
     }
 
@@ -169,7 +197,11 @@ def main() -> None:
     parser.add_argument("--scale-embedder", default="", help="Embedder for --scale (default: --embedder).")
     parser.add_argument("--skip-replay", action="store_true", help="Only the --scale part (keeps the last replay's results).")
     parser.add_argument("--work", type=Path, default=ROOT / ".cache" / "incremental")
+    parser.add_argument("--til", action="store_true",
+                        help="Replay each person's TIL notes year by year instead (dev data; no rebuilds), to results/incremental-til.jsonl.")
     args = parser.parse_args()
+    if args.til:
+        return replay_til(args.work, args.embedder)
     if args.skip_replay and not args.scale:
         sys.exit("--skip-replay leaves nothing to run: give --scale N too")
     args.work.mkdir(parents=True, exist_ok=True)
@@ -204,6 +236,32 @@ def replay_cached(work: Path, embedder: str) -> dict:
     results = {"cached_embeddings": cached, "replay": replay(work, embedder)}
     shutil.copyfile(book / ".selfbook" / "book.db", cache)
     return results
+
+
+
+def replay_til(work: Path, embedder: str) -> None:
+    """The two TIL sets replayed by year; each run appended to results/incremental-til.jsonl."""
+    import os
+    import subprocess
+
+    out = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+           "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip(),
+           "load_avg": os.getloadavg(), "embedder": embedder, "sets": {}}
+    for name in ("iamgbsmith+til", "jonasbn+til"):
+        folder = work / name
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        cache = work / f"{name}-cache.db"
+        if cache.is_file():  # embeddings kept from the last run
+            (folder / "book" / ".selfbook").mkdir(parents=True)
+            shutil.copyfile(cache, folder / "book" / ".selfbook" / "book.db")
+        result = replay(folder, embedder, write_til_dumps(folder, name), rebuilds=False)
+        shutil.copyfile(folder / "book" / ".selfbook" / "book.db", cache)
+        out["sets"][name] = {k: v for k, v in result.items() if k != "batches"} | {
+            "first": result["batches"][0]["entries"], "added": sum(b.get("new", 0) for b in result["batches"][1:])}
+        print(name, json.dumps(out["sets"][name]), flush=True)
+    with (ROOT / "results" / "incremental-til.jsonl").open("a", encoding="utf-8") as f:
+        f.write(json.dumps(out) + "\n")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from selfbook.organize import MISC_TITLE, OrganizeParams, _describe, organize
-from selfbook.organize.domains import taxonomy
+from selfbook.organize.vocab import labels
 from selfbook.organize.title import slug
 from selfbook.phrases import STOPWORDS
 from selfbook.text import terms, words
@@ -59,14 +59,18 @@ def test_every_id_appears_exactly_once(built):
 
 
 def test_domains_are_separated_into_chapters(built):
+    """No chapter mixes domains; a domain may be split (health into fitness and strength
+    training, say) but its largest chapter holds most of it."""
     ids, _, _, label, outline = built
     placement = outline.placement()
     for domain in DOMAINS:
         chapters = Counter(placement[i][0].id for i in ids if label[i] == domain)
         chapter, count = chapters.most_common(1)[0]
-        assert count >= 0.8 * sum(chapters.values()), (domain, chapters)
-        held = Counter(label[i] for i in ids if placement[i][0].id == chapter and label[i] != "straggler")
-        assert held[domain] >= 0.8 * sum(held.values()), (domain, held)
+        assert count >= 0.55 * sum(chapters.values()), (domain, chapters)
+    for chapter in outline.chapters:
+        held = Counter(label[e] for e in chapter.entry_ids if label[e] != "straggler")
+        if chapter.title != MISC_TITLE and held:
+            assert held.most_common(1)[0][1] >= 0.8 * sum(held.values()), (chapter.title, held)
 
 
 def test_same_input_gives_identical_outline(built):
@@ -132,7 +136,7 @@ def test_ids_are_unique_slugs(built):
 def test_titles_are_phrases_not_stopwords(built):
     _, texts, _, _, outline = built
     vocabulary = {t for text in texts for t in terms(text)}
-    names = {d.name for d in taxonomy()} | {MISC_TITLE}
+    names = {label.name for label in labels()} | {MISC_TITLE}
     for chapter in outline.chapters:
         assert chapter.title
         for section in chapter.sections:
@@ -143,15 +147,35 @@ def test_titles_are_phrases_not_stopwords(built):
 
 
 def test_chapter_titles_name_the_domains(built):
-    ids, _, _, label, outline = built
+    """Each domain's chapter has a name of its own, drawn from what its entries say or from a
+    published vocabulary, never from a list written for a collection."""
+    ids, texts, _, label, outline = built
     placement = outline.placement()
     title_of = {}
     for domain in DOMAINS:
         title_of[domain] = Counter(placement[i][0].title for i in ids if label[i] == domain).most_common(1)[0][0]
-    assert title_of["health"] == "Health & Fitness"
-    assert title_of["cooking"] == "Cooking & Food"
-    assert title_of["kannada"] == "Kannada Language & Literature"
     assert len(set(title_of.values())) == len(DOMAINS)
+    vocabulary = {t.casefold() for text in texts for t in words(text)}
+    known = {label.name for label in labels()}
+    for title in title_of.values():
+        assert title in known or {w.casefold() for w in words(title)} & vocabulary, title
+
+
+def test_vocabulary_names_gather_their_aliases():
+    """Entries that say "postgres", "psql" or "PostgreSQL" all hold the GitHub topic's name, once
+    the name itself is written; an alias alone never brings a name in ("growth" is not Marketing)."""
+    from selfbook.organize.title import PhraseTable, title_groups
+
+    texts = [
+        "postgres vacuum settings", "psql tricks for the shell", "PostgreSQL window functions",
+        "PostgreSQL index bloat", "Sourdough bread recipe", "Bread baking schedule", "Rye bread starter",
+        "muscle growth and sleep", "growth plates in teens",
+    ]
+    table = PhraseTable.build(texts, labels())
+    titles = title_groups(table, [np.arange(0, 4), np.arange(4, 7), np.arange(7, 9)], np.arange(len(texts)))
+    assert titles[:2] == ["PostgreSQL", "Bread"]
+    assert titles[2] == "Growth"
+    assert "marketing" not in table.phrases
 
 
 def test_kannada_sections_keep_words_whole(built):
@@ -178,19 +202,6 @@ def test_fixed_chapter_count_is_respected():
     ids, texts, vectors, _ = dataset(stragglers=False)
     outline = organize(ids, texts, vectors, OrganizeParams(chapters=2))
     assert len([c for c in outline.chapters if c.title != MISC_TITLE]) <= 2
-
-
-def test_embed_function_is_used_for_chapter_names():
-    ids, texts, vectors, _ = dataset(stragglers=False)
-    calls = []
-
-    def embed(batch):
-        calls.append(len(batch))
-        return hash_embed(batch)
-
-    outline = organize(ids, texts, vectors, embed=embed)
-    assert calls == [len(taxonomy())]
-    assert sorted(e for c in outline.chapters for e in c.entry_ids) == sorted(ids)
 
 
 @pytest.mark.parametrize("count", [0, 1, 2, 5])
@@ -230,30 +241,30 @@ def test_section_titles_expand_acronyms_and_widen_phrases():
 SIX = ("ml", "health", "cooking", "kannada", "history", "finance")
 
 
-@pytest.mark.parametrize("with_embed", [False, True])
-def test_six_domains_give_six_chapters(with_embed):
+@pytest.mark.parametrize("choice", ["silhouette", "gap"])
+def test_six_domains_give_six_chapters(choice):
     ids, texts, vectors, label = dataset(SIX, stragglers=False)
-    outline = organize(ids, texts, vectors, embed=hash_embed if with_embed else None)
+    outline = organize(ids, texts, vectors, OrganizeParams(chapter_choice=choice))
     placement = outline.placement()
     regular = [c for c in outline.chapters if c.title != MISC_TITLE]
-    assert 5 <= len(regular) <= 7, [c.title for c in regular]
+    assert 5 <= len(regular) <= 8, [c.title for c in regular]
     majority = {}
     for domain in SIX:
         chapters = Counter(placement[i][0].id for i in ids if label[i] == domain)
         chapter, count = chapters.most_common(1)[0]
-        assert count >= 0.75 * sum(chapters.values()), (domain, chapters)
+        assert count >= 0.4 * sum(chapters.values()), (domain, chapters)
         majority[domain] = chapter
     assert len(set(majority.values())) == len(SIX)  # no domain folded into another's chapter
-    choice = dict(outline.params)["chapter_choice"]
-    assert choice == ("taxonomy-embedding" if with_embed else "taxonomy-keywords")
+    assert dict(outline.params)["chapter_choice"] == ("silhouette" if choice == "silhouette" else "merge-gap")
 
 
-def test_chapter_count_falls_back_to_merge_heights_without_domain_labels():
-    texts = [f"zorblax quintel {i % 3} frobnic" for i in range(30)]
-    ids = [f"x{i}" for i in range(30)]
-    outline = organize(ids, texts, hash_embed(texts))
-    assert dict(outline.params)["chapter_choice"] == "merge-gap"
-    assert sorted(e for c in outline.chapters for e in c.entry_ids) == sorted(ids)
+def test_chapter_count_comes_from_the_entries_alone():
+    """No label set is consulted: the same vectors give the same chapters whatever the texts say."""
+    ids, texts, vectors, _ = dataset(SIX, stragglers=False)
+    renamed = [f"note {i}" for i in range(len(texts))]
+    first = organize(ids, texts, vectors)
+    second = organize(ids, renamed, vectors)
+    assert sorted(sorted(c.entry_ids) for c in first.chapters) == sorted(sorted(c.entry_ids) for c in second.chapters)
 
 
 def test_seed_does_not_matter_below_the_exact_tree_limit(built):
@@ -262,11 +273,11 @@ def test_seed_does_not_matter_below_the_exact_tree_limit(built):
     assert other.chapters == outline.chapters
 
 
-def test_same_input_with_embed_and_headings_gives_identical_outline():
+def test_same_input_with_headings_gives_identical_outline():
     ids, texts, vectors, label = dataset(SIX)
     headings = [("self", label[i].title()) for i in ids]
-    first = organize(ids, texts, vectors, embed=hash_embed, headings=headings)
-    second = organize(list(ids), list(texts), vectors.copy(), embed=hash_embed, headings=list(headings))
+    first = organize(ids, texts, vectors, headings=headings)
+    second = organize(list(ids), list(texts), vectors.copy(), headings=list(headings))
     assert first == second
 
 
@@ -362,11 +373,11 @@ def test_headings_title_the_sections_they_dominate():
     notebook = {i for i in ids if label[i] == "finance"}
     headings = [("self", "Money notes" if i in notebook else str(rng.choice(["2023", "X bookmarks"]))) for i in ids]
     outline = organize(ids, texts, vectors, headings=headings)
-    titles = [s.title for c in outline.chapters for s in c.sections]
+    titles = [s.title for c in outline.chapters for s in c.sections] + [c.title for c in outline.chapters]
     assert "Money notes" in titles
     assert not {"2023", "X bookmarks", "self"} & set(titles)
     placement = outline.placement()
-    held = [placement[i][1].title for i in notebook]
+    held = [placement[i][1].title if placement[i][1].title == "Money notes" else placement[i][0].title for i in notebook]
     assert held.count("Money notes") >= 0.6 * len(held)
 
 
@@ -391,8 +402,9 @@ def test_headings_must_match_the_entries():
 
 
 def test_chapter_description_is_a_sentence():
-    assert _describe(["sleep", "Peter Attia", "dead hang"]) == "Links and notes on sleep, Peter Attia and dead hang."
-    assert _describe(["ಕನ್ನಡ"]) == "Links and notes on ಕನ್ನಡ."
+    assert _describe(["Sleep", "Peter Attia", "Dead Hang"]) == "Sleep, Peter Attia and Dead Hang."
+    assert _describe(["A", "B", "C", "D", "E"]) == "A, B, C and D, among others."
+    assert _describe(["ಕನ್ನಡ", "ಕನ್ನಡ"]) == "ಕನ್ನಡ."
     assert _describe([]) == ""
 
 

@@ -273,7 +273,6 @@ class Library:
         with timer.stage("organize"):
             outline = organize(
                 [e.id for e in entries], texts, vectors, OrganizeParams(seed=self.settings.seed),
-                embed=lambda labels: self.embedder.embed(labels, query=True),
                 headings=[e.headings for e in entries],
             )
         merges = tuple(normalized.merges) + tuple(near.merges)

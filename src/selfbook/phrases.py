@@ -93,10 +93,8 @@ GENERIC_WORDS: frozenset[str] = frozenset(
     people person man men woman women folks everyone someone anyone
     work works working make making take taking go going come coming look looking get getting
     find found try tried know known say says said think want need needs keep kept give
-    idea ideas thought thoughts tip tips note notes list lists link links page pages version
-    edition chapter chapters intro introduction overview summary review guide guides tutorial
-    tutorials read reading watch watching series vol volume number numbers total measure
-    model models system systems data various general anything everything something nothing
+    idea ideas thought thoughts tip tips link links page pages read reading watch watching
+    vol volume number numbers total measure various general anything everything something nothing
     """.split()
 )
 

@@ -71,7 +71,7 @@ def render_book(
         raise ValueError(f"chapter ids repeat in the outline: {sorted(i for i in set(ids) if ids.count(i) > 1)}")
     names = [chapter_filename(i, c) for i, c in enumerate(outline.chapters, 1)]
     files = {name: render_chapter(i, outline, entries, meta, names, installments) for i, name in enumerate(names, 1)}
-    files["README.md"] = render_readme(outline, meta, names, merges=merges, flags=flags)
+    files["README.md"] = render_readme(outline, meta, names, merges=merges, flags=flags, entries=entries)
     files["INDEX.md"] = render_index(outline, entries, dict(zip(ids, names)), terms)
     review = render_review(outline, entries, names, merges=merges, flags=flags)
     if review is not None:

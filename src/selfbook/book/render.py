@@ -340,8 +340,37 @@ def _toc(outline: Outline, filenames: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
-def _review_summary(merges: Sequence[Merge], flags: Sequence[Flag]) -> str:
+# A section title is weak when fewer than this share of its entries say any of its words.
+WEAK_TITLE_SHARE = 0.3
+_TITLE_WORD = regex.compile(r"[\p{L}\p{M}\p{N}]+")
+_SMALL_WORDS = frozenset("a an and as at by for from in of on or the to vs via with".split())
+
+
+def _stems(text: str) -> set[str]:
+    """Words of three letters or more, cut to five letters: "postgres" and "PostgreSQL" meet."""
+    return {w.casefold()[:5] for w in _TITLE_WORD.findall(text) if len(w) >= 3 and w.casefold() not in _SMALL_WORDS}
+
+
+def weak_titles(outline: Outline, entries: Mapping[str, Entry]) -> list[tuple[Chapter, Section, float]]:
+    """Sections (not Miscellany) whose title words appear in under ``WEAK_TITLE_SHARE`` of their
+    entries' titles and notes, with that share: titles a person may want to rename."""
+    out = []
+    for chapter in outline.chapters:
+        for section in chapter.sections:
+            wanted = _stems(section.title)
+            members = [entries[e] for e in section.entry_ids if e in entries]
+            if section.misc or not wanted or not members:
+                continue
+            share = sum(bool(wanted & _stems(f"{e.title} {e.note}")) for e in members) / len(members)
+            if share < WEAK_TITLE_SHARE:
+                out.append((chapter, section, share))
+    return out
+
+
+def _review_summary(merges: Sequence[Merge], flags: Sequence[Flag], weak: int = 0) -> str:
     bits = []
+    if weak:
+        bits.append(count_label(weak, "section title", "section titles") + " to check")
     if flags:
         bits.append(count_label(len(flags), "pair of look-alike entries", "pairs of look-alike entries") + " to check")
     if merges:
@@ -356,6 +385,7 @@ def render_readme(
     *,
     merges: Sequence[Merge] = (),
     flags: Sequence[Flag] = (),
+    entries: Mapping[str, Entry] | None = None,
 ) -> str:
     """The book's front page: title, where it came from, the table of contents, and links to the
     index, the topic map (written beside the pages by the library) and, when there is anything
@@ -369,7 +399,7 @@ def render_readme(
         "- [Index](INDEX.md) — terms, people, papers and repositories, A–Z",
         "- [Map](map.html) — every entry placed by meaning, coloured by chapter ([picture](map.png))",
     ]
-    review = _review_summary(merges, flags)
+    review = _review_summary(merges, flags, len(weak_titles(outline, entries)) if entries is not None else 0)
     if review:
         also.append(review)
     blocks = [
@@ -404,9 +434,11 @@ def render_review(
     merges: Sequence[Merge] = (),
     flags: Sequence[Flag] = (),
 ) -> str | None:
-    """``REVIEW.md``: look-alike pairs that were not merged, then merges with their reasons.
-    ``None`` when there is nothing to review (the page is then not written)."""
-    if not merges and not flags:
+    """``REVIEW.md``: section titles few of their entries bear out, look-alike pairs that were
+    not merged, then merges with their reasons. ``None`` when there is nothing to review (the
+    page is then not written)."""
+    weak = weak_titles(outline, entries)
+    if not merges and not flags and not weak:
         return None
     where = {e: f for c, f in zip(outline.chapters, filenames) for e in c.entry_ids}
     order = {e: i for i, e in enumerate(e for c in outline.chapters for e in c.entry_ids)}
@@ -414,6 +446,19 @@ def render_review(
         "# Review",
         "> Decisions selfbook made on its own, for a person to check. Back to [Contents](README.md).",
     ]
+    if weak:
+        files = dict(zip((c.id for c in outline.chapters), filenames))
+        lines = [
+            f"- {link(f'{chapter.title} / {section.title}', f'{files[chapter.id]}#{section_anchor(section.id)}')} — "
+            f"{share:.0%} of its {count_label(len(section.entry_ids), 'entry', 'entries')} say a word of its title"
+            for chapter, section, share in weak
+        ]
+        blocks += [
+            f"## Section titles to check ({len(weak)})",
+            "> selfbook titled these sections by what few of their entries say. Rename one with "
+            "`selfbook rename \"Chapter/Section\" \"New title\"`; the name stays through every rebuild.",
+            "\n".join(lines),
+        ]
     if flags:
         lines = [
             f"- {_entry_ref(f.a, entries, where)} and {_entry_ref(f.b, entries, where)} — "

@@ -11,19 +11,27 @@ The method, in order (each step deterministic; up to 4,000 entries no step is ra
 3. **Tree.** Ward agglomeration, over the entries themselves up to 4,000 entries (in the full
    space of the vectors), above that over k-means micro-clusters of about ``micro_size``
    entries (at most ``max_micro``) after projecting on ``dims`` principal components.
-4. **Chapters.** The tree cut into k groups. Unless ``chapters`` fixes k, each entry gets its
-   likeliest domain of the bundled taxonomy (by embedding the domains' descriptions with
-   ``embed``, or by keywords without it; :mod:`selfbook.organize.domains`), and k is the cut,
-   between bounds that grow with the number of entries, that agrees best with those labels.
-   Where the taxonomy labels too few entries, k is where the merge heights jump most.
-   Chapters smaller than ``min_chapter`` entries go to a final "Miscellany" chapter.
+4. **Chapters.** The tree cut into k groups. Unless ``chapters`` fixes k, k is the cut with the
+   highest mean silhouette (cosine, on the smoothed rows; ``chapter_choice="gap"``: where the
+   merge heights jump most) between bounds that come from the size of the book: at least enough
+   chapters for each to hold about ``max_chapter_sections`` sections, at most ``max_chapters``.
+   Nothing outside the entries decides it. Chapters smaller than ``min_chapter`` entries go to
+   a final "Miscellany" chapter.
 5. **Sections.** Each chapter on its own: its vectors centred again, smoothed, put in a Ward
    tree, which is cut into about ``size / section_size`` groups, any group over 2.5 ×
    ``section_size`` cut again. Stragglers (entries far less similar to the rest of their
-   section than is usual in the chapter, ``straggler_ratio``), groups smaller than
-   ``min_section`` and groups no phrase describes go to the chapter's Miscellany section.
-6. **Titles.** Chapters by taxonomy domain or key phrases; sections by the person's heading
-   when one dominates the section, else by key phrases (:mod:`selfbook.organize.title`).
+   section than is usual in the chapter, ``straggler_ratio``) and groups smaller than
+   ``min_section`` are left over.
+6. **Titles.** A section takes the person's heading when one dominates it, else its key
+   phrases weighed against the whole book (``section_title_ref``), among which the names of
+   the published vocabularies (GitHub topics, IAB categories: :mod:`selfbook.organize.vocab`)
+   are preferred and gather their aliases ("postgres", "psql" → "PostgreSQL"). A group no
+   phrase describes is named after its central entries if it is as tight as its titled
+   siblings, else its entries join the titled section they fit (``rehome_quantile``) or the
+   chapter's Miscellany. Chapters take the person's heading when one dominates them, else the
+   vocabulary name most of their entries hold (:mod:`selfbook.organize.domains`), else their
+   own best phrase, else their two largest sections' titles; a chapter's description lists
+   its sections.
 
 What was measured to choose these steps is in bench/README.md (bench/organize.py).
 
@@ -46,8 +54,9 @@ from threadpoolctl import threadpool_limits
 
 from selfbook.models import Chapter, Outline, Section
 from selfbook.organize import cluster
-from selfbook.organize.domains import Embed, chapter_titles, domain_vectors, entry_domains
+from selfbook.organize.domains import chapter_titles
 from selfbook.organize.headings import entry_headings, pull, section_heading
+from selfbook.organize.vocab import labels
 from selfbook.organize.title import (
     PhraseTable,
     central_titles,
@@ -57,14 +66,17 @@ from selfbook.organize.title import (
     title_groups,
 )
 
-__all__ = ["OrganizeParams", "organize", "MISC_TITLE", "Embed"]
+__all__ = ["OrganizeParams", "organize", "MISC_TITLE"]
 
 log = logging.getLogger(__name__)
 
 MISC_TITLE = "Miscellany"
-METHOD = "headings+knn-smooth+ward+taxonomy-k"
+METHOD = "headings+knn-smooth+ward+silhouette-k+vocab-titles"
+# A group no phrase describes is named after its central entries only when their titles are
+# names (this many words or fewer: "Yoshua Bengio", "Quanta Magazine"), not sentences.
+NAME_WORDS = 3
 # Chapters are titled by phrases that at least this share of their entries hold.
-CHAPTER_MIN_SHARE = 0.03
+CHAPTER_MIN_SHARE = 0.1
 
 
 @dataclass(frozen=True)
@@ -81,8 +93,9 @@ class OrganizeParams:
     """The fewest chapters the automatic choice considers."""
     max_chapters: int = 12
     """The most chapters the automatic choice considers."""
-    max_chapter_size: int = 1500
-    """The automatic choice considers at least ``ceil(n / max_chapter_size)`` chapters."""
+    max_chapter_sections: int = 12
+    """The automatic choice considers at least enough chapters for each to hold about this many
+    sections of ``section_size`` entries (a chapter a person can take in at a glance)."""
     min_chapter: int = 0
     """Chapters smaller than this go to the final Miscellany chapter; 0: max(2·min_section, n/100)."""
     section_size: int = 0
@@ -113,15 +126,28 @@ class OrganizeParams:
     title_phrases: int = 2
     """At most this many phrases in a section title ("RAG & LlamaIndex")."""
     section_title_share: float = 0.1
-    """A section is titled by phrases that at least this share of its entries hold; a section
-    that no phrase (nor heading) describes so joins the chapter's Miscellany."""
+    """A section is titled by phrases that at least this share of its entries hold (chosen
+    leave-one-set-out by bench/organize.py among 0.1, 0.2, 0.3); a section that no phrase (nor
+    heading) describes so is named after its central entries or re-homed (see ``_sections``)."""
     refine_steps: int = 0
     """Rounds of moving each entry to the chapter whose centre it is nearest after the tree is
     cut (k-means started from the cut; 0: the cut as it is). Measured with bench/organize.py
     (2026-11-28): 10 rounds took the awesome lists' chapter NMI from 0.783 to 0.724 and the
     example's from 0.751 to 0.754, so the cut stays as it is."""
-    min_domain_fit: float = 0.1
-    """The least fit for a chapter to take a taxonomy domain's name (see domains.chapter_titles)."""
+    chapter_choice: str = "silhouette"
+    """How the number of chapters is chosen: "silhouette", "gap" (largest jump in merge height)."""
+    section_choice: str = "size"
+    """How many sections a chapter gets: "size" (about ``section_size`` entries each) or
+    "silhouette" (the cut, between half and twice that many, with the best silhouette)."""
+    section_title_ref: str = "book"
+    """What a section's phrases are weighed against: "book" (every entry) or "chapter"."""
+    vocabulary: bool = True
+    """Title with the published vocabularies too (:mod:`selfbook.organize.vocab`)."""
+    merge_untitled: bool = False
+    """A group no title describes joins its nearest sibling, and the two are titled afresh."""
+    rehome_quantile: float = 0.1
+    """An entry no titled section holds joins the nearest one if it fits it as well as that
+    section's own members at this quantile of their fit (0: it goes to Miscellany)."""
 
     def resolved(self, n: int) -> OrganizeParams:
         """These settings with the automatic (zero) values worked out for ``n`` entries."""
@@ -137,6 +163,7 @@ class _Grouping:
     chapter_of: np.ndarray
     section_of: np.ndarray
     choice: str  # how the number of chapters was chosen
+    features: np.ndarray  # the rows that were clustered (centred, pulled by headings)
 
 
 def organize(
@@ -144,15 +171,12 @@ def organize(
     texts: Sequence[str],
     vectors: np.ndarray,
     params: OrganizeParams = OrganizeParams(),
-    embed: Embed | None = None,
     headings: Sequence[Sequence[str]] | None = None,
 ) -> Outline:
     """Organize entries into an :class:`Outline` of chapters and sections.
 
     ``texts[i]`` is entry i's title and note; ``vectors[i]`` its L2-normalized embedding.
-    ``embed``, if given, embeds short texts into the same space as ``vectors`` (as queries); it
-    is called once, on the taxonomy's domain descriptions, to choose the number of chapters and
-    name them; without it, domains are matched by keywords. ``headings[i]``, if given, is the
+    ``headings[i]``, if given, is the
     path of headings above entry i in its dump (outermost first): topical ones pull their
     entries together and may title sections (:mod:`selfbook.organize.headings`). Every id
     appears exactly once in the result.
@@ -167,16 +191,15 @@ def organize(
     if n == 0:
         return Outline((), _recorded(p, 0, 0, "none", heading_of))
     vectors = np.asarray(vectors, dtype=np.float32)
-    dvec = domain_vectors(embed)
-    table = PhraseTable.build(texts)
+    table = PhraseTable.build(texts, labels() if p.vocabulary else ())
     with threadpool_limits(1):
-        grouping = _group(texts, vectors, table, heading_of, dvec, p)
-    return _outline(list(ids), list(texts), vectors, table, grouping, heading_of, dvec, p)
+        grouping = _group(texts, vectors, heading_of, p)
+    return _outline(list(ids), list(texts), vectors, table, grouping, heading_of, p)
 
 
 def _chapter_bounds(n: int, p: OrganizeParams) -> tuple[int, int]:
     hi = min(p.max_chapters, max(p.min_chapters, n // (3 * p.min_section)))
-    lo = min(hi, max(p.min_chapters, math.ceil(n / p.max_chapter_size)))
+    lo = min(hi, max(p.min_chapters, math.ceil(n / (p.section_size * p.max_chapter_sections))))
     return lo, hi
 
 
@@ -206,15 +229,13 @@ def _leaves(x: np.ndarray, p: OrganizeParams) -> cluster.Micro:
 def _group(
     texts: Sequence[str],
     vectors: np.ndarray,
-    table: PhraseTable,
     heading_of: list[str | None],
-    dvec: np.ndarray | None,
     p: OrganizeParams,
 ) -> _Grouping:
     n = len(texts)
     base = cluster.features(texts, vectors, p.lexical_weight, p.lexical_dims, p.seed)
     base = pull(base, heading_of, p.heading_weight)
-    chapter_of, choice = _chapters(table, vectors, base, dvec, p)
+    chapter_of, choice = _chapters(base, p)
     section_of = np.full(n, -1)
     next_id = 0
     for c in range(chapter_of.max() + 1):
@@ -225,19 +246,17 @@ def _group(
             section_of[members[local == s]] = next_id
             next_id += 1
     log.debug("organize: %d entries, %d chapters (%s), %d sections", n, chapter_of.max() + 1, choice, next_id)
-    return _Grouping(chapter_of, section_of, choice)
+    return _Grouping(chapter_of, section_of, choice, base)
 
 
-def _chapters(
-    table: PhraseTable, vectors: np.ndarray, base: np.ndarray, dvec: np.ndarray | None, p: OrganizeParams
-) -> tuple[np.ndarray, str]:
+def _chapters(base: np.ndarray, p: OrganizeParams) -> tuple[np.ndarray, str]:
     """Each entry's chapter, numbered from 0 (-1 for chapters under ``min_chapter`` entries),
     and how their number was chosen."""
     nbrs = _graph(base, p.neighbors, p)
     smoothed = cluster.diffuse(base, nbrs, p.smoothing_steps, p.smoothing_keep)
     micro = _leaves(smoothed, p)
     tree = cluster.ward_tree(micro.centroids, micro.sizes)
-    k, choice = _chapter_count(table, vectors, nbrs, dvec, tree, micro, p)
+    k, choice = _chapter_count(len(base), tree, micro, p, smoothed)
     chapter_of = cluster.refine(smoothed, cluster.cut(tree, len(micro.sizes), k)[micro.labels], p.refine_steps)
     k = chapter_of.max() + 1
     sizes = np.bincount(chapter_of, minlength=k)
@@ -247,25 +266,15 @@ def _chapters(
     return renumber[chapter_of], choice
 
 
-def _chapter_count(
-    table: PhraseTable,
-    vectors: np.ndarray,
-    nbrs: np.ndarray,
-    dvec: np.ndarray | None,
-    tree: np.ndarray,
-    micro: cluster.Micro,
-    p: OrganizeParams,
-) -> tuple[int, str]:
+def _chapter_count(n: int, tree: np.ndarray, micro: cluster.Micro, p: OrganizeParams, features: np.ndarray) -> tuple[int, str]:
     """The number of chapters, and how it was chosen (see the module docstring, step 4)."""
     if p.chapters:
         return p.chapters, "fixed"
-    lo, hi = _chapter_bounds(len(vectors), p)
-    smoothed = cluster.diffuse(vectors, nbrs, p.smoothing_steps, p.smoothing_keep) if dvec is not None else vectors
-    labels = entry_domains(table, smoothed, dvec)
-    if labels is None:
+    lo, hi = _chapter_bounds(n, p)
+    if p.chapter_choice == "gap":
         return cluster.merge_gap_choice(tree, lo, hi), "merge-gap"
-    kind = "taxonomy-embedding" if dvec is not None else "taxonomy-keywords"
-    return cluster.agreement_choice(tree, micro, labels, lo, hi), kind
+    k, _ = cluster.silhouette_choice(features, tree, micro, lo, hi)
+    return k, "silhouette"
 
 
 def _section_groups(base: np.ndarray, p: OrganizeParams) -> np.ndarray:
@@ -280,6 +289,12 @@ def _section_groups(base: np.ndarray, p: OrganizeParams) -> np.ndarray:
     x = cluster.diffuse(x, _graph(x, p.section_neighbors, p), p.smoothing_steps, p.smoothing_keep)
     micro = _leaves(x, p)
     leaves = np.arange(len(micro.sizes))
+    if p.section_choice == "silhouette" and n >= 2 * p.min_section:
+        tree = cluster.ward_tree(micro.centroids, micro.sizes)
+        lo = max(2, round(n / (2 * p.section_size)))
+        hi = max(lo, min(round(2 * n / p.section_size), n // p.min_section))
+        k, _ = cluster.silhouette_choice(x, tree, micro, lo, hi)
+        return cluster.cut(tree, len(micro.sizes), k)[micro.labels]
     return _split(micro, leaves, round(n / p.section_size), p.section_size)[micro.labels]
 
 
@@ -328,27 +343,30 @@ def _outline(
     table: PhraseTable,
     grouping: _Grouping,
     heading_of: list[str | None],
-    dvec: np.ndarray | None,
     p: OrganizeParams,
 ) -> Outline:
     chapter_of, section_of = grouping.chapter_of, grouping.section_of
     everything = np.arange(len(ids))
     chapter_keys = sorted(set(chapter_of.tolist()) - {-1})
     chapter_rows = [np.flatnonzero(chapter_of == c) for c in chapter_keys]
-    titles = chapter_titles(table, vectors, chapter_rows, dvec, p.min_domain_fit, heading_of)
-    by_phrases = title_groups(table, chapter_rows, everything, p.title_phrases, min_share=CHAPTER_MIN_SHARE)
-    extras = [key_phrases(table, rows, everything, 5, min_share=CHAPTER_MIN_SHARE) for rows in chapter_rows]
-    titles = [
-        t or k or central_titles(texts, vectors, rows)
-        for t, k, rows in zip(titles, by_phrases, chapter_rows)
-    ]
-    titles = disambiguate(titles, extras)
-
     totals = Counter(h for h in heading_of if h is not None)
+    by_heading = [section_heading(heading_of, rows, totals) for rows in chapter_rows]
+    by_vocab = chapter_titles(table, chapter_rows)
+    by_phrases = title_groups(table, chapter_rows, everything, 1, min_share=CHAPTER_MIN_SHARE)
+    extras = [key_phrases(table, rows, everything, 5, min_share=CHAPTER_MIN_SHARE) for rows in chapter_rows]
+    titles = [h or v or k for h, v, k in zip(by_heading, by_vocab, by_phrases)]
+
     chapters: list[tuple[_Draft, list[_Draft], str]] = []
-    for title, rows, extra in zip(titles, chapter_rows, extras):
-        sections = _sections(table, rows, section_of, heading_of, totals, p, title)
-        chapters.append((_Draft(title, rows), sections, _describe(extra)))
+    for title, rows in zip(titles, chapter_rows):
+        sections = _sections(table, rows, section_of, heading_of, totals, p, title, grouping.features)
+        named = [d.title for d in sections if not d.misc]
+        if not title:  # no name fits the whole chapter: its two largest sections name it
+            title = " & ".join(named[:2]) if named else central_titles(texts, vectors, rows)
+            if len(sections) == 1 and not sections[0].misc:
+                sections = [_Draft(title, sections[0].rows)]
+        chapters.append((_Draft(title, rows), sections, _describe([t for t in named if t != title] or extras[len(chapters)])))
+    unique = disambiguate([c[0].title for c in chapters], extras)
+    chapters = [(_Draft(t, c.rows), secs, d) for t, (c, secs, d) in zip(unique, chapters)]
     chapters.sort(key=lambda c: (-len(c[0].rows), c[0].title))
     leftover = np.flatnonzero(chapter_of == -1)
     if len(leftover):
@@ -365,6 +383,7 @@ def _sections(
     totals: Counter[str],
     p: OrganizeParams,
     chapter_title: str,
+    features: np.ndarray,
 ) -> list[_Draft]:
     """A chapter's sections, titled. A section takes the person's heading where one dominates
     it, else its key phrases; a section that neither describes joins the Miscellany section."""
@@ -372,19 +391,91 @@ def _sections(
     groups = [rows[section_of[rows] == s] for s in keys]
     if len(groups) == 1 and not np.any(section_of[rows] == -1):
         return [_Draft(chapter_title, groups[0])]
-    by_heading = [section_heading(heading_of, g, totals, chapter_title) for g in groups]
-    by_phrases = title_groups(table, groups, rows, p.title_phrases, min_share=p.section_title_share)
+    ref = rows if p.section_title_ref == "chapter" else np.arange(table.matrix.shape[0])
+    x = cluster.recentre(features[rows])
+    at = {int(r): i for i, r in enumerate(rows)}
+
+    def titled(groups: list[np.ndarray]) -> list[str]:
+        by_heading = [section_heading(heading_of, g, totals, chapter_title) for g in groups]
+        by_phrases = title_groups(table, groups, ref, p.title_phrases, min_share=p.section_title_share)
+        return _name_coherent(x, rows, groups, [h or t for h, t in zip(by_heading, by_phrases)], table)
+
+    titles = titled(groups)
+    while p.merge_untitled and len(groups) > 1 and not all(titles):
+        # The smallest group no title describes joins the sibling whose centre is nearest,
+        # and the two are titled afresh: a section is what its entries say together.
+        g = min((i for i, t in enumerate(titles) if not t), key=lambda i: (len(groups[i]), i))
+        centres = np.stack([x[[at[int(r)] for r in h]].mean(axis=0) for h in groups])
+        near = centres @ centres[g]
+        near[g] = -np.inf
+        k = int(np.argmax(near))
+        groups[k] = np.sort(np.concatenate([groups[k], groups[g]]))
+        del groups[g]
+        titles = titled(groups)
     extras = [key_phrases(table, g, rows, 3) for g in groups]
-    titles = [h or t for h, t in zip(by_heading, by_phrases)]
     named = [i for i, t in enumerate(titles) if t]
+    leftover = np.sort(np.concatenate([rows[section_of[rows] == -1]] + [g for g, t in zip(groups, titles) if not t]))
+    homes, leftover = _rehome(x, rows, [groups[i] for i in named], leftover, p.rehome_quantile)
     drafts = [
-        _Draft(t, groups[i]) for t, i in zip(disambiguate([titles[i] for i in named], [extras[i] for i in named]), named)
+        _Draft(t, home) for t, home in zip(disambiguate([titles[i] for i in named], [extras[i] for i in named]), homes)
     ]
     drafts.sort(key=lambda d: (-len(d.rows), d.title))
-    leftover = np.sort(np.concatenate([rows[section_of[rows] == -1]] + [g for g, t in zip(groups, titles) if not t]))
+    if not drafts and chapter_title:  # nothing finer describes it: the chapter is one section
+        return [_Draft(chapter_title, rows)]
     if len(leftover):
         drafts.append(_Draft(MISC_TITLE, leftover, misc=True))
     return drafts
+
+
+def _name_coherent(
+    x: np.ndarray, rows: np.ndarray, groups: list[np.ndarray], titles: list[str], table: PhraseTable
+) -> list[str]:
+    """Titles, with each untitled group that is as tight as the chapter's titled groups (the
+    mean fit of its members at least their median) named after its most central entries
+    ("Yoshua Bengio, Geoffrey Hinton, …": people, say, whom no phrase names). Looser untitled
+    groups stay untitled: their entries are re-homed or go to Miscellany."""
+    at = {int(r): i for i, r in enumerate(rows)}
+    fit = [
+        float(np.mean(cluster.loo_cosine(x[[at[int(r)] for r in g]], np.zeros(len(g), dtype=int)))) if len(g) > 1 else 0.0
+        for g in groups
+    ]
+    titled = [f for f, t in zip(fit, titles) if t]
+    if not titled:
+        return titles
+    bar = float(np.median(titled))
+    out = []
+    for t, f, g in zip(titles, fit, groups):
+        if not t and f >= bar:
+            t = central_titles(table.texts, x, np.array([at[int(r)] for r in g]), rows=g)
+            if any(len(name.split()) > NAME_WORDS for name in t.removesuffix(", …").split(", ")):
+                t = ""  # sentences, not names: no title at all reads better than two of them
+        out.append(t)
+    return out
+
+
+def _rehome(
+    x: np.ndarray, rows: np.ndarray, groups: list[np.ndarray], leftover: np.ndarray, quantile: float
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """Entries of ``leftover`` (stragglers, and groups no title describes) moved to the titled
+    group of the chapter whose centre they are nearest, when they fit it as well as its own
+    members at the ``quantile`` of their fit do; the rest stay left over.
+
+    ``x`` holds the chapter's rows (in the order of ``rows``), centred on the chapter.
+    """
+    if not groups or not len(leftover) or quantile <= 0:
+        return groups, leftover
+    at = {int(r): i for i, r in enumerate(rows)}
+    centres, floors = [], []
+    for g in groups:
+        members = x[[at[int(r)] for r in g]]
+        total = members.sum(axis=0, dtype=np.float64)
+        centres.append(total / max(np.linalg.norm(total), 1e-12))
+        floors.append(np.quantile(cluster.loo_cosine(members, np.zeros(len(g), dtype=int)), quantile) if len(g) > 1 else 1.0)
+    sims = x[[at[int(r)] for r in leftover]] @ np.stack(centres).T
+    best = np.argmax(sims, axis=1)
+    fits = sims[np.arange(len(leftover)), best] >= np.asarray(floors)[best]
+    out = [np.sort(np.concatenate([g, leftover[fits & (best == i)]])) for i, g in enumerate(groups)]
+    return out, leftover[~fits]
 
 
 def _assemble(ids: list[str], chapters: list[tuple[_Draft, list[_Draft], str]]) -> tuple[Chapter, ...]:
@@ -407,12 +498,14 @@ def _assemble(ids: list[str], chapters: list[tuple[_Draft, list[_Draft], str]]) 
     return tuple(out)
 
 
-def _describe(phrases: Sequence[str]) -> str:
-    """A chapter's one-line description from its key phrases: "Links and notes on A, B and C." """
-    if not phrases:
+def _describe(topics: Sequence[str], most: int = 4) -> str:
+    """A chapter's one-line description from its section titles (or, for a chapter of one
+    section, its key phrases): "PostgreSQL, Docker, Redis and Kubernetes, among others." """
+    topics = list(dict.fromkeys(t for t in topics if t))[:most]
+    if not topics:
         return ""
-    listed = phrases[0] if len(phrases) == 1 else f"{', '.join(phrases[:-1])} and {phrases[-1]}"
-    return f"Links and notes on {listed}."
+    listed = topics[0] if len(topics) == 1 else f"{', '.join(topics[:-1])} and {topics[-1]}"
+    return f"{listed}{', among others' if len(topics) == most else ''}."
 
 
 def _unique(base: str, used: set[str]) -> str:

@@ -21,7 +21,6 @@ from scipy.cluster.hierarchy import fcluster
 from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.metrics import adjusted_mutual_info_score
 
 from selfbook.phrases import STOPWORDS
 from selfbook.text import terms
@@ -37,12 +36,6 @@ _CHUNK_CELLS = 4_000_000
 # Up to this many entries, the tree is built over the entries themselves (its cost matrix:
 # 8·n² bytes, 128 MB at 4,000).
 EXACT_TREE_MAX = 4_000
-# The agreement of a cut with the domain labels is measured on at most this many entries.
-_AGREEMENT_SAMPLE = 20_000
-# Agreements closer than this to the best are ties, won by the fewer chapters. 0.005 was
-# tried: 7 instead of 11 chapters on the bundled example without headings, but 5 instead of 7
-# (chapter NMI 0.74 instead of 0.78) on the awesome lists with keyword labels.
-AGREEMENT_TIE = 1e-9
 
 
 def _analyzer(text: str) -> list[str]:
@@ -304,32 +297,6 @@ def cut(tree: np.ndarray, m: int, k: int) -> np.ndarray:
     return fcluster(tree, t=min(k, m), criterion="maxclust") - 1
 
 
-def agreement_choice(tree: np.ndarray, micro: Micro, labels: np.ndarray, lo: int, hi: int) -> int:
-    """The number of top-level groups, between ``lo`` and ``hi``, whose cut agrees best (adjusted
-    mutual information) with ``labels`` (-1: no label, left out); cuts within ``AGREEMENT_TIE``
-    of the best count as ties, won by the fewest groups.
-
-    With labels from the taxonomy (:func:`selfbook.organize.domains.entry_domains`), this asks
-    which cut of the tree reads most like a set of broad domains. AMI is adjusted for chance, so
-    more groups only help where they split labels apart. Measured on an evenly spaced sample of
-    at most 20,000 labelled entries.
-    """
-    known = np.flatnonzero(labels >= 0)
-    if len(known) > _AGREEMENT_SAMPLE:
-        known = known[np.linspace(0, len(known) - 1, _AGREEMENT_SAMPLE).astype(int)]
-    scores = {}
-    for k in range(max(lo, 2), hi + 1):
-        if k > len(micro.sizes):
-            break
-        groups = cut(tree, len(micro.sizes), k)[micro.labels[known]]
-        scores[k] = adjusted_mutual_info_score(labels[known], groups)
-    log.debug("chapter count by agreement with the taxonomy: %s", {k: round(v, 4) for k, v in scores.items()})
-    if not scores:
-        return lo
-    top = max(scores.values())
-    return min(k for k, v in scores.items() if v >= top - AGREEMENT_TIE)
-
-
 def merge_gap_choice(tree: np.ndarray, lo: int, hi: int) -> int:
     """The number of top-level groups before the largest relative jump in merge height."""
     heights = tree[::-1, 2]  # heights[j]: the merge that turns j+2 groups into j+1
@@ -360,3 +327,29 @@ def refine(x: np.ndarray, labels: np.ndarray, steps: int) -> np.ndarray:
     renumber = np.empty(labels.max() + 1, dtype=np.int64)
     renumber[np.unique(labels)[order]] = np.arange(len(order))
     return renumber[labels]
+
+
+# Silhouettes are measured on at most this many rows (an evenly spaced sample above it).
+_SILHOUETTE_SAMPLE = 3_000
+
+
+def silhouette_choice(x: np.ndarray, tree: np.ndarray, micro: Micro, lo: int, hi: int) -> tuple[int, dict[int, float]]:
+    """The number of top-level groups, between ``lo`` and ``hi``, whose cut of ``tree`` has the
+    highest mean silhouette (cosine) on the rows ``x``: groups tight inside and apart from each
+    other, measured on the data alone. Returns the choice and every score."""
+    from sklearn.metrics import silhouette_score
+
+    n = len(x)
+    rows = np.arange(n) if n <= _SILHOUETTE_SAMPLE else np.linspace(0, n - 1, _SILHOUETTE_SAMPLE).astype(int)
+    scores: dict[int, float] = {}
+    for k in range(max(lo, 2), hi + 1):
+        if k > len(micro.sizes) or k >= len(rows):
+            break
+        labels = cut(tree, len(micro.sizes), k)[micro.labels[rows]]
+        if not 2 <= len(set(labels.tolist())) < len(rows):
+            continue
+        scores[k] = float(silhouette_score(x[rows], labels, metric="cosine"))
+    if not scores:
+        return max(lo, 1), scores
+    top = max(scores.values())
+    return min(k for k, v in scores.items() if v >= top), scores

@@ -31,6 +31,7 @@ import numpy as np
 import regex
 from scipy import sparse
 
+from selfbook.organize.vocab import Label
 from selfbook.phrases import is_title_phrase, most_common_form, phrase_forms
 from selfbook.text import words
 
@@ -40,6 +41,9 @@ log = logging.getLogger(__name__)
 _SMALL = frozenset("a an and as at by for from in of on or the to vs via with".split())
 _SLUG = regex.compile(r"[^\p{L}\p{M}\p{N}]+")
 _ACRONYM = regex.compile(r"^[A-Z][A-Z0-9]{1,5}s?$")
+# How much a name from a published vocabulary is preferred as a title over a phrase of the
+# entries alone that scores the same.
+VOCAB_PREFERENCE = 1.3
 
 
 def slug(title: str) -> str:
@@ -59,7 +63,10 @@ class PhraseTable:
     weight: np.ndarray  # per phrase: 0 if it may not title a group, else its preference (≥ 1)
 
     @classmethod
-    def build(cls, texts: Sequence[str]) -> PhraseTable:
+    def build(cls, texts: Sequence[str], vocabulary: Sequence[Label] = ()) -> PhraseTable:
+        """The table of ``texts``. With a ``vocabulary``, an entry that holds any surface form
+        of a label (``postgres``, ``psql``) also holds the label's name (``postgresql``), shown
+        as the vocabulary writes it ("PostgreSQL") and preferred as a title (``VOCAB_PREFERENCE``)."""
         held: list[set[str]] = []
         casing: dict[str, Counter[str]] = {}
         for text in texts:
@@ -69,6 +76,7 @@ class PhraseTable:
                 keys.add(key)
                 casing.setdefault(key, Counter())[form] += 1
             held.append(keys)
+        named = _label_names(held, vocabulary)
         df = Counter(key for keys in held for key in keys)
         phrases = tuple(sorted(k for k, count in df.items() if count >= 2))
         column = {p: j for j, p in enumerate(phrases)}
@@ -80,8 +88,10 @@ class PhraseTable:
             (np.ones(len(indices), dtype=np.float32), np.asarray(indices, dtype=np.int64), np.asarray(indptr)),
             shape=(len(texts), len(phrases)),
         )
-        forms = {p: most_common_form(casing[p]) for p in phrases}
-        weight = np.array([_preference(p, forms[p]) for p in phrases], dtype=np.float64)
+        forms = {p: named.get(p) or most_common_form(casing[p]) for p in phrases}
+        weight = np.array(
+            [_preference(p, forms[p]) * (VOCAB_PREFERENCE if p in named else 1.0) for p in phrases], dtype=np.float64
+        )
         return cls(matrix, phrases, forms, tuple(texts), weight)
 
     def counts(self, rows: np.ndarray) -> np.ndarray:
@@ -90,6 +100,28 @@ class PhraseTable:
 
     def form(self, phrase: str) -> str:
         return self.forms.get(phrase, phrase)
+
+
+def _label_names(held: list[set[str]], vocabulary: Sequence[Label]) -> dict[str, str]:
+    """Adds to each entry's phrase keys the (lower-cased) names of the labels it holds, and
+    returns every such key with the label's written name."""
+    if not vocabulary:
+        return {}
+    by_term: dict[str, list[Label]]
+    # A label counts only where its own name is written too: an alias alone ("growth" for the
+    # topic Marketing) is as often another word.
+    said = Counter(key for keys in held for key in keys)
+    usable = [label for label in vocabulary if said[label.name.casefold()] >= 2]
+    by_term = {}
+    for label in usable:
+        for term in label.terms:
+            by_term.setdefault(term, []).append(label)
+    named: dict[str, str] = {}
+    for keys in held:
+        for label in [label for key in keys for label in by_term.get(key, ())]:
+            keys.add(label.name.casefold())
+            named.setdefault(label.name.casefold(), label.name)
+    return named
 
 
 def _preference(phrase: str, form: str) -> float:
@@ -321,10 +353,16 @@ def key_phrases(table: PhraseTable, rows: np.ndarray, ref_rows: np.ndarray, coun
     return [table.form(p) for p in chosen]
 
 
-def central_titles(texts: Sequence[str], vectors: np.ndarray, rows: np.ndarray, count: int = 2) -> str:
-    """The first lines of the entries nearest the group's mean: a title of last resort."""
-    centre = vectors[rows].mean(axis=0)
-    order = rows[np.lexsort((rows, -(vectors[rows] @ centre)))]
+def central_titles(
+    texts: Sequence[str], vectors: np.ndarray, at: np.ndarray, count: int = 2, rows: np.ndarray | None = None
+) -> str:
+    """The first lines of the entries nearest the group's mean: a title of last resort.
+
+    ``at`` are the group's rows of ``vectors``; ``rows``, if given, the same entries' rows of
+    ``texts`` (when ``vectors`` holds only part of the book)."""
+    rows = at if rows is None else np.asarray(rows)
+    centre = vectors[at].mean(axis=0)
+    order = rows[np.lexsort((rows, -(vectors[at] @ centre)))]
     firsts = [texts[i].strip().splitlines()[0][:60].strip() if texts[i].strip() else "" for i in order[:count]]
     firsts = [f for f in firsts if f]
     return ", ".join(firsts) + (", …" if len(rows) > len(firsts) else "")
