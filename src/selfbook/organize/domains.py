@@ -22,7 +22,6 @@ from importlib import resources
 
 import numpy as np
 import yaml
-from scipy.optimize import linear_sum_assignment
 
 from selfbook.organize.title import PhraseTable, ranked_phrases
 from selfbook.phrases import candidate_phrases
@@ -193,6 +192,8 @@ def chapter_titles(
         fit = fit + DENSE_WEIGHT * _dense_scores(vectors, chapters, dvec)
     titles = [""] * len(chapters)
     if fit.size:
+        from scipy.optimize import linear_sum_assignment  # deferred to the organizer, as in organize.cluster
+
         rows, cols = linear_sum_assignment(-fit)
         for c, d in zip(rows, cols):
             if fit[c, d] >= min_fit:
