@@ -46,7 +46,7 @@ from selfbook.models import Chapter, DateRange, Entry, Outline, Section, Span
 from selfbook.store import BookState, open_store
 
 ROOT = Path(__file__).resolve().parent
-SHARED = ROOT.parent.parent / "shared" / "bench"
+SHARED = Path(os.environ.get("SELFBOOK_BENCH_DATA", ROOT.parent.parent / "shared" / "bench"))  # a worktree elsewhere names it
 CACHE = ROOT / ".cache"
 MODEL = "stand-in-384"
 DIM = 384
