@@ -4,6 +4,8 @@ commands that make or read a book run on both stores (``SELFBOOK_STORE``)."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,11 @@ from selfbook.cli import main
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 ENV = {"SELFBOOK_EMBEDDER": "hashing", "SOURCE_DATE_EPOCH": "1767225600"}
+
+
+HEAVY = ("sklearn", "scipy", "mcp", "mcp_types", "pydantic", "fastapi", "starlette", "uvicorn", "jinja2", "httpx", "matplotlib")
+"""What ``selfbook --help`` must not import: the organizer's, the web stack's, the MCP SDK's and ask's
+libraries are imported by the commands that use them (bench/cli_start.py measures the start-up)."""
 
 
 @pytest.fixture
@@ -26,6 +33,18 @@ def test_every_command_has_help_and_is_in_the_readme(command: str):
     result = CliRunner().invoke(main, [command, "--help"])
     assert result.exit_code == 0 and "Usage:" in result.output
     assert f"selfbook {command}" in README.read_text(encoding="utf-8")
+
+
+def test_help_imports_none_of_the_heavy_libraries():
+    """A fresh interpreter, as a user's shell starts one: ``selfbook --help`` then what it imported."""
+    script = (
+        "import sys\nfrom selfbook.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        f"print('IMPORTED', sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r})))"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert "Commands:" in run.stdout
+    assert run.stdout.splitlines()[-1] == "IMPORTED []"
 
 
 def test_build_then_entries_json(tmp_path: Path, small_dump: Path, env: dict[str, str]):

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from llm_servers import ollama_server
 
 import selfbook.library
+import selfbook.organize
 from installment_helpers import dumps, keyword_organize, library
 from selfbook.cli import main
 from selfbook.llm import OllamaLLM
@@ -23,7 +24,7 @@ KANNADA = "ತಾರಸಿ ತೋಟಕ್ಕೆ ಗೊಬ್ಬರದ ಟಿಪ
 
 @pytest.fixture
 def book(tmp_path: Path, monkeypatch):
-    monkeypatch.setattr(selfbook.library, "organize", keyword_organize)
+    monkeypatch.setattr(selfbook.organize, "organize", keyword_organize)  # the library imports it when a build organizes
     base, later = dumps(tmp_path, "base.md", "self-1.md")
     lib = library(tmp_path / "book")
     lib.build([base])
@@ -85,7 +86,7 @@ def test_lang_kn_asks_for_kannada(book):
 
 
 def test_cli_digest_with_and_without_an_llm(tmp_path: Path, monkeypatch):
-    monkeypatch.setattr(selfbook.library, "organize", keyword_organize)
+    monkeypatch.setattr(selfbook.organize, "organize", keyword_organize)  # the library imports it when a build organizes
     base, later = dumps(tmp_path, "base.md", "self-1.md")
     book = str(tmp_path / "book")
     runner = CliRunner(env=ENV)

@@ -41,7 +41,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.cluster.hierarchy import fcluster, linkage
 
 from .models import Outline
 from .phrases import candidate_phrases, is_title_phrase, surface_forms
@@ -244,6 +243,8 @@ def _groups(new, rest, to_section, nearest_book, sections: _Sections, chapter_id
     floor = float(np.quantile(known, 0.25))
     cut = p.group_cut * float(np.median(known))
     x = new[rest]
+    from scipy.cluster.hierarchy import fcluster, linkage  # deferred: ~0.3 s that only an add with new topics pays
+
     labels = fcluster(linkage(x.astype(np.float64), method="average", metric="cosine"), t=1.0 - cut, criterion="distance")
     found, used = [], set()
     for label in sorted(set(labels.tolist()), key=lambda l: int(np.flatnonzero(labels == l)[0])):

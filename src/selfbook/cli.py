@@ -1,4 +1,10 @@
-"""The ``selfbook`` command: a thin mirror of :class:`selfbook.Library`."""
+"""The ``selfbook`` command: a thin mirror of :class:`selfbook.Library`.
+
+Start-up is a feature (bench/cli_start.py): this module imports the library, which imports at its
+top only what reading and searching a book need. The organizer, the web stack and the MCP SDK are
+imported by the commands that use them (``build``/``add``, ``serve``, ``mcp``), at their seams;
+tests/test_cli.py checks that ``selfbook --help`` imports none of them.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +28,6 @@ from .embed import get_embedder
 from .errors import SelfbookError
 from .export import EXPORTERS, export_book
 from .importers import FORMAT_NAMES
-from .curate import describe
 from .library import AddReport, BuildReport, Library
 from .llm import get_llm
 from .search import METHODS, Hit, QueryError, SearchFilters, highlight_spans, parse_period, search_terms
@@ -430,6 +435,8 @@ def note(title: str, url: str, text: str, book: Path, as_json: bool) -> None:
 
 
 def _said(decision) -> None:
+    from .curate import describe  # deferred: only decisions are described
+
     out.print(f"Decision {decision.number}: {describe(decision)}. It will hold through every add and rebuild.", markup=False, soft_wrap=True)
 
 
@@ -482,6 +489,8 @@ def pin(entry: str, book: Path) -> None:
 @friendly_errors
 def history(book: Path, as_json: bool) -> None:
     """List your decisions (moves, renames, merges, pins) and the installments added."""
+    from .curate import describe  # deferred: only decisions are described
+
     decisions, installments = Library(book).history()
     if as_json:
         for d in decisions:

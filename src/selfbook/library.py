@@ -3,6 +3,12 @@
 A book is a folder: its markdown files, plus its state in ``<book>/.selfbook/`` (the store, the
 manifest of files selfbook wrote, a lock, and journals of writes in flight). What it hands back
 (:class:`BuildReport`, :class:`AddReport`, :class:`PlacedEntry`) is in :mod:`selfbook.reports`.
+
+Start-up: this module imports at the top only what opening and searching a book need. What only
+a write (reading dumps, organizing, rendering, the map), an answer or a digest needs is imported
+in the method that does it, each marked ``# deferred``: ``selfbook chapters`` and ``selfbook
+search`` import this module and need not wait for the organizer, the importers and the renderer
+(measured by bench/cli_start.py).
 """
 
 from __future__ import annotations
@@ -19,35 +25,28 @@ import uuid
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, ContextManager, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, ContextManager, Iterator, Mapping, Sequence
 
 import numpy as np
 
-from .book import BookMeta, WriteResult, recover, render_book, stage
-from .book.index_terms import count_afresh, placed, recount
 from .embed import Embedder, Executor, content_hash, embed_pending, get_embedder
 from .errors import BookError, SelfbookError
-from .executors import get_executor
-from .ingest import Dump
-from .importers import read_source, source_digest
-from .ingest.note import NOTES_DIR, note_dump, note_slug
-from .models import Entry, Outline
-from .normalize import near_duplicates, normalize_entries
-from .organize import OrganizeParams, organize
+from .models import Decision, Entry, Installment, Outline
+from .reports import AddReport, BuildReport, PlacedEntry
 from .search import Hits, QueryError, QueryVector, QueryVectors, SearchFilters, Searcher, check_query, embedder_for
 from .search.dense import nearest_rows
 from .settings import Settings, load_settings, today
 from .store import BookState, Store, open_store, writer_lock
-from .topicmap import Projection, TopicMap, make_map, map_files
-from .assign import AssignParams
-from .curate import decide_merge, decide_move, decide_pin, decide_rename, describe, resolve_entry
-from .digest import Digest, DigestView, make_digest
-from .ask import Answer, answer
-from .corpus import MemoryCorpus
-from .llm import LLM, get_llm
-from .models import Decision, Installment
-from .reports import AddReport, BuildReport, PlacedEntry
-from .update import Added, Book, add_dump, apply as apply_book, dump_period, moved as moved_entries, replay, split_dumps
+
+if TYPE_CHECKING:
+    from .ask import Answer
+    from .assign import AssignParams
+    from .book import WriteResult
+    from .digest import Digest
+    from .ingest import Dump
+    from .llm import LLM
+    from .topicmap import TopicMap
+    from .update import Book
 
 STATE_DIR = ".selfbook"
 KEEP_READING_S = 2.0
@@ -88,6 +87,8 @@ def _no_gc_pauses() -> Iterator[None]:
 
 def _sha256(path: Path) -> str:
     """The content digest of a dump: a file's bytes, or a vault folder's notes (see importers)."""
+    from .importers import source_digest  # deferred: a write's
+
     return source_digest(path)
 
 
@@ -99,6 +100,8 @@ def _unused(folder: Path, name: str, suffix: str) -> Path:
 
 def _period_iso(dumps: Sequence[Dump]) -> str:
     """The time the dumps cover, as ISO ``start/end`` (empty when unknown)."""
+    from .update import dump_period  # deferred: a write's
+
     periods = [p for p in map(dump_period, dumps) if p is not None]
     return f"{min(p.start for p in periods).isoformat()}/{max(p.end for p in periods).isoformat()}" if periods else ""
 
@@ -131,12 +134,16 @@ class Library:
     def executor(self) -> Executor:
         """Where embedding runs (``Settings.executor``: local, or a Ray cluster)."""
         if self._executor is None:
+            from .executors import get_executor  # deferred: only embedding needs it
+
             self._executor = get_executor(self.settings.executor, self.settings.threads)
         return self._executor
 
     # -- opening -------------------------------------------------------------------------------
     def _notes(self, dumps: Sequence[str | os.PathLike]) -> list[Path]:
         """The hand-typed notes of the book (:meth:`add_note`) that ``dumps`` does not name."""
+        from .ingest.note import NOTES_DIR  # deferred: a write's
+
         named = {Path(p).resolve() for p in dumps}
         return [p for p in sorted((self.book_dir / NOTES_DIR).glob("*.md")) if p.resolve() not in named]
 
@@ -156,6 +163,8 @@ class Library:
             try:
                 self._keep_the_books_embedder(store)
                 if lock:
+                    from .book import recover  # deferred: a write's
+
                     recover(self.book_dir, store.committed)
                 else:
                     self._recover_if_idle(store)
@@ -211,6 +220,8 @@ class Library:
         journal of a write still running is that writer's to finish, not the reader's to discard."""
         if not any(self.state_dir.glob("journal-*")):
             return
+        from .book import recover  # deferred: only a crashed write needs it
+
         try:
             with self._locked(True):
                 recover(self.book_dir, store.committed)
@@ -242,6 +253,11 @@ class Library:
         """
         if not dumps:
             raise BookError("no dumps given — name at least one file, e.g. 'selfbook build self.md --book book'")
+        from .importers import read_source  # deferred: a write's
+        from .ingest.note import NOTES_DIR
+        from .normalize import normalize_entries
+        from .update import split_dumps
+
         self._check_book_dir()
         dumps = [*dumps, *self._notes(dumps)]
         timer = _Timer()
@@ -258,6 +274,13 @@ class Library:
     def _build(
         self, store: Store, read: list[Dump], n_read: int, normalized, timer: _Timer, progress: Progress | None, past=None
     ) -> BuildReport:
+        from .book import BookMeta, WriteResult, render_book, stage  # deferred: a write's
+        from .book.index_terms import count_afresh, placed
+        from .normalize import near_duplicates
+        from .organize import OrganizeParams, organize
+        from .topicmap import map_files
+        from .update import Book, moved as moved_entries, replay
+
         base, later, history, before = past or (read, [], [], None)
         entries = list(normalized.entries)
         texts = [e.embed_text() for e in entries]
@@ -440,6 +463,10 @@ class Library:
         """
         if not question.strip():
             raise QueryError("the question is empty — ask something, e.g. selfbook ask 'what did I save about RAG?'")
+        from .ask import answer  # deferred: ask's
+        from .corpus import MemoryCorpus
+        from .llm import get_llm
+
         model = llm if llm is not None else get_llm(self.settings)
         corpus = MemoryCorpus(self.entries(), self.outline())
         return answer(question, search=self.search, llm=model, corpus=corpus, limit=limit, on_text=on_text)
@@ -449,7 +476,7 @@ class Library:
         self,
         dumps: Sequence[str | os.PathLike],
         *,
-        params: AssignParams = AssignParams(),
+        params: AssignParams | None = None,
         format: str | None = None,
         progress: Progress | None = None,
     ) -> AddReport:
@@ -464,6 +491,12 @@ class Library:
         """
         if not dumps:
             raise BookError("no dumps given — name at least one file, e.g. 'selfbook add self-1.md --book book'")
+        from .assign import AssignParams  # deferred: a write's
+        from .book import WriteResult
+        from .importers import read_source
+        from .update import Added, add_dump
+
+        params = params or AssignParams()
         timer = _Timer()
         with timer.stage("read"):
             read = [read_source(p, format, progress) for p in dumps]
@@ -502,6 +535,8 @@ class Library:
         is added once (the second report says it was skipped). Raises
         :class:`~selfbook.errors.InputError` for an empty or malformed note.
         """
+        from .ingest.note import NOTES_DIR, note_dump, note_slug  # deferred: a write's
+
         text = note_dump(title, url, note)
         if not self.state_dir.is_dir():
             raise BookError(f"{self.book_dir}: no book here yet — run 'selfbook build DUMP --book {self.book_dir}'")
@@ -525,18 +560,26 @@ class Library:
     def move(self, entry: str, to: str) -> Decision:
         """Move an entry (id or unique id prefix) to ``Chapter/Section`` (a new section title
         makes one), for good: every later build, add and reorganization keeps it there."""
+        from .curate import decide_move, resolve_entry  # deferred: a decision's
+
         return self._decide(lambda outline, ids: decide_move(outline, resolve_entry(ids, entry), to), "move")
 
     def pin(self, entry: str) -> Decision:
         """Keep an entry in its chapter and section through every later reorganization."""
+        from .curate import decide_pin, resolve_entry  # deferred: a decision's
+
         return self._decide(lambda outline, ids: decide_pin(outline, resolve_entry(ids, entry)), "pin")
 
     def rename(self, path: str, title: str) -> Decision:
         """Rename a section (``Chapter/Section``) or a chapter (``Chapter``), for good."""
+        from .curate import decide_rename  # deferred: a decision's
+
         return self._decide(lambda outline, ids: decide_rename(outline, path, title), "rename")
 
     def merge(self, a: str, b: str) -> Decision:
         """Merge B into A: two entries (ids), two sections (``Chapter/Section``) or two chapters."""
+        from .curate import decide_merge  # deferred: a decision's
+
         return self._decide(lambda outline, ids: decide_merge(outline, ids, a, b), "merge")
 
     def version(self) -> str:
@@ -568,6 +611,8 @@ class Library:
 
     def digest(self, since: dt.date, *, lang: str = "", llm: LLM | None = None) -> Digest:
         """What is new in the book since ``since``, per chapter (see :mod:`selfbook.digest`)."""
+        from .digest import DigestView, make_digest  # deferred: digest's
+
         with self._open(create=False) as store:
             view = DigestView(
                 outline=store.load_outline(), entries={e.id: e for e in store.load_entries()},
@@ -577,6 +622,9 @@ class Library:
         return make_digest(view, since, lang=lang, llm=llm)
 
     def _decide(self, make: Callable[[Outline, list[str]], Decision], command: str) -> Decision:
+        from .curate import describe  # deferred: a decision's
+        from .update import apply as apply_book
+
         with self._open(create=False, lock=True) as store:
             book = self._load_book(store, vectors=False)
             decision = make(book.outline, [e.id for e in book.entries])
@@ -596,6 +644,8 @@ class Library:
     def _load_book(self, store: Store, *, vectors: bool = True) -> Book:
         """The stored book in memory; with ``vectors``, each entry's vector from the cache
         (embedding, once, any the cache lacks: a book built with another model)."""
+        from .update import Book  # deferred: a write's (or the map's)
+
         entries = store.load_entries()
         hashes = store.content_hashes()
         matrix = self._cached_vectors(store, entries, hashes) if vectors else np.zeros((len(entries), 0), dtype=np.float32)
@@ -627,6 +677,8 @@ class Library:
 
     def _topic_map(self, store: Store, book: Book, model: str) -> TopicMap:
         """The map of ``book`` from each entry's vector by ``model`` (cached; embedded once if not)."""
+        from .topicmap import Projection, make_map  # deferred: the map's
+
         vectors = self._vectors_of(store, book, model)
         later = {eid for installment in book.installments for eid in installment.entry_ids}
         base = frozenset(e.id for e in book.entries if e.id not in later)
@@ -640,6 +692,10 @@ class Library:
         ``stored`` is the entries as the store holds them, so it can rewrite only what changed;
         the index's term counts are brought up to date from the stored ones, and the map uses the
         stored projection again, when its base is unchanged (the same files as a fresh count and fit)."""
+        from .book import BookMeta, render_book, stage  # deferred: a write's
+        from .book.index_terms import placed, recount
+        from .topicmap import map_files
+
         created = store.get_meta("created") or self.settings.created or today().isoformat()
         base = store.get_meta("sources")
         sources = tuple(json.loads(base)) if base else self._relative(list(store.load_dumps()))

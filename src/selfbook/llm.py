@@ -20,13 +20,14 @@ import logging
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterator, Mapping, Protocol, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Protocol, Sequence
 from urllib.parse import urlsplit
-
-import httpx
 
 from .errors import ConfigError, LLMError
 from .settings import Settings
+
+if TYPE_CHECKING:  # httpx is imported where a request is sent (:func:`_post`): only ask and digest with an LLM pay it
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -55,10 +56,6 @@ class LLM(Protocol):
     def chat(self, messages: Sequence[Message], *, stream: bool = True) -> Iterator[str]: ...
 
 
-def _timeout(seconds: float) -> httpx.Timeout:
-    return httpx.Timeout(seconds, connect=min(CONNECT_TIMEOUT, seconds))
-
-
 def _error_text(response: httpx.Response) -> str:
     """The message a server put in its error body (Ollama: ``{"error": "..."}``; OpenAI:
     ``{"error": {"message": "..."}}``), else the body itself, shortened."""
@@ -76,8 +73,10 @@ def _error_text(response: httpx.Response) -> str:
 def _post(url: str, payload: dict, headers: dict[str, str], timeout: float, where: str, down: str) -> Iterator[httpx.Response]:
     """A streaming POST whose transport failures, on sending or while reading, become
     :class:`LLMError` with a next step (``down``: what to do when the server cannot be reached)."""
+    import httpx  # deferred: see the imports
+
     try:
-        with httpx.Client(timeout=_timeout(timeout)) as client:
+        with httpx.Client(timeout=httpx.Timeout(timeout, connect=min(CONNECT_TIMEOUT, timeout))) as client:
             with client.stream("POST", url, json=payload, headers=headers) as response:
                 log.debug("POST %s -> %s", url, response.status_code)
                 yield response

@@ -4,6 +4,9 @@ streamable HTTP.
 Over HTTP the server binds 127.0.0.1 unless told otherwise. On any other address it refuses to
 start without a token (``--token`` or ``SELFBOOK_TOKEN``); with a token, every request must carry
 ``Authorization: Bearer TOKEN``.
+
+The MCP SDK (with pydantic), anyio and uvicorn are imported where the server starts, not here:
+about two seconds that the CLI, which imports this module to register the command, need not pay.
 """
 
 from __future__ import annotations
@@ -14,16 +17,16 @@ import json
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import anyio
 import click
-import uvicorn
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .errors import ConfigError, SelfbookError
 from .library import Library
-from .mcp_server import build_server
 from .settings import load_settings
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp, Receive, Scope, Send
 
 
 MCP_PATH = "/mcp"
@@ -72,6 +75,8 @@ class RequireToken:
 def http_app(library: Library, host: str, token: str | None) -> ASGIApp:
     """The streamable HTTP app at ``/mcp``: the SDK's (with its request size limit and, on
     loopback, its DNS-rebinding guard), behind the token when there is one."""
+    from .mcp_server import build_server  # the MCP SDK, deferred: see the module's docstring
+
     check_token(host, token)
     app = build_server(library).streamable_http_app(streamable_http_path=MCP_PATH, host=host)
     return RequireToken(app, token) if token else app
@@ -94,6 +99,11 @@ def mcp_command(book: Path, transport: str, host: str, port: int, token: str | N
     Over stdio by default (configure it in Claude Desktop or your IDE agent); with
     --transport http, streamable HTTP at http://HOST:PORT/mcp.
     """
+    import anyio  # deferred with the MCP SDK: see the module's docstring
+    import uvicorn
+
+    from .mcp_server import build_server
+
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     try:

@@ -7,9 +7,13 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from .book import WriteResult
+from typing import TYPE_CHECKING
+
 from .models import Entry, Flag, Merge, Skip
-from .update import Added
+
+if TYPE_CHECKING:  # for annotations only: the library imports this module on every command (see its docstring)
+    from .book import WriteResult
+    from .update import Added
 
 
 @dataclass(frozen=True)

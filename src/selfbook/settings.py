@@ -16,6 +16,15 @@ from .errors import ConfigError
 
 CONFIG_NAME = "config.toml"
 
+SERVE_BUDGET_MS = 40
+"""The search budget of ``selfbook serve`` when the settings do not choose one (see
+:class:`selfbook.web.service.BookService`); an idle server embeds a query in about 12 ms. Measured with
+``bench/serve_load.py`` (e5-small, one search worker, 50 clients without pause, 30 s, 2 cores,
+2026-11-29): at 30 ms p99 161–181 ms (2 runs) with 21–24% answered from words alone; at 40 ms
+p99 171–194 ms (4 runs), 19–23%; at 50 ms p99 178–244 ms (5 runs, two over 200), 16–23%.
+The share cut short changes little with the budget because what is cut short is embedded all
+the same (``BACKLOG``) and answered in full the next time; the 99th percentile follows it."""
+
 
 @dataclass(frozen=True)
 class Settings:

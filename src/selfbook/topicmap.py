@@ -36,7 +36,6 @@ from functools import lru_cache
 from typing import ClassVar
 
 import numpy as np
-from sklearn.decomposition import PCA
 
 from .book.render import chapter_filename, entry_anchor, short_title
 from .models import Entry, Outline
@@ -206,6 +205,8 @@ def fit_projection(basis: np.ndarray, key: str = "") -> Projection | None:
     ``key``: the digest of the rows it is fitted on, kept with it."""
     if not np.ptp(basis, axis=0).any():  # all alike: nowhere to spread them
         return None
+    from sklearn.decomposition import PCA  # deferred, as matplotlib below: only writes fit a map
+
     pca = PCA(n_components=2, svd_solver="covariance_eigh").fit(basis)
     fitted = _project(basis, pca.mean_, pca.components_)
     lo, hi = np.percentile(fitted, 0.5, axis=0), np.percentile(fitted, 99.5, axis=0)

@@ -17,11 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.cluster.hierarchy import fcluster
-from sklearn.cluster import KMeans, MiniBatchKMeans
-from sklearn.decomposition import TruncatedSVD
-from sklearn.feature_extraction.text import TfidfVectorizer
 
+# sklearn and scipy are imported in the functions that use them, not here: they cost about a
+# second of start-up that only the organizer (build, add --reorganize) needs, while every command
+# imports the library (STYLE: heavy imports deferred to the seam that needs them).
 from selfbook.phrases import STOPWORDS
 from selfbook.text import terms
 
@@ -53,6 +52,9 @@ def lexical_features(texts: Sequence[str], dims: int, seed: int) -> np.ndarray |
 
     None when the texts share too few words to be worth it.
     """
+    from sklearn.decomposition import TruncatedSVD  # deferred: see the imports
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     tfidf = TfidfVectorizer(analyzer=_analyzer, min_df=2, max_df=0.5, sublinear_tf=True, dtype=np.float32)
     try:
         counts = tfidf.fit_transform(texts)
@@ -120,6 +122,8 @@ def _exact_neighbors(x: np.ndarray, k: int) -> np.ndarray:
 
 def _ivf_neighbors(x: np.ndarray, k: int, seed: int, probes: int = 8) -> np.ndarray:
     cells = max(probes, int(np.sqrt(len(x))))
+    from sklearn.cluster import MiniBatchKMeans  # deferred: see the imports
+
     coarse = MiniBatchKMeans(cells, random_state=seed, n_init=1, batch_size=4096).fit(x)
     labels = coarse.labels_
     centers = coarse.cluster_centers_.astype(x.dtype)
@@ -174,6 +178,8 @@ def reduce(x: np.ndarray, dims: int, seed: int) -> np.ndarray:
     """
     if dims <= 0 or dims >= min(x.shape) - 1:
         return x
+    from sklearn.decomposition import TruncatedSVD  # deferred: see the imports
+
     centred = x - x.mean(axis=0)
     return TruncatedSVD(dims, algorithm="randomized", random_state=seed).fit_transform(centred).astype(np.float32)
 
@@ -195,6 +201,8 @@ def singletons(x: np.ndarray) -> Micro:
 
 def micro_clusters(x: np.ndarray, k: int, seed: int) -> Micro:
     """k-means into ``k`` micro-clusters (mini-batch above 20,000 rows); empty ones dropped."""
+    from sklearn.cluster import KMeans, MiniBatchKMeans  # deferred: see the imports
+
     if k >= len(x):
         labels = np.arange(len(x))
     elif len(x) > _MINIBATCH_ABOVE:
@@ -294,6 +302,8 @@ def cut(tree: np.ndarray, m: int, k: int) -> np.ndarray:
     """The tree cut into ``k`` groups: a 0-based group per leaf (m leaves)."""
     if m == 1 or k <= 1:
         return np.zeros(m, dtype=int)
+    from scipy.cluster.hierarchy import fcluster  # deferred: see the imports
+
     return fcluster(tree, t=min(k, m), criterion="maxclust") - 1
 
 

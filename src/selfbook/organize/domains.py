@@ -20,7 +20,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from selfbook.organize.title import PhraseTable
 from selfbook.organize.vocab import Label, labels
@@ -63,6 +62,8 @@ def chapter_titles(table: PhraseTable, chapters: Sequence[np.ndarray]) -> list[s
     useful = np.flatnonzero(score.max(axis=0) > 0)
     if not len(useful):
         return titles
+    from scipy.optimize import linear_sum_assignment  # deferred: scipy is for the organizer only
+
     rows, cols = linear_sum_assignment(-score[:, useful])
     for c, j in zip(rows, cols):
         if score[c, useful[j]] > 0:

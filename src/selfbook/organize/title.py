@@ -26,14 +26,17 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import regex
-from scipy import sparse
 
 from selfbook.organize.vocab import Label
 from selfbook.phrases import is_title_phrase, most_common_form, phrase_forms
 from selfbook.text import words
+
+if TYPE_CHECKING:  # scipy is imported where a table is built: the organizer's, as in organize.cluster
+    from scipy import sparse
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +87,8 @@ class PhraseTable:
         for keys in held:
             indices.extend(sorted(column[k] for k in keys if k in column))
             indptr.append(len(indices))
+        from scipy import sparse  # deferred: see the imports
+
         matrix = sparse.csr_matrix(
             (np.ones(len(indices), dtype=np.float32), np.asarray(indices, dtype=np.int64), np.asarray(indptr)),
             shape=(len(texts), len(phrases)),

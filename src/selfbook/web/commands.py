@@ -1,7 +1,8 @@
 """``selfbook serve``: the book as a web page and an HTTP JSON API (the CLI registers it).
 
 This module does not import :mod:`selfbook.cli` (which imports it to register the command), so
-either can be imported first.
+either can be imported first. The web stack (FastAPI, uvicorn, jinja2, pydantic: about half a
+second) is imported in :func:`serve`, not here: every command's ``--help`` imports this module.
 """
 
 from __future__ import annotations
@@ -9,20 +10,12 @@ from __future__ import annotations
 import gc
 import signal
 import sys
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import click
-import uvicorn
 
 from selfbook.errors import SelfbookError
-from selfbook.search import one_blas_thread
-from selfbook.settings import load_settings
-
-from .app import create_app
-from .searchpool import SearchPool
-from .security import check_bind, is_loopback
-from .service import SERVE_BUDGET_MS
+from selfbook.settings import SERVE_BUDGET_MS, load_settings
 
 
 @click.command()
@@ -62,6 +55,16 @@ def serve(
     Searches are ranked in --workers processes of their own (default 1), whichever is free
     first, while this one speaks HTTP and embeds the queries: so a search uses a second core.
     """
+    import uvicorn  # the web stack, deferred to this seam: see the module's docstring
+
+    from concurrent.futures.process import BrokenProcessPool
+
+    from selfbook.search import one_blas_thread
+
+    from .app import create_app
+    from .searchpool import SearchPool
+    from .security import check_bind, is_loopback
+
     pool = None
     try:
         check_bind(host, token)
