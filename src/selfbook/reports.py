@@ -82,6 +82,7 @@ class PlacedEntry:
             "lang": e.lang,
             "script": e.script,
             "merged": e.merged,
+            "fetched": list(e.fetched),
         }
 
 

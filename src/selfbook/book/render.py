@@ -340,8 +340,10 @@ def _toc(outline: Outline, filenames: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
-def _review_summary(merges: Sequence[Merge], flags: Sequence[Flag]) -> str:
+def _review_summary(merges: Sequence[Merge], flags: Sequence[Flag], dead: Sequence[tuple[str, str, str]] = ()) -> str:
     bits = []
+    if dead:
+        bits.append(count_label(len(dead), "dead link", "dead links"))
     if flags:
         bits.append(count_label(len(flags), "pair of look-alike entries", "pairs of look-alike entries") + " to check")
     if merges:
@@ -356,6 +358,7 @@ def render_readme(
     *,
     merges: Sequence[Merge] = (),
     flags: Sequence[Flag] = (),
+    dead: Sequence[tuple[str, str, str]] = (),
 ) -> str:
     """The book's front page: title, where it came from, the table of contents, and links to the
     index, the topic map (written beside the pages by the library) and, when there is anything
@@ -369,7 +372,7 @@ def render_readme(
         "- [Index](INDEX.md) — terms, people, papers and repositories, A–Z",
         "- [Map](map.html) — every entry placed by meaning, coloured by chapter ([picture](map.png))",
     ]
-    review = _review_summary(merges, flags)
+    review = _review_summary(merges, flags, dead)
     if review:
         also.append(review)
     blocks = [
@@ -386,6 +389,11 @@ def render_readme(
 
 
 # -- REVIEW --------------------------------------------------------------------------------------
+DEAD_REASONS = {
+    "gone": "gone (404 or 410)", "soft-404": "the page says it is not found", "dns": "its host no longer exists",
+    "refused": "the server refuses connections", "timeout": "no answer in time",
+}
+"""How REVIEW.md says why a link is dead, by its status (failed on two runs or more)."""
 
 
 def _entry_ref(entry_id: str, entries: Mapping[str, Entry], where: Mapping[str, str]) -> str:
@@ -403,10 +411,12 @@ def render_review(
     *,
     merges: Sequence[Merge] = (),
     flags: Sequence[Flag] = (),
+    dead: Sequence[tuple[str, str, str]] = (),
 ) -> str | None:
-    """``REVIEW.md``: look-alike pairs that were not merged, then merges with their reasons.
-    ``None`` when there is nothing to review (the page is then not written)."""
-    if not merges and not flags:
+    """``REVIEW.md``: dead links (``(entry id, url, status)``, found by ``selfbook fetch``),
+    look-alike pairs that were not merged, then merges with their reasons. ``None`` when there
+    is nothing to review (the page is then not written)."""
+    if not merges and not flags and not dead:
         return None
     where = {e: f for c, f in zip(outline.chapters, filenames) for e in c.entry_ids}
     order = {e: i for i, e in enumerate(e for c in outline.chapters for e in c.entry_ids)}
@@ -414,6 +424,12 @@ def render_review(
         "# Review",
         "> Decisions selfbook made on its own, for a person to check. Back to [Contents](README.md).",
     ]
+    if dead:
+        lines = [
+            f"- {_entry_ref(eid, entries, where)} — {link_line(url)} — " + escape_markdown(DEAD_REASONS.get(status, status))
+            for eid, url, status in sorted(dead, key=lambda d: (order.get(d[0], len(order)), d[1]))
+        ]
+        blocks += [f"## Dead links ({len(dead)})", "\n".join(lines)]
     if flags:
         lines = [
             f"- {_entry_ref(f.a, entries, where)} and {_entry_ref(f.b, entries, where)} — "
