@@ -106,7 +106,8 @@ def test_parsing_keeps_text_only():
     meta = parse_html("<title>  A\n\ttitle\x00 </title><meta name=description content='" + "long " * 300 + "'>")
     assert meta.title == "A title" and len(meta.description) <= 500 and meta.description.endswith("…")
     assert decode("café".encode("utf-8")) == "café" and decode("café".encode("cp1252")) == "café"
-    assert is_soft_404("404 — Page Not Found") and is_soft_404("Sorry, this page doesn't exist")
+    assert is_soft_404("404 — Page Not Found") and is_soft_404("Sorry, this page doesn't exist") and is_soft_404("Error 404")
+    assert not is_soft_404("Page 404") and not is_soft_404("HTTP status codes explained")
 
 
 def test_a_link_is_dead_only_after_failing_on_two_runs(tmp_path, server, store_url):

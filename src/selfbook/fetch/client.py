@@ -171,13 +171,17 @@ class Fetcher:
         if origin not in self._robots:
             self._robots[origin] = asyncio.ensure_future(self._read_robots(origin))
         rules = await self._robots[origin]
+        if isinstance(rules, (NoSuchHost, Refused, Blocked)):
+            raise rules  # the host itself fails: the page would fail the same way
         return rules is None or rules.can_fetch(self.options.user_agent, url)
 
-    async def _read_robots(self, origin: str) -> RobotFileParser | None:
+    async def _read_robots(self, origin: str) -> RobotFileParser | Exception | None:
         rules = RobotFileParser()
         try:
             async with asyncio.timeout(self.options.deadline):
                 response = await self._get(origin + "/robots.txt", limit=ROBOTS_BYTES, wants_body=lambda _t: True)
+        except (NoSuchHost, Refused, Blocked) as exc:
+            return exc
         except Exception as exc:  # unreachable: the page's own fetch will say why
             log.debug("%s/robots.txt: %s", origin, exc)
             return None

@@ -52,12 +52,20 @@ def is_public(address: str) -> bool:
                 or ip.is_unspecified or not ip.is_global)
 
 
-async def resolve(host: str, port: int) -> list[str]:
-    """The addresses ``host`` resolves to (IPv4 first), or :class:`NoSuchHost`."""
+async def resolve(host: str, port: int, timeout: float | None = None) -> list[str]:
+    """The addresses ``host`` resolves to (IPv4 first), or :class:`NoSuchHost`. An address is
+    itself (no lookup: the resolver's few threads are kept for names)."""
     try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        return [str(ipaddress.ip_address(host.strip("[]")))]
+    except ValueError:
+        pass
+    try:
+        lookup = asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        infos = await asyncio.wait_for(lookup, timeout)
     except socket.gaierror as exc:
         raise NoSuchHost(f"{host}: {exc.strerror}") from None
+    except TimeoutError:
+        raise NoSuchHost(f"{host}: DNS did not answer within {timeout} s") from None
     found = [info[4][0] for info in infos]
     return sorted(dict.fromkeys(found), key=lambda a: ":" in a)
 
@@ -72,7 +80,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
 
     async def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
                           socket_options: Iterable | None = None) -> httpcore.AsyncNetworkStream:
-        addresses = await resolve(host, port)
+        addresses = await resolve(host, port, timeout)
         if not self.allow_local:
             refused = [a for a in addresses if not is_public(a)]
             if refused:

@@ -23,7 +23,7 @@ MIN_PARAGRAPH = 40
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
 SOFT_404 = re.compile(
-    r"\b404\b|\bnot\s+found\b|\bpage\s+(?:does\s+not|doesn't|does\s+no\s+longer)\s+exist|\bno\s+longer\s+(?:available|exists)\b"
+    r"^\W*404\b|\b404\s*(?:error|page|[-–—:|])|\b(?:error|http)\s*404\b|\bnot\s+found\b|\bpage\s+(?:does\s+not|doesn't|does\s+no\s+longer)\s+exist|\bno\s+longer\s+(?:available|exists)\b"
     r"|\bpage\s+(?:is\s+)?missing\b|\bnothing\s+(?:was\s+)?found\b",
     re.I,
 )
