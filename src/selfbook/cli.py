@@ -110,6 +110,18 @@ format_option = click.option(
     help=f"Read every DUMP as this format instead of detecting it: {', '.join(FORMAT_NAMES)}.",
 )
 
+def fetch_options(command):
+    """``--fetch`` and ``--allow-local`` for build and add (see :mod:`selfbook.fetch_command`)."""
+    command = click.option("--allow-local", is_flag=True, help="With --fetch: also fetch loopback and private addresses.")(command)
+    return click.option("--fetch", is_flag=True, help="Fetch the links first (as 'selfbook fetch'), so entries are placed by their pages.")(command)
+
+
+def fetch_first(book: Path, dumps, **options) -> None:
+    from .fetch_command import fetch_first as run  # the fetching stack loads only when asked for
+
+    run(book, dumps, **options)
+
+
 executor_option = click.option(
     "--executor",
     metavar="NAME",
@@ -132,10 +144,11 @@ executor_option = click.option(
 @executor_option
 @format_option
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@fetch_options
 @friendly_errors
 def build(
     dumps: tuple[Path, ...], book: Path, embedder: str | None, title: str | None, seed: int | None, reorganize: bool,
-    store: str | None, executor: str | None, format: str | None, as_json: bool,
+    store: str | None, executor: str | None, format: str | None, as_json: bool, fetch: bool, allow_local: bool,
 ) -> None:
     """Build the book in --book from one or more DUMPS: markdown or text dumps, browser bookmarks,
     Pocket, Raindrop, Karakeep, Pinboard, X archive, OPML, feeds, Obsidian vaults, URL lists
@@ -148,6 +161,8 @@ def build(
     are kept; --reorganize organizes everything afresh (still keeping them).
     """
     settings = load_settings(book, embedder=embedder, title=title, seed=seed, store=store, executor=executor)
+    if fetch:
+        fetch_first(book, dumps, allow_local=allow_local, max_age="30d", format=format, quiet=as_json)
     library = Library(book, settings)
     with progress_bar(quiet=as_json, hint=lambda stage, total: embed_hint(library, stage, total)) as progress:
         report = library.build(dumps, reorganize=reorganize, progress=progress, format=format)
@@ -369,14 +384,20 @@ def export(target: Path, book: Path, format: str, related: int, as_json: bool) -
 @executor_option
 @format_option
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@fetch_options
 @friendly_errors
-def add(dumps: tuple[Path, ...], book: Path, embedder: str | None, executor: str | None, format: str | None, as_json: bool) -> None:
+def add(
+    dumps: tuple[Path, ...], book: Path, embedder: str | None, executor: str | None, format: str | None, as_json: bool,
+    fetch: bool, allow_local: bool,
+) -> None:
     """Add DUMPS to the book as new installments, without moving anything already in it.
 
     A link saved again merges into its entry; new entries join the sections they fit, a real new
     topic gets a new section (or chapter), the rest goes to Miscellany. Each chapter shows what
     an installment brought in a dated block. Adding the same dump twice changes nothing.
     """
+    if fetch:
+        fetch_first(book, dumps, allow_local=allow_local, max_age="30d", format=format, quiet=as_json)
     with progress_bar(quiet=as_json) as progress:
         report = Library(book, load_settings(book, embedder=embedder, executor=executor)).add(dumps, format=format, progress=progress)
     print_added(report, book, as_json)
@@ -533,6 +554,10 @@ from .migrate_command import migrate_command  # noqa: E402
 
 main.add_command(mcp_command)
 main.add_command(migrate_command)
+from .fetch_command import fetch_command, links_command  # noqa: E402
+
+main.add_command(fetch_command)
+main.add_command(links_command)
 from .web.commands import serve  # noqa: E402
 
 main.add_command(serve)

@@ -31,7 +31,7 @@ import numpy as np
 
 from .embed import Embedder, Executor, content_hash, embed_pending, get_embedder
 from .errors import BookError, SelfbookError
-from .models import Decision, Entry, Installment, Outline
+from .models import Decision, Entry, Installment, Link, Outline
 from .reports import AddReport, BuildReport, PlacedEntry
 from .search import Hits, QueryError, QueryVector, QueryVectors, SearchFilters, Searcher, check_query, embedder_for
 from .search.dense import nearest_rows
@@ -40,6 +40,7 @@ from .store import BookState, Store, open_store, writer_lock
 
 if TYPE_CHECKING:
     from .ask import Answer
+    from .fetch import FetchOptions, FetchReport
     from .assign import AssignParams
     from .book import WriteResult
     from .digest import Digest
@@ -266,8 +267,12 @@ class Library:
         with self._open(create=True, lock=True) as store:
             installments, history = store.load_installments(), store.load_decisions()
             base, later = split_dumps([(d, _sha256(Path(d.path))) for d in read], installments, reorganize=reorganize)
+            links = store.load_links()
+            from .fetch import enrich  # deferred: the fetcher (httpx) is for build and fetch only
+
             with timer.stage("normalize"):
                 normalized = normalize_entries([raw for dump in base for raw in dump.entries])
+                normalized = replace(normalized, entries=tuple(enrich(normalized.entries, links)))
             before = store.load_outline()
             return self._build(store, read, sum(len(d.entries) for d in read), normalized, timer, progress, (base, later, history, before))
 
@@ -301,7 +306,7 @@ class Library:
         merges = tuple(normalized.merges) + tuple(near.merges)
         with timer.stage("curate"):
             book = Book(tuple(entries), {e.id: content_hash(t) for e, t in zip(entries, texts)}, vectors, outline, merges, tuple(near.flags))
-            book, replayed, skipped = replay(book, later, history, embed=self._embed_with(store))
+            book, replayed, skipped = replay(book, later, history, embed=self._embed_with(store), enrich=self._enrich_with(store))
             entries, outline, merges = list(book.entries), book.outline, book.merges
             moved = tuple(moved_entries(before, outline)) if before is not None else ()
         created = store.get_meta("created") or self.settings.created or today().isoformat()
@@ -315,7 +320,8 @@ class Library:
             with _no_gc_pauses():  # the index's term counts, kept for later adds: 400k small containers at 10k entries
                 counted = count_afresh(placed(outline, by_id).values())
             files = render_book(
-                outline, by_id, meta, merges=merges, flags=book.flags, installments=book.installments, terms=counted.candidates
+                outline, by_id, meta, merges=merges, flags=book.flags, installments=book.installments, terms=counted.candidates,
+                dead=dead_links(entries, store.load_links()),
             )
         with timer.stage("map"):  # drawn from the vectors a later add reads (a near-duplicate's merged text has its own)
             placed_by = replace(book, vectors=self._cached_vectors(store, book.entries, dict(book.hashes)))
@@ -517,6 +523,7 @@ class Library:
                     book, added = add_dump(
                         book, dump, sha256=sha, added=today().isoformat(), embed=self._embed_with(store),
                         decisions=decisions, after_decision=decisions[-1].number if decisions else 0, params=params,
+                        enrich=self._enrich_with(store),
                     )
                     results.append(added)
             if all(r.skipped for r in results):
@@ -635,6 +642,62 @@ class Library:
             self._write(store, book, command=command, report={"decision": describe(decision)}, decisions=[decision])
         return decision
 
+    # -- links (see selfbook.fetch) -----------------------------------------------------------
+    def fetch(
+        self,
+        options: FetchOptions | None = None,
+        *,
+        dumps: Sequence[str | os.PathLike] = (),
+        max_age: dt.timedelta | None = None,
+        format: str | None = None,
+        progress: Progress | None = None,
+    ) -> FetchReport:
+        """Fetch the book's links (and those of ``dumps``, about to be built or added) that are
+        new or older than ``max_age``, and keep what each page says in the store.
+
+        The book's entries then learn from their pages in place (:func:`selfbook.fetch.enrich`),
+        without moving: the next :meth:`build` embeds and organizes them with the new text, and
+        an :meth:`add` places its new entries by it. Only what the person asks is fetched."""
+        from .fetch import DEFAULT_MAX_AGE, FetchOptions, book_links, enrich, fetch_links  # deferred: httpx
+        from .importers import read_source
+        from .normalize import normalize_entries
+
+        options = options or FetchOptions()
+        max_age = DEFAULT_MAX_AGE if max_age is None else max_age
+        read = [read_source(p, format) for p in dumps]
+        with self._open(create=bool(dumps), lock=True) as store:
+            stored = store.load_entries()
+            fresh = normalize_entries([raw for dump in read for raw in dump.entries]).entries if read else ()
+            report = fetch_links(store, book_links([*stored, *fresh]), options, max_age=max_age, progress=progress, book=str(self.book_dir))
+            if not stored:
+                return report
+            book = self._load_book(store)
+            learned = enrich(book.entries, store.load_links())
+            changed = sum(1 for a, b in zip(learned, book.entries) if a != b)
+            if not changed and not report.newly_dead:
+                return report
+            files = self._write(store, replace(book, entries=tuple(learned)), command="fetch", report=report.to_dict(), stored=book.entries)
+        return replace(report, entries_enriched=changed, files_written=len(files.written))
+
+    def links(self) -> list[tuple[Link, tuple[str, ...]]]:
+        """Every link of the book with the ids of the entries that hold it, in reading order;
+        a link never fetched has status ``"unfetched"``."""
+        from .fetch import entry_links  # deferred: httpx
+
+        with self._open(create=False) as store:
+            entries, known = store.load_entries(), store.load_links()
+        holders: dict[str, list[str]] = {}
+        for entry in entries:
+            for url in entry_links(entry):
+                holders.setdefault(url, []).append(entry.id)
+        return [(known.get(url) or Link(url, "unfetched", ""), tuple(ids)) for url, ids in holders.items()]
+
+    def _enrich_with(self, store: Store) -> Callable[[Sequence[Entry]], list[Entry]]:
+        from .fetch import enrich  # deferred: httpx
+
+        links = store.load_links()
+        return lambda entries: enrich(entries, links)
+
     def _embed_with(self, store: Store) -> Callable[[Sequence[str]], tuple]:
         return lambda texts: embed_pending(list(texts), self.embedder, store, batch=self.settings.embed_batch, executor=self.executor)
 
@@ -704,7 +767,8 @@ class Library:
         before = {e.id: e for e in (stored or store.load_entries())}
         counted = recount(store, placed(store.load_outline(), before), placed(book.outline, by_id))  # only what changed
         files = render_book(
-            book.outline, by_id, meta, merges=book.merges, flags=book.flags, installments=book.installments, terms=counted.candidates
+            book.outline, by_id, meta, merges=book.merges, flags=book.flags, installments=book.installments, terms=counted.candidates,
+            dead=dead_links(book.entries, store.load_links()),
         )
         topic_map = self._topic_map(store, book, store.get_meta("model") or self.embedder.model_id)
         files.update(map_files(topic_map, self.settings.title))
@@ -718,6 +782,13 @@ class Library:
         )
         store.save_book(state, txid=txid, command=command, report=report)
         return staged.apply()
+
+
+def dead_links(entries: Sequence[Entry], links: Mapping[str, Link]) -> list[tuple[str, str, str]]:
+    """``(entry id, url, status)`` of every dead link of these entries, for REVIEW.md."""
+    from .fetch import entry_links  # deferred: httpx
+
+    return [(e.id, url, links[url].status) for e in entries for url in entry_links(e) if url in links and links[url].dead]
 
 
 def now_iso(env: Mapping[str, str] | None = None) -> str:

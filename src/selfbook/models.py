@@ -127,6 +127,8 @@ class Entry:
     headings: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     title_derived: bool = False
+    fetched: tuple[str, ...] = ()
+    """What the entry took from its link's page (``selfbook fetch``): ``"title"``, ``"note"``."""
 
     @property
     def note(self) -> str:
@@ -257,3 +259,38 @@ class Decision:
     target_members: tuple[str, ...] = ()
     made: str = ""
     number: int = 0
+
+
+# == links (selfbook fetch) ======================================================================
+LINK_STATUSES = ("ok", "gone", "soft-404", "dns", "refused", "timeout", "error", "blocked", "robots")
+"""What the last fetch of a link found: ``ok`` (a 2xx page); ``gone`` (404 or 410); ``soft-404``
+(a 200 whose title says not found); ``dns``, ``refused``, ``timeout`` (no answer); ``error``
+(any other failure: 5xx, 403, TLS, a redirect loop, a page cut off at the size cap…); ``blocked``
+(an address selfbook refuses: loopback, private…, without ``--allow-local``); ``robots``
+(robots.txt disallows selfbook)."""
+
+
+@dataclass(frozen=True)
+class Link:
+    """What ``selfbook fetch`` learned about one URL of the book, and when."""
+
+    url: str
+    status: str
+    fetched: str                     # ISO time, UTC, seconds
+    code: int | None = None          # the last HTTP status
+    final_url: str = ""
+    title: str = ""
+    description: str = ""
+    published: str = ""
+    lang: str = ""
+    content_type: str = ""
+    authors: tuple[str, ...] = ()
+    failures: int = 0                # runs in a row that failed the way dead links fail
+    dead: bool = False
+
+    def to_dict(self) -> dict:
+        return {
+            "url": self.url, "status": self.status, "dead": self.dead, "code": self.code, "final_url": self.final_url,
+            "fetched": self.fetched, "failures": self.failures, "title": self.title, "description": self.description,
+            "published": self.published, "lang": self.lang, "content_type": self.content_type, "authors": list(self.authors),
+        }

@@ -86,6 +86,7 @@ class PlacedEntry:
             "lang": e.lang,
             "script": e.script,
             "merged": e.merged,
+            "fetched": list(e.fetched),
         }
 
 

@@ -49,6 +49,8 @@ from .text import first_word
 log = logging.getLogger(__name__)
 
 Embed = Callable[[Sequence[str]], tuple[np.ndarray, int]]
+Enrich = Callable[[Sequence[Entry]], list[Entry]]
+"""New entries with what their fetched links say (:func:`selfbook.fetch.enrich`); ``list`` when none."""
 """``embed(texts) -> (vectors, how many were newly embedded)``: the book's cached embedder."""
 
 NEAR_COSINE = 0.95   # a new entry this similar to a book entry is checked as a near-duplicate
@@ -216,11 +218,12 @@ def add_dump(
     decisions: Sequence[Decision] = (),
     after_decision: int = 0,
     params: AssignParams = AssignParams(),
+    enrich: Enrich = list,
 ) -> tuple[Book, Added]:
     """``book`` with ``dump`` added as its next installment (steps in the module docstring)."""
     name = Path(dump.path).name
     normalized = normalize_entries(dump.entries)
-    fresh = list(normalized.entries)
+    fresh = enrich(normalized.entries)
     copies = _copies(book, fresh)
     rows = [i for i in range(len(fresh)) if i not in copies]
     rest = _unique_ids([fresh[i] for i in rows], {e.id for e in book.entries})
@@ -378,7 +381,8 @@ class Later:
 
 
 def replay(
-    book: Book, later: Sequence[Later], decisions: Sequence[Decision], *, embed: Embed, params: AssignParams = AssignParams()
+    book: Book, later: Sequence[Later], decisions: Sequence[Decision], *, embed: Embed, params: AssignParams = AssignParams(),
+    enrich: Enrich = list,
 ) -> tuple[Book, list[Added], tuple[Decision, ...]]:
     """``book`` (freshly organized) with history replayed: each installment added after the
     decisions made before it, then the remaining decisions. Returns the book, what each
@@ -391,6 +395,7 @@ def replay(
         book, report = add_dump(
             book, item.dump, sha256=item.sha256, added=item.record.added, embed=embed,
             decisions=[d for d in decisions if d.number <= mark], after_decision=item.record.after_decision, params=params,
+            enrich=enrich,
         )
         added.append(report)
     book, missed = apply(book, [d for d in decisions if d.number > mark])

@@ -57,6 +57,7 @@ def render_book(
     flags: Sequence[Flag] = (),
     installments: Sequence[Installment] = (),
     terms: Iterable[Candidate] | None = None,
+    dead: Sequence[tuple[str, str, str]] = (),
 ) -> dict[str, str]:
     """Every file of the book: relative path → text, sorted by path.
 
@@ -65,15 +66,16 @@ def render_book(
     Entries an installment brought are shown in its dated block at the end of their chapter,
     not in their section (as in the reference chapter); they stay placed in their section.
     ``terms``: the index's candidates when the caller counted them (:mod:`selfbook.book.index_terms`).
+    ``dead``: ``(entry id, url, status)`` of the links ``selfbook fetch`` found dead, for REVIEW.md.
     """
     ids = [c.id for c in outline.chapters]
     if len(set(ids)) != len(ids):
         raise ValueError(f"chapter ids repeat in the outline: {sorted(i for i in set(ids) if ids.count(i) > 1)}")
     names = [chapter_filename(i, c) for i, c in enumerate(outline.chapters, 1)]
     files = {name: render_chapter(i, outline, entries, meta, names, installments) for i, name in enumerate(names, 1)}
-    files["README.md"] = render_readme(outline, meta, names, merges=merges, flags=flags, entries=entries)
+    files["README.md"] = render_readme(outline, meta, names, merges=merges, flags=flags, entries=entries, dead=dead)
     files["INDEX.md"] = render_index(outline, entries, dict(zip(ids, names)), terms)
-    review = render_review(outline, entries, names, merges=merges, flags=flags)
+    review = render_review(outline, entries, names, merges=merges, flags=flags, dead=dead)
     if review is not None:
         files["REVIEW.md"] = review
     return dict(sorted(files.items()))

@@ -367,8 +367,12 @@ def weak_titles(outline: Outline, entries: Mapping[str, Entry]) -> list[tuple[Ch
     return out
 
 
-def _review_summary(merges: Sequence[Merge], flags: Sequence[Flag], weak: int = 0) -> str:
+def _review_summary(
+    merges: Sequence[Merge], flags: Sequence[Flag], weak: int = 0, dead: Sequence[tuple[str, str, str]] = ()
+) -> str:
     bits = []
+    if dead:
+        bits.append(count_label(len(dead), "dead link", "dead links"))
     if weak:
         bits.append(count_label(weak, "section title", "section titles") + " to check")
     if flags:
@@ -386,6 +390,7 @@ def render_readme(
     merges: Sequence[Merge] = (),
     flags: Sequence[Flag] = (),
     entries: Mapping[str, Entry] | None = None,
+    dead: Sequence[tuple[str, str, str]] = (),
 ) -> str:
     """The book's front page: title, where it came from, the table of contents, and links to the
     index, the topic map (written beside the pages by the library) and, when there is anything
@@ -399,7 +404,7 @@ def render_readme(
         "- [Index](INDEX.md) — terms, people, papers and repositories, A–Z",
         "- [Map](map.html) — every entry placed by meaning, coloured by chapter ([picture](map.png))",
     ]
-    review = _review_summary(merges, flags, len(weak_titles(outline, entries)) if entries is not None else 0)
+    review = _review_summary(merges, flags, len(weak_titles(outline, entries)) if entries is not None else 0, dead)
     if review:
         also.append(review)
     blocks = [
@@ -416,6 +421,11 @@ def render_readme(
 
 
 # -- REVIEW --------------------------------------------------------------------------------------
+DEAD_REASONS = {
+    "gone": "gone (404 or 410)", "soft-404": "the page says it is not found", "dns": "its host no longer exists",
+    "refused": "the server refuses connections", "timeout": "no answer in time",
+}
+"""How REVIEW.md says why a link is dead, by its status (failed on two runs or more)."""
 
 
 def _entry_ref(entry_id: str, entries: Mapping[str, Entry], where: Mapping[str, str]) -> str:
@@ -433,12 +443,14 @@ def render_review(
     *,
     merges: Sequence[Merge] = (),
     flags: Sequence[Flag] = (),
+    dead: Sequence[tuple[str, str, str]] = (),
 ) -> str | None:
-    """``REVIEW.md``: section titles few of their entries bear out, look-alike pairs that were
-    not merged, then merges with their reasons. ``None`` when there is nothing to review (the
-    page is then not written)."""
+    """``REVIEW.md``: dead links (``(entry id, url, status)``, found by ``selfbook fetch``),
+    section titles few of their entries bear out, look-alike pairs that were not merged, then
+    merges with their reasons. ``None`` when there is nothing to review (the page is then not
+    written)."""
     weak = weak_titles(outline, entries)
-    if not merges and not flags and not weak:
+    if not merges and not flags and not weak and not dead:
         return None
     where = {e: f for c, f in zip(outline.chapters, filenames) for e in c.entry_ids}
     order = {e: i for i, e in enumerate(e for c in outline.chapters for e in c.entry_ids)}
@@ -446,6 +458,12 @@ def render_review(
         "# Review",
         "> Decisions selfbook made on its own, for a person to check. Back to [Contents](README.md).",
     ]
+    if dead:
+        lines = [
+            f"- {_entry_ref(eid, entries, where)} — {link_line(url)} — " + escape_markdown(DEAD_REASONS.get(status, status))
+            for eid, url, status in sorted(dead, key=lambda d: (order.get(d[0], len(order)), d[1]))
+        ]
+        blocks += [f"## Dead links ({len(dead)})", "\n".join(lines)]
     if weak:
         files = dict(zip((c.id for c in outline.chapters), filenames))
         lines = [

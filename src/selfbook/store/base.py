@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Collection, Iterable, Mapping, Protocol, Seque
 
 import numpy as np
 
-from ..models import Decision, Entry, Flag, Installment, Merge, Outline, Skip
+from ..models import Decision, Entry, Flag, Installment, Link, Merge, Outline, Skip
 
 if TYPE_CHECKING:  # the search package imports this module; only its types are named here
     from ..book.index_terms import TermRows
@@ -115,3 +115,12 @@ class Store(Protocol):
         """``(stem, phrase, form, entries, ids)`` of the groups in two entries or more, best ranked first."""
         ...
     # == end index terms ========================================================================
+
+    # == links (m005); see selfbook.fetch ===========================================================
+    def load_links(self) -> dict[str, Link]:
+        """What fetching learned about each URL: url -> :class:`~selfbook.models.Link`."""
+        ...
+    def save_links(self, links: Sequence[Link]) -> None:
+        """Put these links' rows in place of their old ones, committed on their own (not book state)."""
+        ...
+    # == end links ==================================================================================

@@ -31,12 +31,12 @@ import psycopg
 from psycopg import sql
 
 from ..errors import BookError
-from ..models import Chapter, DateRange, Decision, Entity, Entry, Flag, Installment, Merge, Outline, Section, Skip, Span
+from ..models import Chapter, DateRange, Decision, Entity, Entry, Flag, Installment, Link, Merge, Outline, Section, Skip, Span
 from ..search.terms import INDEX_VERSION, IndexedEntries, Postings, index_entries
 from . import redact
 from .base import BookState, Placement, SearchRows
 from .postgres_terms import PostgresIndexTerms
-from .rows import COLUMNS, NEW_DECISION, curation_rows, decisions_from, entry_rows, insert_sql, installments_from, outline_rows, span
+from .rows import COLUMNS, NEW_DECISION, curation_rows, decisions_from, entry_rows, insert_sql, installments_from, link_from, link_row, outline_rows, span
 
 log = logging.getLogger(__name__)
 
@@ -323,11 +323,11 @@ class PostgresStore(PostgresIndexTerms):
             grouped[eid]["headings" if kind == "heading" else "tags"].append(value)
         entries = []
         for row in db.execute(
-            "SELECT id, title, title_derived, kind, lang, script, date_start, date_end, date_text FROM entries "
+            "SELECT id, title, title_derived, kind, lang, script, date_start, date_end, date_text, fetched FROM entries "
             f"{where.replace('entry_id', 'id')} ORDER BY position",
             args,
         ):
-            eid, title, derived, kind, lang, script, start, end, text = row
+            eid, title, derived, kind, lang, script, start, end, text, fetched = row
             parts = grouped[eid]
             date = DateRange(dt.date.fromisoformat(start), dt.date.fromisoformat(end), text or "") if start else None
             entries.append(
@@ -335,7 +335,7 @@ class PostgresStore(PostgresIndexTerms):
                     id=eid, title=title, urls=tuple(parts["urls"]), notes=tuple(parts["notes"]), kind=kind,
                     entities=tuple(parts["entities"]), date=date, lang=lang, script=script,
                     sources=tuple(parts["sources"]), headings=tuple(parts["headings"]), tags=tuple(parts["tags"]),
-                    title_derived=bool(derived),
+                    title_derived=bool(derived), fetched=tuple(fetched.split(",")) if fetched else (),
                 )
             )
         return entries
@@ -502,6 +502,19 @@ class PostgresStore(PostgresIndexTerms):
     def load_decisions(self) -> list[Decision]:
         """Every decision the person made, in the order they were made."""
         return decisions_from(self._db.execute(f"SELECT {', '.join(COLUMNS['decisions'])} FROM decisions ORDER BY number"))
+
+    # == links (m004); see selfbook.fetch =================================================================
+    def load_links(self) -> dict[str, Link]:
+        """What fetching learned about each URL: url -> :class:`~selfbook.models.Link`."""
+        return {row[0]: link_from(row) for row in self._db.execute(f"SELECT {', '.join(COLUMNS['links'])} FROM links")}
+
+    def save_links(self, links: Sequence[Link]) -> None:
+        """Put these links' rows in place of their old ones, in one transaction of their own."""
+        columns = COLUMNS["links"]
+        sql = insert_sql("links", '%s') + " ON CONFLICT (url) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in columns[1:])
+        with self._transaction() as cur:
+            cur.executemany(sql, [link_row(link) for link in links])
+    # == end links ======================================================================================
 
 
 def _vector_of(blob: bytes, dim: int) -> np.ndarray:

@@ -14,12 +14,12 @@ import json
 from collections import defaultdict
 from typing import Iterable, Mapping, Sequence
 
-from ..models import DateRange, Decision, Entry, Installment, Outline, Span
+from ..models import DateRange, Decision, Entry, Installment, Link, Outline, Span
 from .base import BookState
 
 COLUMNS: dict[str, tuple[str, ...]] = {  # in an order that keeps foreign keys satisfied
     "meta": ("key", "value"),
-    "entries": ("id", "position", "title", "title_derived", "kind", "lang", "script", "date_start", "date_end", "date_text", "content_hash"),
+    "entries": ("id", "position", "title", "title_derived", "kind", "lang", "script", "date_start", "date_end", "date_text", "content_hash", "fetched"),
     "entry_urls": ("entry_id", "position", "url"),
     "entry_notes": ("entry_id", "position", "note"),
     "entry_entities": ("entry_id", "kind", "value"),
@@ -41,6 +41,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {  # in an order that keeps foreign keys s
     "installment_items": ("installment", "role", "position", "item"),
     "decisions": ("number", "made", "action", "subject", "target", "members", "target_members"),
     "index_terms": ("stem", "entries", "phrase", "form", "ids", "score", "variants"),
+    "links": ("url", "status", "code", "final_url", "fetched", "title", "description", "published", "lang", "content_type",
+              "authors", "failures", "dead"),
 }
 NEW_DECISION = COLUMNS["decisions"][1:]
 """A new decision's columns: its number is the store's to give."""
@@ -70,6 +72,7 @@ def entry_rows(placed: Sequence[tuple[int, Entry]], hashes: Mapping[str, str]) -
                 e.date.end.isoformat() if e.date else None,
                 e.date.text if e.date else None,
                 hashes[e.id],
+                ",".join(e.fetched),
             )
             for i, e in placed
         ],
@@ -137,3 +140,20 @@ def decisions_from(rows: Iterable[Sequence]) -> list[Decision]:
         Decision(action, subject, target, tuple(json.loads(members)), tuple(json.loads(others)), made, number)
         for number, made, action, subject, target, members, others in rows
     ]
+
+
+def link_row(link: Link) -> tuple:
+    """A :class:`Link` as a row of ``links``, in :data:`COLUMNS` order."""
+    return (
+        link.url, link.status, link.code, link.final_url, link.fetched, link.title, link.description, link.published,
+        link.lang, link.content_type, json.dumps(list(link.authors), ensure_ascii=False), link.failures, int(link.dead),
+    )
+
+
+def link_from(row: Sequence) -> Link:
+    url, status, code, final, fetched, title, description, published, lang, ctype, authors, failures, dead = row
+    return Link(
+        url=url, status=status, fetched=fetched, code=code, final_url=final or "", title=title or "",
+        description=description or "", published=published or "", lang=lang or "", content_type=ctype or "",
+        authors=tuple(json.loads(authors)) if authors else (), failures=failures, dead=bool(dead),
+    )

@@ -1,0 +1,88 @@
+"""One fetch run over a book's links: choose the due ones, fetch them, keep what was learned.
+
+Results are saved to the store a batch at a time (:data:`SAVE_EVERY`), each batch in its own
+transaction, so an interrupted run keeps what it fetched and the next run goes on from there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+from ..models import Link
+from ..store import Store
+from .client import Attempt, FetchOptions, fetch_urls
+from .links import DEFAULT_MAX_AGE, due, settle
+
+SAVE_EVERY = 100
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class FetchReport:
+    """What a fetch run did. ``fetched``: links fetched and live; ``unchanged``: links not
+    fetched because their last fetch is recent enough; ``failed``: fetched and failing but not
+    (yet) dead; ``dead``: fetched and now judged dead (``newly_dead`` of them for the first time)."""
+
+    book: str
+    links: int
+    fetched: int
+    unchanged: int
+    failed: int
+    dead: int
+    newly_dead: tuple[str, ...] = ()
+    statuses: dict[str, int] = field(default_factory=dict)
+    entries_enriched: int = 0
+    files_written: int = 0
+
+    def to_dict(self) -> dict:
+        return {
+            "book": self.book, "links": self.links, "fetched": self.fetched, "unchanged": self.unchanged,
+            "failed": self.failed, "dead": self.dead, "newly_dead": list(self.newly_dead), "statuses": dict(self.statuses),
+            "entries_enriched": self.entries_enriched, "files_written": self.files_written,
+        }
+
+
+def now_utc() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+
+
+def fetch_links(
+    store: Store, urls: Sequence[str], options: FetchOptions = FetchOptions(), *, max_age: dt.timedelta = DEFAULT_MAX_AGE,
+    progress: Progress | None = None, book: str = "", now: dt.datetime | None = None,
+) -> FetchReport:
+    """Fetch the due links among ``urls`` and save what each taught (see :mod:`selfbook.fetch.links`)."""
+    now = now or now_utc()
+    stamp = now.isoformat()
+    known = store.load_links()
+    todo = due(urls, known, now, max_age)
+    pending: list[Link] = []
+    settled: list[Link] = []
+    if progress:
+        progress("fetch", 0, len(todo))
+
+    def done(attempt: Attempt) -> None:
+        link = settle(known.get(attempt.url), attempt, stamp)
+        pending.append(link)
+        settled.append(link)
+        if len(pending) >= SAVE_EVERY:
+            store.save_links(pending)
+            pending.clear()
+        if progress:
+            progress("fetch", len(settled), len(todo))
+
+    if todo:
+        fetch_urls(todo, options, done)
+    if pending:
+        store.save_links(pending)
+    statuses = Counter(link.status for link in settled)
+    dead = [link for link in settled if link.dead]
+    return FetchReport(
+        book=book, links=len(dict.fromkeys(urls)), fetched=statuses["ok"], unchanged=len(dict.fromkeys(urls)) - len(todo),
+        failed=sum(1 for link in settled if link.status != "ok" and not link.dead), dead=len(dead),
+        newly_dead=tuple(sorted(link.url for link in dead if not (known.get(link.url) and known[link.url].dead))),
+        statuses=dict(sorted(statuses.items())),
+    )

@@ -1,0 +1,120 @@
+"""``selfbook fetch`` and ``selfbook links``: fetch the book's links, and report their state
+(:mod:`selfbook.fetch`); plus the ``--fetch`` step that ``build`` and ``add`` run first."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Sequence
+
+import click
+
+from .settings import load_settings
+
+book_option = click.option(
+    "--book", "book", type=click.Path(file_okay=False, path_type=Path), envvar="SELFBOOK_BOOK", default="book",
+    show_default=True, help="The book folder (env SELFBOOK_BOOK).",
+)
+allow_local_option = click.option(
+    "--allow-local", is_flag=True,
+    help="Also fetch links to loopback, private and link-local addresses (intranets, tests); refused by default.",
+)
+max_age_option = click.option(
+    "--max-age", default="30d", show_default=True, metavar="AGE",
+    help="Fetch again links fetched longer ago than AGE (30d, 12h, 2w; 0: every link).",
+)
+
+
+def fetch_options(allow_local: bool):
+    """The fetch options the command line and the environment choose (``SELFBOOK_ARXIV_API``,
+    ``SELFBOOK_CROSSREF_API``: other base URLs for arXiv's export API and Crossref)."""
+    import os
+
+    from .fetch import FetchOptions
+
+    defaults = FetchOptions()
+    return FetchOptions(
+        allow_local=allow_local,
+        arxiv_api=os.environ.get("SELFBOOK_ARXIV_API") or defaults.arxiv_api,
+        crossref_api=os.environ.get("SELFBOOK_CROSSREF_API") or defaults.crossref_api,
+    )
+
+
+def max_age_of(text: str):
+    from .fetch import parse_age
+
+    try:
+        return parse_age(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--max-age") from None
+
+
+def run_fetch(book: Path, *, allow_local: bool, max_age: str, dumps: Sequence[Path] = (), format: str | None = None,
+              quiet: bool = False):
+    """Fetch with a progress bar; print the report's line unless ``quiet``. Returns the report."""
+    from .cli import err, progress_bar
+    from .library import Library
+
+    age = max_age_of(max_age)
+    library = Library(book, load_settings(book))
+    with progress_bar(quiet=quiet) as progress:
+        report = library.fetch(fetch_options(allow_local), dumps=dumps, max_age=age, format=format, progress=progress)
+    if not quiet:
+        err.print(
+            f"Links: {report.fetched} fetched, {report.unchanged} unchanged, {report.failed} failed, {report.dead} dead"
+            + (f" ({len(report.newly_dead)} newly)" if report.newly_dead else "")
+            + (f"; {report.entries_enriched} entries learned from their pages" if report.entries_enriched else "") + ".",
+            markup=False, soft_wrap=True,
+        )
+    return report
+
+
+@click.command("fetch")
+@book_option
+@allow_local_option
+@max_age_option
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def fetch_command(book: Path, allow_local: bool, max_age: str, as_json: bool) -> None:
+    """Fetch the book's links: what each page is (title, description, date, language, type)
+    and whether it still lives.
+
+    Each link is fetched once, a few at a time per site, with a timeout, a size cap and robots.txt
+    honored; arXiv ids and DOIs are asked of arXiv and Crossref. A rerun fetches only new links,
+    failing ones and those older than --max-age. Entries whose title selfbook made up take their
+    page's title, and entries without a note its description (they do not move; the next build
+    organizes by them). A link is dead once it failed on two runs (404, 410, no such host,
+    refused, timeouts, a page that says it is not found): see 'selfbook links --dead'.
+    """
+    from .cli import friendly_errors
+
+    report = friendly_errors(run_fetch)(book, allow_local=allow_local, max_age=max_age, quiet=as_json)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+
+
+@click.command("links")
+@book_option
+@click.option("--dead", is_flag=True, help="Only the dead links.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line: url, status, dead, entries, title…")
+def links_command(book: Path, dead: bool, as_json: bool) -> None:
+    """Every link of the book with what its last fetch found ('unfetched' before the first)."""
+    from rich.table import Table
+
+    from .cli import friendly_errors, out
+    from .library import Library
+
+    rows = [(link, ids) for link, ids in friendly_errors(Library(book).links)() if link.dead or not dead]
+    if as_json:
+        for link, ids in rows:
+            click.echo(json.dumps({**link.to_dict(), "entries": list(ids)}, ensure_ascii=False))
+        return
+    table = Table("status", "url", "title", "fetched")
+    for link, _ids in rows:
+        table.add_row(link.status + (" (dead)" if link.dead else ""), link.url, link.title, link.fetched[:10])
+    out.print(table)
+
+
+def fetch_first(book: Path, dumps: Sequence[Path], *, allow_local: bool, max_age: str, format: str | None, quiet: bool) -> None:
+    """``build --fetch`` / ``add --fetch``: fetch the links of the book and of ``dumps`` first,
+    so that the build or add that follows places entries by what their pages say."""
+    run_fetch(book, allow_local=allow_local, max_age=max_age, dumps=dumps, format=format, quiet=quiet)
