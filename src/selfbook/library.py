@@ -34,6 +34,7 @@ from .ingest.note import NOTES_DIR, note_dump, note_slug
 from .models import Entry, Outline
 from .normalize import near_duplicates, normalize_entries
 from .organize import OrganizeParams, organize
+from .organize import llm_titles
 from .search import Hits, QueryError, QueryVector, QueryVectors, SearchFilters, Searcher, check_query, embedder_for
 from .search.dense import nearest_rows
 from .settings import Settings, load_settings, today
@@ -45,7 +46,7 @@ from .digest import Digest, DigestView, make_digest
 from .ask import Answer, answer
 from .corpus import MemoryCorpus
 from .llm import LLM, get_llm
-from .models import Decision, Installment
+from .models import Decision, Installment, LLMTitles
 from .reports import AddReport, BuildReport, PlacedEntry
 from .update import Added, Book, add_dump, apply as apply_book, dump_period, moved as moved_entries, replay, split_dumps
 
@@ -54,6 +55,8 @@ KEEP_READING_S = 2.0
 """How long a thread keeps the store it searches open (see :meth:`Library._reading`)."""
 MAP_PROJECTION = "map_projection"
 """The meta key of the topic map's fitted projection (see :class:`selfbook.topicmap.Projection`)."""
+LLM_TITLES = "llm_titles"
+"""The meta key of the last build's title choices by an LLM (see :mod:`selfbook.organize.llm_titles`)."""
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]
@@ -276,6 +279,8 @@ class Library:
                 embed=lambda labels: self.embedder.embed(labels, query=True),
                 headings=[e.headings for e in entries],
             )
+        with timer.stage("titles"):  # before the person's decisions are replayed: their renames win
+            outline, titled = self._llm_titles(store, outline, entries, vectors, progress)
         merges = tuple(normalized.merges) + tuple(near.merges)
         with timer.stage("curate"):
             book = Book(tuple(entries), {e.id: content_hash(t) for e, t in zip(entries, texts)}, vectors, outline, merges, tuple(near.flags))
@@ -293,7 +298,8 @@ class Library:
             with _no_gc_pauses():  # the index's term counts, kept for later adds: 400k small containers at 10k entries
                 counted = count_afresh(placed(outline, by_id).values())
             files = render_book(
-                outline, by_id, meta, merges=merges, flags=book.flags, installments=book.installments, terms=counted.candidates
+                outline, by_id, meta, merges=merges, flags=book.flags, installments=book.installments, terms=counted.candidates,
+                titles=titled,
             )
         with timer.stage("map"):  # drawn from the vectors a later add reads (a near-duplicate's merged text has its own)
             placed_by = replace(book, vectors=self._cached_vectors(store, book.entries, dict(book.hashes)))
@@ -315,6 +321,7 @@ class Library:
                     "sources": json.dumps(self._relative([d.path for d in base]), ensure_ascii=False),
                     "period": _period_iso(base),
                     MAP_PROJECTION: topic_map.projection.dumps() if topic_map.projection else "",
+                    LLM_TITLES: llm_titles.dumps(titled),
                 },
                 installments=book.installments,
                 index_terms=counted.rows,
@@ -338,10 +345,28 @@ class Library:
                 moved=moved,
                 installments=len(replayed),
                 decisions=len(history) - len(skipped),
+                llm=_llm_report(titled),
             )
             store.save_book(state, txid=txid, command="build", report=result.to_dict())
             written = staged.apply()
         return BuildReport(**{**result.__dict__, "files": written, "timings": tuple(timer.laps)})
+
+    def _llm_titles(
+        self, store: Store, outline: Outline, entries: Sequence[Entry], vectors: np.ndarray, progress: Progress | None
+    ) -> tuple[Outline, LLMTitles | None]:
+        """The organizer's outline with the titles and descriptions of the LLM the settings name
+        (none, or ``llm_titles`` 0: as it is). A model that cannot be used leaves it as it is,
+        with a warning in the record: a build never fails for the LLM."""
+        if not self.settings.llm or not self.settings.llm_titles:
+            return outline, None
+        try:
+            llm = get_llm(self.settings)
+        except SelfbookError as exc:
+            return outline, LLMTitles(self.settings.llm, warning=f"{exc}; the organizer's titles were kept")
+        return llm_titles.retitle(
+            outline, {e.id: e for e in entries}, llm, self.settings.llm, store,
+            vectors={e.id: v for e, v in zip(entries, vectors)}, progress=progress,
+        )
 
     # -- reading -------------------------------------------------------------------------------
     def outline(self) -> Outline:
@@ -649,7 +674,8 @@ class Library:
         before = {e.id: e for e in (stored or store.load_entries())}
         counted = recount(store, placed(store.load_outline(), before), placed(book.outline, by_id))  # only what changed
         files = render_book(
-            book.outline, by_id, meta, merges=book.merges, flags=book.flags, installments=book.installments, terms=counted.candidates
+            book.outline, by_id, meta, merges=book.merges, flags=book.flags, installments=book.installments, terms=counted.candidates,
+            titles=llm_titles.loads(store.get_meta(LLM_TITLES)),
         )
         topic_map = self._topic_map(store, book, store.get_meta("model") or self.embedder.model_id)
         files.update(map_files(topic_map, self.settings.title))
@@ -663,6 +689,16 @@ class Library:
         )
         store.save_book(state, txid=txid, command=command, report=report)
         return staged.apply()
+
+
+def _llm_report(titled: LLMTitles | None) -> dict | None:
+    """What the build report says of the LLM's titles (``None``: no LLM was asked)."""
+    if titled is None:
+        return None
+    return {
+        "model": titled.model, "asked": titled.asked, "cached": titled.cached, "retitled": len(titled.retitled),
+        "rejected": len(titled.rejected), "warning": titled.warning, "summary": llm_titles.summary(titled),
+    }
 
 
 def now_iso(env: Mapping[str, str] | None = None) -> str:

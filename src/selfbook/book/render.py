@@ -51,7 +51,7 @@ import yaml
 from selfbook.book.markdown import (
     chapter_filename, count_label, destination, domain, entry_anchor, escape_markdown, link, link_line, section_anchor, short_title,
 )
-from selfbook.models import Chapter, Entry, Flag, Installment, Merge, Outline, Section
+from selfbook.models import Chapter, Entry, Flag, Installment, LLMTitles, Merge, Outline, Section
 
 __all__ = [
     "BookMeta",
@@ -261,6 +261,8 @@ def render_chapter(
             continue
         headed.add(section.id)
         blocks.append(f'<a id="{section_anchor(section.id)}"></a>\n' + _heading(2, section.title))
+        if section.description.strip():
+            blocks.append(f"*{escape_markdown(section.description.strip())}*")
         blocks.extend(render_entry(e) for e in own)
     blocks.extend(render_installments(chapter, entries, installments, headed))
     blocks.append("---")
@@ -340,8 +342,10 @@ def _toc(outline: Outline, filenames: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
-def _review_summary(merges: Sequence[Merge], flags: Sequence[Flag]) -> str:
+def _review_summary(merges: Sequence[Merge], flags: Sequence[Flag], titles: LLMTitles | None = None) -> str:
     bits = []
+    if titles is not None and titles.choices:
+        bits.append(count_label(len(titles.choices), "title", "titles") + f" chosen by {titles.model}")
     if flags:
         bits.append(count_label(len(flags), "pair of look-alike entries", "pairs of look-alike entries") + " to check")
     if merges:
@@ -356,6 +360,7 @@ def render_readme(
     *,
     merges: Sequence[Merge] = (),
     flags: Sequence[Flag] = (),
+    titles: LLMTitles | None = None,
 ) -> str:
     """The book's front page: title, where it came from, the table of contents, and links to the
     index, the topic map (written beside the pages by the library) and, when there is anything
@@ -369,7 +374,7 @@ def render_readme(
         "- [Index](INDEX.md) — terms, people, papers and repositories, A–Z",
         "- [Map](map.html) — every entry placed by meaning, coloured by chapter ([picture](map.png))",
     ]
-    review = _review_summary(merges, flags)
+    review = _review_summary(merges, flags, titles)
     if review:
         also.append(review)
     blocks = [
@@ -388,6 +393,33 @@ def render_readme(
 # -- REVIEW --------------------------------------------------------------------------------------
 
 
+def _review_titles(titles: LLMTitles) -> list[str]:
+    """The LLM's choices: each title it changed (old → new, with its description), then each
+    answer it gave that was rejected (the organizer's title was kept)."""
+    lines = []
+    for c in titles.retitled:
+        where = "Chapter" if c.kind == "chapter" else f"Section of *{escape_markdown(c.chapter)}*"
+        change = f"“{escape_markdown(c.old)}” → **{escape_markdown(c.new)}**" if c.new != c.old else f"**{escape_markdown(c.new)}** (kept)"
+        lines.append(f"- {where}: {change}" + (f" — {escape_markdown(c.description)}" if c.description else ""))
+    kept = [
+        f"- {'Chapter' if c.kind == 'chapter' else 'Section'} “{escape_markdown(c.old)}” — {escape_markdown(c.rejected)}"
+        + (f": “{escape_markdown(c.proposed)}”" if c.proposed else "")
+        for c in titles.rejected
+    ]
+    blocks = [
+        f"## Titles by {escape_markdown(titles.model)} ({len(titles.retitled)})",
+        f"> The LLM {escape_markdown(titles.model)} named these chapters and sections from their entries; the organizer's "
+        "title is on the left. Rename any with `selfbook rename`; `selfbook build --no-llm` keeps the organizer's.",
+    ]
+    if titles.warning:
+        blocks.append(f"**Warning:** {escape_markdown(titles.warning)}")
+    if lines:
+        blocks.append("\n".join(lines))
+    if kept:
+        blocks += [f"### Answers not taken ({len(kept)})", "\n".join(kept)]
+    return blocks
+
+
 def _entry_ref(entry_id: str, entries: Mapping[str, Entry], where: Mapping[str, str]) -> str:
     entry = entries.get(entry_id)
     title = short_title(entry.title) if entry else entry_id
@@ -403,10 +435,12 @@ def render_review(
     *,
     merges: Sequence[Merge] = (),
     flags: Sequence[Flag] = (),
+    titles: LLMTitles | None = None,
 ) -> str | None:
-    """``REVIEW.md``: look-alike pairs that were not merged, then merges with their reasons.
-    ``None`` when there is nothing to review (the page is then not written)."""
-    if not merges and not flags:
+    """``REVIEW.md``: the titles an LLM chose, look-alike pairs that were not merged, then merges
+    with their reasons. ``None`` when there is nothing to review (the page is then not written)."""
+    chosen = titles is not None and (titles.choices or titles.warning)
+    if not merges and not flags and not chosen:
         return None
     where = {e: f for c, f in zip(outline.chapters, filenames) for e in c.entry_ids}
     order = {e: i for i, e in enumerate(e for c in outline.chapters for e in c.entry_ids)}
@@ -414,6 +448,8 @@ def render_review(
         "# Review",
         "> Decisions selfbook made on its own, for a person to check. Back to [Contents](README.md).",
     ]
+    if chosen:
+        blocks += _review_titles(titles)
     if flags:
         lines = [
             f"- {_entry_ref(f.a, entries, where)} and {_entry_ref(f.b, entries, where)} — "
