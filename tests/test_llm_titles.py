@@ -9,14 +9,19 @@ import re
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
 from selfbook import Library, Settings
+from selfbook.book.render import render_review
 from selfbook.cli import main
 from selfbook.curate import slug
 from selfbook.embed import HashingEmbedder
-from selfbook.organize.llm_titles import SYSTEM, check_description, check_title, parse
+from selfbook.llm import OllamaLLM
+from selfbook.models import Chapter, Entry, Outline, Section, Span
+from selfbook.organize.llm_titles import SYSTEM, check_description, check_title, dumps, loads, parse, retitle
+from selfbook.store.sqlite import SQLiteStore
 
 from llm_servers import free_port, ollama_server, openai_server
 
@@ -260,3 +265,48 @@ def test_parsing_and_checking_answers():
         assert check_title(bad)[0] == "", bad
     assert check_description("What the entries share.") == "What the entries share."
     assert check_description("two\nlines") == "" and check_description("x" * 300) == "" and check_description(None) == ""
+
+
+def _entry(eid: str, title: str):
+    return Entry(eid, title, (), (), "note", (), None, "en", "Latn", (Span("notes.md", 1, 1),))
+
+
+def test_a_misfit_moves_only_where_the_vectors_agree(tmp_path: Path):
+    """The model names two misfits in "Editors": a marathon note the vectors place with running
+    (moved), and a Vim note the vectors keep (not moved)."""
+    vim, run = np.array([1.0, 0.1, 0.0]), np.array([0.0, 0.1, 1.0])
+    vectors = {"v1": vim, "v2": vim + [0, 0.05, 0], "v3": vim + [0.05, 0, 0], "v4": vim + [0.1, 0, 0], "v5": vim + [0, 0.1, 0],
+               "r1": run + [0.1, 0, 0],
+               "r2": run, "r3": run + [0, 0.05, 0], "r4": run + [0, 0, 0.05]}
+    titles = {"v1": "Vim macros", "v2": "Vim registers", "v3": "Vim splits", "v4": "Vim marks", "v5": "Vim tabs", "r1": "Marathon taper",
+              "r2": "Marathon pacing", "r3": "Marathon shoes", "r4": "Marathon recovery"}
+    entries = {e: _entry(e, t) for e, t in titles.items()}
+    outline = Outline((
+        Chapter("hobbies", "Hobbies", (Section("editors", "Editors", ("v1", "v2", "v3", "v4", "v5", "r1")), Section("running", "Running", ("r2", "r3", "r4")))),
+    ))
+
+    def reply(body: dict) -> str:
+        user = body["messages"][-1]["content"]
+        if "“Editors”" in user:
+            shown = [line for line in user.splitlines() if line[:1].isdigit()]
+            numbers = [int(line.split(".")[0]) for line in shown if "Vim macros" in line or "Marathon taper" in line]
+            return json.dumps({"title": "Vim", "description": "Vim.", "misfits": numbers})
+        if "“Running”" in user:
+            return json.dumps({"title": "Marathons", "description": "Marathons.", "misfits": [1, 2, 3]})  # too many: none
+        return json.dumps({"title": "Pastimes", "description": "Pastimes."})
+
+    store = SQLiteStore(tmp_path / "book.db")
+    try:
+        with ollama_server(reply) as server:
+            llm = OllamaLLM("llama3.2", server.url)
+            result, record = retitle(outline, entries, llm, "ollama:llama3.2", store, vectors=vectors)
+    finally:
+        store.close()
+    sections = {s.title: s.entry_ids for c in result.chapters for s in c.sections}
+    assert sections == {"Vim": ("v1", "v2", "v3", "v4", "v5"), "Marathons": ("r1", "r2", "r3", "r4")}  # in book order
+    (move,) = record.moves
+    assert (move.entry_id, move.source, move.target) == ("r1", "Pastimes/Vim", "Pastimes/Marathons")
+    assert move.target_cosine > move.source_cosine
+    review = render_review(result, entries, ["01-pastimes.md"], titles=record)
+    assert "### Misfits moved (1)" in review and "Pastimes/Vim → **Pastimes/Marathons**" in review
+    assert loads(dumps(record)) == record

@@ -217,13 +217,28 @@ class TitleChoice:
 
 
 @dataclass(frozen=True)
+class LLMMove:
+    """An entry an LLM called a misfit of its section, moved where the vectors agreed: its cosine
+    to the ``target`` section's centroid beat the one to its own section's other entries.
+    ``source`` and ``target`` are ``Chapter/Section`` as the book titles them."""
+
+    entry_id: str
+    title: str
+    source: str
+    target: str
+    source_cosine: float
+    target_cosine: float
+
+
+@dataclass(frozen=True)
 class LLMTitles:
-    """Every title choice an LLM made for a build, the model, and how it went: answers asked of
-    the model, answers found in the cache, and a ``warning`` when it failed (the organizer's
-    titles were then kept for what it had not answered)."""
+    """Every title choice an LLM made for a build, the misfits it moved (where the vectors agreed),
+    the model, and how it went: answers asked of the model, answers found in the cache, and a
+    ``warning`` when it failed (the organizer's titles were then kept for what it had not answered)."""
 
     model: str
     choices: tuple[TitleChoice, ...] = ()
+    moves: tuple[LLMMove, ...] = ()
     asked: int = 0
     cached: int = 0
     warning: str = ""

@@ -394,8 +394,9 @@ def render_readme(
 
 
 def _review_titles(titles: LLMTitles) -> list[str]:
-    """The LLM's choices: each title it changed (old → new, with its description), then each
-    answer it gave that was rejected (the organizer's title was kept)."""
+    """The LLM's choices: each title it changed (old → new, with its description), each answer
+    it gave that was rejected (the organizer's title was kept), and each misfit it named that
+    moved, with the vectors' evidence."""
     lines = []
     for c in titles.retitled:
         where = "Chapter" if c.kind == "chapter" else f"Section of *{escape_markdown(c.chapter)}*"
@@ -417,6 +418,13 @@ def _review_titles(titles: LLMTitles) -> list[str]:
         blocks.append("\n".join(lines))
     if kept:
         blocks += [f"### Answers not taken ({len(kept)})", "\n".join(kept)]
+    if titles.moves:
+        moved = [
+            f"- {escape_markdown(short_title(m.title))}: {escape_markdown(m.source)} → **{escape_markdown(m.target)}** — "
+            f"cosine {m.target_cosine:.2f} to its new section's centroid, {m.source_cosine:.2f} to its old section's other entries"
+            for m in titles.moves
+        ]
+        blocks += [f"### Misfits moved ({len(moved)})", "\n".join(moved)]
     return blocks
 
 

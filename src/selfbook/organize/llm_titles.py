@@ -2,7 +2,8 @@
 model the settings name (``SELFBOOK_LLM``, as ``selfbook ask`` uses), grounded in the members.
 
 It works on the organizer's output, an :class:`~selfbook.models.Outline`, whatever the organizer
-did, and changes only titles, descriptions and the ids made from titles:
+did, and changes only titles, descriptions, the ids made from titles, and the place of misfits the
+vectors agree to move:
 
 1. **Sections**, in book order. The prompt gives the section's entries (titles and the start of
    their notes, the ones nearest the section's centre first, at most ``MAX_ENTRIES``), its
@@ -14,7 +15,12 @@ did, and changes only titles, descriptions and the ids made from titles:
    is 1 to ``MAX_TITLE_WORDS`` words on one line, without markdown, not "Miscellany", and not the
    title of another section (chapter) of the book. Anything else keeps the organizer's title,
    and the reason is recorded. Miscellany sections and chapters are never asked about.
-4. **Ids** follow the organizer's rule, the slug of the title made unique in the book: a unit
+4. **Misfits.** A section's answer may also name entries that do not belong (``misfits``, by
+   their number in the prompt; none if it names more than a third). One moves only where the
+   vectors agree: its cosine to the centroid of the nearest other section beats its cosine to
+   the centroid of its own section's other entries, and its section keeps ``MIN_LEFT`` entries.
+   Nothing else moves, and no section is merged.
+5. **Ids** follow the organizer's rule, the slug of the title made unique in the book: a unit
    whose title changed gets the slug of its new title (and a chapter's Miscellany section, the
    chapter's id with ``-miscellany``); the others keep theirs.
 
@@ -44,7 +50,7 @@ import regex
 from ..curate import MISC_TITLE, slug
 from ..errors import LLMError, LLMTimeout
 from ..llm import LLM, Message
-from ..models import Chapter, Entry, LLMTitles, Outline, Section, TitleChoice
+from ..models import Chapter, Entry, LLMMove, LLMTitles, Outline, Section, TitleChoice
 
 log = logging.getLogger(__name__)
 
@@ -70,12 +76,24 @@ SYSTEM = (
     "markdown, no final period.\n"
     "- description: one sentence, at most 25 words, on what the entries are about."
 )
-SCHEMA: Mapping = {
+CHAPTER_SCHEMA: Mapping = {
     "type": "object",
     "properties": {"title": {"type": "string"}, "description": {"type": "string"}},
     "required": ["title", "description"],
     "additionalProperties": False,
 }
+SECTION_SCHEMA: Mapping = {
+    "type": "object",
+    "properties": {
+        "title": {"type": "string"}, "description": {"type": "string"}, "misfits": {"type": "array", "items": {"type": "integer"}},
+    },
+    "required": ["title", "description", "misfits"],
+    "additionalProperties": False,
+}
+MISFIT_SHARE = 1 / 3
+"""At most this share of the entries shown for a section may be named misfits (more: none is)."""
+MIN_LEFT = 2
+"""A misfit moves only if its section keeps at least this many entries."""
 _MARKDOWN = regex.compile(r"[*_`#\[\]<>|\\{}]|^\s*[-+>]|https?://")
 _OBJECT = regex.compile(r"\{.*\}", regex.DOTALL)
 
@@ -92,10 +110,12 @@ def retitle(
     vectors: Mapping[str, np.ndarray] | None = None,
     progress: Progress | None = None,
 ) -> tuple[Outline, LLMTitles]:
-    """``outline`` with the titles and descriptions ``llm`` gave (validated), and the record of
-    every choice. ``model`` names the LLM in the cache and the record (``SELFBOOK_LLM``);
-    ``cache`` is the book's store (``cached_answer``/``put_answer``); ``vectors`` (entry id →
-    vector) choose which entries a section's prompt shows. Never raises :class:`LLMError`."""
+    """``outline`` with the titles and descriptions ``llm`` gave (validated), the misfits it named
+    moved where the vectors agree, and the record of every choice. ``model`` names the LLM in
+    the cache and the record (``SELFBOOK_LLM``); ``cache`` is the book's store
+    (``cached_answer``/``put_answer``); ``entries`` are in book order; ``vectors`` (entry id →
+    vector) choose which entries a section's prompt shows, and judge the misfits (none: no
+    moves). Never raises :class:`LLMError`."""
     asker = _Asker(llm, model, cache)
     sections = [(c, s) for c in outline.chapters for s in c.sections if not s.misc and not _is_misc(c)]
     chapters = [c for c in outline.chapters if not _is_misc(c) and any(not s.misc for s in c.sections)]
@@ -103,31 +123,44 @@ def retitle(
     section_names = _Names(s.title for c in outline.chapters for s in c.sections if not s.misc)
     chapter_names = _Names(c.title for c in outline.chapters if not _is_misc(c))
     section_choices: list[tuple[Chapter, TitleChoice]] = []
-    new_sections: dict[int, tuple[str, str]] = {}  # id(section) -> (title, description)
+    new_sections: dict[str, tuple[str, str]] = {}  # section id -> (title, description)
+    flagged: list[tuple[str, Section]] = []
     for chapter, section in sections:
         members = _nearest(section.entry_ids, vectors, MAX_ENTRIES)
         prompt = _section_prompt(chapter.title, section.title, [entries[e] for e in members], len(section.entry_ids))
-        choice = _decide("section", section.title, asker.ask(prompt), section_names)
+        answer = asker.ask(prompt, SECTION_SCHEMA)
+        choice = _decide("section", section.title, answer, section_names)
         section_choices.append((chapter, choice))
-        new_sections[id(section)] = (choice.new, choice.description)
+        new_sections[section.id] = (choice.new, choice.description)
+        flagged += [(e, section) for e in _misfits(parse(answer or ""), members)]
         done += 1
         if progress:
             progress("titles", done, total)
+    moves = _moves(sections, flagged, vectors) if vectors else []
     chapter_choices: list[TitleChoice] = []
-    new_chapters: dict[int, tuple[str, str]] = {}
+    new_chapters: dict[str, tuple[str, str]] = {}
     for chapter in chapters:
-        parts = [new_sections.get(id(s), (s.title, "")) for s in chapter.sections if not s.misc]
+        parts = [new_sections.get(s.id, (s.title, "")) for s in chapter.sections if not s.misc]
         sample = _nearest(chapter.entry_ids, vectors, MAX_CHAPTER_ENTRIES)
         prompt = _chapter_prompt(chapter.title, parts, [entries[e] for e in sample], len(chapter.entry_ids))
-        choice = _decide("chapter", chapter.title, asker.ask(prompt), chapter_names)
+        choice = _decide("chapter", chapter.title, asker.ask(prompt, CHAPTER_SCHEMA), chapter_names)
         chapter_choices.append(choice)
-        new_chapters[id(chapter)] = (choice.new, choice.description or chapter.description)
+        new_chapters[chapter.id] = (choice.new, choice.description or chapter.description)
         done += 1
         if progress:
             progress("titles", done, total)
-    placed = [replace(choice, chapter=new_chapters.get(id(chapter), (chapter.title, ""))[0]) for chapter, choice in section_choices]
-    record = LLMTitles(model, (*chapter_choices, *placed), asker.asked, asker.cached, asker.warning)
-    return _apply(outline, new_chapters, new_sections), record
+    chapter_title = {c.id: new_chapters.get(c.id, (c.title, ""))[0] for c in outline.chapters}
+    section_path = {
+        s.id: f"{chapter_title[c.id]}/{new_sections.get(s.id, (s.title, ''))[0]}" for c in outline.chapters for s in c.sections
+    }
+    placed = [replace(choice, chapter=chapter_title[chapter.id]) for chapter, choice in section_choices]
+    record = LLMTitles(
+        model, (*chapter_choices, *placed),
+        tuple(LLMMove(e, entries[e].title, section_path[a], section_path[b], own, there) for e, a, b, own, there in moves),
+        asker.asked, asker.cached, asker.warning,
+    )
+    moved = _move(outline, moves, list(entries))
+    return _apply(moved, new_chapters, new_sections), record
 
 
 # -- prompts ------------------------------------------------------------------------------------
@@ -155,8 +188,8 @@ def _clean(text: str, limit: int) -> str:
     return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
 
-def _entry_line(entry: Entry) -> str:
-    line = f"- {_clean(entry.title, TITLE_CHARS)}"
+def _entry_line(entry: Entry, mark: str = "-") -> str:
+    line = f"{mark} {_clean(entry.title, TITLE_CHARS)}"
     note = _clean(entry.note, NOTE_CHARS) if entry.note and entry.note != entry.title else ""
     return f"{line} — {note}" if note else line
 
@@ -166,8 +199,9 @@ def _section_prompt(chapter: str, hint: str, members: Sequence[Entry], size: int
     user = (
         f"A section of the chapter “{_clean(chapter, 80)}”, with {size} entries{shown}.\n"
         f"The program's title for it (a hint, often a fragment): “{_clean(hint, 80)}”.\n"
-        "<entries>\n" + "\n".join(_entry_line(e) for e in members) + "\n</entries>\n"
-        "Give this section's title and description as JSON."
+        "<entries>\n" + "\n".join(_entry_line(e, f"{n}.") for n, e in enumerate(members, 1)) + "\n</entries>\n"
+        "Give this section's title and description as JSON, and in misfits the numbers of the entries that plainly "
+        "do not belong with the others (usually none: [])."
     )
     return [Message("system", SYSTEM), Message("user", user)]
 
@@ -197,7 +231,7 @@ class _Asker:
     warning: str = ""
     schema: bool = True
 
-    def ask(self, messages: list[Message]) -> str | None:
+    def ask(self, messages: list[Message], schema: Mapping) -> str | None:
         """The model's answer to ``messages``: from the cache, else asked (and kept). ``None``
         once the model has failed in this build."""
         key = hashlib.sha256(json.dumps([m.to_dict() for m in messages], ensure_ascii=False).encode()).hexdigest()
@@ -208,7 +242,7 @@ class _Asker:
         if self.warning:
             return None
         try:
-            answer = self._send(messages)
+            answer = self._send(messages, schema)
         except LLMError as exc:
             self.warning = f"{self.model} failed ({exc}); the organizer's titles were kept for what it did not answer"
             log.warning("%s", self.warning)
@@ -217,10 +251,10 @@ class _Asker:
         self.cache.put_answer(self.model, key, answer)
         return answer
 
-    def _send(self, messages: list[Message]) -> str:
+    def _send(self, messages: list[Message], schema: Mapping) -> str:
         if self.schema:
             try:
-                return "".join(self.llm.chat(messages, stream=False, schema=SCHEMA))
+                return "".join(self.llm.chat(messages, stream=False, schema=schema))
             except LLMTimeout:
                 raise
             except LLMError as exc:  # a server that refuses JSON schemas: ask once more without
@@ -321,21 +355,21 @@ def _decide(kind: str, old: str, answer: str | None, names: _Names) -> TitleChoi
 # -- applying ---------------------------------------------------------------------------------------
 
 
-def _apply(outline: Outline, chapters: Mapping[int, tuple[str, str]], sections: Mapping[int, tuple[str, str]]) -> Outline:
-    """The outline with the new titles and descriptions; a unit whose title changed gets the
-    slug of its new title as id (unique in the book), the rest keep theirs."""
-    changed_chapters = {id(c) for c in outline.chapters if id(c) in chapters and chapters[id(c)][0] != c.title}
-    changed_sections = {id(s) for c in outline.chapters for s in c.sections if id(s) in sections and sections[id(s)][0] != s.title}
-    renamed = lambda s, c: id(s) in changed_sections or (s.misc and id(c) in changed_chapters)  # noqa: E731
-    used = {c.id for c in outline.chapters if id(c) not in changed_chapters}
+def _apply(outline: Outline, chapters: Mapping[str, tuple[str, str]], sections: Mapping[str, tuple[str, str]]) -> Outline:
+    """The outline with the new titles and descriptions (by chapter and section id); a unit whose
+    title changed gets the slug of its new title as id (unique in the book), the rest keep theirs."""
+    changed_chapters = {c.id for c in outline.chapters if c.id in chapters and chapters[c.id][0] != c.title}
+    changed_sections = {s.id for c in outline.chapters for s in c.sections if s.id in sections and sections[s.id][0] != s.title}
+    renamed = lambda s, c: s.id in changed_sections or (s.misc and c.id in changed_chapters)  # noqa: E731
+    used = {c.id for c in outline.chapters if c.id not in changed_chapters}
     used |= {s.id for c in outline.chapters for s in c.sections if not renamed(s, c)}
     out = []
     for chapter in outline.chapters:
-        title, description = chapters.get(id(chapter), (chapter.title, chapter.description))
-        chapter_id = _unique(slug(title), used) if id(chapter) in changed_chapters else chapter.id
+        title, description = chapters.get(chapter.id, (chapter.title, chapter.description))
+        chapter_id = _unique(slug(title), used) if chapter.id in changed_chapters else chapter.id
         built = []
         for section in chapter.sections:
-            s_title, s_description = sections.get(id(section), (section.title, section.description))
+            s_title, s_description = sections.get(section.id, (section.title, section.description))
             section_id = section.id
             if renamed(section, chapter):
                 section_id = _unique(f"{chapter_id}-{slug(MISC_TITLE)}" if section.misc else slug(s_title), used)
@@ -352,6 +386,69 @@ def _unique(base: str, used: set[str]) -> str:
     return candidate
 
 
+# -- misfits ----------------------------------------------------------------------------------------
+
+
+def _misfits(data: Mapping, members: Sequence[str]) -> list[str]:
+    """The entries an answer names as misfits (by their number in the prompt); none when it names
+    more than ``MISFIT_SHARE`` of them, or anything but numbers of the list."""
+    numbers = data.get("misfits") if isinstance(data, Mapping) else None
+    if not isinstance(numbers, list) or not numbers:
+        return []
+    if not all(isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= len(members) for n in numbers):
+        return []
+    chosen = sorted(set(numbers))
+    return [members[n - 1] for n in chosen] if len(chosen) <= len(members) * MISFIT_SHARE else []
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(v))
+    return v / norm if norm else v
+
+
+def _moves(
+    sections: Sequence[tuple[Chapter, Section]], flagged: Sequence[tuple[str, Section]], vectors: Mapping[str, np.ndarray]
+) -> list[tuple[str, str, str, float, float]]:
+    """The misfits the vectors agree to move: ``(entry, from section id, to section id, cosine to
+    its own section's other entries, cosine to the target's centroid)``, the target being the
+    section (not Miscellany) whose centroid is nearest. Centroids are the organizer's sections'."""
+    if not flagged or not all(e in vectors for _, s in sections for e in s.entry_ids):
+        return []
+    centre = {s.id: _unit(np.mean([vectors[e] for e in s.entry_ids], axis=0)) for _, s in sections}
+    left = {s.id: len(s.entry_ids) for _, s in sections}
+    out = []
+    for entry, section in flagged:
+        if left[section.id] - 1 < MIN_LEFT:
+            continue
+        v = _unit(vectors[entry])
+        own = float(v @ _unit(np.mean([vectors[e] for e in section.entry_ids if e != entry], axis=0)))
+        others = [(float(v @ centre[s.id]), s.id) for _, s in sections if s.id != section.id]
+        if not others:
+            continue
+        there, target = max(others, key=lambda pair: pair[0])  # the first of equals, in book order
+        if there > own:
+            out.append((entry, section.id, target, round(own, 4), round(there, 4)))
+            left[section.id] -= 1
+    return out
+
+
+def _move(outline: Outline, moves: Sequence[tuple[str, str, str, float, float]], order: Sequence[str]) -> Outline:
+    """The outline with each move made; a moved entry takes its place in book order."""
+    if not moves:
+        return outline
+    rank = {e: i for i, e in enumerate(order)}
+    leaving = {e for e, *_ in moves}
+    joining: dict[str, list[str]] = {}
+    for entry, _, target, *_ in moves:
+        joining.setdefault(target, []).append(entry)
+
+    def moved(section: Section) -> Section:
+        kept = [e for e in section.entry_ids if e not in leaving] + joining.get(section.id, [])
+        return replace(section, entry_ids=tuple(sorted(kept, key=lambda e: rank.get(e, len(rank)))))
+
+    return replace(outline, chapters=tuple(replace(c, sections=tuple(moved(s) for s in c.sections)) for c in outline.chapters))
+
+
 # -- the record, kept in the store's meta -------------------------------------------------------------
 
 
@@ -362,7 +459,7 @@ def dumps(record: LLMTitles | None) -> str:
     return json.dumps(
         {
             "model": record.model, "asked": record.asked, "cached": record.cached, "warning": record.warning,
-            "choices": [c.__dict__ for c in record.choices],
+            "choices": [c.__dict__ for c in record.choices], "moves": [m.__dict__ for m in record.moves],
         },
         ensure_ascii=False, sort_keys=True,
     )
@@ -374,7 +471,8 @@ def loads(text: str | None) -> LLMTitles | None:
         return None
     data = json.loads(text)
     choices = tuple(TitleChoice(**c) for c in data.get("choices", ()))
-    return LLMTitles(data["model"], choices, data.get("asked", 0), data.get("cached", 0), data.get("warning", ""))
+    moves = tuple(LLMMove(**m) for m in data.get("moves", ()))
+    return LLMTitles(data["model"], choices, moves, data.get("asked", 0), data.get("cached", 0), data.get("warning", ""))
 
 
 def summary(record: LLMTitles) -> str:
@@ -387,4 +485,6 @@ def summary(record: LLMTitles) -> str:
         f"{record.model} ({record.asked} asked, {record.cached} cached"
     )
     line += f", {len(record.rejected)} kept the organizer's title)" if record.rejected else ")"
+    if record.moves:
+        line += f"; {len(record.moves)} misfits moved where the vectors agreed"
     return line + (f" — {record.warning}" if record.warning else "")
