@@ -310,3 +310,19 @@ def test_a_misfit_moves_only_where_the_vectors_agree(tmp_path: Path):
     review = render_review(result, entries, ["01-pastimes.md"], titles=record)
     assert "### Misfits moved (1)" in review and "Pastimes/Vim → **Pastimes/Marathons**" in review
     assert loads(dumps(record)) == record
+
+
+def test_a_server_without_json_schemas_is_asked_again_without(tmp_path: Path, small_dump: Path):
+    """A server that fails on ``response_format`` (here: it drops the connection) is asked again
+    without it, and then for the rest of the build."""
+
+    def reply(body: dict) -> str:
+        if "response_format" in body:
+            raise ConnectionAbortedError("this server knows no response_format")
+        return json.dumps({"title": f"Plain {len(body['messages'][-1]['content'])}", "description": "No schema."})
+
+    with openai_server(reply) as server:
+        report = _build(tmp_path / "book", small_dump, _settings("openai", server.url))
+    with_schema = [r for r in server.requests if "response_format" in r.body]
+    assert len(with_schema) == 1 and len(server.requests) == report.llm["asked"] + 1
+    assert report.llm["warning"] == "" and report.llm["retitled"] > 0

@@ -26,10 +26,11 @@ vectors agree to move:
 
 Entries are data, never instructions: the system prompt says so, the entries sit between
 ``<entries>`` tags, and their text is cut to one line with angle brackets replaced, so it cannot
-close the block. Whatever the model says, only a validated short title and description are used.
+close the block. Whatever the model says, only a validated short title and description are
+used, and only the misfits the vectors agree to move.
 
-Each answer is kept in the store by (model, SHA-256 of the prompt), so a rebuild asks the model
-nothing it asked before and gives the same book. A failing or slow model (an
+Each answer is kept in the store by (model, SHA-256 of the prompt and its schema), so a rebuild
+asks the model nothing it asked before and gives the same book. A failing or slow model (an
 :class:`~selfbook.errors.LLMError`, a timeout among them) is asked nothing more during the build:
 what it did not answer keeps the organizer's titles, and :attr:`LLMTitles.warning` says why. The
 library calls this right after organizing and before the person's decisions are replayed, so
@@ -43,6 +44,7 @@ import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 import numpy as np
 import regex
@@ -100,12 +102,19 @@ _OBJECT = regex.compile(r"\{.*\}", regex.DOTALL)
 Progress = Callable[[str, int, int], None]
 
 
+class AnswerCache(Protocol):
+    """Where answers are kept: the book's store (:class:`~selfbook.store.Store`)."""
+
+    def cached_answer(self, model: str, prompt_hash: str) -> str | None: ...
+    def put_answer(self, model: str, prompt_hash: str, answer: str) -> None: ...
+
+
 def retitle(
     outline: Outline,
     entries: Mapping[str, Entry],
     llm: LLM,
     model: str,
-    cache,
+    cache: AnswerCache,
     *,
     vectors: Mapping[str, np.ndarray] | None = None,
     progress: Progress | None = None,
@@ -225,7 +234,7 @@ def _chapter_prompt(hint: str, sections: Sequence[tuple[str, str]], sample: Sequ
 class _Asker:
     llm: LLM
     model: str
-    cache: object
+    cache: AnswerCache
     asked: int = 0
     cached: int = 0
     warning: str = ""
@@ -234,7 +243,8 @@ class _Asker:
     def ask(self, messages: list[Message], schema: Mapping) -> str | None:
         """The model's answer to ``messages``: from the cache, else asked (and kept). ``None``
         once the model has failed in this build."""
-        key = hashlib.sha256(json.dumps([m.to_dict() for m in messages], ensure_ascii=False).encode()).hexdigest()
+        sent = json.dumps([[m.to_dict() for m in messages], schema], ensure_ascii=False, sort_keys=True)
+        key = hashlib.sha256(sent.encode()).hexdigest()
         found = self.cache.cached_answer(self.model, key)
         if found is not None:
             self.cached += 1

@@ -8,7 +8,7 @@ ALTER TABLE sections ADD COLUMN description TEXT NOT NULL DEFAULT '';
 
 CREATE TABLE llm_answers (
     model       TEXT NOT NULL,               -- SELFBOOK_LLM as set: backend:model
-    prompt_hash TEXT NOT NULL,               -- SHA-256 of the messages sent, as JSON
+    prompt_hash TEXT NOT NULL,               -- SHA-256 of the messages and JSON schema sent
     answer      TEXT NOT NULL,               -- the model's whole reply, as sent
     PRIMARY KEY (model, prompt_hash)
 ) WITHOUT ROWID;
