@@ -344,8 +344,10 @@ def _toc(outline: Outline, filenames: Sequence[str]) -> str:
 
 def _review_summary(merges: Sequence[Merge], flags: Sequence[Flag], titles: LLMTitles | None = None) -> str:
     bits = []
-    if titles is not None and titles.choices:
-        bits.append(count_label(len(titles.choices), "title", "titles") + f" chosen by {titles.model}")
+    if titles is not None and titles.retitled:
+        bits.append(count_label(len(titles.retitled), "title", "titles") + f" chosen by {titles.model}")
+    elif titles is not None and (titles.choices or titles.warning):
+        bits.append(f"the titles {titles.model} was asked for (none taken)")
     if flags:
         bits.append(count_label(len(flags), "pair of look-alike entries", "pairs of look-alike entries") + " to check")
     if merges:
