@@ -39,7 +39,7 @@ class BuildReport:
     """The person's decisions applied."""
     llm: dict | None = None
     """The LLM's titles (see :mod:`selfbook.organize.llm_titles`): model, asked, cached, retitled,
-    rejected, warning and a one-line summary; ``None`` when no LLM was asked."""
+    rejected, moved (misfits), warning and a one-line summary; ``None`` when no LLM was asked."""
 
     @property
     def merged(self) -> int:
