@@ -91,7 +91,8 @@ def served(tmp_path_factory) -> Iterator[Served]:
     with pytest.MonkeyPatch.context() as patch, slow_ollama(lambda body: "Fermentation needs warmth [1]; the notes say so [1].") as llm:
         patch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # the same dates, so the same screenshots, every day
         # the real model, so the screenshots in docs/ show the book as a reader would see it
-        settings = Settings(created="2026-01-01", title="My notes", llm="ollama:llama3.2", ollama_host=llm.url)
+        # the LLM answers questions here; the titles stay the organizer's (llm_titles=0), as in docs/
+        settings = Settings(created="2026-01-01", title="My notes", llm="ollama:llama3.2", ollama_host=llm.url, llm_titles=0)
         library = Library(book, settings)
         library.build([ROOT / "examples" / "self.md"])
         hostile = root / "later.md"

@@ -141,6 +141,10 @@ executor_option = click.option(
 @click.option("--seed", type=int, help="Seed for the organizer (default 0).")
 @click.option("--reorganize", is_flag=True, help="Organize every dump together (added ones too), keeping your decisions; reports what moved.")
 @click.option("--store", metavar="URL", help="Where a new book keeps its state: sqlite (default) or postgresql://user@host/db (env SELFBOOK_STORE).")
+@click.option(
+    "--no-llm", "no_llm", is_flag=True,
+    help="Keep the organizer's titles even when an LLM is set (SELFBOOK_LLM); env SELFBOOK_LLM_TITLES=0.",
+)
 @executor_option
 @format_option
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
@@ -148,7 +152,8 @@ executor_option = click.option(
 @friendly_errors
 def build(
     dumps: tuple[Path, ...], book: Path, embedder: str | None, title: str | None, seed: int | None, reorganize: bool,
-    store: str | None, executor: str | None, format: str | None, as_json: bool, fetch: bool, allow_local: bool,
+    store: str | None, no_llm: bool, executor: str | None, format: str | None, as_json: bool, fetch: bool,
+    allow_local: bool,
 ) -> None:
     """Build the book in --book from one or more DUMPS: markdown or text dumps, browser bookmarks,
     Pocket, Raindrop, Karakeep, Pinboard, X archive, OPML, feeds, Obsidian vaults, URL lists
@@ -159,8 +164,14 @@ def build(
     input gives the same files, and embeddings are reused from the book's cache. Dumps added
     with 'selfbook add' are replayed as installments and your moves, renames, merges and pins
     are kept; --reorganize organizes everything afresh (still keeping them).
+
+    With an LLM set (SELFBOOK_LLM, as for 'selfbook ask'), it titles and describes the chapters
+    and sections from their entries; REVIEW.md lists its choices, and its answers are cached in
+    the book so a rebuild asks nothing again. --no-llm keeps the organizer's titles.
     """
-    settings = load_settings(book, embedder=embedder, title=title, seed=seed, store=store, executor=executor)
+    settings = load_settings(
+        book, embedder=embedder, title=title, seed=seed, store=store, executor=executor, llm_titles=0 if no_llm else None
+    )
     if fetch:
         fetch_first(book, dumps, allow_local=allow_local, max_age="30d", format=format, quiet=as_json)
     library = Library(book, settings)
@@ -191,6 +202,8 @@ def print_report(report: BuildReport) -> None:
         table.add_row("kept", f"{report.installments} installments replayed, {report.decisions} of your decisions applied")
     table.add_row("moved", f"{len(report.moved)} entries changed chapter or section")
     out.print(table)
+    if report.llm is not None:
+        out.print(f"LLM titles: {report.llm['summary']} (see REVIEW.md)", markup=False, soft_wrap=True)
     for entry_id, was, now in report.moved[:20]:
         out.print(f"  moved {entry_id}: {was} → {now}", markup=False, soft_wrap=True)
     if len(report.moved) > 20:

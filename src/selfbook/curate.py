@@ -61,6 +61,7 @@ class _Section:
     title: str
     entry_ids: list[str]
     misc: bool = False
+    description: str = ""
 
 
 @dataclass
@@ -82,7 +83,7 @@ class EditableOutline:
     @classmethod
     def of(cls, outline: Outline) -> EditableOutline:
         chapters = [
-            _Chapter(c.id, c.title, [_Section(s.id, s.title, list(s.entry_ids), s.misc) for s in c.sections], c.description)
+            _Chapter(c.id, c.title, [_Section(s.id, s.title, list(s.entry_ids), s.misc, s.description) for s in c.sections], c.description)
             for c in outline.chapters
         ]
         draft = cls(chapters, outline.params)
@@ -93,7 +94,12 @@ class EditableOutline:
         """The outline, without empty sections and chapters."""
         return Outline(
             tuple(
-                Chapter(c.id, c.title, tuple(Section(s.id, s.title, tuple(s.entry_ids), s.misc) for s in c.sections if s.entry_ids), c.description)
+                Chapter(
+                    c.id,
+                    c.title,
+                    tuple(Section(s.id, s.title, tuple(s.entry_ids), s.misc, s.description) for s in c.sections if s.entry_ids),
+                    c.description,
+                )
                 for c in self.chapters
                 if any(s.entry_ids for s in c.sections)
             ),

@@ -8,6 +8,7 @@
      ├── EmbeddingError        the embedding model cannot be loaded or run
      ├── ConfigError           a setting has a value selfbook does not understand
      └── LLMError              the LLM server is down, lacks the model, refuses the key, or times out
+          └── LLMTimeout        it did not answer in time
 """
 
 from __future__ import annotations
@@ -46,3 +47,7 @@ class ConfigError(SelfbookError):
 
 class LLMError(SelfbookError):
     """The LLM server could not answer: down, missing model, missing or wrong key, timeout."""
+
+
+class LLMTimeout(LLMError):
+    """The LLM server did not answer within the timeout (``SELFBOOK_LLM_TIMEOUT``)."""

@@ -31,7 +31,7 @@ import numpy as np
 
 from .embed import Embedder, Executor, content_hash, embed_pending, get_embedder
 from .errors import BookError, SelfbookError
-from .models import Decision, Entry, Installment, Link, Outline
+from .models import Decision, Entry, Installment, Link, LLMTitles, Outline
 from .reports import AddReport, BuildReport, PlacedEntry
 from .search import Hits, QueryError, QueryVector, QueryVectors, SearchFilters, Searcher, check_query, embedder_for
 from .search.dense import nearest_rows
@@ -54,6 +54,8 @@ KEEP_READING_S = 2.0
 """How long a thread keeps the store it searches open (see :meth:`Library._reading`)."""
 MAP_PROJECTION = "map_projection"
 """The meta key of the topic map's fitted projection (see :class:`selfbook.topicmap.Projection`)."""
+LLM_TITLES = "llm_titles"
+"""The meta key of the last build's title choices by an LLM (see :mod:`selfbook.organize.llm_titles`)."""
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]
@@ -303,6 +305,8 @@ class Library:
                 [e.id for e in entries], texts, vectors, OrganizeParams(seed=self.settings.seed),
                 headings=[e.headings for e in entries],
             )
+        with timer.stage("titles"):  # before the person's decisions are replayed: their renames win
+            outline, titled = self._llm_titles(store, outline, entries, vectors, progress)
         merges = tuple(normalized.merges) + tuple(near.merges)
         with timer.stage("curate"):
             book = Book(tuple(entries), {e.id: content_hash(t) for e, t in zip(entries, texts)}, vectors, outline, merges, tuple(near.flags))
@@ -322,6 +326,7 @@ class Library:
             files = render_book(
                 outline, by_id, meta, merges=merges, flags=book.flags, installments=book.installments, terms=counted.candidates,
                 dead=dead_links(entries, store.load_links()),
+                titles=titled,
             )
         with timer.stage("map"):  # drawn from the vectors a later add reads (a near-duplicate's merged text has its own)
             placed_by = replace(book, vectors=self._cached_vectors(store, book.entries, dict(book.hashes)))
@@ -343,6 +348,7 @@ class Library:
                     "sources": json.dumps(self._relative([d.path for d in base]), ensure_ascii=False),
                     "period": _period_iso(base),
                     MAP_PROJECTION: topic_map.projection.dumps() if topic_map.projection else "",
+                    LLM_TITLES: _llm_titles_dumps(titled),
                 },
                 installments=book.installments,
                 index_terms=counted.rows,
@@ -366,10 +372,31 @@ class Library:
                 moved=moved,
                 installments=len(replayed),
                 decisions=len(history) - len(skipped),
+                llm=_llm_report(titled),
             )
             store.save_book(state, txid=txid, command="build", report=result.to_dict())
             written = staged.apply()
         return BuildReport(**{**result.__dict__, "files": written, "timings": tuple(timer.laps)})
+
+    def _llm_titles(
+        self, store: Store, outline: Outline, entries: Sequence[Entry], vectors: np.ndarray, progress: Progress | None
+    ) -> tuple[Outline, LLMTitles | None]:
+        """The organizer's outline with the titles and descriptions of the LLM the settings name
+        (none, or ``llm_titles`` 0: as it is). A model that cannot be used leaves it as it is,
+        with a warning in the record: a build never fails for the LLM."""
+        if not self.settings.llm or not self.settings.llm_titles:
+            return outline, None
+        from .llm import get_llm  # deferred: asked only when a model is set
+        from .organize import llm_titles
+
+        try:
+            llm = get_llm(self.settings)
+        except SelfbookError as exc:
+            return outline, LLMTitles(self.settings.llm, warning=f"{exc}; the organizer's titles were kept")
+        return llm_titles.retitle(
+            outline, {e.id: e for e in entries}, llm, self.settings.llm, store,
+            vectors={e.id: v for e, v in zip(entries, vectors)}, progress=progress,
+        )
 
     # -- reading -------------------------------------------------------------------------------
     def outline(self) -> Outline:
@@ -769,6 +796,7 @@ class Library:
         files = render_book(
             book.outline, by_id, meta, merges=book.merges, flags=book.flags, installments=book.installments, terms=counted.candidates,
             dead=dead_links(book.entries, store.load_links()),
+            titles=_llm_titles_kept(store),
         )
         topic_map = self._topic_map(store, book, store.get_meta("model") or self.embedder.model_id)
         files.update(map_files(topic_map, self.settings.title))
@@ -789,6 +817,31 @@ def dead_links(entries: Sequence[Entry], links: Mapping[str, Link]) -> list[tupl
     from .fetch import entry_links  # deferred: httpx
 
     return [(e.id, url, links[url].status) for e in entries for url in entry_links(e) if url in links and links[url].dead]
+
+
+def _llm_titles_kept(store: Store) -> LLMTitles | None:
+    """The last build's title choices by an LLM, as the store keeps them."""
+    from .organize import llm_titles  # deferred: the organizer's package
+
+    return llm_titles.loads(store.get_meta(LLM_TITLES))
+
+
+def _llm_titles_dumps(titled: LLMTitles | None) -> str:
+    from .organize import llm_titles  # deferred: the organizer's package
+
+    return llm_titles.dumps(titled)
+
+
+def _llm_report(titled: LLMTitles | None) -> dict | None:
+    """What the build report says of the LLM's titles (``None``: no LLM was asked)."""
+    if titled is None:
+        return None
+    from .organize import llm_titles  # deferred: the organizer's package
+
+    return {
+        "model": titled.model, "asked": titled.asked, "cached": titled.cached, "retitled": len(titled.retitled),
+        "rejected": len(titled.rejected), "moved": len(titled.moves), "warning": titled.warning, "summary": llm_titles.summary(titled),
+    }
 
 
 def now_iso(env: Mapping[str, str] | None = None) -> str:

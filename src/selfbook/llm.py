@@ -8,7 +8,8 @@ Users pick one with ``SELFBOOK_LLM=BACKEND:MODEL``; :data:`BACKENDS` maps the ba
 types to a factory, and :func:`get_llm` turns settings into an LLM (or ``None``: no LLM).
 
 Both ask for temperature 0 (and Ollama for seed 0) so the same question gets the same answer as
-far as the server allows. Every failure is an :class:`~selfbook.errors.LLMError` whose message
+far as the server allows. ``schema``, a JSON schema, asks for an answer that is JSON of that shape
+(Ollama's ``format``, OpenAI's ``response_format``), where the server supports it. Every failure is an :class:`~selfbook.errors.LLMError` whose message
 says what to do: start the server, pull the model, set the key, raise the timeout. Errors are
 raised when the returned iterator is first advanced, since the request is sent lazily.
 """
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Protocol, Sequence
 from urllib.parse import urlsplit
 
-from .errors import ConfigError, LLMError
+from .errors import ConfigError, LLMError, LLMTimeout
 from .settings import Settings
 
 if TYPE_CHECKING:  # httpx is imported where a request is sent (:func:`_post`): only ask and digest with an LLM pay it
@@ -50,10 +51,11 @@ class Message:
 class LLM(Protocol):
     """Anything that can answer a chat: yields the answer's text in pieces as they arrive.
 
-    With ``stream=False`` the whole answer comes as one piece.
+    With ``stream=False`` the whole answer comes as one piece. ``schema``: a JSON schema the
+    answer should follow (a hint the server may ignore: parse the answer defensively).
     """
 
-    def chat(self, messages: Sequence[Message], *, stream: bool = True) -> Iterator[str]: ...
+    def chat(self, messages: Sequence[Message], *, stream: bool = True, schema: Mapping | None = None) -> Iterator[str]: ...
 
 
 def _error_text(response: httpx.Response) -> str:
@@ -83,7 +85,7 @@ def _post(url: str, payload: dict, headers: dict[str, str], timeout: float, wher
     except httpx.ConnectError as exc:
         raise LLMError(f"cannot reach {where} ({exc}) — {down}") from None
     except httpx.TimeoutException:
-        raise LLMError(f"{where} did not answer within {timeout:g} s — try again, or raise SELFBOOK_LLM_TIMEOUT") from None
+        raise LLMTimeout(f"{where} did not answer within {timeout:g} s — try again, or raise SELFBOOK_LLM_TIMEOUT") from None
     except httpx.HTTPError as exc:
         raise LLMError(f"talking to {where} failed: {exc}") from None
 
@@ -96,13 +98,15 @@ class OllamaLLM:
     host: str = DEFAULT_OLLAMA_HOST
     timeout: float = 120.0
 
-    def chat(self, messages: Sequence[Message], *, stream: bool = True) -> Iterator[str]:
+    def chat(self, messages: Sequence[Message], *, stream: bool = True, schema: Mapping | None = None) -> Iterator[str]:
         payload = {
             "model": self.model,
             "messages": [m.to_dict() for m in messages],
             "stream": stream,
             "options": {"temperature": 0, "seed": 0},
         }
+        if schema is not None:
+            payload["format"] = dict(schema)
         url = f"{self.host.rstrip('/')}/api/chat"
         where = f"Ollama at {self.host}"
         down = "start it with 'ollama serve', or set SELFBOOK_OLLAMA_HOST to where it runs"
@@ -156,13 +160,15 @@ class OpenAICompatibleLLM:
             base += "/v1"
         return f"{base}/chat/completions"
 
-    def chat(self, messages: Sequence[Message], *, stream: bool = True) -> Iterator[str]:
+    def chat(self, messages: Sequence[Message], *, stream: bool = True, schema: Mapping | None = None) -> Iterator[str]:
         if not self.api_key and urlsplit(self.base_url).hostname == urlsplit(DEFAULT_OPENAI_BASE).hostname:
             raise LLMError(
                 f"no API key for {self.base_url}: ${self.api_key_env} is not set — export {self.api_key_env}=<your key>, "
                 "name another variable with SELFBOOK_LLM_API_KEY_ENV, or point SELFBOOK_LLM_BASE_URL at a local server"
             )
         payload = {"model": self.model, "messages": [m.to_dict() for m in messages], "stream": stream, "temperature": 0}
+        if schema is not None:
+            payload["response_format"] = {"type": "json_schema", "json_schema": {"name": "answer", "schema": dict(schema)}}
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
         where = f"the LLM server at {self.base_url}"
         down = "start the server, or fix SELFBOOK_LLM_BASE_URL (and check the network)"

@@ -184,6 +184,8 @@ class Section:
     title: str
     entry_ids: tuple[str, ...]
     misc: bool = False
+    description: str = ""
+    """One line on what the section holds (written by an LLM when one titles the book; else empty)."""
 
 
 @dataclass(frozen=True)
@@ -196,6 +198,60 @@ class Chapter:
     @property
     def entry_ids(self) -> tuple[str, ...]:
         return tuple(e for s in self.sections for e in s.entry_ids)
+
+
+@dataclass(frozen=True)
+class TitleChoice:
+    """What an LLM answered for one chapter or section (see :mod:`selfbook.organize.llm_titles`).
+
+    ``old`` is the organizer's title; ``new`` the one the book took: the model's, or ``old`` when
+    its answer was ``rejected`` (the reason; ``proposed`` is what it said). ``chapter`` is a
+    section's chapter, as the book titles it.
+    """
+
+    kind: str
+    old: str
+    new: str
+    description: str = ""
+    chapter: str = ""
+    rejected: str = ""
+    proposed: str = ""
+
+
+@dataclass(frozen=True)
+class LLMMove:
+    """An entry an LLM called a misfit of its section, moved where the vectors agreed: its cosine
+    to the ``target`` section's centroid beat the one to its own section's other entries.
+    ``source`` and ``target`` are ``Chapter/Section`` as the book titles them."""
+
+    entry_id: str
+    title: str
+    source: str
+    target: str
+    source_cosine: float
+    target_cosine: float
+
+
+@dataclass(frozen=True)
+class LLMTitles:
+    """Every title choice an LLM made for a build, the misfits it moved (where the vectors agreed),
+    the model, and how it went: answers asked of the model, answers found in the cache, and a
+    ``warning`` when it failed (the organizer's titles were then kept for what it had not answered)."""
+
+    model: str
+    choices: tuple[TitleChoice, ...] = ()
+    moves: tuple[LLMMove, ...] = ()
+    asked: int = 0
+    cached: int = 0
+    warning: str = ""
+
+    @property
+    def retitled(self) -> tuple[TitleChoice, ...]:
+        return tuple(c for c in self.choices if not c.rejected and (c.new != c.old or c.description))
+
+    @property
+    def rejected(self) -> tuple[TitleChoice, ...]:
+        return tuple(c for c in self.choices if c.rejected)
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,9 @@ class BuildReport:
     """Dumps added with ``selfbook add`` that this build replayed (none with ``--reorganize``)."""
     decisions: int = 0
     """The person's decisions applied."""
+    llm: dict | None = None
+    """The LLM's titles (see :mod:`selfbook.organize.llm_titles`): model, asked, cached, retitled,
+    rejected, moved (misfits), warning and a one-line summary; ``None`` when no LLM was asked."""
 
     @property
     def merged(self) -> int:

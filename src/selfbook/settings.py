@@ -83,6 +83,11 @@ class Settings:
     llm_timeout: int = 120
     """Seconds to wait for the LLM server to send its next piece of an answer."""
 
+    llm_titles: int = 1
+    """With an LLM set (``llm``), ``build`` asks it for the titles and one-line descriptions of
+    chapters and sections (see :mod:`selfbook.organize.llm_titles`); 0 keeps the organizer's
+    own (``build --no-llm``)."""
+
     chosen: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
     """The settings given by a flag, a variable or the config file (not defaults), as
     :func:`load_settings` found them: a book keeps its own embedder unless one is chosen."""

@@ -5,7 +5,7 @@ A book is a folder a person reads in any markdown viewer (GitHub, Obsidian, VS C
     README.md          title, provenance, table of contents (chapters and sections, with counts)
     01-<slug>.md …     one file per chapter: YAML front matter, sections, entries
     INDEX.md           terms, people & handles, papers, repositories — A–Z
-    REVIEW.md          look-alikes not merged and merges with their reasons (only when any)
+    REVIEW.md          look-alikes not merged, merges with their reasons, an LLM's titles (only when any)
 
 :func:`render_book` turns an outline into those files' text (pure and byte-deterministic);
 :mod:`selfbook.book.write` puts them on disk so that a crash leaves the book before or after,
@@ -30,7 +30,7 @@ from selfbook.book.render import (
     section_anchor,
 )
 from selfbook.book.write import Staged, WriteResult, discard, recover, stage
-from selfbook.models import Entry, Flag, Installment, Merge, Outline
+from selfbook.models import Entry, Flag, Installment, LLMTitles, Merge, Outline
 
 __all__ = [
     "BookMeta",
@@ -58,6 +58,7 @@ def render_book(
     installments: Sequence[Installment] = (),
     terms: Iterable[Candidate] | None = None,
     dead: Sequence[tuple[str, str, str]] = (),
+    titles: LLMTitles | None = None,
 ) -> dict[str, str]:
     """Every file of the book: relative path → text, sorted by path.
 
@@ -67,15 +68,18 @@ def render_book(
     not in their section (as in the reference chapter); they stay placed in their section.
     ``terms``: the index's candidates when the caller counted them (:mod:`selfbook.book.index_terms`).
     ``dead``: ``(entry id, url, status)`` of the links ``selfbook fetch`` found dead, for REVIEW.md.
+    ``titles``: the title choices an LLM made, listed in REVIEW.md.
     """
     ids = [c.id for c in outline.chapters]
     if len(set(ids)) != len(ids):
         raise ValueError(f"chapter ids repeat in the outline: {sorted(i for i in set(ids) if ids.count(i) > 1)}")
     names = [chapter_filename(i, c) for i, c in enumerate(outline.chapters, 1)]
     files = {name: render_chapter(i, outline, entries, meta, names, installments) for i, name in enumerate(names, 1)}
-    files["README.md"] = render_readme(outline, meta, names, merges=merges, flags=flags, entries=entries, dead=dead)
+    files["README.md"] = render_readme(
+        outline, meta, names, merges=merges, flags=flags, entries=entries, dead=dead, titles=titles
+    )
     files["INDEX.md"] = render_index(outline, entries, dict(zip(ids, names)), terms)
-    review = render_review(outline, entries, names, merges=merges, flags=flags, dead=dead)
+    review = render_review(outline, entries, names, merges=merges, flags=flags, dead=dead, titles=titles)
     if review is not None:
         files["REVIEW.md"] = review
     return dict(sorted(files.items()))

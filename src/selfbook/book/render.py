@@ -51,7 +51,7 @@ import yaml
 from selfbook.book.markdown import (
     chapter_filename, count_label, destination, domain, entry_anchor, escape_markdown, link, link_line, section_anchor, short_title,
 )
-from selfbook.models import Chapter, Entry, Flag, Installment, Merge, Outline, Section
+from selfbook.models import Chapter, Entry, Flag, Installment, LLMTitles, Merge, Outline, Section
 
 __all__ = [
     "BookMeta",
@@ -261,6 +261,8 @@ def render_chapter(
             continue
         headed.add(section.id)
         blocks.append(f'<a id="{section_anchor(section.id)}"></a>\n' + _heading(2, section.title))
+        if section.description.strip():
+            blocks.append(f"*{escape_markdown(section.description.strip())}*")
         blocks.extend(render_entry(e) for e in own)
     blocks.extend(render_installments(chapter, entries, installments, headed))
     blocks.append("---")
@@ -368,9 +370,17 @@ def weak_titles(outline: Outline, entries: Mapping[str, Entry]) -> list[tuple[Ch
 
 
 def _review_summary(
-    merges: Sequence[Merge], flags: Sequence[Flag], weak: int = 0, dead: Sequence[tuple[str, str, str]] = ()
+    merges: Sequence[Merge],
+    flags: Sequence[Flag],
+    weak: int = 0,
+    dead: Sequence[tuple[str, str, str]] = (),
+    titles: LLMTitles | None = None,
 ) -> str:
     bits = []
+    if titles is not None and titles.retitled:
+        bits.append(count_label(len(titles.retitled), "title", "titles") + f" chosen by {titles.model}")
+    elif titles is not None and (titles.choices or titles.warning):
+        bits.append(f"the titles {titles.model} was asked for (none taken)")
     if dead:
         bits.append(count_label(len(dead), "dead link", "dead links"))
     if weak:
@@ -391,6 +401,7 @@ def render_readme(
     flags: Sequence[Flag] = (),
     entries: Mapping[str, Entry] | None = None,
     dead: Sequence[tuple[str, str, str]] = (),
+    titles: LLMTitles | None = None,
 ) -> str:
     """The book's front page: title, where it came from, the table of contents, and links to the
     index, the topic map (written beside the pages by the library) and, when there is anything
@@ -404,7 +415,7 @@ def render_readme(
         "- [Index](INDEX.md) — terms, people, papers and repositories, A–Z",
         "- [Map](map.html) — every entry placed by meaning, coloured by chapter ([picture](map.png))",
     ]
-    review = _review_summary(merges, flags, len(weak_titles(outline, entries)) if entries is not None else 0, dead)
+    review = _review_summary(merges, flags, len(weak_titles(outline, entries)) if entries is not None else 0, dead, titles)
     if review:
         also.append(review)
     blocks = [
@@ -428,6 +439,41 @@ DEAD_REASONS = {
 """How REVIEW.md says why a link is dead, by its status (failed on two runs or more)."""
 
 
+def _review_titles(titles: LLMTitles) -> list[str]:
+    """The LLM's choices: each title it changed (old → new, with its description), each answer
+    it gave that was rejected (the organizer's title was kept), and each misfit it named that
+    moved, with the vectors' evidence."""
+    lines = []
+    for c in titles.retitled:
+        where = "Chapter" if c.kind == "chapter" else f"Section of *{escape_markdown(c.chapter)}*"
+        change = f"“{escape_markdown(c.old)}” → **{escape_markdown(c.new)}**" if c.new != c.old else f"**{escape_markdown(c.new)}** (kept)"
+        lines.append(f"- {where}: {change}" + (f" — {escape_markdown(c.description)}" if c.description else ""))
+    kept = [
+        f"- {'Chapter' if c.kind == 'chapter' else 'Section'} “{escape_markdown(c.old)}” — {escape_markdown(c.rejected)}"
+        + (f": “{escape_markdown(c.proposed)}”" if c.proposed else "")
+        for c in titles.rejected
+    ]
+    blocks = [
+        f"## Titles by {escape_markdown(titles.model)} ({len(titles.retitled)})",
+        f"> The LLM {escape_markdown(titles.model)} named these chapters and sections from their entries; the organizer's "
+        "title is on the left. Rename any with `selfbook rename`; `selfbook build --no-llm` keeps the organizer's.",
+    ]
+    if titles.warning:
+        blocks.append(f"**Warning:** {escape_markdown(titles.warning)}")
+    if lines:
+        blocks.append("\n".join(lines))
+    if kept:
+        blocks += [f"### Answers not taken ({len(kept)})", "\n".join(kept)]
+    if titles.moves:
+        moved = [
+            f"- {escape_markdown(short_title(m.title))}: {escape_markdown(m.source)} → **{escape_markdown(m.target)}** — "
+            f"cosine {m.target_cosine:.2f} to its new section's centroid, {m.source_cosine:.2f} to its old section's other entries"
+            for m in titles.moves
+        ]
+        blocks += [f"### Misfits moved ({len(moved)})", "\n".join(moved)]
+    return blocks
+
+
 def _entry_ref(entry_id: str, entries: Mapping[str, Entry], where: Mapping[str, str]) -> str:
     entry = entries.get(entry_id)
     title = short_title(entry.title) if entry else entry_id
@@ -444,13 +490,15 @@ def render_review(
     merges: Sequence[Merge] = (),
     flags: Sequence[Flag] = (),
     dead: Sequence[tuple[str, str, str]] = (),
+    titles: LLMTitles | None = None,
 ) -> str | None:
-    """``REVIEW.md``: dead links (``(entry id, url, status)``, found by ``selfbook fetch``),
-    section titles few of their entries bear out, look-alike pairs that were not merged, then
-    merges with their reasons. ``None`` when there is nothing to review (the page is then not
-    written)."""
+    """``REVIEW.md``: dead links (``(entry id, url, status)``, found by ``selfbook fetch``), the
+    titles an LLM chose, section titles few of their entries bear out, look-alike pairs that
+    were not merged, then merges with their reasons. ``None`` when there is nothing to review
+    (the page is then not written)."""
     weak = weak_titles(outline, entries)
-    if not merges and not flags and not weak and not dead:
+    chosen = titles is not None and (titles.choices or titles.warning)
+    if not merges and not flags and not weak and not dead and not chosen:
         return None
     where = {e: f for c, f in zip(outline.chapters, filenames) for e in c.entry_ids}
     order = {e: i for i, e in enumerate(e for c in outline.chapters for e in c.entry_ids)}
@@ -458,6 +506,8 @@ def render_review(
         "# Review",
         "> Decisions selfbook made on its own, for a person to check. Back to [Contents](README.md).",
     ]
+    if chosen:
+        blocks += _review_titles(titles)
     if dead:
         lines = [
             f"- {_entry_ref(eid, entries, where)} — {link_line(url)} — " + escape_markdown(DEAD_REASONS.get(status, status))

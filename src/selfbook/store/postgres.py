@@ -191,6 +191,19 @@ class PostgresStore(PostgresIndexTerms):
             for dim in sorted({r[2] for r in rows}):
                 self._ensure_index(cur, model, dim)
 
+    def cached_answer(self, model: str, prompt_hash: str) -> str | None:
+        """The answer ``model`` gave to the prompt with this hash, if it was asked before."""
+        row = self._db.execute("SELECT answer FROM llm_answers WHERE model = %s AND prompt_hash = %s", (model, prompt_hash)).fetchone()
+        return row[0] if row else None
+
+    def put_answer(self, model: str, prompt_hash: str, answer: str) -> None:
+        """Keep an LLM answer (a cache, like the vectors': committed on its own)."""
+        with self._transaction() as cur:
+            cur.execute(
+                "INSERT INTO llm_answers VALUES (%s, %s, %s) ON CONFLICT (model, prompt_hash) DO UPDATE SET answer = excluded.answer",
+                (model, prompt_hash, answer),
+            )
+
     @staticmethod
     def _ensure_index(cur: psycopg.Cursor, model: str, dim: int) -> None:
         name = "embeddings_hnsw_" + hashlib.sha256(f"{model}\0{dim}".encode()).hexdigest()[:16]
@@ -346,8 +359,10 @@ class PostgresStore(PostgresIndexTerms):
         for eid, sid in db.execute("SELECT entry_id, section_id FROM placements ORDER BY section_id, position"):
             placed[sid].append(eid)
         sections: dict[str, list[Section]] = defaultdict(list)
-        for sid, cid, title, misc in db.execute("SELECT id, chapter_id, title, misc FROM sections ORDER BY chapter_id, position"):
-            sections[cid].append(Section(sid, title, tuple(placed[sid]), bool(misc)))
+        for sid, cid, title, misc, description in db.execute(
+            "SELECT id, chapter_id, title, misc, description FROM sections ORDER BY chapter_id, position"
+        ):
+            sections[cid].append(Section(sid, title, tuple(placed[sid]), bool(misc), description))
         chapters = tuple(
             Chapter(cid, title, tuple(sections[cid]), description)
             for cid, title, description in db.execute("SELECT id, title, description FROM chapters ORDER BY position")

@@ -26,7 +26,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {  # in an order that keeps foreign keys s
     "entry_sources": ("entry_id", "position", "path", "line_start", "line_end"),
     "entry_labels": ("entry_id", "kind", "position", "value"),
     "chapters": ("id", "position", "title", "description"),
-    "sections": ("id", "chapter_id", "position", "title", "misc"),
+    "sections": ("id", "chapter_id", "position", "title", "misc", "description"),
     "placements": ("entry_id", "section_id", "position"),
     "outline_params": ("key", "value"),
     "merges": ("entry_id", "position", "reason", "sources"),
@@ -43,6 +43,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {  # in an order that keeps foreign keys s
     "index_terms": ("stem", "entries", "phrase", "form", "ids", "score", "variants"),
     "links": ("url", "status", "code", "final_url", "fetched", "title", "description", "published", "lang", "content_type",
               "authors", "failures", "dead"),
+    "llm_answers": ("model", "prompt_hash", "answer"),
 }
 NEW_DECISION = COLUMNS["decisions"][1:]
 """A new decision's columns: its number is the store's to give."""
@@ -89,7 +90,7 @@ def outline_rows(outline: Outline) -> dict[str, list[tuple]]:
     """The rows of an outline, by table: chapters, their sections, the placements, the params."""
     return {
         "chapters": [(c.id, ci, c.title, c.description) for ci, c in enumerate(outline.chapters)],
-        "sections": [(s.id, c.id, si, s.title, int(s.misc)) for c in outline.chapters for si, s in enumerate(c.sections)],
+        "sections": [(s.id, c.id, si, s.title, int(s.misc), s.description) for c in outline.chapters for si, s in enumerate(c.sections)],
         "placements": [(eid, s.id, ei) for c in outline.chapters for s in c.sections for ei, eid in enumerate(s.entry_ids)],
         "outline_params": list(outline.params),
     }

@@ -122,6 +122,16 @@ class SQLiteStore:
         with self._transaction() as db:
             db.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?, ?)", rows)
 
+    def cached_answer(self, model: str, prompt_hash: str) -> str | None:
+        """The answer ``model`` gave to the prompt with this hash, if it was asked before."""
+        row = self._db.execute("SELECT answer FROM llm_answers WHERE model = ? AND prompt_hash = ?", (model, prompt_hash)).fetchone()
+        return row[0] if row else None
+
+    def put_answer(self, model: str, prompt_hash: str, answer: str) -> None:
+        """Keep an LLM answer (a cache, like the vectors': committed on its own)."""
+        with self._transaction() as db:
+            db.execute("INSERT OR REPLACE INTO llm_answers VALUES (?, ?, ?)", (model, prompt_hash, answer))
+
     # -- the book ----------------------------------------------------------------------------------
     def save_book(self, state: BookState, *, txid: str, command: str, report: Mapping) -> None:
         """Replace the book's entries and structure with ``state``, all in one transaction."""
@@ -246,8 +256,10 @@ class SQLiteStore:
         for eid, sid in db.execute("SELECT entry_id, section_id FROM placements ORDER BY section_id, position"):
             placed[sid].append(eid)
         sections: dict[str, list[Section]] = defaultdict(list)
-        for sid, cid, title, misc in db.execute("SELECT id, chapter_id, title, misc FROM sections ORDER BY chapter_id, position"):
-            sections[cid].append(Section(sid, title, tuple(placed[sid]), bool(misc)))
+        for sid, cid, title, misc, description in db.execute(
+            "SELECT id, chapter_id, title, misc, description FROM sections ORDER BY chapter_id, position"
+        ):
+            sections[cid].append(Section(sid, title, tuple(placed[sid]), bool(misc), description))
         chapters = tuple(
             Chapter(cid, title, tuple(sections[cid]), description)
             for cid, title, description in db.execute("SELECT id, title, description FROM chapters ORDER BY position")
