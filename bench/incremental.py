@@ -31,6 +31,7 @@ import shutil
 import sys
 import time
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 from sklearn.metrics import adjusted_mutual_info_score
@@ -111,7 +112,7 @@ def write_til_dumps(folder: Path, name: str) -> list[Path]:
     return paths
 
 
-def replay(work: Path, embedder: str, dumps: list[Path] | None = None, rebuilds: bool = True) -> dict:
+def replay(work: Path, embedder: str, dumps: list[Path] | None = None, rebuilds: bool = True, params=None) -> dict:
     dumps = dumps or write_dumps(work)
     book = work / "book"
     library = Library(book, load_settings(book, embedder=embedder))
@@ -122,7 +123,7 @@ def replay(work: Path, embedder: str, dumps: list[Path] | None = None, rebuilds:
     for k, dump in enumerate(dumps[1:], 1):
         before = placements(library)
         start = time.perf_counter()
-        report = library.add([dump])
+        report = library.add([dump], params=params)
         took = time.perf_counter() - start
         after = placements(library)
         (added,) = report.added
@@ -197,23 +198,42 @@ def main() -> None:
     parser.add_argument("--scale-embedder", default="", help="Embedder for --scale (default: --embedder).")
     parser.add_argument("--skip-replay", action="store_true", help="Only the --scale part (keeps the last replay's results).")
     parser.add_argument("--work", type=Path, default=ROOT / ".cache" / "incremental")
+    parser.add_argument("--outsider", type=float, default=None,
+                        help="AssignParams.outsider_quantile for the replay (default: the library's)")
+    parser.add_argument("--fit", type=float, default=None,
+                        help="AssignParams.fit_quantile for the replay (default: the library's)")
     parser.add_argument("--til", action="store_true",
                         help="Replay each person's TIL notes year by year instead (dev data; no rebuilds), to results/incremental-til.jsonl.")
     args = parser.parse_args()
+    from selfbook.assign import AssignParams
+
+    params = AssignParams()
+    if args.outsider is not None:
+        params = replace(params, outsider_quantile=args.outsider)
+    if args.fit is not None:
+        params = replace(params, fit_quantile=args.fit)
     if args.til:
-        return replay_til(args.work, args.embedder)
+        return replay_til(args.work, args.embedder, params)
     if args.skip_replay and not args.scale:
         sys.exit("--skip-replay leaves nothing to run: give --scale N too")
     args.work.mkdir(parents=True, exist_ok=True)
     out = ROOT / "results" / "incremental.json"
     results = json.loads(out.read_text(encoding="utf-8")) if args.skip_replay and out.is_file() else {}
     if not args.skip_replay:
-        results = {"data": str(DATA.name), "embedder": args.embedder, **replay_cached(args.work, args.embedder)}
+        results = {"data": str(DATA.name), "embedder": args.embedder, **replay_cached(args.work, args.embedder, params)}
     if args.scale:
         results["scale"] = at_scale(args.work, args.scale, args.scale_embedder or args.embedder)
         print(json.dumps(results["scale"]), flush=True)
     out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")  # the last run, for --skip-replay
+    import os
+    import subprocess
+
+    stamp = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+             "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip(),
+             "load_avg": os.getloadavg(), "assign": {"fit_quantile": params.fit_quantile, "outsider_quantile": params.outsider_quantile}}
+    with (ROOT / "results" / "incremental.jsonl").open("a", encoding="utf-8") as f:  # every run, appended
+        f.write(json.dumps(stamp | results) + "\n")
     if "replay" in results:
         summary = {k: v for k, v in results["replay"].items() if k != "batches"}
         print("replay:", json.dumps(summary))
@@ -222,7 +242,7 @@ def main() -> None:
         print(f"target: add ≥ 10× faster than a rebuild at {results['scale']['entries']} entries → {results['scale']['speedup']}×")
 
 
-def replay_cached(work: Path, embedder: str) -> dict:
+def replay_cached(work: Path, embedder: str, params=None) -> dict:
     """The quarterly replay, its embeddings cached between runs (``work/cache.db``)."""
     if not DATA.is_file():
         sys.exit(f"{DATA}: benchmark data not found (it lives beside the project in ../shared/bench)")
@@ -233,20 +253,20 @@ def replay_cached(work: Path, embedder: str) -> dict:
         (book / ".selfbook").mkdir(parents=True)
         shutil.copyfile(cache, book / ".selfbook" / "book.db")
     cached = cache.is_file()
-    results = {"cached_embeddings": cached, "replay": replay(work, embedder)}
+    results = {"cached_embeddings": cached, "replay": replay(work, embedder, params=params)}
     shutil.copyfile(book / ".selfbook" / "book.db", cache)
     return results
 
 
 
-def replay_til(work: Path, embedder: str) -> None:
+def replay_til(work: Path, embedder: str, params) -> None:
     """The two TIL sets replayed by year; each run appended to results/incremental-til.jsonl."""
     import os
     import subprocess
 
     out = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
            "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip(),
-           "load_avg": os.getloadavg(), "embedder": embedder, "sets": {}}
+           "load_avg": os.getloadavg(), "embedder": embedder, "outsider_quantile": params.outsider_quantile, "fit_quantile": params.fit_quantile, "sets": {}}
     for name in ("iamgbsmith+til", "jonasbn+til"):
         folder = work / name
         shutil.rmtree(folder, ignore_errors=True)
@@ -255,7 +275,7 @@ def replay_til(work: Path, embedder: str) -> None:
         if cache.is_file():  # embeddings kept from the last run
             (folder / "book" / ".selfbook").mkdir(parents=True)
             shutil.copyfile(cache, folder / "book" / ".selfbook" / "book.db")
-        result = replay(folder, embedder, write_til_dumps(folder, name), rebuilds=False)
+        result = replay(folder, embedder, write_til_dumps(folder, name), rebuilds=False, params=params)
         shutil.copyfile(folder / "book" / ".selfbook" / "book.db", cache)
         out["sets"][name] = {k: v for k, v in result.items() if k != "batches"} | {
             "first": result["batches"][0]["entries"], "added": sum(b.get("new", 0) for b in result["batches"][1:])}

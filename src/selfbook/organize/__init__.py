@@ -143,7 +143,7 @@ class OrganizeParams:
     """What a section's phrases are weighed against: "book" (every entry) or "chapter"."""
     vocabulary: bool = True
     """Title with the published vocabularies too (:mod:`selfbook.organize.vocab`)."""
-    merge_untitled: bool = False
+    merge_untitled: bool = True
     """A group no title describes joins its nearest sibling, and the two are titled afresh."""
     rehome_quantile: float = 0.1
     """An entry no titled section holds joins the nearest one if it fits it as well as that

@@ -116,7 +116,7 @@ def _label_names(held: list[set[str]], vocabulary: Sequence[Label]) -> dict[str,
     # A label counts only where its own name is written too: an alias alone ("growth" for the
     # topic Marketing) is as often another word.
     said = Counter(key for keys in held for key in keys)
-    usable = [label for label in vocabulary if said[label.name.casefold()] >= 2]
+    usable = [label for label in vocabulary if said[label.name.casefold()] + said[label.name.casefold() + "s"] >= 2]
     by_term = {}
     for label in usable:
         for term in label.terms:
