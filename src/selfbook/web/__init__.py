@@ -5,6 +5,6 @@
 """
 
 from .app import create_app
-from .security import check_bind, is_loopback
+from ..security import check_bind, is_loopback
 
 __all__ = ["create_app", "check_bind", "is_loopback"]

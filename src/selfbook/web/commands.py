@@ -17,11 +17,11 @@ import uvicorn
 
 from selfbook.errors import SelfbookError
 from selfbook.search import one_blas_thread
+from selfbook.security import check_bind, is_loopback
 from selfbook.settings import load_settings
 
 from .app import create_app
 from .searchpool import SearchPool
-from .security import check_bind, is_loopback
 from .service import SERVE_BUDGET_MS
 
 
