@@ -6,7 +6,9 @@
    :data:`MIN_TOKEN_LENGTH` characters.
 2. **Host.** A server bound to a loopback address answers only requests whose ``Host`` names
    loopback (:func:`host_is_loopback`): a web page on another site cannot reach it through DNS
-   rebinding.
+   rebinding. (The MCP SDK's own guard covers only the names 127.0.0.1, localhost and ::1.)
+3. **Token.** A server given a token wants it on every request, as ``Authorization: Bearer
+   TOKEN`` (:func:`bearer_matches`); the web pages also take a cookie that stands for it.
 
 Each front end applies the rule in its own middleware (:mod:`selfbook.web.security` for the web
 pages, :mod:`selfbook.mcp_command` for MCP). This module needs nothing but the standard library.
@@ -14,9 +16,12 @@ pages, :mod:`selfbook.mcp_command` for MCP). This module needs nothing but the s
 
 from __future__ import annotations
 
+import hmac
 import ipaddress
 
 from .errors import ConfigError
+
+MIN_TOKEN_LENGTH = 8
 
 
 def is_loopback(host: str) -> bool:
@@ -37,8 +42,8 @@ def check_bind(host: str, token: str | None) -> None:
             f"refusing to listen on {host} without a token: anyone who can reach it could read and change "
             "your book — pass --token TOKEN (or set SELFBOOK_TOKEN), or keep the default --host 127.0.0.1"
         )
-    if token is not None and len(token) < 8:
-        raise ConfigError("the token is too short — use at least 8 characters, e.g. from: python -c 'import secrets; print(secrets.token_urlsafe())'")
+    if token is not None and len(token) < MIN_TOKEN_LENGTH:
+        raise ConfigError(f"the token is too short — use at least {MIN_TOKEN_LENGTH} characters, e.g. from: python -c 'import secrets; print(secrets.token_urlsafe())'")
 
 
 def host_name(host_header: str) -> str:
@@ -46,3 +51,14 @@ def host_name(host_header: str) -> str:
     if host_header.startswith("["):
         return host_header[1:].split("]", 1)[0]
     return host_header.rsplit(":", 1)[0] if host_header.count(":") == 1 else host_header
+
+
+def host_is_loopback(host_header: str) -> bool:
+    """Whether a request's ``Host`` header (``127.0.0.2:8765``, ``[::1]:8766``) names loopback."""
+    return is_loopback(host_name(host_header))
+
+
+def bearer_matches(authorization: str, token: str | None) -> bool:
+    """Whether an ``Authorization`` header carries ``token`` (``Bearer TOKEN``, scheme in any case)."""
+    scheme, _, value = authorization.partition(" ")
+    return bool(token) and scheme.lower() == "bearer" and hmac.compare_digest(value.strip().encode(), token.encode())

@@ -40,7 +40,7 @@ from urllib.parse import parse_qs, urlencode
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from selfbook.security import host_name, is_loopback
+from selfbook.security import bearer_matches, host_is_loopback
 
 COOKIE = "selfbook_session"
 MAX_BODY = 64 * 1024
@@ -99,13 +99,11 @@ class Guard:
 
     # -- the rules ------------------------------------------------------------------------------
     def _check_host(self, headers: Headers) -> None:
-        if self.config.loopback_only and not is_loopback(host_name(headers.get("host", ""))):
+        if self.config.loopback_only and not host_is_loopback(headers.get("host", "")):
             raise Refused(421, "this server answers only to localhost — open it as http://127.0.0.1:PORT/")
 
     def _bearer(self, headers: Headers) -> bool:
-        given = headers.get("authorization", "")
-        scheme, _, value = given.partition(" ")
-        return bool(self.config.token) and scheme.lower() == "bearer" and hmac.compare_digest(value.strip().encode(), self.config.token.encode())
+        return bearer_matches(headers.get("authorization", ""), self.config.token)
 
     def _check_token(self, scope: Scope, headers: Headers) -> dict[str, str] | None:
         """None when the request may go on; redirect headers when it brought ``?token=``."""
