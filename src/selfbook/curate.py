@@ -36,16 +36,11 @@ import regex
 from .errors import BookError
 from .models import Chapter, Decision, Entry, Outline, Section
 from .normalize import dedupe_key
+from .text import slug
 
 log = logging.getLogger(__name__)
 
 MISC_TITLE = "Miscellany"
-_SLUG = regex.compile(r"[^\p{L}\p{M}\p{N}]+")
-
-
-def slug(title: str) -> str:
-    """A lower-case, dash-joined id that keeps every script's letters: 'ಕನ್ನಡ-ಸಾಹಿತ್ಯ'."""
-    return _SLUG.sub("-", title.casefold()).strip("-") or "untitled"
 
 
 def _key(text: str) -> str:

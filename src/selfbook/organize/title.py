@@ -32,19 +32,13 @@ import regex
 from scipy import sparse
 
 from selfbook.phrases import is_title_phrase, most_common_form, phrase_forms
-from selfbook.text import words
+from selfbook.text import slug, words
 
 log = logging.getLogger(__name__)
 
 # Words that stay lower-case inside a title ("Sleep and Recovery", "Tools for Writing").
 _SMALL = frozenset("a an and as at by for from in of on or the to vs via with".split())
-_SLUG = regex.compile(r"[^\p{L}\p{M}\p{N}]+")
 _ACRONYM = regex.compile(r"^[A-Z][A-Z0-9]{1,5}s?$")
-
-
-def slug(title: str) -> str:
-    """A lower-case, dash-joined id that keeps every script's letters: 'ಕನ್ನಡ-ಸಾಹಿತ್ಯ'."""
-    return _SLUG.sub("-", title.casefold()).strip("-") or "untitled"
 
 
 @dataclass(frozen=True)
