@@ -36,7 +36,7 @@ from .normalize import near_duplicates, normalize_entries
 from .organize import OrganizeParams, organize
 from .search import Hits, QueryError, QueryVector, QueryVectors, SearchFilters, Searcher, check_query, embedder_for
 from .search.dense import nearest_rows
-from .settings import Settings, load_settings, today
+from .settings import Settings, load_settings, source_time, today
 from .store import BookState, Store, open_store, writer_lock
 from .topicmap import Projection, TopicMap, make_map, map_files
 from .assign import AssignParams
@@ -667,7 +667,5 @@ class Library:
 
 def now_iso(env: Mapping[str, str] | None = None) -> str:
     """The time now (UTC, seconds), or SOURCE_DATE_EPOCH's when set: when a decision was made."""
-    env = os.environ if env is None else env
-    epoch = env.get("SOURCE_DATE_EPOCH")
-    moment = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc) if epoch and epoch.isdigit() else dt.datetime.now(dt.timezone.utc)
+    moment = source_time(env) or dt.datetime.now(dt.timezone.utc)
     return moment.isoformat(timespec="seconds")
