@@ -26,6 +26,7 @@ from . import __version__
 from .errors import SelfbookError
 from .library import Library, PlacedEntry
 from .models import Chapter, Installment
+from .resolve import entries_named
 from .search import SearchFilters, parse_period
 
 
@@ -233,11 +234,10 @@ def find_chapter(chapters: tuple[Chapter, ...], name: str) -> Chapter:
 
 def find_entry(entries: list[PlacedEntry], entry_id: str) -> PlacedEntry:
     """An entry by id, or by the start of one that names a single entry."""
-    wanted = entry_id.strip().lower()
-    exact = [p for p in entries if p.entry.id == wanted]
-    found = exact or ([p for p in entries if p.entry.id.startswith(wanted)] if len(wanted) >= 4 else [])
+    by_id = {p.entry.id: p for p in entries}
+    found = entries_named(by_id, entry_id.strip().lower(), shortest=4)
     if len(found) == 1:
-        return found[0]
+        return by_id[found[0]]
     if found:
         raise ToolError(f"{entry_id!r} starts {len(found)} entry ids — pass the whole 12-character id")
     raise ToolError(f"no entry {entry_id!r} — entry ids are 12 hex characters (e.g. 'aa7a41919a67'); find them with search or get_chapter")
