@@ -21,10 +21,13 @@ import pytest
 from click.testing import CliRunner
 from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
+from mcp.server.mcpserver.exceptions import ToolError
 
 from selfbook import Library, Settings
 from selfbook.embed import HashingEmbedder
 from selfbook.mcp_command import Guard, http_app, mcp_command
+from selfbook.mcp_server import find_chapter
+from selfbook.models import Chapter, Section
 
 import pg_helpers
 from conftest import SMALL_DUMP
@@ -113,6 +116,16 @@ async def test_get_chapter_by_id_and_by_words_with_pages(client: Client):
     rest = await call(client, "get_chapter", chapter=whole["title"], offset=2, limit=100)
     paged = [e["id"] for page in (first, rest) for s in page["sections"] for e in s["entries"]]
     assert paged == [e["id"] for s in whole["sections"] for e in s["entries"]]
+
+
+def test_a_chapter_is_found_by_the_rule_of_the_search_filter():
+    """By id, title, or words of its title in a row (as search's chapter filter), never by a fragment of a word."""
+    chapters = tuple(Chapter(i, t, (Section(f"{i}-s", "S", ("e",)),)) for i, t in [("ml-ai", "Machine Learning & AI"), ("farming", "Sustainable farming")])
+    for name in ("ml-ai", "ML-AI", "machine learning & ai", "learning", "Machine  Learning"):
+        assert find_chapter(chapters, name).id == "ml-ai", name
+    for name in ("learn", "ai farming", "ml"):
+        with pytest.raises(ToolError, match="no chapter"):
+            find_chapter(chapters, name)
 
 
 async def test_get_entry_with_provenance(client: Client):

@@ -26,7 +26,7 @@ from . import __version__
 from .errors import SelfbookError
 from .library import Library, PlacedEntry
 from .models import Chapter, Installment
-from .resolve import entries_named
+from .resolve import entries_named, named
 from .search import SearchFilters, parse_period
 
 
@@ -216,18 +216,14 @@ def summary(chapter: Chapter) -> ChapterSummary:
 
 
 def find_chapter(chapters: tuple[Chapter, ...], name: str) -> Chapter:
-    """A chapter by id, by title (any case), or by words of its title that name one chapter."""
-    wanted = name.strip().casefold()
-    for match in (
-        lambda c: c.id == name.strip(),
-        lambda c: c.title.casefold() == wanted,
-        lambda c: wanted in c.title.casefold() or wanted in c.id,
-    ):
-        found = [c for c in chapters if match(c)]
-        if len(found) == 1:
-            return found[0]
-        if len(found) > 1:
-            raise ToolError(f"{name!r} names {len(found)} chapters ({', '.join(c.id for c in found)}) — pass one of these ids")
+    """The one chapter ``name`` names: by id, title, or words of its title (:mod:`selfbook.resolve`,
+    the rule of the search tool's ``chapter`` filter)."""
+    by_id = {c.id: c for c in chapters}
+    found = named(((c.id, c.title) for c in chapters), name)
+    if len(found) == 1:
+        return by_id[found[0]]
+    if found:
+        raise ToolError(f"{name!r} names {len(found)} chapters ({', '.join(found)}) — pass one of these ids")
     known = ", ".join(c.id for c in chapters[:30])
     raise ToolError(f"no chapter {name!r} — pass a chapter id from list_chapters ({known})")
 
