@@ -391,7 +391,7 @@ class Library:
         with self._reading() as store:
             searcher = self._current_searcher(store)
             return searcher.search(
-                store, query, limit=limit, filters=filters, method=method, place=PlacedEntry, deadline=deadline, given=vector,
+                store, query, limit=limit, filters=filters, method=method, deadline=deadline, given=vector,
             )
 
     def prepare_search(self) -> str:
