@@ -8,7 +8,7 @@ import yaml
 
 from selfbook.organize import MISC_TITLE, OrganizeParams, _describe, organize
 from selfbook.organize.vocab import labels
-from selfbook.organize.title import slug
+from selfbook.text import slug
 from selfbook.phrases import STOPWORDS
 from selfbook.text import terms, words
 

@@ -3,6 +3,7 @@ from pathlib import Path
 import pytest
 
 from selfbook.errors import ConfigError
+from selfbook.library import now_iso
 from selfbook.settings import Settings, load_settings, today
 
 
@@ -31,3 +32,11 @@ def test_bad_integer_names_the_variable():
 
 def test_source_date_epoch():
     assert today({"SOURCE_DATE_EPOCH": "0"}).isoformat() == "1970-01-01"
+    assert now_iso({"SOURCE_DATE_EPOCH": "1780272000"}) == "2026-06-01T00:00:00+00:00"
+
+
+@pytest.mark.parametrize("read", [today, now_iso], ids=["today", "now_iso"])
+def test_a_bad_source_date_epoch_is_refused_by_every_reader(read):
+    """The book's dates and the times of decisions read SOURCE_DATE_EPOCH by one rule."""
+    with pytest.raises(ConfigError, match="SOURCE_DATE_EPOCH must be a Unix time in seconds, not 'yesterday'"):
+        read({"SOURCE_DATE_EPOCH": "yesterday"})

@@ -33,18 +33,16 @@ import datetime as dt
 import html
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import Callable, Sequence
 
 import regex
 
 from .corpus import CorpusView, answer_corpus, parse_question, question_terms
 from .llm import LLM, Message
+from .reports import PlacedEntry
+from .search.engine import Hit
 from .settings import today as _today
 from .text import normalize
-
-if TYPE_CHECKING:
-    from .library import PlacedEntry
-    from .search import Hit
 
 log = logging.getLogger(__name__)
 

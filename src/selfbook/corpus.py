@@ -45,17 +45,15 @@ import calendar
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Protocol, Sequence
+from typing import Callable, Protocol, Sequence
 
 import regex
 
 from .ingest.dates import MONTHS
 from .models import Outline
+from .reports import PlacedEntry
+from .search.engine import Hit
 from .text import terms, words
-
-if TYPE_CHECKING:
-    from .library import PlacedEntry
-    from .search import Hit
 
 SEARCH_LIMIT = 200
 LIST_LIMIT = 20

@@ -36,16 +36,12 @@ import regex
 from .errors import BookError
 from .models import Chapter, Decision, Entry, Outline, Section
 from .normalize import dedupe_key
+from .resolve import entries_named
+from .text import slug
 
 log = logging.getLogger(__name__)
 
 MISC_TITLE = "Miscellany"
-_SLUG = regex.compile(r"[^\p{L}\p{M}\p{N}]+")
-
-
-def slug(title: str) -> str:
-    """A lower-case, dash-joined id that keeps every script's letters: 'ಕನ್ನಡ-ಸಾಹಿತ್ಯ'."""
-    return _SLUG.sub("-", title.casefold()).strip("-") or "untitled"
 
 
 def _key(text: str) -> str:
@@ -187,10 +183,7 @@ class EditableOutline:
 
 def resolve_entry(ids: Iterable[str], text: str) -> str:
     """The entry id ``text`` names: an id, or a prefix of exactly one id."""
-    ids = list(ids)
-    if text in ids:
-        return text
-    found = [i for i in ids if i.startswith(text)] if text else []
+    found = entries_named(ids, text)
     if len(found) == 1:
         return found[0]
     if found:

@@ -35,7 +35,7 @@ from .models import Decision, Entry, Installment, Link, LLMTitles, Outline
 from .reports import AddReport, BuildReport, PlacedEntry
 from .search import Hits, QueryError, QueryVector, QueryVectors, SearchFilters, Searcher, check_query, embedder_for
 from .search.dense import nearest_rows
-from .settings import Settings, load_settings, today
+from .settings import Settings, load_settings, source_time, today
 from .store import BookState, Store, open_store, writer_lock
 
 if TYPE_CHECKING:
@@ -446,7 +446,7 @@ class Library:
         with self._reading() as store:
             searcher = self._current_searcher(store)
             return searcher.search(
-                store, query, limit=limit, filters=filters, method=method, place=PlacedEntry, deadline=deadline, given=vector,
+                store, query, limit=limit, filters=filters, method=method, deadline=deadline, given=vector,
             )
 
     def prepare_search(self) -> str:
@@ -846,7 +846,5 @@ def _llm_report(titled: LLMTitles | None) -> dict | None:
 
 def now_iso(env: Mapping[str, str] | None = None) -> str:
     """The time now (UTC, seconds), or SOURCE_DATE_EPOCH's when set: when a decision was made."""
-    env = os.environ if env is None else env
-    epoch = env.get("SOURCE_DATE_EPOCH")
-    moment = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc) if epoch and epoch.isdigit() else dt.datetime.now(dt.timezone.utc)
+    moment = source_time(env) or dt.datetime.now(dt.timezone.utc)
     return moment.isoformat(timespec="seconds")

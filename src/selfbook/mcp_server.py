@@ -26,6 +26,7 @@ from . import __version__
 from .errors import SelfbookError
 from .library import Library, PlacedEntry
 from .models import Chapter, Installment
+from .resolve import entries_named, named
 from .search import SearchFilters, parse_period
 
 
@@ -215,29 +216,24 @@ def summary(chapter: Chapter) -> ChapterSummary:
 
 
 def find_chapter(chapters: tuple[Chapter, ...], name: str) -> Chapter:
-    """A chapter by id, by title (any case), or by words of its title that name one chapter."""
-    wanted = name.strip().casefold()
-    for match in (
-        lambda c: c.id == name.strip(),
-        lambda c: c.title.casefold() == wanted,
-        lambda c: wanted in c.title.casefold() or wanted in c.id,
-    ):
-        found = [c for c in chapters if match(c)]
-        if len(found) == 1:
-            return found[0]
-        if len(found) > 1:
-            raise ToolError(f"{name!r} names {len(found)} chapters ({', '.join(c.id for c in found)}) — pass one of these ids")
+    """The one chapter ``name`` names: by id, title, or words of its title (:mod:`selfbook.resolve`,
+    the rule of the search tool's ``chapter`` filter)."""
+    by_id = {c.id: c for c in chapters}
+    found = named(((c.id, c.title) for c in chapters), name)
+    if len(found) == 1:
+        return by_id[found[0]]
+    if found:
+        raise ToolError(f"{name!r} names {len(found)} chapters ({', '.join(found)}) — pass one of these ids")
     known = ", ".join(c.id for c in chapters[:30])
     raise ToolError(f"no chapter {name!r} — pass a chapter id from list_chapters ({known})")
 
 
 def find_entry(entries: list[PlacedEntry], entry_id: str) -> PlacedEntry:
     """An entry by id, or by the start of one that names a single entry."""
-    wanted = entry_id.strip().lower()
-    exact = [p for p in entries if p.entry.id == wanted]
-    found = exact or ([p for p in entries if p.entry.id.startswith(wanted)] if len(wanted) >= 4 else [])
+    by_id = {p.entry.id: p for p in entries}
+    found = entries_named(by_id, entry_id.strip().lower(), shortest=4)
     if len(found) == 1:
-        return found[0]
+        return by_id[found[0]]
     if found:
         raise ToolError(f"{entry_id!r} starts {len(found)} entry ids — pass the whole 12-character id")
     raise ToolError(f"no entry {entry_id!r} — entry ids are 12 hex characters (e.g. 'aa7a41919a67'); find them with search or get_chapter")

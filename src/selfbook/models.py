@@ -11,7 +11,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 KINDS = ("paper", "repo", "video", "post", "article", "note")
-ENTITY_KINDS = ("arxiv", "doi", "github", "handle", "tweet", "youtube")
 
 
 @dataclass(frozen=True, order=True)
@@ -79,7 +78,7 @@ def format_range(start: dt.date, end: dt.date) -> str:
 class Entity:
     """Something an entry names: ``arxiv:2405.00208``, ``github:owner/repo``, ``handle:svpino``."""
 
-    kind: str
+    kind: str  # arxiv, doi, github, handle, tweet or youtube
     value: str
 
     def __str__(self) -> str:

@@ -133,13 +133,19 @@ def load_settings(book_dir: Path | None = None, env: Mapping[str, str] | None = 
     return Settings(**values, chosen=frozenset(values))
 
 
-def today(env: Mapping[str, str] | None = None) -> dt.date:
-    """Today's date, or the date of SOURCE_DATE_EPOCH when set (reproducible builds)."""
+def source_time(env: Mapping[str, str] | None = None) -> dt.datetime | None:
+    """The time SOURCE_DATE_EPOCH sets (UTC), or None when it is not set (reproducible builds)."""
     env = os.environ if env is None else env
     epoch = env.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        try:
-            return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
-        except ValueError:
-            raise ConfigError(f"SOURCE_DATE_EPOCH must be a Unix time in seconds, not {epoch!r}") from None
-    return dt.date.today()
+    if not epoch:
+        return None
+    try:
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+    except ValueError:
+        raise ConfigError(f"SOURCE_DATE_EPOCH must be a Unix time in seconds, not {epoch!r}") from None
+
+
+def today(env: Mapping[str, str] | None = None) -> dt.date:
+    """Today's date, or the date of SOURCE_DATE_EPOCH when set."""
+    moment = source_time(env)
+    return moment.date() if moment else dt.date.today()

@@ -16,6 +16,7 @@ _WORD = regex.compile(
     r"[\p{L}\p{N}][\p{L}\p{M}\p{N}\u200c\u200d]*(?:['’\-\.+][\p{L}\p{N}][\p{L}\p{M}\p{N}\u200c\u200d]*)*"
 )
 _SPLIT_INNER = regex.compile(r"['’\-\.+]")
+_NOT_LETTERS = regex.compile(r"[^\p{L}\p{M}\p{N}]+")
 
 SCRIPT_LANG = {
     "Kannada": "kn",
@@ -70,6 +71,12 @@ def terms(text: str) -> list[str]:
         if _SPLIT_INNER.search(low):
             out.extend(p for p in _SPLIT_INNER.split(low) if p)
     return out
+
+
+def slug(title: str) -> str:
+    """A lower-case, dash-joined id that keeps every script's letters: 'ಕನ್ನಡ-ಸಾಹಿತ್ಯ'. Chapter
+    and section ids are made with it, by the organizer and by curation alike."""
+    return _NOT_LETTERS.sub("-", title.casefold()).strip("-") or "untitled"
 
 
 def script_counts(text: str) -> dict[str, int]:

@@ -194,12 +194,6 @@ def split_url(url: str) -> tuple[str, str, str] | None:
     return host, parts.path, parts.query
 
 
-def host_of(url: str) -> str:
-    """The host of a canonical URL ('' if none)."""
-    parts = split_url(url)
-    return parts[0] if parts else ""
-
-
 # ── the rules ───────────────────────────────────────────────────────────────────────────────
 
 

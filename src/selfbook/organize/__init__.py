@@ -62,9 +62,9 @@ from selfbook.organize.title import (
     central_titles,
     disambiguate,
     key_phrases,
-    slug,
     title_groups,
 )
+from selfbook.text import slug
 
 __all__ = ["OrganizeParams", "organize", "MISC_TITLE"]
 

@@ -42,16 +42,10 @@ log = logging.getLogger(__name__)
 
 # Words that stay lower-case inside a title ("Sleep and Recovery", "Tools for Writing").
 _SMALL = frozenset("a an and as at by for from in of on or the to vs via with".split())
-_SLUG = regex.compile(r"[^\p{L}\p{M}\p{N}]+")
 _ACRONYM = regex.compile(r"^[A-Z][A-Z0-9]{1,5}s?$")
 # How much a name from a published vocabulary is preferred as a title over a phrase of the
 # entries alone that scores the same.
 VOCAB_PREFERENCE = 1.3
-
-
-def slug(title: str) -> str:
-    """A lower-case, dash-joined id that keeps every script's letters: 'ಕನ್ನಡ-ಸಾಹಿತ್ಯ'."""
-    return _SLUG.sub("-", title.casefold()).strip("-") or "untitled"
 
 
 @dataclass(frozen=True)

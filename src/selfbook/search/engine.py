@@ -20,12 +20,13 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 import numpy as np
 
 from ..embed import Embedder, content_hash
 from ..errors import BookError
+from ..reports import PlacedEntry
 from ..store.base import Store
 from .dense import blas_threads, fill_missing, top
 from .filters import QueryError, SearchFilters, filter_mask
@@ -35,8 +36,6 @@ from .queryvec import QueryVectors
 from .snippets import Span, snippet
 from .terms import INDEX_VERSION, search_terms
 
-if TYPE_CHECKING:
-    from ..library import PlacedEntry
 
 log = logging.getLogger(__name__)
 
@@ -278,12 +277,11 @@ class Searcher:
         limit: int,
         filters: SearchFilters,
         method: str,
-        place: Callable[..., PlacedEntry],
         deadline: float | None = None,
         given: QueryVector | None = None,
     ) -> Hits:
-        """Hits for ``query``; ``place(entry, chapter_id, chapter, section_id, section)`` builds each
-        :class:`~selfbook.library.PlacedEntry`. ``deadline`` (a :func:`time.monotonic` time): how
+        """Hits for ``query``, each a :class:`~selfbook.reports.PlacedEntry` with its score and
+        snippet. ``deadline`` (a :func:`time.monotonic` time): how
         long a dense or hybrid search waits for its query's vector before it ranks by BM25 alone.
         ``given``: the query's vector as the caller found it already (:class:`QueryVector`);
         None: this search looks it up."""
@@ -293,7 +291,7 @@ class Searcher:
         hits = Hits(degraded=degraded)
         for r, (entry, *where) in zip(ranked, store.load_placed([r.position for r in ranked]), strict=True):
             text, spans = snippet(entry, terms)
-            hits.append(Hit(place(entry, *where), r.score, text, spans, r.ranks))
+            hits.append(Hit(PlacedEntry(entry, *where), r.score, text, spans, r.ranks))
         return hits
 
 

@@ -25,8 +25,8 @@ import numpy as np
 
 from ..errors import SelfbookError
 from ..models import KINDS, Outline
+from ..resolve import named
 from ..store.base import SearchRows
-from ..text import words
 
 
 class QueryError(SelfbookError):
@@ -68,23 +68,10 @@ def parse_period(text: str) -> tuple[dt.date, dt.date]:
     return first, last
 
 
-def _phrase(value: str) -> list[str]:
-    return [w.casefold() for w in words(value)]
-
-
 def _matching(value: str, items: Iterable[tuple[str, str]], what: str) -> set[str]:
-    """Ids of the (id, title) items that ``value`` names (rules in the module docstring)."""
+    """Ids of the (id, title) items that ``value`` names (:func:`selfbook.resolve.named`)."""
     items = list(items)
-    wanted = value.strip().casefold()
-    exact = {i for i, title in items if i.casefold() == wanted or title.casefold() == wanted}
-    if exact:
-        return exact
-    phrase = _phrase(value)
-    found = set()
-    for i, title in items:
-        have = _phrase(title)
-        if phrase and any(have[j : j + len(phrase)] == phrase for j in range(len(have) - len(phrase) + 1)):
-            found.add(i)
+    found = set(named(items, value))
     if not found:
         known = "; ".join(sorted({title for _, title in items}))[:400]
         raise QueryError(f"no {what} matches {value!r} — the book's {what}s: {known}")

@@ -7,7 +7,7 @@
 from importlib import import_module
 
 __all__ = ["create_app", "check_bind", "is_loopback"]
-_HOMES = {"create_app": ".app", "check_bind": ".security", "is_loopback": ".security"}
+_HOMES = {"create_app": ".app", "check_bind": "..security", "is_loopback": "..security"}
 
 
 def __getattr__(name: str):

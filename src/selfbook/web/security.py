@@ -5,12 +5,12 @@ The rules, in the order they are checked:
 
 1. **Host.** A server bound to a loopback address answers only requests whose ``Host`` names
    loopback (``localhost``, ``127.x.x.x``, ``[::1]``): a web page on another site cannot reach
-   it through DNS rebinding.
+   it through DNS rebinding (the rule :mod:`selfbook.security` sets for every server).
 2. **Token.** A server given a token (required on any non-loopback address; see
-   :func:`check_bind`) wants it on every request, as ``Authorization: Bearer TOKEN`` or as the
-   ``selfbook_session`` cookie. Visiting any page once with ``?token=TOKEN`` sets that cookie
-   (HttpOnly, SameSite=Strict; it holds a keyed hash of the token, not the token) and redirects
-   to the same page without the token in its address.
+   :func:`selfbook.security.check_bind`) wants it on every request, as
+   ``Authorization: Bearer TOKEN`` or as the ``selfbook_session`` cookie. Visiting any page once
+   with ``?token=TOKEN`` sets that cookie (HttpOnly, SameSite=Strict; it holds a keyed hash of
+   the token, not the token) and redirects to the same page without the token in its address.
 3. **Size.** A request body larger than ``max_body`` bytes (default 64 KiB) is refused with 413,
    whether it declares its length or is sent in chunks.
 4. **Cross-site requests.** A POST (or any other unsafe method) is refused with 403 when the
@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import json
 import secrets
 from dataclasses import dataclass, field
@@ -41,7 +40,7 @@ from urllib.parse import parse_qs, urlencode
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from selfbook.errors import ConfigError
+from selfbook.security import bearer_matches, host_is_loopback
 
 COOKIE = "selfbook_session"
 MAX_BODY = 64 * 1024
@@ -50,35 +49,6 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
-
-
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` (a name or an address, IPv6 with or without brackets) is this machine only."""
-    name = host.strip().strip("[]").lower()
-    if name == "localhost" or name.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
-
-
-def check_bind(host: str, token: str | None) -> None:
-    """Refuse to listen on a non-loopback address without a token."""
-    if not is_loopback(host) and not token:
-        raise ConfigError(
-            f"refusing to listen on {host} without a token: anyone who can reach it could read and change "
-            "your book — pass --token TOKEN (or set SELFBOOK_TOKEN), or keep the default --host 127.0.0.1"
-        )
-    if token is not None and len(token) < 8:
-        raise ConfigError("the token is too short — use at least 8 characters, e.g. from: python -c 'import secrets; print(secrets.token_urlsafe())'")
-
-
-def _host_name(host_header: str) -> str:
-    """``Host`` without its port: ``[::1]:8765`` → ``::1``, ``localhost:8765`` → ``localhost``."""
-    if host_header.startswith("["):
-        return host_header[1:].split("]", 1)[0]
-    return host_header.rsplit(":", 1)[0] if host_header.count(":") == 1 else host_header
 
 
 @dataclass
@@ -129,13 +99,11 @@ class Guard:
 
     # -- the rules ------------------------------------------------------------------------------
     def _check_host(self, headers: Headers) -> None:
-        if self.config.loopback_only and not is_loopback(_host_name(headers.get("host", ""))):
+        if self.config.loopback_only and not host_is_loopback(headers.get("host", "")):
             raise Refused(421, "this server answers only to localhost — open it as http://127.0.0.1:PORT/")
 
     def _bearer(self, headers: Headers) -> bool:
-        given = headers.get("authorization", "")
-        scheme, _, value = given.partition(" ")
-        return bool(self.config.token) and scheme.lower() == "bearer" and hmac.compare_digest(value.strip().encode(), self.config.token.encode())
+        return bearer_matches(headers.get("authorization", ""), self.config.token)
 
     def _check_token(self, scope: Scope, headers: Headers) -> dict[str, str] | None:
         """None when the request may go on; redirect headers when it brought ``?token=``."""
