@@ -154,9 +154,29 @@ def test_topic_floor_and_matches_by_meaning():
     match = match_topic("RAG", search=search, corpus=corpus)
     titles = {p.entry.title for p in placed if p.entry.id in match.ids}
     assert "Why we sleep" in titles and "Sleep and caffeine timing" not in titles and "Ragi mudde" not in titles
-    # the section titled "RAG" is the topic itself, so all its entries count too
-    assert "Graph RAG: from local to global" in titles and len(titles) == 7
-    assert (match.by_words, match.by_meaning, match.groups) == (1, 1, ("Machine Learning › RAG",))
+    # the section titled "RAG" is not counted whole: only the entries the search finds relevant
+    assert "Graph RAG: from local to global" not in titles and len(titles) == 2
+    assert (match.by_words, match.by_meaning, match.groups, match.cuts) == (1, 1, (), (0.0, 0.5, 0.9))
+
+
+def test_a_section_titled_like_the_topic_is_not_counted_whole():
+    """'what did I save about sleep' counts the entries about sleep, not the Sleep section's
+    members (the issue: creatine and blood work counted because they sat in 'Sleep')."""
+    placed, corpus, _ = fixture_corpus()
+    by_title = {p.entry.title: p for p in placed}
+    sleep_section = next(s for c in corpus.outline().chapters for s in c.sections if s.title == "Sleep")
+    assert len(sleep_section.entry_ids) >= 2
+
+    def search(query, limit=10, filters=None):
+        return [Hit(by_title["Why we sleep"], 1.0), Hit(by_title["Ragi mudde"], 0.2)]
+
+    result = answer_corpus(CorpusQuestion("count", "sleep"), search=search, corpus=corpus)
+    assert [p.entry.title for p in result.matched] == ["Why we sleep"]
+    assert result.text.startswith("1 entry about “sleep”.")
+    assert "each judged by relevance, not by the section it is in: 1 holding its words" in result.text
+    assert "0 by meaning alone (at least 90%)" in result.text
+    scoped = answer_corpus(CorpusQuestion("list", "sleep", scope="section"), search=search, corpus=corpus)
+    assert len(scoped.matched) == len(sleep_section.entry_ids)  # asked for the section: the section
 
 
 def test_hits_holding_every_topic_word_count_whatever_their_score():

@@ -67,6 +67,44 @@ def convex(
     return [(p, fused[p], tuple(ranks[p])) for p in order]
 
 
+def peak(scores: Sequence[float]) -> float:
+    """How far a list's best score stands above its candidates, in their standard deviations
+    (the best one's z-score); 0 for a flat list or one of fewer than two scores."""
+    if len(scores) < 2:
+        return 0.0
+    mean = sum(scores) / len(scores)
+    spread = (sum((s - mean) ** 2 for s in scores) / len(scores)) ** 0.5
+    return (max(scores) - mean) / spread if spread > 0 else 0.0
+
+
+def query_weights(
+    scored: Mapping[str, tuple[Sequence[int], Sequence[float]]], *, weights: Mapping[str, float], coverage: float,
+    sharpness: float = 1.0, coverage_power: float = 1.0,
+) -> dict[str, float]:
+    """Each retriever's weight for one query, from what the query shows: its base weight, times
+    its list's :func:`peak` to the power ``sharpness`` (a flat list has no favourite to vote
+    for), and for ``lexical`` times the query's :func:`~selfbook.search.lexical.coverage` to the
+    power ``coverage_power`` (BM25 cannot speak for words the book does not hold)."""
+    out = {}
+    for name, (_, scores) in scored.items():
+        weight = weights.get(name, 1.0) * (peak(scores) ** sharpness if sharpness else 1.0)
+        if name == "lexical":
+            weight *= coverage ** coverage_power if coverage_power else 1.0
+        out[name] = weight
+    return out
+
+
+def adaptive(
+    scored: Mapping[str, tuple[Sequence[int], Sequence[float]]], *, weights: Mapping[str, float], coverage: float,
+    sharpness: float = 1.0, coverage_power: float = 1.0,
+) -> list[tuple[int, float, tuple[tuple[str, int], ...]]]:
+    """:func:`convex` z-score fusion with this query's :func:`query_weights`. A retriever whose
+    weight is 0 adds nothing (its ranks are still reported): a query none of whose words the
+    book holds ranks exactly as dense does, and a flat dense list leaves the order to BM25."""
+    chosen = query_weights(scored, weights=weights, coverage=coverage, sharpness=sharpness, coverage_power=coverage_power)
+    return convex(scored, weights=chosen, norm="zscore")
+
+
 def _normalized(scores: Sequence[float], norm: str) -> list[float]:
     if norm == "zscore":
         mean = sum(scores) / len(scores)

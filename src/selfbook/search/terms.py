@@ -75,6 +75,15 @@ def search_terms(text: str) -> list[str]:
     return [form for term in terms(text) for form in _index_forms(term)]
 
 
+def word_forms(text: str) -> list[tuple[str, ...]]:
+    """The index forms of each distinct word of ``text``: :func:`search_terms` grouped by word.
+
+    >>> word_forms("ಕನ್ನಡ cafés")
+    [('ಕನ್ನಡ', 'ಕನ್ನ~'), ('cafe',)]
+    """
+    return list(dict.fromkeys(_index_forms(term) for term in terms(text)))
+
+
 def _url_words(url: str) -> str:
     parts = urlsplit(url)
     host = parts.netloc.removeprefix("www.")
