@@ -173,7 +173,7 @@ def test_a_section_titled_like_the_topic_is_not_counted_whole():
     result = answer_corpus(CorpusQuestion("count", "sleep"), search=search, corpus=corpus)
     assert [p.entry.title for p in result.matched] == ["Why we sleep"]
     assert result.text.startswith("1 entry about “sleep”.")
-    assert "each judged by relevance, not by the section it is in: 1 holding its words" in result.text
+    assert "each entry judged on its own, not by the section it is in: 1 holding its words" in result.text
     assert "0 by meaning alone (at least 90%)" in result.text
     scoped = answer_corpus(CorpusQuestion("list", "sleep", scope="section"), search=search, corpus=corpus)
     assert len(scoped.matched) == len(sleep_section.entry_ids)  # asked for the section: the section

@@ -48,11 +48,13 @@ def test_peak_is_the_best_scores_z_and_zero_for_a_flat_list():
 
 def test_query_weights_follow_coverage_and_peaks():
     base = {"lexical": 0.5, "dense": 0.5}
-    w = query_weights({"lexical": LEXICAL, "dense": DENSE}, weights=base, coverage=1.0)
-    assert w["lexical"] == pytest.approx(0.5 * peak(LEXICAL[1])) and w["dense"] == pytest.approx(0.5 * peak(DENSE[1]))
-    assert query_weights({"lexical": LEXICAL, "dense": DENSE}, weights=base, coverage=0.0)["lexical"] == 0.0
-    fixed = query_weights({"lexical": LEXICAL, "dense": DENSE}, weights=base, coverage=0.3, sharpness=0, coverage_power=0)
-    assert fixed == base
+    lists = {"lexical": LEXICAL, "dense": DENSE}
+    assert query_weights(lists, weights=base, coverage=1.0) == base
+    assert query_weights(lists, weights=base, coverage=0.3, coverage_full=0.2) == base  # enough of the query is held
+    assert query_weights(lists, weights=base, coverage=0.05, coverage_full=0.2)["lexical"] == pytest.approx(0.125)
+    assert query_weights(lists, weights=base, coverage=0.0)["lexical"] == 0.0
+    peaked = query_weights(lists, weights=base, coverage=1.0, sharpness=1.0)
+    assert peaked["lexical"] == pytest.approx(0.5 * peak(LEXICAL[1])) and peaked["dense"] == pytest.approx(0.5 * peak(DENSE[1]))
 
 
 def test_a_query_the_book_holds_no_word_of_ranks_exactly_as_dense():
@@ -65,10 +67,11 @@ def test_a_query_the_book_holds_no_word_of_ranks_exactly_as_dense():
 
 def test_a_flat_dense_list_defers_to_lexical():
     flat = ([7, 6, 5, 4], [0.3, 0.3, 0.3, 0.3])
-    fused = adaptive({"lexical": LEXICAL, "dense": flat}, weights={"lexical": 0.5, "dense": 0.5}, coverage=1.0)
-    assert order(fused) == LEXICAL[0]
+    assert order(adaptive({"lexical": LEXICAL, "dense": flat}, weights={"lexical": 0.5, "dense": 0.5}, coverage=1.0)) == LEXICAL[0]
+    # nearly flat: the z-score alone would make its noise a clear favourite; its peak weighs it down
     nearly = ([7, 6, 5, 4], [0.3001, 0.3, 0.3, 0.3])
-    assert order(adaptive({"lexical": LEXICAL, "dense": nearly}, weights={"lexical": 0.5, "dense": 0.5}, coverage=1.0))[0] == 4
+    lists = {"lexical": LEXICAL, "dense": nearly}
+    assert order(adaptive(lists, weights={"lexical": 0.5, "dense": 0.5}, coverage=1.0, sharpness=1.0))[0] == 4
 
 
 # -- through a book: Kannada questions over English notes ------------------------------------------

@@ -364,10 +364,11 @@ def _how(q: CorpusQuestion, match: TopicMatch, selected: int, sorts: Counter) ->
             found = "the entries of " + ", ".join(f"‘{g}’" for g in match.groups)
         else:
             all_words, some, none = match.cuts
+            every = f"with a search score of at least {all_words:.0%} of the best hit's" if all_words else "whatever their score"
             found = (
-                f"each judged by relevance, not by the section it is in: {match.by_words} holding its words "
-                f"(scoring at least {all_words:.0%} of the best hit with all of them, {some:.0%} with some), "
-                f"{match.by_meaning} by meaning alone (at least {none:.0%})"
+                f"each entry judged on its own, not by the section it is in: {match.by_words} holding its words "
+                f"(all of them, {every}; some of them, at least {some:.0%}), {match.by_meaning} by meaning alone "
+                f"(at least {none:.0%})"
             )
         parts.append(f"{len(match.ids)} entries match “{q.topic}” ({found})")
     if q.kinds:

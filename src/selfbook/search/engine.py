@@ -104,8 +104,8 @@ class SearchParams:
     norm: str = "zscore"                          # convex: "zscore" or "minmax" (see fusion)
     rrf_k: int = 60
     weights: tuple[tuple[str, float], ...] = (("lexical", 0.5), ("dense", 0.5))
-    sharpness: float = 1.0                        # adaptive: power of each list's peak
-    coverage_power: float = 1.0                   # adaptive: power of the query's coverage (lexical)
+    coverage_full: float = 0.2                    # adaptive: BM25's weight shrinks below this coverage
+    sharpness: float = 0.0                        # adaptive: power of each list's peak (0: unused)
     index_above: int | None = None                # dense through the store's vector index (HNSW) from
                                                   # this many entries, when it has one; None: never.
     # Off: on a 100k PostgreSQL book of stand-in vectors (bench/scale.py --index-above 0) the
@@ -284,7 +284,7 @@ class Searcher:
         p = self.params
         scored = {name: (r[0].tolist(), r[1].tolist()) for name, r in rankings.items()}
         if p.fusion == "adaptive":
-            return adaptive(scored, weights=dict(p.weights), coverage=held, sharpness=p.sharpness, coverage_power=p.coverage_power)
+            return adaptive(scored, weights=dict(p.weights), coverage=held, coverage_full=p.coverage_full, sharpness=p.sharpness)
         if p.fusion == "convex":
             return convex(scored, weights=dict(p.weights), norm=p.norm)
         return rrf({name: r[0] for name, r in scored.items()}, k=p.rrf_k, weights=dict(p.weights))

@@ -79,29 +79,31 @@ def peak(scores: Sequence[float]) -> float:
 
 def query_weights(
     scored: Mapping[str, tuple[Sequence[int], Sequence[float]]], *, weights: Mapping[str, float], coverage: float,
-    sharpness: float = 1.0, coverage_power: float = 1.0,
+    coverage_full: float = 0.2, sharpness: float = 0.0,
 ) -> dict[str, float]:
-    """Each retriever's weight for one query, from what the query shows: its base weight, times
-    its list's :func:`peak` to the power ``sharpness`` (a flat list has no favourite to vote
-    for), and for ``lexical`` times the query's :func:`~selfbook.search.lexical.coverage` to the
-    power ``coverage_power`` (BM25 cannot speak for words the book does not hold)."""
+    """Each retriever's weight for one query, from what the query shows: its base weight; for
+    ``lexical``, times ``min(1, coverage / coverage_full)``, where ``coverage`` is how much of the
+    query the book holds (:func:`~selfbook.search.lexical.coverage`): BM25 cannot speak for words
+    the book does not hold, so a query with none of them leaves it no vote; and, with
+    ``sharpness`` > 0, times its list's :func:`peak` to that power (a flat list has no favourite)."""
     out = {}
     for name, (_, scores) in scored.items():
         weight = weights.get(name, 1.0) * (peak(scores) ** sharpness if sharpness else 1.0)
         if name == "lexical":
-            weight *= coverage ** coverage_power if coverage_power else 1.0
+            weight *= min(1.0, coverage / coverage_full) if coverage_full > 0 else 1.0
         out[name] = weight
     return out
 
 
 def adaptive(
     scored: Mapping[str, tuple[Sequence[int], Sequence[float]]], *, weights: Mapping[str, float], coverage: float,
-    sharpness: float = 1.0, coverage_power: float = 1.0,
+    coverage_full: float = 0.2, sharpness: float = 0.0,
 ) -> list[tuple[int, float, tuple[tuple[str, int], ...]]]:
     """:func:`convex` z-score fusion with this query's :func:`query_weights`. A retriever whose
     weight is 0 adds nothing (its ranks are still reported): a query none of whose words the
-    book holds ranks exactly as dense does, and a flat dense list leaves the order to BM25."""
-    chosen = query_weights(scored, weights=weights, coverage=coverage, sharpness=sharpness, coverage_power=coverage_power)
+    book holds ranks exactly as dense does; a flat list (all scores equal) adds nothing either,
+    so a flat dense list leaves the order to BM25."""
+    chosen = query_weights(scored, weights=weights, coverage=coverage, coverage_full=coverage_full, sharpness=sharpness)
     return convex(scored, weights=chosen, norm="zscore")
 
 
