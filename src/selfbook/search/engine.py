@@ -104,7 +104,7 @@ class SearchParams:
     norm: str = "zscore"                          # convex: "zscore" or "minmax" (see fusion)
     rrf_k: int = 60
     weights: tuple[tuple[str, float], ...] = (("lexical", 0.5), ("dense", 0.5))
-    coverage_full: float = 0.2                    # adaptive: BM25's weight shrinks below this coverage
+    coverage_full: float = 0.5                    # adaptive: BM25's weight shrinks below this coverage
     sharpness: float = 0.0                        # adaptive: power of each list's peak (0: unused)
     index_above: int | None = None                # dense through the store's vector index (HNSW) from
                                                   # this many entries, when it has one; None: never.

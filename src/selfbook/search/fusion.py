@@ -79,7 +79,7 @@ def peak(scores: Sequence[float]) -> float:
 
 def query_weights(
     scored: Mapping[str, tuple[Sequence[int], Sequence[float]]], *, weights: Mapping[str, float], coverage: float,
-    coverage_full: float = 0.2, sharpness: float = 0.0,
+    coverage_full: float = 0.5, sharpness: float = 0.0,
 ) -> dict[str, float]:
     """Each retriever's weight for one query, from what the query shows: its base weight; for
     ``lexical``, times ``min(1, coverage / coverage_full)``, where ``coverage`` is how much of the
@@ -97,7 +97,7 @@ def query_weights(
 
 def adaptive(
     scored: Mapping[str, tuple[Sequence[int], Sequence[float]]], *, weights: Mapping[str, float], coverage: float,
-    coverage_full: float = 0.2, sharpness: float = 0.0,
+    coverage_full: float = 0.5, sharpness: float = 0.0,
 ) -> list[tuple[int, float, tuple[tuple[str, int], ...]]]:
     """:func:`convex` z-score fusion with this query's :func:`query_weights`. A retriever whose
     weight is 0 adds nothing (its ranks are still reported): a query none of whose words the
