@@ -9,7 +9,7 @@ import pytest
 from ask_helpers import Hit, TermSearch, fixture_corpus
 from llm_servers import ollama_server
 
-from selfbook import Library
+from selfbook import Library, Settings
 from selfbook.ask import answer
 from selfbook.corpus import CorpusQuestion, MemoryCorpus, Period, answer_corpus, match_topic, parse_question
 from selfbook.llm import OllamaLLM
@@ -208,3 +208,39 @@ def test_corpus_on_a_built_book(library: Library, small_dump: Path):
     count = answer("How many papers about Kolmogorov-Arnold networks did I save?", search=TermSearch(placed), llm=None, corpus=corpus)
     assert count.text.startswith("1 paper about “Kolmogorov-Arnold networks”.")
     assert count.to_dict()["matched"] == [count.citations[0].entry_id]
+
+
+SLEEP_DUMP = """\
+# Health
+
+Why we sleep: Matthew Walker on sleep and memory
+https://www.example.org/why-we-sleep
+
+Sleep hygiene: a dark, cool bedroom and the same bedtime every night
+https://www.example.org/sleep-hygiene
+
+Creatine monohydrate, 3–5 g a day, no loading phase
+https://www.example.org/creatine
+
+Blood work panel: ferritin, vitamin D and lipids once a year
+https://www.example.org/blood-work
+
+Whey or pea protein after training, compared
+https://www.example.org/protein
+
+MAF training: easy runs at a low heart rate
+https://www.example.org/maf
+"""
+
+
+@pytest.mark.slow
+def test_counting_with_the_real_model_counts_what_is_about_the_topic(tmp_path: Path):
+    dump = tmp_path / "health.md"
+    dump.write_text(SLEEP_DUMP, encoding="utf-8")
+    library = Library(tmp_path / "book", Settings(created="2026-01-01"))
+    library.build([dump])
+    result = library.ask("What did I save about sleep?", llm=None)
+    assert {c.title for c in result.citations} == {
+        "Why we sleep: Matthew Walker on sleep and memory", "Sleep hygiene: a dark, cool bedroom and the same bedtime every night",
+    }
+    assert result.text.startswith("2 entries about “sleep”") and "not by the section it is in" in result.text
