@@ -99,12 +99,13 @@ def test_first_last_and_span():
 def test_list_across_sections():
     result = ask("What did I save about running DeepSeek locally?")
     lines = result.text.splitlines()
-    assert lines[0] == "3 entries about “running DeepSeek locally”:"
+    # llama.cpp shares "running" and "locally" (and the section), but not what the question is about
+    assert lines[0] == "2 entries about “running DeepSeek locally”:"
     assert lines[1] == (
         "- Running DeepSeek-R1 locally with Ollama (Feb 2025) — Machine Learning › Running models locally [1]: "
         "ollama run deepseek-r1:8b fits in 8 GB of VRAM."
     )
-    assert [c.number for c in result.citations] == [1, 2, 3]
+    assert [c.number for c in result.citations] == [1, 2]
 
 
 def test_whole_chapter():
@@ -156,7 +157,7 @@ def test_topic_floor_and_matches_by_meaning():
     assert "Why we sleep" in titles and "Sleep and caffeine timing" not in titles and "Ragi mudde" not in titles
     # the section titled "RAG" is not counted whole: only the entries the search finds relevant
     assert "Graph RAG: from local to global" not in titles and len(titles) == 2
-    assert (match.by_words, match.by_meaning, match.groups, match.cuts) == (1, 1, (), (0.0, 0.5, 0.9))
+    assert (match.by_words, match.by_meaning, match.groups, match.cuts) == (1, 1, (), (0.0, 0.7, 0.9))
 
 
 def test_a_section_titled_like_the_topic_is_not_counted_whole():

@@ -281,7 +281,7 @@ def _title_groups(topic: set[str], outline: Outline, scope: str) -> list[tuple[s
     return found
 
 
-WORDS_FLOOR, FLOOR, STRONG = 0.0, 0.5, 0.9
+WORDS_FLOOR, FLOOR, STRONG = 0.0, 0.7, 0.9
 """Relevance thresholds of :func:`match_topic`, chosen on dev queries (see the module docs)."""
 
 

@@ -6,8 +6,8 @@ does not change (:meth:`Searcher.current`). Every call reads the postings of the
 and the hit entries from the store it is given.
 
 Each retriever ranks its ``depth`` best entries (at least ``limit``), both under the same filter
-mask; ``hybrid`` fuses the two rankings by a convex sum of their min–max normalized scores
-(see :mod:`selfbook.search.fusion`). A hit's ``score`` is the fused score (0–1) for ``hybrid``,
+mask; ``hybrid`` fuses the two rankings by a sum of their z-scored scores with weights set per
+query (BM25's shrinks when the book holds little of the query: see :mod:`selfbook.search.fusion`). A hit's ``score`` is the fused score (0–1) for ``hybrid``,
 the BM25 score for ``lexical`` and the cosine for ``dense``; higher is better in all three.
 
 Query vectors come from a :class:`~selfbook.search.queryvec.QueryVectors` (cached, batched
