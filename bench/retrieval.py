@@ -136,11 +136,25 @@ def score(run, queries: dict[str, str], qrels: dict[str, dict[str, int]], docs) 
         r100.append(recall(ranked, rels))
     seconds.sort()
     return {
+        "per_query": n10,
         "ndcg@10": round(sum(n10) / len(n10), 4),
         "recall@100": round(sum(r100) / len(r100), 4),
         "queries": len(n10),
         "ms_p50": round(1000 * seconds[len(seconds) // 2], 1),
     }
+
+
+def paired(scores: dict) -> dict:
+    """Hybrid against the better of lexical and dense on the same queries: the mean difference
+    of nDCG@10, its standard error, and on how many queries hybrid wins and loses (the per-query
+    scores are dropped from ``scores`` once used)."""
+    per = {m: scores[m].pop("per_query") for m in METHODS}
+    better = max(("lexical", "dense"), key=lambda m: sum(per[m]))
+    diffs = [h - b for h, b in zip(per["hybrid"], per[better])]
+    mean = sum(diffs) / len(diffs)
+    se = (sum((d - mean) ** 2 for d in diffs) / (len(diffs) - 1) / len(diffs)) ** 0.5 if len(diffs) > 1 else 0.0
+    return {"against": better, "mean_diff": round(mean, 4), "se": round(se, 4),
+            "wins": sum(d > 0 for d in diffs), "losses": sum(d < 0 for d in diffs)}
 
 
 def library_run(library: Library, method: str):
@@ -348,7 +362,9 @@ def sweep(library: Library, queries: dict[str, str], qrels, docs, only: str | No
             for method in ("lexical", "hybrid"):
                 def run(q, method=method):
                     return _ids(store, searcher.rank(store, q, limit=100, filters=SearchFilters(), method=method))
-                rows.append({"variant": name, "method": method, **score(run, queries, qrels, docs)})
+                scored = score(run, queries, qrels, docs)
+                scored.pop("per_query")
+                rows.append({"variant": name, "method": method, **scored})
                 print(f"    {name:22} {method:8} {rows[-1]}", file=sys.stderr)
     return rows
 
@@ -418,6 +434,7 @@ def main() -> None:
                      "bm25_reference": BM25_BASELINE.get(name), "dev_queries": len(dev), "test_queries": len(test)}
         for part, rels in (("test", test), ("dev", dev)):
             row[part] = {method: score(library_run(library, method), queries, rels, docs) for method in METHODS}
+            row[part]["hybrid_vs_better_half"] = paired(row[part])
             print(f"{name} {part}: " + "  ".join(f"{m} {row[part][m]['ndcg@10']:.3f}" for m in METHODS), file=sys.stderr)
         if args.fusions:
             row["fusions"] = fusions[name] = compare_fusions(library, queries, {"dev": dev, "test": test}, docs)
@@ -451,7 +468,10 @@ def main() -> None:
             print(f"{name:18} {method:8} {m['ndcg@10']:8.3f} {m['recall@100']:7.3f} {m['ms_p50']:7.1f}   {row['dev'][method]['ndcg@10']:.3f}")
         best_half = max(row["test"]["lexical"]["ndcg@10"], row["test"]["dense"]["ndcg@10"])
         verdict = "holds" if row["test"]["hybrid"]["ndcg@10"] >= best_half else "BELOW"
-        print(f"{'':18} hybrid {verdict} against the better half ({best_half:.3f}); {row['test_queries']} test queries")
+        vs = row["test"]["hybrid_vs_better_half"]
+        print(f"{'':18} hybrid {verdict} against the better half ({vs['against']} {best_half:.3f}): "
+              f"{vs['mean_diff']:+.4f} ± {vs['se']:.4f} (s.e.), better on {vs['wins']}, worse on {vs['losses']} "
+              f"of {row['test_queries']} test queries")
     RESULTS.parent.mkdir(exist_ok=True)
     with open(RESULTS, "a", encoding="utf-8") as fh:
         fh.write(json.dumps(run, ensure_ascii=False) + "\n")
