@@ -3,34 +3,57 @@
 For each set in ../shared/bench/retrieval (scifact, cranfield, indicquest_kn_kn) the corpus is
 rendered as a dump (each document one entry: its title line, then its text as the note), built
 into a book with the real ``Library.build`` (books are kept in bench/.cache/, so a rerun embeds
-nothing), and every judged test query is run through ``Library.search`` with each method.
+nothing), and every judged query is run through ``Library.search`` with each method.
 Scores: nDCG@10 (graded gains where the qrels are graded) and Recall@100, for lexical, dense
 and hybrid side by side.
 
-    python bench/retrieval.py [--sets scifact,cranfield] [--embedder e5-small] [--sweep]
+Splits: every knob is chosen on *dev* queries and the figures reported are those of *test*
+queries, never used to choose anything. SciFact's dev queries are its train queries
+(qrels/train.tsv); Cranfield and IndicQuest have test judgments only, so their judged queries are
+split once, half and half by a hash of the query id (``split_of``), and the split is recorded in
+bench/retrieval_splits.json (ids only).
 
-``--sweep`` also scores variants of the engine's knobs (BM25 title weight, k1/b, fusion weights)
-on SciFact's *train* queries, the only judged queries not used for the reported figures.
-Results are written to bench/results/retrieval.json.
+    python bench/retrieval.py [--sets scifact,cranfield] [--data PATH] [--fusions] [--terms] [--sweep]
+
+``--fusions`` compares fusion methods (the old fixed z-score convex sum, RRF, per-query adaptive
+weights over a grid) on dev and test, and names the one dev picks; ``--terms`` compares the
+index's word forms (Snowball stemming on/off, Kannada stem length) by lexical nDCG@10 on dev;
+``--sweep`` scores BM25 knobs on SciFact's dev (train) queries. Each run is appended, dated, with
+its commit and load average, to bench/results/retrieval.jsonl.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import datetime as dt
+import functools
 import hashlib
 import json
 import math
+import os
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 from selfbook import Library, load_settings
-from selfbook.search import BM25, Searcher, SearchFilters, SearchParams, embedder_for
+from selfbook import corpus as corpus_module
+from selfbook.corpus import FLOOR, SEARCH_LIMIT, STRONG, WORDS_FLOOR, MemoryCorpus, match_topic
+from selfbook.search import BM25, QueryVector, Searcher, SearchFilters, SearchParams, embedder_for, search_terms
+from selfbook.search.terms import word_forms
+from selfbook.search import terms as terms_module
 
 ROOT = Path(__file__).resolve().parent
 SHARED = ROOT.parent.parent / "shared" / "bench" / "retrieval"
 CACHE = ROOT / ".cache"
+SPLITS = ROOT / "retrieval_splits.json"
+SPLITS_ABOUT = ("Dev/test split of the judged queries of the retrieval sets without train queries, fixed once by "
+                "bench/retrieval.py split_of(): dev when the first byte of sha256('set:query id') is even. Knobs are "
+                "chosen on dev; README figures are test. SciFact uses its own train (dev) and test qrels.")
+RESULTS = ROOT / "results" / "retrieval.jsonl"
 METHODS = ("lexical", "dense", "hybrid")
 TARGETS = {"scifact": 0.72, "cranfield": 0.40, "indicquest_kn_kn": 0.75}
 BM25_BASELINE = {"scifact": 0.661, "cranfield": 0.319, "indicquest_kn_kn": 0.664}
@@ -113,6 +136,7 @@ def score(run, queries: dict[str, str], qrels: dict[str, dict[str, int]], docs) 
         r100.append(recall(ranked, rels))
     seconds.sort()
     return {
+        "per_query": n10,
         "ndcg@10": round(sum(n10) / len(n10), 4),
         "recall@100": round(sum(r100) / len(r100), 4),
         "queries": len(n10),
@@ -120,40 +144,227 @@ def score(run, queries: dict[str, str], qrels: dict[str, dict[str, int]], docs) 
     }
 
 
+def paired(scores: dict) -> dict:
+    """Hybrid against the better of lexical and dense on the same queries: the mean difference
+    of nDCG@10, its standard error, and on how many queries hybrid wins and loses (the per-query
+    scores are dropped from ``scores`` once used)."""
+    per = {m: scores[m].pop("per_query") for m in METHODS}
+    better = max(("lexical", "dense"), key=lambda m: sum(per[m]))
+    diffs = [h - b for h, b in zip(per["hybrid"], per[better])]
+    mean = sum(diffs) / len(diffs)
+    se = (sum((d - mean) ** 2 for d in diffs) / (len(diffs) - 1) / len(diffs)) ** 0.5 if len(diffs) > 1 else 0.0
+    return {"against": better, "mean_diff": round(mean, 4), "se": round(se, 4),
+            "wins": sum(d > 0 for d in diffs), "losses": sum(d < 0 for d in diffs)}
+
+
 def library_run(library: Library, method: str):
     return lambda q: [h.placed.entry.id for h in library.search(q, limit=100, method=method)]
 
 
+# -- splits -----------------------------------------------------------------------------------------
+def split_of(name: str, qid: str) -> str:
+    """"dev" or "test" for a query of a set without train queries: the low bit of the first byte
+    of sha256("set:query id"), fixed once (the result is recorded in SPLITS)."""
+    return "dev" if hashlib.sha256(f"{name}:{qid}".encode()).digest()[0] % 2 == 0 else "test"
+
+
+def load_splits(name: str, folder: Path) -> tuple[dict, dict]:
+    """(dev qrels, test qrels) of a set: SciFact's train and test files; for the others the
+    recorded split of the test file's queries (written on first use, then only read)."""
+    qrels = load_qrels(folder / "qrels" / "test.tsv")
+    if (folder / "qrels" / "train.tsv").exists():
+        return load_qrels(folder / "qrels" / "train.tsv"), qrels
+    recorded = json.loads(SPLITS.read_text(encoding="utf-8")) if SPLITS.exists() else {"about": SPLITS_ABOUT, "sets": {}}
+    if name not in recorded["sets"]:
+        recorded["sets"][name] = {
+            part: sorted((q for q in qrels if split_of(name, q) == part), key=_natural) for part in ("dev", "test")
+        }
+        SPLITS.write_text(json.dumps(recorded, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    split = recorded["sets"][name]
+    unknown = set(qrels) - set(split["dev"]) - set(split["test"])
+    if unknown:
+        raise SystemExit(f"{SPLITS.name}: {len(unknown)} judged {name} queries are in no split — the data changed; "
+                         "record a new split on purpose (delete the set from the file) and say so in the README")
+    return {q: qrels[q] for q in split["dev"] if q in qrels}, {q: qrels[q] for q in split["test"] if q in qrels}
+
+
+def _natural(qid: str) -> tuple:
+    digits = "".join(c for c in qid if c.isdigit())
+    return (int(digits) if digits else 0, qid)
+
+
+# -- fusion methods, compared on the same candidate lists --------------------------------------------
+def fusion_variants() -> dict[str, SearchParams]:
+    """The fusion methods compared by --fusions, by name (the engine's default among them)."""
+    variants = {
+        "convex z-score 0.5/0.5 (before)": SearchParams(fusion="convex"),
+        "rrf k=60": SearchParams(fusion="rrf", weights=(("lexical", 1.0), ("dense", 1.0))),
+        "rrf k=20": SearchParams(fusion="rrf", rrf_k=20, weights=(("lexical", 1.0), ("dense", 1.0))),
+    }
+    for lexical in (0.4, 0.5, 0.6):
+        weights = (("lexical", lexical), ("dense", round(1 - lexical, 2)))
+        for sharpness in (0.0, 0.5, 1.0):
+            for full in (0.1, 0.2, 0.3, 0.5, 1.0):
+                name = f"adaptive lexical={lexical} coverage_full={full} sharpness={sharpness}"
+                variants[name] = SearchParams(weights=weights, coverage_full=full, sharpness=sharpness)
+    return variants
+
+
+def candidates(library: Library, queries: dict[str, str], qids) -> dict[str, tuple]:
+    """Each query's two candidate lists and coverage, as the engine computes them for a hybrid search."""
+    embedder = embedder_for(_model(library), None)
+    out = {}
+    with library._open(create=False) as store:  # a bench may reach inside: it measures the engine's knobs
+        searcher = Searcher(store, lambda model: embedder, SearchParams())
+        depth = searcher.params.depth
+        texts = [queries[q] for q in qids]
+        vectors = embedder.embed(texts, query=True)
+        for qid, text, vector in zip(qids, texts, vectors):
+            terms = list(dict.fromkeys(search_terms(text)))
+            lexical, held = searcher._lexical(store, terms, depth, None, word_forms(text))
+            dense = searcher.dense(store, text, depth, None, given=QueryVector(searcher.model, vector))
+            out[qid] = ({"lexical": lexical, "dense": dense}, held)
+        ids = {p: e.id for p, (e, *_) in zip(range(len(searcher._norm)), store.load_placed(list(range(len(searcher._norm)))))}
+    return out, ids, searcher
+
+
+def compare_fusions(library: Library, queries, parts: dict[str, dict], docs) -> list[dict]:
+    """nDCG@10 of every fusion variant (and of each list alone) on each split, same candidates."""
+    qids = sorted({q for rels in parts.values() for q in rels})
+    lists, ids, searcher = candidates(library, queries, qids)
+    rows = []
+    named = {"lexical alone": None, "dense alone": None, **fusion_variants()}
+    for name, params in named.items():
+        row = {"variant": name}
+        for part, rels in parts.items():
+            n10 = []
+            for qid, judged in rels.items():
+                rankings, held = lists[qid]
+                if params is None:
+                    positions = rankings[name.split()[0]][0].tolist()
+                else:
+                    searcher.params = params
+                    positions = [p for p, *_ in searcher.fuse(rankings, held)]
+                n10.append(ndcg(expand([ids[p] for p in positions[:100]], docs), judged))
+            row[part] = round(sum(n10) / len(n10), 4)
+        rows.append(row)
+    searcher.params = SearchParams()
+    return rows
+
+
+def pick_fusion(per_set: dict[str, list[dict]]) -> str:
+    """The variant dev picks: the best worst margin over the sets of hybrid above the better of
+    lexical and dense alone (on dev), then the best mean dev nDCG@10; among variants that tie,
+    the adaptive one that silences BM25 soonest (the largest ``coverage_full``), as the
+    cross-lingual case it guards against has no dev queries here."""
+    def margins(variant: str) -> tuple[float, float]:
+        gaps, means = [], []
+        for rows in per_set.values():
+            by = {r["variant"]: r["dev"] for r in rows}
+            gaps.append(by[variant] - max(by["lexical alone"], by["dense alone"]))
+            means.append(by[variant])
+        params = variants[variant]
+        return min(gaps), sum(means) / len(means), params.coverage_full if params.fusion == "adaptive" else -1.0
+    variants = fusion_variants()
+    names = [r["variant"] for r in next(iter(per_set.values())) if not r["variant"].endswith("alone")]
+    return max(names, key=margins)
+
+
+# -- counting: which hits are about the topic ---------------------------------------------------------
+def compare_counting(library: Library, queries, parts: dict[str, dict], docs) -> list[dict]:
+    """F1 of the entries ``match_topic`` counts for each query (as the topic) against the judged
+    relevant documents, over a grid of its thresholds, on each split; same hits for every cell."""
+    corpus = MemoryCorpus(library.entries(), library.outline())
+    hits = {q: library.search(queries[q], limit=SEARCH_LIMIT) for rels in parts.values() for q in rels}
+    if not hasattr(corpus_module._entry_terms, "cache_info"):  # the same answers, each computed once
+        corpus_module._entry_terms = functools.lru_cache(maxsize=None)(corpus_module._entry_terms)
+    rows = []
+    for words_floor in (0.0, 0.3, 0.5):
+        for floor in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
+            for strong in (0.6, 0.7, 0.8, 0.9, 1.0):
+                if strong < floor:
+                    continue
+                row = {"words_floor": words_floor, "floor": floor, "strong": strong}
+                for part, rels in parts.items():
+                    f1 = []
+                    for qid, judged in rels.items():
+                        match = match_topic(queries[qid], search=lambda t, limit, q=qid: hits[q], corpus=corpus,
+                                            floor=floor, strong=strong, words_floor=words_floor)
+                        found = set(expand(sorted(match.ids or ()), docs))
+                        relevant = {d for d, r in judged.items() if r > 0}
+                        both = len(found & relevant)
+                        f1.append(2 * both / (len(found) + len(relevant)) if found or relevant else 1.0)
+                    row[part] = round(sum(f1) / len(f1), 4)
+                rows.append(row)
+    return rows
+
+
+def pick_counting(per_set: dict[str, list[dict]]) -> dict:
+    """The thresholds with the best mean dev F1 over the sets."""
+    cells = list(zip(*per_set.values()))
+    best = max(cells, key=lambda cell: sum(r["dev"] for r in cell) / len(cell))
+    return {k: best[0][k] for k in ("words_floor", "floor", "strong")} | {
+        "dev_f1": {name: r["dev"] for name, r in zip(per_set, best)}, "test_f1": {name: r["test"] for name, r in zip(per_set, best)}
+    }
+
+
+# -- word forms of the index, compared on dev ---------------------------------------------------------
+class _NoStem:
+    def stemWord(self, word: str) -> str:
+        return word
+
+
+def compare_terms(name: str, library: Library, queries, dev: dict, docs) -> list[dict]:
+    """Lexical dev nDCG@10 with other word forms: the index rebuilt in a copy of the book."""
+    variants: dict[str, dict] = {"as shipped": {}}
+    if name == "indicquest_kn_kn":
+        variants |= {f"kannada stem {n}": {"KANNADA_STEM": n} for n in (3, 5, 6)} | {"no kannada stem": {"KANNADA_STEM": 10_000}}
+    else:
+        variants["no snowball"] = {"_ENGLISH": _NoStem()}
+    rows = []
+    for label, patch in variants.items():
+        saved = {k: getattr(terms_module, k) for k in patch}
+        with tempfile.TemporaryDirectory() as tmp:
+            try:
+                for k, v in patch.items():
+                    setattr(terms_module, k, v)
+                terms_module._index_forms.cache_clear()
+                copy = Path(tmp) / "book"
+                shutil.copytree(library.book_dir, copy)
+                twin = Library(copy, load_settings(copy, embedder=_model_name(library), created="2026-01-01"))
+                with twin._open(create=False) as store:
+                    store.rebuild_search_index()
+                rows.append({"variant": label, "dev_lexical": score(library_run(twin, "lexical"), queries, dev, docs)["ndcg@10"]})
+            finally:
+                for k, v in saved.items():
+                    setattr(terms_module, k, v)
+                terms_module._index_forms.cache_clear()
+        print(f"    terms {name}: {rows[-1]}", file=sys.stderr)
+    return rows
+
+
 def sweep(library: Library, queries: dict[str, str], qrels, docs, only: str | None = None) -> list[dict]:
-    """Score variants of the engine's knobs through a Searcher of the same book."""
-    rrf = SearchParams(fusion="rrf", weights=(("lexical", 1.0), ("dense", 1.0)))
-    variants = {"default": SearchParams(), "rrf": rrf}
+    """BM25 knobs scored through a Searcher of the same book (SciFact dev = train queries)."""
+    variants = {"default": SearchParams()}
     for w in (1.0, 3.0):
         variants[f"title_weight={w}"] = SearchParams(bm25=BM25(title_weight=w))
     for k1, b in ((0.9, 0.4), (1.5, 0.75)):
         variants[f"k1={k1},b={b}"] = SearchParams(bm25=BM25(k1=k1, b=b))
-    for wl in (0.5, 0.7, 1.5):
-        variants[f"rrf_lexical_weight={wl}"] = SearchParams(fusion="rrf", weights=(("lexical", wl), ("dense", 1.0)))
-    for k in (20, 100):
-        variants[f"rrf_k={k}"] = SearchParams(fusion="rrf", rrf_k=k)
-    variants["minmax"] = SearchParams(norm="minmax")
     for depth in (200, 300):
         variants[f"depth={depth}"] = SearchParams(depth=depth)
-        variants[f"minmax,depth={depth}"] = SearchParams(depth=depth, norm="minmax")
-    for wl in (0.3, 0.7):
-        variants[f"convex_lexical={wl}"] = SearchParams(fusion="convex", weights=(("lexical", wl), ("dense", 1 - wl)))
-        variants[f"minmax,convex_lexical={wl}"] = SearchParams(norm="minmax", weights=(("lexical", wl), ("dense", 1 - wl)))
     rows = []
     embedder = Remembering(embedder_for(_model(library), None))
-    with library._open(create=False) as store:  # a bench may reach inside: it measures the engine's knobs
+    with library._open(create=False) as store:
         for name, params in variants.items():
             if only and not name.startswith(only):
                 continue
             searcher = Searcher(store, lambda model: embedder, params)
-            for method in ("lexical", "hybrid") if name.startswith(("title", "k1")) else ("hybrid",):
+            for method in ("lexical", "hybrid"):
                 def run(q, method=method):
                     return _ids(store, searcher.rank(store, q, limit=100, filters=SearchFilters(), method=method))
-                rows.append({"variant": name, "method": method, **score(run, queries, qrels, docs)})
+                scored = score(run, queries, qrels, docs)
+                scored.pop("per_query")
+                rows.append({"variant": name, "method": method, **scored})
                 print(f"    {name:22} {method:8} {rows[-1]}", file=sys.stderr)
     return rows
 
@@ -176,45 +387,95 @@ def _model(library: Library) -> str:
         return store.get_meta("model") or ""
 
 
+def _model_name(library: Library) -> str:
+    return library.settings.embedder
+
+
 def _ids(store, ranked) -> list[str]:
     return [entry.id for entry, *_ in store.load_placed([r.position for r in ranked])]
+
+
+def _commit() -> str:
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+        return head + ("+dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sets", default="scifact,cranfield,indicquest_kn_kn")
+    parser.add_argument("--data", type=Path, default=SHARED, help=f"the retrieval sets (default {SHARED})")
     parser.add_argument("--embedder", default="e5-small")
-    parser.add_argument("--sweep", action="store_true", help="also score knob variants on SciFact's train queries")
+    parser.add_argument("--fusions", action="store_true", help="compare fusion methods on dev and test; name dev's pick")
+    parser.add_argument("--terms", action="store_true", help="compare word forms (stemming, Kannada stem length) on dev")
+    parser.add_argument("--counting", action="store_true", help="measure the relevance thresholds of counting questions")
+    parser.add_argument("--sweep", action="store_true", help="score BM25 knobs on SciFact's dev (train) queries")
     parser.add_argument("--only", help="with --sweep: only the variants whose name starts with this")
     args = parser.parse_args()
-    out = ROOT / "results" / "retrieval.json"
-    results: dict = {"embedder": args.embedder, "sets": {}}
-    if out.exists():  # keep the sets (and the sweep) this run does not redo
-        kept = json.loads(out.read_text(encoding="utf-8"))
-        if kept.get("embedder") == args.embedder:
-            results = kept
+    if not args.data.is_dir():
+        raise SystemExit(f"{args.data}: no retrieval sets there — pass --data PATH/TO/shared/bench/retrieval")
+    run: dict = {
+        "date": dt.datetime.now().isoformat(timespec="minutes"), "commit": _commit(), "cores": os.cpu_count(),
+        "load_average_before": [round(x, 2) for x in os.getloadavg()], "embedder": args.embedder,
+        "fusion": repr(SearchParams()), "sets": {},
+    }
+    fusions: dict[str, list[dict]] = {}
+    counting: dict[str, list[dict]] = {}
     for name in args.sets.split(","):
-        folder = SHARED / name
+        folder = args.data / name
         corpus = _jsonl(folder / "corpus.jsonl")
         queries = {q["_id"]: q["text"] for q in _jsonl(folder / "queries.jsonl")}
-        qrels = load_qrels(folder / "qrels" / "test.tsv")
+        dev, test = load_splits(name, folder)
         library, docs, built_s = build_book(name, corpus, args.embedder)
-        row: dict = {"docs": len(corpus), "entries": len(docs), "build_s": round(built_s, 1), "target_hybrid": TARGETS.get(name), "bm25_reference": BM25_BASELINE.get(name)}
-        for method in METHODS:
-            row[method] = score(library_run(library, method), queries, qrels, docs)
-        results["sets"][name] = row
-        print(f"{name}: " + "  ".join(f"{m} nDCG@10 {row[m]['ndcg@10']:.3f} R@100 {row[m]['recall@100']:.3f}" for m in METHODS), file=sys.stderr)
+        row: dict = {"docs": len(corpus), "entries": len(docs), "build_s": round(built_s, 1), "target_hybrid": TARGETS.get(name),
+                     "bm25_reference": BM25_BASELINE.get(name), "dev_queries": len(dev), "test_queries": len(test)}
+        for part, rels in (("test", test), ("dev", dev)):
+            row[part] = {method: score(library_run(library, method), queries, rels, docs) for method in METHODS}
+            row[part]["hybrid_vs_better_half"] = paired(row[part])
+            print(f"{name} {part}: " + "  ".join(f"{m} {row[part][m]['ndcg@10']:.3f}" for m in METHODS), file=sys.stderr)
+        if args.fusions:
+            row["fusions"] = fusions[name] = compare_fusions(library, queries, {"dev": dev, "test": test}, docs)
+        if args.counting:
+            counting[name] = compare_counting(library, queries, {"dev": dev, "test": test}, docs)
+        if args.terms:
+            row["terms_dev"] = compare_terms(name, library, queries, dev, docs)
         if args.sweep and name == "scifact":
-            results["sweep_scifact_train"] = sweep(library, queries, load_qrels(folder / "qrels" / "train.tsv"), docs, args.only)
-    print(f"\n{'set':18} {'method':8} {'nDCG@10':>8} {'R@100':>7} {'ms p50':>7}")
-    for name, row in results["sets"].items():
+            row["sweep_dev"] = sweep(library, queries, dev, docs, args.only)
+        run["sets"][name] = row
+    if fusions:
+        run["fusion_picked_on_dev"] = pick_fusion(fusions)
+        print("\nfusion methods, nDCG@10 (dev picks, test reports):", file=sys.stderr)
+        for name, rows in fusions.items():
+            for r in rows:
+                print(f"  {name:17} {r['variant']:52} dev {r['dev']:.4f}  test {r['test']:.4f}", file=sys.stderr)
+        print(f"dev picks: {run['fusion_picked_on_dev']}", file=sys.stderr)
+    if counting:
+        run["counting_picked_on_dev"] = pick_counting(counting)
+        print(f"counting thresholds dev picks: {run['counting_picked_on_dev']}; shipped "
+              f"{(WORDS_FLOOR, FLOOR, STRONG)}", file=sys.stderr)
+        run["counting_shipped"] = {name: next(r for r in rows if (r["words_floor"], r["floor"], r["strong"]) == (WORDS_FLOOR, FLOOR, STRONG))
+                                   for name, rows in counting.items()}
+        print(f"  shipped thresholds F1: {run['counting_shipped']}", file=sys.stderr)
+    run["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    print(f"\nTEST split ({run['date']}, {run['commit']}, load {run['load_average_before']})")
+    print(f"{'set':18} {'method':8} {'nDCG@10':>8} {'R@100':>7} {'ms p50':>7}   dev nDCG@10")
+    for name, row in run["sets"].items():
         for method in METHODS:
-            m = row[method]
-            print(f"{name:18} {method:8} {m['ndcg@10']:8.3f} {m['recall@100']:7.3f} {m['ms_p50']:7.1f}")
-        print(f"{'':18} target hybrid ≥ {row['target_hybrid']}, plain BM25 {row['bm25_reference']}")
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"wrote {out.relative_to(ROOT.parent)}", file=sys.stderr)
+            m = row["test"][method]
+            print(f"{name:18} {method:8} {m['ndcg@10']:8.3f} {m['recall@100']:7.3f} {m['ms_p50']:7.1f}   {row['dev'][method]['ndcg@10']:.3f}")
+        best_half = max(row["test"]["lexical"]["ndcg@10"], row["test"]["dense"]["ndcg@10"])
+        verdict = "holds" if row["test"]["hybrid"]["ndcg@10"] >= best_half else "BELOW"
+        vs = row["test"]["hybrid_vs_better_half"]
+        print(f"{'':18} hybrid {verdict} against the better half ({vs['against']} {best_half:.3f}): "
+              f"{vs['mean_diff']:+.4f} ± {vs['se']:.4f} (s.e.), better on {vs['wins']}, worse on {vs['losses']} "
+              f"of {row['test_queries']} test queries")
+    RESULTS.parent.mkdir(exist_ok=True)
+    with open(RESULTS, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(run, ensure_ascii=False) + "\n")
+    print(f"appended to {RESULTS.relative_to(ROOT.parent)}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -20,16 +20,19 @@ Here they are computed, and the answer says how.
    - the topic: the words left once those and filler words are gone; "chapter"/"section" in the
      question scopes the topic to chapter or section titles.
 
-2. The topic becomes a set of entries (:func:`match_topic`), the union of
-   (a) chapters or sections whose titles are the topic: with "chapter"/"section" in the question,
-   titles that hold every topic word; without, titles with the same words as the topic, so that
-   "sleep" does not pull in a whole chapter called "Sleep & Salt";
-   and, from a broad search (``SEARCH_LIMIT`` hits), words compared case-folded and de-pluralized
-   in each hit's own title, note, links and entities:
-   (b) hits holding every topic word, whatever their score;
-   (c) hits holding some topic words and scoring at least ``floor`` × the best hit's score;
-   (d) hits holding none, scoring at least ``strong`` × the best (found by meaning), or ``floor``
-   × the best when no hit holds a topic word at all (a topic asked in another language).
+2. The topic becomes a set of entries (:func:`match_topic`). With "chapter"/"section" in the
+   question, the chapters or sections whose titles hold every topic word, whole. Otherwise the
+   entries *about* the topic, judged one by one, never by the section they sit in (a section
+   titled "Sleep" also holds creatine and blood work): from a broad search (``SEARCH_LIMIT`` hits
+   of the hybrid search, whose scores run 0–1 relative to the best hit), with words compared
+   case-folded and de-pluralized in each hit's own title, note, links and entities,
+   (b) hits holding every topic word and scoring at least ``words_floor``;
+   (c) hits holding some topic words and scoring at least ``floor``;
+   (d) hits holding none, scoring at least ``strong`` (found by meaning), or ``floor`` when no
+   hit holds a topic word at all (a topic asked in another language).
+   The thresholds were measured (``bench/retrieval.py --counting``): the F1 of the counted set
+   against the relevance judgments of the retrieval sets' *dev* queries; the README gives the
+   test figures. The answer says which thresholds counted what.
 
 3. Kinds filter the set through :class:`CorpusView`; dates are then sorted into: within the period
    (the entry's whole date range lies inside it), partly inside (a range that overlaps it: reported,
@@ -250,6 +253,7 @@ class TopicMatch:
     by_words: int = 0
     by_meaning: int = 0
     truncated: bool = False          # even the search's last hit passed the floor: there may be more
+    cuts: tuple[float, ...] = ()     # by search: the relevance thresholds (all words, some, none)
 
 
 def _entry_terms(placed: PlacedEntry) -> set[str]:
@@ -275,26 +279,35 @@ def _title_groups(topic: set[str], outline: Outline, scope: str) -> list[tuple[s
     return found
 
 
+WORDS_FLOOR, FLOOR, STRONG = 0.0, 0.7, 0.9
+"""Relevance thresholds of :func:`match_topic`, chosen on dev queries (see the module docs)."""
+
+
 def match_topic(
-    topic: str, *, search: Callable[..., list[Hit]], corpus: CorpusView, scope: str = "", floor: float = 0.5, strong: float = 0.9
+    topic: str, *, search: Callable[..., list[Hit]], corpus: CorpusView, scope: str = "", floor: float = FLOOR,
+    strong: float = STRONG, words_floor: float = WORDS_FLOOR,
 ) -> TopicMatch:
-    """The entries about ``topic``: title matches ∪ search hits, as the module docs describe."""
+    """The entries about ``topic``: titles for a scoped question, else relevant hits (module docs)."""
     wanted = question_terms(topic)
     if not wanted:
         return TopicMatch(None)
-    groups = _title_groups(wanted, corpus.outline(), scope)
-    if scope and groups:
-        return TopicMatch(frozenset(e for _, ids in groups for e in ids), tuple(label for label, _ in groups))
+    if scope:
+        groups = _title_groups(wanted, corpus.outline(), scope)
+        if groups:
+            return TopicMatch(frozenset(e for _, ids in groups for e in ids), tuple(label for label, _ in groups))
     hits = [h for h in search(topic, limit=SEARCH_LIMIT) if h.score > 0]
     best = hits[0].score if hits else 0.0
     shared = {h.placed.entry.id: len(wanted & _entry_terms(h.placed)) for h in hits}
-    worded = [h for h in hits if shared[h.placed.entry.id] == len(wanted) or (shared[h.placed.entry.id] and h.score >= floor * best)]
+    worded = [
+        h for h in hits
+        if (shared[h.placed.entry.id] == len(wanted) and h.score >= words_floor * best)
+        or (shared[h.placed.entry.id] and h.score >= floor * best)
+    ]
     cut = strong if worded else floor
     meant = [h for h in hits if not shared[h.placed.entry.id] and h.score >= cut * best]
     kept = {h.placed.entry.id for h in worded + meant}
-    ids = kept | {e for _, ids in groups for e in ids}
     truncated = len(hits) >= SEARCH_LIMIT and hits[-1].placed.entry.id in kept    # the last hit counted: maybe more
-    return TopicMatch(frozenset(ids), tuple(label for label, _ in groups), len(worded), len(meant), truncated)
+    return TopicMatch(frozenset(kept), (), len(worded), len(meant), truncated, (words_floor, floor, cut))
 
 
 # -- answering ----------------------------------------------------------------------------------------
@@ -345,10 +358,17 @@ def _how(q: CorpusQuestion, match: TopicMatch, selected: int, sorts: Counter) ->
     if match.ids is None:
         parts.append("every entry in the book")
     else:
-        found = ["the entries of " + ", ".join(f"‘{g}’" for g in match.groups)] if match.groups else []
-        if not (q.scope and match.groups):
-            found.append(f"by search: {match.by_words} holding its words, {match.by_meaning} by meaning alone")
-        parts.append(f"{len(match.ids)} entries match “{q.topic}” (" + "; ".join(found) + ")")
+        if match.groups:
+            found = "the entries of " + ", ".join(f"‘{g}’" for g in match.groups)
+        else:
+            all_words, some, none = match.cuts
+            every = f"with a search score of at least {all_words:.0%} of the best hit's" if all_words else "whatever their score"
+            found = (
+                f"each entry judged on its own, not by the section it is in: {match.by_words} holding its words "
+                f"(all of them, {every}; some of them, at least {some:.0%}), {match.by_meaning} by meaning alone "
+                f"(at least {none:.0%})"
+            )
+        parts.append(f"{len(match.ids)} entries match “{q.topic}” ({found})")
     if q.kinds:
         kinds = " or ".join(q.kinds) if selected == 1 else " or ".join(PLURALS[k] for k in q.kinds)
         parts.append(f"{selected} of them {'is a' if selected == 1 else 'are'} {kinds}")
@@ -364,10 +384,10 @@ def _how(q: CorpusQuestion, match: TopicMatch, selected: int, sorts: Counter) ->
 
 def answer_corpus(
     q: CorpusQuestion, *, search: Callable[..., list[Hit]], corpus: CorpusView, list_limit: int = LIST_LIMIT,
-    floor: float = 0.5, strong: float = 0.9,
+    floor: float = FLOOR, strong: float = STRONG, words_floor: float = WORDS_FLOOR,
 ) -> CorpusResult:
     """Count, list or date the entries the question is about; every figure is computed."""
-    match = match_topic(q.topic, search=search, corpus=corpus, scope=q.scope, floor=floor, strong=strong)
+    match = match_topic(q.topic, search=search, corpus=corpus, scope=q.scope, floor=floor, strong=strong, words_floor=words_floor)
     warnings = []
     if q.scope and q.topic and not match.groups:
         warnings.append(f"no {q.scope} is titled “{q.topic}”; used the entries that match it instead")

@@ -5,7 +5,7 @@
     terms.py     search_terms() — the words of the index and of queries; index_entries() for the store
     lexical.py   BM25 over the store's postings (numpy)
     dense.py     exact cosine over the book's vectors; top-k
-    fusion.py    weighted reciprocal-rank fusion
+    fusion.py    per-query weighted z-score fusion (and the fixed convex sum, RRF)
     queryvec.py  QueryVectors: query vectors cached and embedded in batches across threads, with deadlines
     filters.py   SearchFilters → one mask of entry positions; parse_period(); QueryError
     snippets.py  snippet() and highlight_spans()

@@ -6,8 +6,8 @@ does not change (:meth:`Searcher.current`). Every call reads the postings of the
 and the hit entries from the store it is given.
 
 Each retriever ranks its ``depth`` best entries (at least ``limit``), both under the same filter
-mask; ``hybrid`` fuses the two rankings by a convex sum of their min–max normalized scores
-(see :mod:`selfbook.search.fusion`). A hit's ``score`` is the fused score (0–1) for ``hybrid``,
+mask; ``hybrid`` fuses the two rankings by a sum of their z-scored scores with weights set per
+query (BM25's shrinks when the book holds little of the query: see :mod:`selfbook.search.fusion`). A hit's ``score`` is the fused score (0–1) for ``hybrid``,
 the BM25 score for ``lexical`` and the cosine for ``dense``; higher is better in all three.
 
 Query vectors come from a :class:`~selfbook.search.queryvec.QueryVectors` (cached, batched
@@ -30,11 +30,11 @@ from ..reports import PlacedEntry
 from ..store.base import Store
 from .dense import blas_threads, fill_missing, top
 from .filters import QueryError, SearchFilters, filter_mask
-from .fusion import convex, rrf
-from .lexical import BM25
+from .fusion import adaptive, convex, rrf
+from .lexical import BM25, coverage
 from .queryvec import QueryVectors
 from .snippets import Span, snippet
-from .terms import INDEX_VERSION, search_terms
+from .terms import INDEX_VERSION, search_terms, word_forms
 
 
 log = logging.getLogger(__name__)
@@ -99,10 +99,12 @@ class SearchParams:
 
     bm25: BM25 = field(default_factory=BM25)
     depth: int = 100                              # candidates per retriever before fusion
-    fusion: str = "convex"                        # "convex" (normalized scores) or "rrf"
+    fusion: str = "adaptive"                      # "adaptive" (per-query weights), "convex" or "rrf" (see fusion)
     norm: str = "zscore"                          # convex: "zscore" or "minmax" (see fusion)
     rrf_k: int = 60
     weights: tuple[tuple[str, float], ...] = (("lexical", 0.5), ("dense", 0.5))
+    coverage_full: float = 0.5                    # adaptive: BM25's weight shrinks below this coverage
+    sharpness: float = 0.0                        # adaptive: power of each list's peak (0: unused)
     index_above: int | None = None                # dense through the store's vector index (HNSW) from
                                                   # this many entries, when it has one; None: never.
     # Off: on a 100k PostgreSQL book of stand-in vectors (bench/scale.py --index-above 0) the
@@ -152,12 +154,20 @@ class Searcher:
     # -- retrievers --------------------------------------------------------------------------------
     def lexical(self, store: Store, terms: list[str], depth: int, keep: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         """The ``depth`` best positions by BM25, and their scores."""
-        scores = self.params.bm25.scores(store.search_postings(terms), self._norm)
+        return self._lexical(store, terms, depth, keep)[0]
+
+    def _lexical(
+        self, store: Store, terms: list[str], depth: int, keep: np.ndarray | None, words: list[tuple[str, ...]] = ()
+    ) -> tuple[tuple[np.ndarray, np.ndarray], float]:
+        """:meth:`lexical`, and how much of the query the book holds (the
+        :func:`~selfbook.search.lexical.coverage` of its ``words``)."""
+        postings = store.search_postings(terms)
+        scores = self.params.bm25.scores(postings, self._norm)
         matched = np.flatnonzero(scores > 0)
         if keep is not None:
             matched = np.intersect1d(matched, keep, assume_unique=True)
         best = top(scores, depth, matched)
-        return best, scores[best]
+        return (best, scores[best]), coverage(list(words), postings, len(self._norm))
 
     def dense(
         self, store: Store, query: str, depth: int, keep: np.ndarray | None, deadline: float | None = None,
@@ -250,8 +260,9 @@ class Searcher:
         depth = max(self.params.depth, limit)
         rankings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         degraded = None
+        held = 1.0
         if method in ("hybrid", "lexical"):
-            rankings["lexical"] = self.lexical(store, terms, depth, keep)
+            rankings["lexical"], held = self._lexical(store, terms, depth, keep, word_forms(query))
         if method in ("hybrid", "dense"):
             dense = self.dense(store, query, depth, keep, deadline, given)
             if dense is None:  # the vector missed the deadline: words alone
@@ -263,11 +274,19 @@ class Searcher:
             positions, scores = rankings[method]
             ranked = [Ranked(int(p), float(s), ((method, i),)) for i, (p, s) in enumerate(zip(positions, scores), start=1)]
             return ranked[:limit], degraded
-        if self.params.fusion == "convex":
-            fused = convex({name: (r[0].tolist(), r[1].tolist()) for name, r in rankings.items()}, weights=dict(self.params.weights), norm=self.params.norm)
-        else:
-            fused = rrf({name: r[0].tolist() for name, r in rankings.items()}, k=self.params.rrf_k, weights=dict(self.params.weights))
-        return [Ranked(p, s, ranks) for p, s, ranks in fused[:limit]], None
+        return [Ranked(p, s, ranks) for p, s, ranks in self.fuse(rankings, held)[:limit]], None
+
+    def fuse(
+        self, rankings: dict[str, tuple[np.ndarray, np.ndarray]], held: float
+    ) -> list[tuple[int, float, tuple[tuple[str, int], ...]]]:
+        """The two rankings fused as ``params.fusion`` says; ``held``: the query's coverage."""
+        p = self.params
+        scored = {name: (r[0].tolist(), r[1].tolist()) for name, r in rankings.items()}
+        if p.fusion == "adaptive":
+            return adaptive(scored, weights=dict(p.weights), coverage=held, coverage_full=p.coverage_full, sharpness=p.sharpness)
+        if p.fusion == "convex":
+            return convex(scored, weights=dict(p.weights), norm=p.norm)
+        return rrf({name: r[0] for name, r in scored.items()}, k=p.rrf_k, weights=dict(p.weights))
 
     def search(
         self,

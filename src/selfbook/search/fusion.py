@@ -1,16 +1,22 @@
 """Fusing ranked lists.
 
-- :func:`convex` (the default): each retriever's scores over its own candidates are normalized
-  and summed with weights (0.5 each). The default normalization is the z-score (mean and standard
-  deviation of the candidates' scores); min–max scaling to [0, 1] is the other choice. On
-  SciFact's 809 *train* queries (``bench/retrieval.py --sweep``, 2026-11-28) nDCG@10 was 0.741
-  with z-scores, 0.738 with min–max, 0.716 with RRF (k = 60) and 0.721 with RRF (k = 20);
-  lexical weights 0.3 and 0.7 scored 0.717–0.730 with min–max. Scores carry how much better the
-  first hit is than the tenth, which ranks throw away; the z-score also keeps one retriever's
-  flat tail from counting as much as the other's clear winner. Moving from min–max to z-scores
-  took the held-out test sets from 0.727 to 0.732 (SciFact), 0.399 to 0.400 (Cranfield) and
-  0.783 to 0.784 (IndicQuest kn).
+- :func:`adaptive` (the default): :func:`convex` z-score fusion with weights set per query by
+  :func:`query_weights`. Both retrievers weigh 0.5, but BM25's weight is scaled by
+  ``min(1, coverage / coverage_full)`` (``coverage_full`` 0.5): ``coverage`` is how much of the
+  query the book holds at all (:func:`selfbook.search.lexical.coverage`). A Kannada question over
+  English notes shares no word with them, and the fixed half-and-half sum gave BM25's z-scored
+  noise half the vote; here BM25 gets none and the query ranks exactly as dense.
+- :func:`convex`: each retriever's scores over its own candidates normalized (z-score, or
+  min–max) and summed with fixed weights.
 - :func:`rrf`: reciprocal-rank fusion, each retriever adding ``weight / (k + rank)``.
+
+Chosen on dev queries only (``bench/retrieval.py --fusions``: SciFact's train queries, and the
+recorded dev halves of Cranfield and IndicQuest; see bench/results/retrieval.jsonl). On the dev
+halves of Cranfield and IndicQuest, fixed z-score fusion scored 0.402 and 0.808 nDCG@10, RRF
+(k = 60) 0.398 and 0.794; weighing each list by its :func:`peak` (``sharpness`` 0.5 or 1) lost
+0.002–0.024 on both, so it is off. The coverage gate changes nothing on those monolingual queries
+(coverage at least 0.63 on Cranfield's, 0.21 on IndicQuest's) up to ``coverage_full`` 0.5 and
+costs at 1.0, so 0.5 it is: the most BM25-silencing gate that dev finds free.
 """
 
 from __future__ import annotations
@@ -65,6 +71,46 @@ def convex(
         fused = dict(zip(fused, _normalized(list(fused.values()), "minmax"))) if fused else fused  # order kept, 0–1
     order = sorted(fused, key=lambda p: (-fused[p], p))
     return [(p, fused[p], tuple(ranks[p])) for p in order]
+
+
+def peak(scores: Sequence[float]) -> float:
+    """How far a list's best score stands above its candidates, in their standard deviations
+    (the best one's z-score); 0 for a flat list or one of fewer than two scores."""
+    if len(scores) < 2:
+        return 0.0
+    mean = sum(scores) / len(scores)
+    spread = (sum((s - mean) ** 2 for s in scores) / len(scores)) ** 0.5
+    return (max(scores) - mean) / spread if spread > 0 else 0.0
+
+
+def query_weights(
+    scored: Mapping[str, tuple[Sequence[int], Sequence[float]]], *, weights: Mapping[str, float], coverage: float,
+    coverage_full: float = 0.5, sharpness: float = 0.0,
+) -> dict[str, float]:
+    """Each retriever's weight for one query, from what the query shows: its base weight; for
+    ``lexical``, times ``min(1, coverage / coverage_full)``, where ``coverage`` is how much of the
+    query the book holds (:func:`~selfbook.search.lexical.coverage`): BM25 cannot speak for words
+    the book does not hold, so a query with none of them leaves it no vote; and, with
+    ``sharpness`` > 0, times its list's :func:`peak` to that power (a flat list has no favourite)."""
+    out = {}
+    for name, (_, scores) in scored.items():
+        weight = weights.get(name, 1.0) * (peak(scores) ** sharpness if sharpness else 1.0)
+        if name == "lexical":
+            weight *= min(1.0, coverage / coverage_full) if coverage_full > 0 else 1.0
+        out[name] = weight
+    return out
+
+
+def adaptive(
+    scored: Mapping[str, tuple[Sequence[int], Sequence[float]]], *, weights: Mapping[str, float], coverage: float,
+    coverage_full: float = 0.5, sharpness: float = 0.0,
+) -> list[tuple[int, float, tuple[tuple[str, int], ...]]]:
+    """:func:`convex` z-score fusion with this query's :func:`query_weights`. A retriever whose
+    weight is 0 adds nothing (its ranks are still reported): a query none of whose words the
+    book holds ranks exactly as dense does; a flat list (all scores equal) adds nothing either,
+    so a flat dense list leaves the order to BM25."""
+    chosen = query_weights(scored, weights=weights, coverage=coverage, coverage_full=coverage_full, sharpness=sharpness)
+    return convex(scored, weights=chosen, norm="zscore")
 
 
 def _normalized(scores: Sequence[float], norm: str) -> list[float]:

@@ -42,6 +42,27 @@ class BM25:
         for term in sorted(postings):
             p = postings[term]
             tf = self.title_weight * p.title_tf.astype(np.float32) + p.body_tf
-            idf = np.log1p((n - len(p.positions) + 0.5) / (len(p.positions) + 0.5))
-            out[p.positions] += np.float32(idf) * tf * (self.k1 + 1) / (tf + norm[p.positions])
+            out[p.positions] += np.float32(idf(n, len(p.positions))) * tf * (self.k1 + 1) / (tf + norm[p.positions])
         return out
+
+
+def idf(n: int, df: int) -> float:
+    """Lucene's idf of a term held by ``df`` of ``n`` entries (never negative)."""
+    return float(np.log1p((n - df + 0.5) / (df + 0.5)))
+
+
+def coverage(words: list[tuple[str, ...]], postings: dict[str, Postings], n: int) -> float:
+    """How much of the query the book holds at all: the idf-weighted share of the query's words
+    (each given as its index forms, see :func:`~selfbook.search.terms.word_forms`) of which some
+    form occurs in some entry. A word weighs the idf of its most common form, so a word no entry
+    holds weighs the most. 0 when no word occurs (a Kannada question over English notes): BM25
+    then has nothing to say; 1 when every word does."""
+    if not words or not n:
+        return 0.0
+    held = weights = 0.0
+    for forms in words:
+        counts = [len(postings[f].positions) if f in postings else 0 for f in forms]
+        weight = idf(n, max(counts))
+        weights += weight
+        held += weight if max(counts) else 0.0
+    return held / weights if weights else 0.0

@@ -3,16 +3,17 @@
 Both sides go through :func:`search_terms`, so a query word matches an indexed word exactly when
 their terms are equal. It builds on :func:`selfbook.text.terms` (case-folded words that keep
 their combining marks, so ಕನ್ನಡ stays one word, and hyphenated words that also yield their
-parts), then, chosen by ``bench/retrieval.py``:
+parts), then, checked on dev queries only by ``bench/retrieval.py --terms`` (lexical nDCG@10 on
+the recorded dev halves of Cranfield and IndicQuest, 2026-12-07):
 
 - Latin letters lose their accents (café → cafe); Indic vowel signs and viramas are never dropped:
   they are letters of the word, not accents;
 - English words (ASCII letters only) are stemmed with Snowball (transformers → transform):
-  Cranfield BM25 nDCG@10 0.337 → 0.369;
+  Cranfield dev 0.346 without, 0.370 with;
 - a Kannada word of at least 4 code points also yields its 4-code-point stem, marked ``ಕನ್ನ~``,
   so inflected forms meet (ಚಳುವಳಿಯ, ಚಳುವಳಿಯನ್ನು) while the whole word still scores above them:
-  IndicQuest kn BM25 nDCG@10 0.652 → 0.746 (5 code points: 0.729, 6: 0.690). The stem is always
-  an extra term, never a split: ಕನ್ನಡ does not become ಕನ + ನಡ.
+  IndicQuest dev 0.650 without a stem, 0.784 with 4 code points (3: 0.755, 5: 0.755, 6: 0.721).
+  The stem is always an extra term, never a split: ಕನ್ನಡ does not become ಕನ + ನಡ.
 
 An entry is indexed as two fields: its title, and a body made of its note, its tags and the words
 of its links (host and path, not the scheme). :func:`index_entries` counts them for the store,
@@ -73,6 +74,15 @@ def search_terms(text: str) -> list[str]:
     ['cafe', 'ಕನ್ನಡ', 'ಕನ್ನ~', 'e5-small', 'e5', 'small']
     """
     return [form for term in terms(text) for form in _index_forms(term)]
+
+
+def word_forms(text: str) -> list[tuple[str, ...]]:
+    """The index forms of each distinct word of ``text``: :func:`search_terms` grouped by word.
+
+    >>> word_forms("ಕನ್ನಡ cafés")
+    [('ಕನ್ನಡ', 'ಕನ್ನ~'), ('cafe',)]
+    """
+    return list(dict.fromkeys(_index_forms(term) for term in terms(text)))
 
 
 def _url_words(url: str) -> str:
