@@ -361,7 +361,7 @@ def _outline(
         sections = _sections(table, rows, section_of, heading_of, totals, p, title, grouping.features)
         named = [d.title for d in sections if not d.misc]
         if not title:  # no name fits the whole chapter: its two largest sections name it
-            title = " & ".join(named[:2]) if named else central_titles(texts, vectors, rows)
+            title = " & ".join(t for t in named[:2] if t) or central_titles(texts, vectors, rows)
             if len(sections) == 1 and not sections[0].misc:
                 sections = [_Draft(title, sections[0].rows)]
         chapters.append((_Draft(title, rows), sections, _describe([t for t in named if t != title] or extras[len(chapters)])))
@@ -420,7 +420,7 @@ def _sections(
         _Draft(t, home) for t, home in zip(disambiguate([titles[i] for i in named], [extras[i] for i in named]), homes)
     ]
     drafts.sort(key=lambda d: (-len(d.rows), d.title))
-    if not drafts and chapter_title:  # nothing finer describes it: the chapter is one section
+    if not drafts:  # nothing finer describes it: the chapter is one section, named like the chapter
         return [_Draft(chapter_title, rows)]
     if len(leftover):
         drafts.append(_Draft(MISC_TITLE, leftover, misc=True))
