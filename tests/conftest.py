@@ -100,6 +100,13 @@ class HeldEmbedder(HashingEmbedder):
         return super().embed(texts, query=query)
 
 
+@pytest.fixture(autouse=True)
+def _no_wayback(monkeypatch):
+    """No test asks the real Wayback Machine: a test that wants snapshots points
+    SELFBOOK_WAYBACK_URL at its local server."""
+    monkeypatch.setenv("SELFBOOK_WAYBACK_URL", "off")
+
+
 @pytest.fixture
 def small_dump(tmp_path: Path) -> Path:
     path = tmp_path / "self.md"

@@ -1,6 +1,6 @@
 """A web server on 127.0.0.1 with the pages fetching meets: og: tags, charset quirks, non-HTML,
 huge pages, a decompression bomb, slow drip, redirect loops, soft 404s, robots.txt; plus fake
-arXiv export and Crossref APIs. Used by test_fetch.py and bench/fetch.py."""
+arXiv export, Crossref and Wayback availability APIs. Used by test_fetch.py and bench/fetch.py."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(code, body, headers)
         if path.startswith("/ok/"):
             return self.send(200, page(f"Page {path[4:]}", "<p>" + "words of the page " * 5 + "</p>"))
-        if path.startswith("/gone/"):
+        if path.startswith(("/gone/", "/hostile/")):
             return self.send(404, page("Not here"))
         if path.startswith("/soft/"):
             return self.send(200, page("Page not found — Example"))
@@ -88,9 +88,13 @@ class Handler(BaseHTTPRequestHandler):
             title, authors, parts_, abstract = CROSSREF[doi]
             work = {"title": [title], "author": authors, "issued": {"date-parts": [parts_]}, "abstract": abstract}
             return self.send(200, json.dumps({"message": work}).encode(), {"Content-Type": "application/json"})
-        if path == "/wayback/available":
+        if path == "/wayback/available":  # a snapshot of every URL, except: /soft/ none, /hostile/ a javascript: one
             url = parse_qs(parts.query)["url"][0]
             snap = {"closest": {"available": True, "url": f"http://web.archive.org/web/2020/{url}", "timestamp": "20200101000000", "status": "200"}}
+            if "/soft/" in url:
+                snap = {}
+            elif "/hostile/" in url:
+                snap = {"closest": {"available": True, "url": "javascript:alert(1)//", "timestamp": "20200101000000", "status": "200"}}
             return self.send(200, json.dumps({"url": url, "archived_snapshots": snap}).encode(), {"Content-Type": "application/json"})
         return self.send(404, page("404 Not Found"))
 

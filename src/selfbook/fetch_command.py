@@ -9,7 +9,7 @@ from typing import Sequence
 
 import click
 
-from .settings import load_settings
+from .settings import Settings, load_settings
 
 book_option = click.option(
     "--book", "book", type=click.Path(file_okay=False, path_type=Path), envvar="SELFBOOK_BOOK", default="book",
@@ -25,9 +25,16 @@ max_age_option = click.option(
 )
 
 
-def fetch_options(allow_local: bool):
-    """The fetch options the command line and the environment choose (``SELFBOOK_ARXIV_API``,
-    ``SELFBOOK_CROSSREF_API``: other base URLs for arXiv's export API and Crossref)."""
+wayback_option = click.option(
+    "--no-wayback", is_flag=True,
+    help="Do not ask the Wayback Machine for snapshots of dead links (setting wayback_url: where it is asked).",
+)
+
+
+def fetch_options(allow_local: bool, settings: Settings, *, wayback: bool = True):
+    """The fetch options the command line, the settings and the environment choose
+    (``SELFBOOK_ARXIV_API``, ``SELFBOOK_CROSSREF_API``: other base URLs for arXiv's export API
+    and Crossref; the ``wayback_url`` setting for the Wayback Machine's availability API)."""
     import os
 
     from .fetch import FetchOptions
@@ -37,7 +44,20 @@ def fetch_options(allow_local: bool):
         allow_local=allow_local,
         arxiv_api=os.environ.get("SELFBOOK_ARXIV_API") or defaults.arxiv_api,
         crossref_api=os.environ.get("SELFBOOK_CROSSREF_API") or defaults.crossref_api,
+        wayback_api=wayback_api(settings) if wayback else "",
     )
+
+
+def wayback_api(settings: Settings) -> str:
+    """The ``wayback_url`` setting: an http(s) base URL, or "" for ``off``."""
+    from .errors import ConfigError
+
+    url = settings.wayback_url.strip()
+    if url.lower() in ("", "off"):
+        return ""
+    if not url.lower().startswith(("http://", "https://")):
+        raise ConfigError(f"wayback_url {url!r} is not an http(s) URL — set it to the availability API's URL, or to off")
+    return url
 
 
 def max_age_of(text: str):
@@ -50,19 +70,21 @@ def max_age_of(text: str):
 
 
 def run_fetch(book: Path, *, allow_local: bool, max_age: str, dumps: Sequence[Path] = (), format: str | None = None,
-              quiet: bool = False):
+              quiet: bool = False, wayback: bool = True):
     """Fetch with a progress bar; print the report's line unless ``quiet``. Returns the report."""
     from .cli import err, progress_bar
     from .library import Library
 
     age = max_age_of(max_age)
-    library = Library(book, load_settings(book))
+    settings = load_settings(book)
+    library = Library(book, settings)
     with progress_bar(quiet=quiet) as progress:
-        report = library.fetch(fetch_options(allow_local), dumps=dumps, max_age=age, format=format, progress=progress)
+        report = library.fetch(fetch_options(allow_local, settings, wayback=wayback), dumps=dumps, max_age=age, format=format, progress=progress)
     if not quiet:
         err.print(
             f"Links: {report.fetched} fetched, {report.unchanged} unchanged, {report.failed} failed, {report.dead} dead"
             + (f" ({len(report.newly_dead)} newly)" if report.newly_dead else "")
+            + (f"; {report.archived} archived copies found" if report.archived else "")
             + (f"; {report.entries_enriched} entries learned from their pages" if report.entries_enriched else "") + ".",
             markup=False, soft_wrap=True,
         )
@@ -73,8 +95,9 @@ def run_fetch(book: Path, *, allow_local: bool, max_age: str, dumps: Sequence[Pa
 @book_option
 @allow_local_option
 @max_age_option
+@wayback_option
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def fetch_command(book: Path, allow_local: bool, max_age: str, as_json: bool) -> None:
+def fetch_command(book: Path, allow_local: bool, max_age: str, no_wayback: bool, as_json: bool) -> None:
     """Fetch the book's links: what each page is (title, description, date, language, type)
     and whether it still lives.
 
@@ -83,11 +106,13 @@ def fetch_command(book: Path, allow_local: bool, max_age: str, as_json: bool) ->
     failing ones and those older than --max-age. Entries whose title selfbook made up take their
     page's title, and entries without a note its description (they do not move; the next build
     organizes by them). A link is dead once it failed on two runs (404, 410, no such host,
-    refused, timeouts, a page that says it is not found): see 'selfbook links --dead'.
+    refused, timeouts, a page that says it is not found): see 'selfbook links --dead'. Each dead
+    link without one yet is looked up in the Wayback Machine (unless --no-wayback), and its
+    snapshot shown beside it in 'selfbook links' and the web page.
     """
     from .cli import friendly_errors
 
-    report = friendly_errors(run_fetch)(book, allow_local=allow_local, max_age=max_age, quiet=as_json)
+    report = friendly_errors(run_fetch)(book, allow_local=allow_local, max_age=max_age, quiet=as_json, wayback=not no_wayback)
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
 
@@ -95,7 +120,7 @@ def fetch_command(book: Path, allow_local: bool, max_age: str, as_json: bool) ->
 @click.command("links")
 @book_option
 @click.option("--dead", is_flag=True, help="Only the dead links.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per line: url, status, dead, entries, title…")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line: url, status, dead, entries, title, archived_url…")
 def links_command(book: Path, dead: bool, as_json: bool) -> None:
     """Every link of the book with what its last fetch found ('unfetched' before the first)."""
     from rich.table import Table
@@ -108,9 +133,9 @@ def links_command(book: Path, dead: bool, as_json: bool) -> None:
         for link, ids in rows:
             click.echo(json.dumps({**link.to_dict(), "entries": list(ids)}, ensure_ascii=False))
         return
-    table = Table("status", "url", "title", "fetched")
+    table = Table("status", "url", "title", "fetched", "archived copy")
     for link, _ids in rows:
-        table.add_row(link.status + (" (dead)" if link.dead else ""), link.url, link.title, link.fetched[:10])
+        table.add_row(link.status + (" (dead)" if link.dead else ""), link.url, link.title, link.fetched[:10], link.archived_url)
     out.print(table)
 
 

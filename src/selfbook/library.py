@@ -701,7 +701,7 @@ class Library:
             book = self._load_book(store)
             learned = enrich(book.entries, store.load_links())
             changed = sum(1 for a, b in zip(learned, book.entries) if a != b)
-            if not changed and not report.newly_dead:
+            if not changed and not report.newly_dead and not report.archived:
                 return report
             files = self._write(store, replace(book, entries=tuple(learned)), command="fetch", report=report.to_dict(), stored=book.entries)
         return replace(report, entries_enriched=changed, files_written=len(files.written))
@@ -718,6 +718,11 @@ class Library:
             for url in entry_links(entry):
                 holders.setdefault(url, []).append(entry.id)
         return [(known.get(url) or Link(url, "unfetched", ""), tuple(ids)) for url, ids in holders.items()]
+
+    def link_states(self) -> dict[str, Link]:
+        """What ``selfbook fetch`` learned of each fetched link, by URL (empty before the first fetch)."""
+        with self._open(create=False) as store:
+            return store.load_links()
 
     def _enrich_with(self, store: Store) -> Callable[[Sequence[Entry]], list[Entry]]:
         from .fetch import enrich  # deferred: httpx

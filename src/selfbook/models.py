@@ -342,10 +342,19 @@ class Link:
     authors: tuple[str, ...] = ()
     failures: int = 0                # runs in a row that failed the way dead links fail
     dead: bool = False
+    archived_url: str = ""           # the Wayback Machine's snapshot (http(s) only), looked up once dead
+    archived_at: str = ""            # the snapshot's time as Wayback gives it: YYYYMMDDhhmmss
+
+    @property
+    def archived_date(self) -> str:
+        """The snapshot's date, ``YYYY-MM-DD`` ("" when unknown)."""
+        t = self.archived_at
+        return f"{t[:4]}-{t[4:6]}-{t[6:8]}" if len(t) >= 8 and t[:8].isdigit() else ""
 
     def to_dict(self) -> dict:
         return {
             "url": self.url, "status": self.status, "dead": self.dead, "code": self.code, "final_url": self.final_url,
             "fetched": self.fetched, "failures": self.failures, "title": self.title, "description": self.description,
             "published": self.published, "lang": self.lang, "content_type": self.content_type, "authors": list(self.authors),
+            **({"archived_url": self.archived_url, "archived_at": self.archived_at} if self.archived_url else {}),
         }

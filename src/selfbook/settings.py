@@ -88,6 +88,11 @@ class Settings:
     chapters and sections (see :mod:`selfbook.organize.llm_titles`); 0 keeps the organizer's
     own (``build --no-llm``)."""
 
+    # -- fetching links (selfbook.fetch) ---------------------------------------------------------
+    wayback_url: str = "https://archive.org/wayback/available"
+    """The Wayback Machine's availability API, where ``selfbook fetch`` looks up a snapshot of each
+    dead link (a mirror, or a stand-in for tests). ``off``: no lookups (as ``fetch --no-wayback``)."""
+
     chosen: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
     """The settings given by a flag, a variable or the config file (not defaults), as
     :func:`load_settings` found them: a book keeps its own embedder unless one is chosen."""

@@ -6,6 +6,7 @@ Nothing is fetched unless the person asks: selfbook stays offline by default.
 - :mod:`~selfbook.fetch.client` — fetching many links at once, politely and defensively.
 - :mod:`~selfbook.fetch.page` — what an HTML page says about itself.
 - :mod:`~selfbook.fetch.scholar` — papers by arXiv id (export API) and DOI (Crossref).
+- :mod:`~selfbook.fetch.wayback` — a dead link's snapshot, from the Wayback availability API.
 - :mod:`~selfbook.fetch.links` — the links' lasting state (dead only after repeated failures)
   and what entries learn from their pages.
 - :mod:`~selfbook.fetch.run` — one fetch run over a book, saved to its store.

@@ -31,6 +31,7 @@ import httpx
 from .guard import Blocked, GuardedTransport, NoSuchHost, Refused
 from .page import HTML_TYPES, PageMeta, decode, is_soft_404, media_type, parse_html
 from .scholar import ARXIV_BATCH, Paper, arxiv_of, arxiv_query, crossref_url, doi_of, parse_arxiv, parse_crossref
+from .wayback import Snapshot, parse_available, wayback_query
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,7 @@ class FetchOptions:
     user_agent: str = USER_AGENT
     arxiv_api: str = "https://export.arxiv.org/api/query"
     crossref_api: str = "https://api.crossref.org"
+    wayback_api: str = ""              # the Wayback availability API ("": no snapshot lookups; the CLI sets it from wayback_url)
 
 
 @dataclass(frozen=True)
@@ -244,6 +246,21 @@ class Fetcher:
             except Exception as exc:
                 return _failure(url, exc)
 
+    async def snapshot(self, url: str) -> Snapshot | None:
+        """The Wayback Machine's closest snapshot of ``url``, asked of its availability API (through
+        the same guard and limits as any page); None when it has none or cannot say."""
+        query = wayback_query(self.options.wayback_api, url)
+        async with self._host_limit(query), self._all:
+            try:
+                async with asyncio.timeout(self.options.deadline):
+                    response = await self._get(query, limit=self.options.max_bytes, wants_body=lambda _t: True)
+                if response.code != 200:
+                    raise _Failed("error", f"Wayback answered {response.code}", response.code)
+                return parse_available(response.body)
+            except Exception as exc:
+                log.debug("%s: no Wayback answer (%s)", url, _failure(url, exc).error)
+                return None
+
 
 def _page_attempt(url: str, response: _Response) -> Attempt:
     ctype = media_type(response.content_type)
@@ -305,6 +322,20 @@ async def fetch_all(urls: Sequence[str], options: FetchOptions, done: Callable[[
         await asyncio.gather(run_papers(), *(run(job) for job in jobs))
     finally:
         await fetcher.aclose()
+
+
+def find_snapshots(urls: Sequence[str], options: FetchOptions = FetchOptions()) -> dict[str, Snapshot]:
+    """URL -> its Wayback snapshot, for those of ``urls`` the Wayback Machine has one of."""
+
+    async def ask() -> dict[str, Snapshot]:
+        fetcher = Fetcher(options)
+        try:
+            found = await asyncio.gather(*(fetcher.snapshot(url) for url in dict.fromkeys(urls)))
+        finally:
+            await fetcher.aclose()
+        return {url: snap for url, snap in zip(dict.fromkeys(urls), found) if snap is not None}
+
+    return asyncio.run(ask()) if urls else {}
 
 
 def fetch_urls(urls: Sequence[str], options: FetchOptions = FetchOptions(), done: Callable[[Attempt], None] | None = None) -> list[Attempt]:

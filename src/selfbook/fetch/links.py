@@ -74,7 +74,8 @@ def due(urls: Sequence[str], known: Mapping[str, Link], now: dt.datetime, max_ag
 
 def settle(old: Link | None, attempt: Attempt, fetched: str) -> Link:
     """The link's state after this run's attempt. A failure keeps what an earlier good fetch
-    learned (title, description…), so an entry keeps its title while its link is down."""
+    learned (title, description…), so an entry keeps its title while its link is down, and its
+    Wayback snapshot, once found, is kept."""
     failures = (old.failures if old else 0) + 1 if attempt.status in DEAD_SIGNS else 0
     meta = attempt.meta
     learned = attempt.status == "ok" or not old
@@ -84,6 +85,7 @@ def settle(old: Link | None, attempt: Attempt, fetched: str) -> Link:
         published=meta.published if learned else old.published, lang=meta.lang if learned else old.lang,
         content_type=attempt.content_type or (old.content_type if old else ""),
         authors=attempt.authors if learned else old.authors, failures=failures, dead=failures >= DEAD_AFTER,
+        archived_url=old.archived_url if old else "", archived_at=old.archived_at if old else "",
     )
 
 

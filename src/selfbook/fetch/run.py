@@ -2,18 +2,20 @@
 
 Results are saved to the store a batch at a time (:data:`SAVE_EVERY`), each batch in its own
 transaction, so an interrupted run keeps what it fetched and the next run goes on from there.
+Then every dead link without a Wayback snapshot yet (judged dead on this run or an earlier one)
+is looked up in the Wayback Machine's availability API, unless ``options.wayback_api`` is empty.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
 from ..models import Link
 from ..store import Store
-from .client import Attempt, FetchOptions, fetch_urls
+from .client import Attempt, FetchOptions, fetch_urls, find_snapshots
 from .links import DEFAULT_MAX_AGE, due, settle
 
 SAVE_EVERY = 100
@@ -35,6 +37,7 @@ class FetchReport:
     dead: int
     newly_dead: tuple[str, ...] = ()
     statuses: dict[str, int] = field(default_factory=dict)
+    archived: int = 0
     entries_enriched: int = 0
     files_written: int = 0
 
@@ -42,7 +45,7 @@ class FetchReport:
         return {
             "book": self.book, "links": self.links, "fetched": self.fetched, "unchanged": self.unchanged,
             "failed": self.failed, "dead": self.dead, "newly_dead": list(self.newly_dead), "statuses": dict(self.statuses),
-            "entries_enriched": self.entries_enriched, "files_written": self.files_written,
+            "archived": self.archived, "entries_enriched": self.entries_enriched, "files_written": self.files_written,
         }
 
 
@@ -78,11 +81,29 @@ def fetch_links(
         fetch_urls(todo, options, done)
     if pending:
         store.save_links(pending)
+    archived = _archive(store, urls, options, progress) if options.wayback_api else 0
     statuses = Counter(link.status for link in settled)
     dead = [link for link in settled if link.dead]
     return FetchReport(
         book=book, links=len(dict.fromkeys(urls)), fetched=statuses["ok"], unchanged=len(dict.fromkeys(urls)) - len(todo),
         failed=sum(1 for link in settled if link.status != "ok" and not link.dead), dead=len(dead),
         newly_dead=tuple(sorted(link.url for link in dead if not (known.get(link.url) and known[link.url].dead))),
-        statuses=dict(sorted(statuses.items())),
+        statuses=dict(sorted(statuses.items())), archived=archived,
     )
+
+
+def _archive(store: Store, urls: Sequence[str], options: FetchOptions, progress: Progress | None) -> int:
+    """Look up the Wayback snapshot of each dead link of ``urls`` that has none yet; save those
+    found. Returns how many were found."""
+    known = store.load_links()
+    wanted = [url for url in dict.fromkeys(urls) if url in known and known[url].dead and not known[url].archived_url]
+    if not wanted:
+        return 0
+    if progress:
+        progress("wayback", 0, len(wanted))
+    found = find_snapshots(wanted, options)
+    if progress:
+        progress("wayback", len(wanted), len(wanted))
+    if found:
+        store.save_links([replace(known[url], archived_url=snap.url, archived_at=snap.timestamp) for url, snap in found.items()])
+    return len(found)

@@ -42,7 +42,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {  # in an order that keeps foreign keys s
     "decisions": ("number", "made", "action", "subject", "target", "members", "target_members"),
     "index_terms": ("stem", "entries", "phrase", "form", "ids", "score", "variants"),
     "links": ("url", "status", "code", "final_url", "fetched", "title", "description", "published", "lang", "content_type",
-              "authors", "failures", "dead"),
+              "authors", "failures", "dead", "archived_url", "archived_at"),
     "llm_answers": ("model", "prompt_hash", "answer"),
 }
 NEW_DECISION = COLUMNS["decisions"][1:]
@@ -148,13 +148,15 @@ def link_row(link: Link) -> tuple:
     return (
         link.url, link.status, link.code, link.final_url, link.fetched, link.title, link.description, link.published,
         link.lang, link.content_type, json.dumps(list(link.authors), ensure_ascii=False), link.failures, int(link.dead),
+        link.archived_url, link.archived_at,
     )
 
 
 def link_from(row: Sequence) -> Link:
-    url, status, code, final, fetched, title, description, published, lang, ctype, authors, failures, dead = row
+    url, status, code, final, fetched, title, description, published, lang, ctype, authors, failures, dead, archived, archived_at = row
     return Link(
         url=url, status=status, fetched=fetched, code=code, final_url=final or "", title=title or "",
         description=description or "", published=published or "", lang=lang or "", content_type=ctype or "",
         authors=tuple(json.loads(authors)) if authors else (), failures=failures, dead=bool(dead),
+        archived_url=archived or "", archived_at=archived_at or "",
     )

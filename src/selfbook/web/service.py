@@ -38,7 +38,7 @@ from selfbook import Library, PlacedEntry, SelfbookError, Settings, load_setting
 from selfbook.settings import SERVE_BUDGET_MS
 from selfbook.ask import Answer
 from selfbook.book import chapter_filename
-from selfbook.models import Chapter, Decision, Installment, Outline
+from selfbook.models import Chapter, Decision, Installment, Link, Outline
 from selfbook.search import Hits, QueryVector, SearchFilters
 
 log = logging.getLogger(__name__)
@@ -113,6 +113,8 @@ class BookView:
     entries: list[PlacedEntry]
     decisions: list[Decision]
     installments: list[Installment]
+    links: dict[str, Link] = field(default_factory=dict)
+    """What ``selfbook fetch`` learned of each link, by URL (see :func:`views.link_states`)."""
     _map: object = field(default=None, repr=False)
 
     @cached_property
@@ -277,7 +279,7 @@ class BookService:
                 if self._view is not None and self._view.version == version:
                     return self._view
             decisions, installments = library.history()
-            view = BookView(version, self.title, library.outline(), library.entries(), decisions, installments)
+            view = BookView(version, self.title, library.outline(), library.entries(), decisions, installments, library.link_states())
         with self._view_lock:
             self._view = view
         return view

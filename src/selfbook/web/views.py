@@ -20,6 +20,9 @@ from selfbook.search import METHODS, QueryError, QueryVector, SearchFilters, hig
 
 from .service import BookService, BookView
 
+ARCHIVE_SCHEMES = ("http://", "https://")
+"""The only URLs ever made clickable."""
+
 
 class NotFound(LookupError):
     """A chapter or entry id the book does not have."""
@@ -68,12 +71,28 @@ def chapters_data(view: BookView) -> list[dict]:
     ]
 
 
+def link_states(view: BookView, urls) -> list[dict]:
+    """Each URL with what its last fetch found: ``status`` ("unfetched" before any fetch),
+    ``dead``, and when the link is dead and the Wayback Machine has a copy, ``archived_url``
+    (http(s) only) and ``archived_date`` (YYYY-MM-DD, or "")."""
+    out = []
+    for url in urls:
+        link = view.links.get(url)
+        archived = link.archived_url if link and link.dead and link.archived_url.lower().startswith(ARCHIVE_SCHEMES) else ""
+        out.append({
+            "url": url, "status": link.status if link else "unfetched", "dead": bool(link and link.dead),
+            "archived_url": archived or None, "archived_date": (link.archived_date if archived else "") or None,
+        })
+    return out
+
+
 def entry_dict(view: BookView, placed: PlacedEntry) -> dict:
-    """An entry as ``selfbook entries --json`` prints it, with its place in the book's files and
-    its notes one by one (for the page's layout)."""
+    """An entry as ``selfbook entries --json`` prints it, with its place in the book's files,
+    its notes one by one (for the page's layout) and its links' states (:func:`link_states`)."""
     e = placed.entry
     return {
         **placed.to_dict(),
+        "links": link_states(view, e.urls),
         "notes": [n for n in e.notes if n and " ".join(n.split()) != " ".join(e.title.split())],
         "file": view.chapter_file(placed.chapter_id),
         "anchor": entry_anchor(e.id),
@@ -153,7 +172,8 @@ class SearchParams:
 
 def search_data(service: BookService, params: SearchParams, *, vector: QueryVector | None = None) -> dict:
     """The results as ``selfbook search --json`` gives them, one object each, best first, each
-    with ``title_highlights`` too: the spans of its title to highlight (the CLI bolds them).
+    with ``title_highlights`` too: the spans of its title to highlight (the CLI bolds them), and
+    ``links``: its links' states (:func:`link_states`).
     ``degraded`` is null, or ``"lexical"`` when the search ran out of its budget before its
     query's vector was ready and the results match the words only; ``note`` then says so.
     ``vector``: the query's vector, when the caller has looked for it (see :meth:`Library.search`)."""
@@ -161,7 +181,9 @@ def search_data(service: BookService, params: SearchParams, *, vector: QueryVect
         raise QueryError(f"unknown search method {params.method!r} — one of: {', '.join(METHODS)}")
     hits = service.search(params.q, limit=params.limit, filters=params.filters(), method=params.method, vector=vector)
     terms = set(search_terms(params.q))
-    results = [{**h.to_dict(), "title_highlights": [list(s) for s in highlight_spans(h.placed.entry.title, terms)]} for h in hits]
+    view = service.view()
+    results = [{**h.to_dict(), "title_highlights": [list(s) for s in highlight_spans(h.placed.entry.title, terms)],
+                "links": link_states(view, h.placed.entry.urls)} for h in hits]
     return {"query": params.q, "params": params.to_dict(), "results": results, "degraded": hits.degraded, "note": hits.note}
 
 

@@ -71,6 +71,19 @@
       a.href = url;
       a.rel = "noopener noreferrer nofollow";
       line.appendChild(a);
+      var state = hit.links && hit.links.length ? hit.links[0] : null;
+      if (state && state.dead) {  // as the link_state macro: the mark, and the Wayback copy when known
+        line.appendChild(document.createTextNode(" "));
+        line.appendChild(el("span", "dead-link", "dead link"));
+        var copy = state.archived_url && /^https?:\/\//i.test(state.archived_url.trim()) ? state.archived_url : null;
+        if (copy) {
+          var archived = el("a", "archived", "archived copy" + (state.archived_date ? ", " + state.archived_date : ""));
+          archived.href = copy;
+          archived.rel = "noopener noreferrer nofollow";
+          line.appendChild(document.createTextNode(" "));
+          line.appendChild(archived);
+        }
+      }
       li.appendChild(line);
     }
     return li;
