@@ -76,14 +76,21 @@ def main() -> None:
         subprocess.run(["git", "clone", "-q", "--no-checkout", str(REPO), str(clone)], check=True)
         subprocess.run(["git", "-C", str(clone), "checkout", "-q", args.base], check=True)
         sources = {"before": clone / "src", "after": REPO / "src"}
+        # each side reads a book its own code wrote (a newer store is refused by older code)
+        books = {"after": book, "before": CACHE / f"cli-start-example-{args.base}"}
+        if not (books["before"] / ".selfbook").is_dir():
+            subprocess.run([sys.executable, "-c", "from selfbook.cli import main; main()", "build", str(EXAMPLE),
+                            "--book", str(books["before"]), "--json"], check=True, stdout=subprocess.DEVNULL,
+                           env={**os.environ, "PYTHONPATH": str(sources["before"])})
         load_before = os.getloadavg()
-        laps: dict[str, dict[str, list[float]]] = {name: {side: [] for side in sources} for name in commands(book, args.big)}
-        for name, argv in commands(book, args.big).items():
+        names = list(commands(book, args.big))
+        laps: dict[str, dict[str, list[float]]] = {name: {side: [] for side in sources} for name in names}
+        for name in names:
             for side, src in sources.items():
-                cold(src, argv)  # once untimed: the OS's file cache warm for both sides alike
+                cold(src, commands(books[side], args.big)[name])  # once untimed: the file cache warm for both
             for _ in range(args.runs):
                 for side, src in sources.items():
-                    laps[name][side].append(cold(src, argv))
+                    laps[name][side].append(cold(src, commands(books[side], args.big)[name]))
         base = commit(clone)
     result = {
         "date": dt.datetime.now().isoformat(timespec="seconds"), "commit": commit(REPO), "base": base, "runs": args.runs,
