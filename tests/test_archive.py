@@ -132,3 +132,26 @@ def test_build_and_add_take_archive_with_fetch(tmp_path):
         more.write_text(f"- {server.url('/ok/new')}\n", encoding="utf-8")
         run("add", str(more), "--fetch", "--allow-local", "--archive")
         assert len(found(run, "words")) == 1  # /ok/new's body: "words of the page"
+
+
+def test_without_the_archive_extra_selectolax_reads_the_page(monkeypatch):
+    monkeypatch.setattr("selfbook.fetch.archive.extractor", lambda: "selectolax")
+    text = readable_text(ARTICLE.decode())
+    assert WORD in text and "scriptword" not in text and "footerword" not in text and "home about" not in text
+
+
+def test_the_archive_moves_with_migrate(tmp_path):
+    pg = pytest.importorskip("pg_helpers")
+    from selfbook.store.migrate import migrate_book
+
+    with LinkServer({"/article": (200, {}, ARTICLE)}) as server:
+        dump = tmp_path / "links.md"
+        dump.write_text(f"- {server.url('/article')}\n", encoding="utf-8")
+        book, run = cli(tmp_path)
+        run("build", str(dump), "--fetch", "--allow-local", "--archive")
+        url = pg.fresh_database()
+        report = migrate_book(book, url)
+        assert report.rows["pages"] == 1
+        assert len(found(run, WORD)) == 1  # the entry's page text moved with it, and is searched
+        with open_store(book / ".selfbook") as store:
+            assert WORD in store.load_pages()[server.url("/article")]
