@@ -28,7 +28,7 @@ from urllib.robotparser import RobotFileParser
 
 import httpx
 
-from .archive import PAGE_BYTES, readable_text
+from .archive import PAGE_BYTES, cap, readable_text
 from .guard import Blocked, GuardedTransport, NoSuchHost, Refused
 from .page import HTML_TYPES, PageMeta, decode, is_soft_404, media_type, parse_html
 from .scholar import ARXIV_BATCH, Paper, arxiv_of, arxiv_query, crossref_url, doi_of, parse_arxiv, parse_crossref
@@ -77,7 +77,8 @@ class Attempt:
     meta: PageMeta = field(default_factory=PageMeta)
     authors: tuple[str, ...] = ()
     error: str = ""
-    text: str | None = None            # the page's readable text, uncapped (fetched with ``archive`` only)
+    text: str | None = None            # the page's readable text, cut at ``archive_page_bytes`` (``archive`` only)
+    text_cut: bool = False             # whether it was cut
 
 
 class _Failed(Exception):
@@ -211,7 +212,9 @@ class Fetcher:
                     response = await self._get(url, limit=self.options.max_bytes, wants_body=lambda t: t in HTML_TYPES)
             except Exception as exc:
                 return _failure(url, exc)
-        return _page_attempt(url, response, archive=self.options.archive)
+        if self.options.archive:  # extracting a page's text takes CPU time: off the event loop
+            return await asyncio.to_thread(_page_attempt, url, response, archive=self.options.archive_page_bytes)
+        return _page_attempt(url, response)
 
     async def papers(self, ids: dict[str, str]) -> list[Attempt]:
         """arXiv papers (id -> its URL in the book), asked in batches of :data:`ARXIV_BATCH`."""
@@ -267,7 +270,8 @@ class Fetcher:
                 return None
 
 
-def _page_attempt(url: str, response: _Response, *, archive: bool = False) -> Attempt:
+def _page_attempt(url: str, response: _Response, *, archive: int = 0) -> Attempt:
+    """What the response says of the page; with ``archive`` (a byte cap), its readable text too."""
     ctype = media_type(response.content_type)
     final = response.url if response.url != url else ""
     if response.code in (404, 410):
@@ -278,7 +282,8 @@ def _page_attempt(url: str, response: _Response, *, archive: bool = False) -> At
     meta = parse_html(html, response.language) if html else PageMeta()
     if meta.title and is_soft_404(meta.title):
         return Attempt(url, "soft-404", response.code, final, ctype, meta, error=f"the page's title says it is not there: {meta.title}")
-    return Attempt(url, "ok", response.code, final, ctype, meta, text=readable_text(html) if archive and html else None)
+    text, cut = cap(readable_text(html), archive) if archive and html else (None, False)
+    return Attempt(url, "ok", response.code, final, ctype, meta, text=text, text_cut=cut)
 
 
 def _paper_attempt(url: str, paper: Paper, code: int) -> Attempt:
@@ -345,13 +350,8 @@ def find_snapshots(urls: Sequence[str], options: FetchOptions = FetchOptions()) 
 
 
 def fetch_urls(urls: Sequence[str], options: FetchOptions = FetchOptions(), done: Callable[[Attempt], None] | None = None) -> list[Attempt]:
-    """Fetch every URL; the attempts in the order they finished (``done`` hears each at once)."""
+    """Fetch every URL; the attempts in the order they finished. With ``done``, it hears each at
+    once and nothing is kept (a long run's pages do not pile up in memory): the list is empty."""
     out: list[Attempt] = []
-
-    def collect(attempt: Attempt) -> None:
-        out.append(attempt)
-        if done is not None:
-            done(attempt)
-
-    asyncio.run(fetch_all(urls, options, collect))
+    asyncio.run(fetch_all(urls, options, done or out.append))
     return out

@@ -17,7 +17,7 @@ from typing import Callable, Sequence
 
 from ..models import Link
 from ..store import Store
-from .archive import Budget, cap
+from .archive import Budget
 from .client import Attempt, FetchOptions, fetch_urls, find_snapshots
 from .links import DEFAULT_MAX_AGE, due, settle
 
@@ -81,7 +81,7 @@ def fetch_links(
         progress("fetch", 0, len(todo))
 
     def keep_text(attempt: Attempt) -> None:
-        text, cut = cap(attempt.text or "", options.archive_page_bytes)
+        text, cut = attempt.text or "", attempt.text_cut
         size = len(text.encode("utf-8"))
         if not budget.take(sizes.get(attempt.url, 0), size):
             kept["over_cap"] += 1
