@@ -10,6 +10,8 @@
   ``NOT_IN_NOTES`` when the notes do not hold the answer.
 - ``extractive``: no LLM configured: each top hit that shares words with the question, as its
   title and the note's sentence sharing the most words, labelled as extracts, with citations.
+  An entry's archived page text (``selfbook fetch --archive``) counts as part of its note here,
+  and goes to the LLM in the note's ``page`` field.
 
 Rules for citations, in every mode:
 
@@ -50,6 +52,7 @@ SENTINEL = "NOT_IN_NOTES"
 NOT_IN_NOTES_TEXT = "Your notes don't hold this."
 EXTRACTS_HEADER = "No LLM is configured; here is what your notes say:"
 NOTE_CHARS = 1500          # a note longer than this is cut in the prompt
+PAGE_CHARS = 1500          # of an entry's archived page text (fetch --archive), in the prompt's "page" field
 EXTRACTS = 5
 
 SYSTEM_PROMPT = f"""You answer questions about the user's own saved notes, using only the numbered notes in the user's message.
@@ -156,6 +159,7 @@ def format_note(number: int, placed: PlacedEntry) -> str:
         + _field("date", e.date.label() if e.date else "")
         + _field("link", e.urls[0] if e.urls else "")
         + _field("text", note if note != e.title else "")
+        + _field("page", e.page_text[:PAGE_CHARS] + (" […]" if len(e.page_text) > PAGE_CHARS else ""))
     )
     return f'<note id="{number}">\n{body}</note>'
 
@@ -283,7 +287,7 @@ def check_quotes(text: str, hits: Sequence[Hit]) -> list[str]:
         quote = match[1] or match[2]
         numbers = [int(n) for n in regex.findall(r"\d+", match[3])]
         sources = [hits[n - 1].placed.entry for n in numbers if 1 <= n <= len(hits)]
-        if not any(_quoted_in(quote, _fold(f"{e.title}\n{e.note}")) for e in sources):
+        if not any(_quoted_in(quote, _fold(f"{e.title}\n{e.note}\n{e.page_text}")) for e in sources):
             cited = "".join(f"[{n}]" for n in numbers)
             warnings.append(f"quote not found in the cited note {cited}: “{quote}”")
     return warnings
@@ -295,7 +299,7 @@ _SENTENCE_END = regex.compile(r"(?<=[.!?।॥])\s+|\n+")
 
 def _sentences(placed: PlacedEntry) -> list[str]:
     e = placed.entry
-    found = [s.strip() for s in _SENTENCE_END.split(e.note) if s.strip() and s.strip() != e.title]
+    found = [s.strip() for text in (e.note, e.page_text) for s in _SENTENCE_END.split(text) if s.strip() and s.strip() != e.title]
     return [s if len(s) <= 300 else s[:300] + "…" for s in found]
 
 

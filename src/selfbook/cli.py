@@ -113,6 +113,7 @@ format_option = click.option(
 def fetch_options(command):
     """``--fetch`` and ``--allow-local`` for build and add (see :mod:`selfbook.fetch_command`)."""
     command = click.option("--allow-local", is_flag=True, help="With --fetch: also fetch loopback and private addresses.")(command)
+    command = click.option("--archive", is_flag=True, help="With --fetch: also keep each page's readable text (as 'selfbook fetch --archive').")(command)
     return click.option("--fetch", is_flag=True, help="Fetch the links first (as 'selfbook fetch'), so entries are placed by their pages.")(command)
 
 
@@ -153,7 +154,7 @@ executor_option = click.option(
 def build(
     dumps: tuple[Path, ...], book: Path, embedder: str | None, title: str | None, seed: int | None, reorganize: bool,
     store: str | None, no_llm: bool, executor: str | None, format: str | None, as_json: bool, fetch: bool,
-    allow_local: bool,
+    allow_local: bool, archive: bool,
 ) -> None:
     """Build the book in --book from one or more DUMPS: markdown or text dumps, browser bookmarks,
     Pocket, Raindrop, Karakeep, Pinboard, X archive, OPML, feeds, Obsidian vaults, URL lists
@@ -173,7 +174,7 @@ def build(
         book, embedder=embedder, title=title, seed=seed, store=store, executor=executor, llm_titles=0 if no_llm else None
     )
     if fetch:
-        fetch_first(book, dumps, allow_local=allow_local, max_age="30d", format=format, quiet=as_json)
+        fetch_first(book, dumps, allow_local=allow_local, max_age="30d", format=format, quiet=as_json, archive=archive)
     library = Library(book, settings)
     with progress_bar(quiet=as_json, hint=lambda stage, total: embed_hint(library, stage, total)) as progress:
         report = library.build(dumps, reorganize=reorganize, progress=progress, format=format)
@@ -401,7 +402,7 @@ def export(target: Path, book: Path, format: str, related: int, as_json: bool) -
 @friendly_errors
 def add(
     dumps: tuple[Path, ...], book: Path, embedder: str | None, executor: str | None, format: str | None, as_json: bool,
-    fetch: bool, allow_local: bool,
+    fetch: bool, allow_local: bool, archive: bool,
 ) -> None:
     """Add DUMPS to the book as new installments, without moving anything already in it.
 
@@ -410,7 +411,7 @@ def add(
     an installment brought in a dated block. Adding the same dump twice changes nothing.
     """
     if fetch:
-        fetch_first(book, dumps, allow_local=allow_local, max_age="30d", format=format, quiet=as_json)
+        fetch_first(book, dumps, allow_local=allow_local, max_age="30d", format=format, quiet=as_json, archive=archive)
     with progress_bar(quiet=as_json) as progress:
         report = Library(book, load_settings(book, embedder=embedder, executor=executor)).add(dumps, format=format, progress=progress)
     print_added(report, book, as_json)

@@ -31,7 +31,14 @@ wayback_option = click.option(
 )
 
 
-def fetch_options(allow_local: bool, settings: Settings, *, wayback: bool = True):
+archive_option = click.option(
+    "--archive", is_flag=True,
+    help="Also keep each HTML page's readable text in the store (100 KB a page, archive_max_mb in all): "
+         "search and ask read it, and it outlives the link. Best with the archive extra (trafilatura).",
+)
+
+
+def fetch_options(allow_local: bool, settings: Settings, *, wayback: bool = True, archive: bool = False):
     """The fetch options the command line, the settings and the environment choose
     (``SELFBOOK_ARXIV_API``, ``SELFBOOK_CROSSREF_API``: other base URLs for arXiv's export API
     and Crossref; the ``wayback_url`` setting for the Wayback Machine's availability API)."""
@@ -45,7 +52,18 @@ def fetch_options(allow_local: bool, settings: Settings, *, wayback: bool = True
         arxiv_api=os.environ.get("SELFBOOK_ARXIV_API") or defaults.arxiv_api,
         crossref_api=os.environ.get("SELFBOOK_CROSSREF_API") or defaults.crossref_api,
         wayback_api=wayback_api(settings) if wayback else "",
+        archive=archive,
+        archive_max_bytes=archive_max_bytes(settings),
     )
+
+
+def archive_max_bytes(settings: Settings) -> int:
+    """The ``archive_max_mb`` setting in bytes."""
+    from .errors import ConfigError
+
+    if not settings.archive_max_mb >= 0:
+        raise ConfigError(f"archive_max_mb {settings.archive_max_mb!r} is not a size — set it to a number of MB, 0 or more")
+    return int(settings.archive_max_mb * 1_000_000)
 
 
 def wayback_api(settings: Settings) -> str:
@@ -70,7 +88,7 @@ def max_age_of(text: str):
 
 
 def run_fetch(book: Path, *, allow_local: bool, max_age: str, dumps: Sequence[Path] = (), format: str | None = None,
-              quiet: bool = False, wayback: bool = True):
+              quiet: bool = False, wayback: bool = True, archive: bool = False):
     """Fetch with a progress bar; print the report's line unless ``quiet``. Returns the report."""
     from .cli import err, progress_bar
     from .library import Library
@@ -79,13 +97,16 @@ def run_fetch(book: Path, *, allow_local: bool, max_age: str, dumps: Sequence[Pa
     settings = load_settings(book)
     library = Library(book, settings)
     with progress_bar(quiet=quiet) as progress:
-        report = library.fetch(fetch_options(allow_local, settings, wayback=wayback), dumps=dumps, max_age=age, format=format, progress=progress)
+        report = library.fetch(fetch_options(allow_local, settings, wayback=wayback, archive=archive), dumps=dumps, max_age=age, format=format, progress=progress)
     if not quiet:
         err.print(
             f"Links: {report.fetched} fetched, {report.unchanged} unchanged, {report.failed} failed, {report.dead} dead"
             + (f" ({len(report.newly_dead)} newly)" if report.newly_dead else "")
             + (f"; {report.archived} archived copies found" if report.archived else "")
-            + (f"; {report.entries_enriched} entries learned from their pages" if report.entries_enriched else "") + ".",
+            + (f"; {report.entries_enriched} entries learned from their pages" if report.entries_enriched else "")
+            + (f"; {report.pages_archived} pages archived ({report.pages_cut} cut at the page cap)" if archive else "")
+            + (f"; {report.pages_over_cap} pages not archived: the archive is at archive_max_mb" if report.pages_over_cap else "")
+            + (f"; archive {report.archive_bytes / 1e6:.1f} MB" if archive else "") + ".",
             markup=False, soft_wrap=True,
         )
     return report
@@ -96,8 +117,9 @@ def run_fetch(book: Path, *, allow_local: bool, max_age: str, dumps: Sequence[Pa
 @allow_local_option
 @max_age_option
 @wayback_option
+@archive_option
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def fetch_command(book: Path, allow_local: bool, max_age: str, no_wayback: bool, as_json: bool) -> None:
+def fetch_command(book: Path, allow_local: bool, max_age: str, no_wayback: bool, archive: bool, as_json: bool) -> None:
     """Fetch the book's links: what each page is (title, description, date, language, type)
     and whether it still lives.
 
@@ -108,11 +130,12 @@ def fetch_command(book: Path, allow_local: bool, max_age: str, no_wayback: bool,
     organizes by them). A link is dead once it failed on two runs (404, 410, no such host,
     refused, timeouts, a page that says it is not found): see 'selfbook links --dead'. Each dead
     link without one yet is looked up in the Wayback Machine (unless --no-wayback), and its
-    snapshot shown beside it in 'selfbook links' and the web page.
+    snapshot shown beside it in 'selfbook links' and the web page. With --archive, each page's
+    readable text is kept too: search and ask read it, and it stays when the link dies.
     """
     from .cli import friendly_errors
 
-    report = friendly_errors(run_fetch)(book, allow_local=allow_local, max_age=max_age, quiet=as_json, wayback=not no_wayback)
+    report = friendly_errors(run_fetch)(book, allow_local=allow_local, max_age=max_age, quiet=as_json, wayback=not no_wayback, archive=archive)
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
 
@@ -139,7 +162,8 @@ def links_command(book: Path, dead: bool, as_json: bool) -> None:
     out.print(table)
 
 
-def fetch_first(book: Path, dumps: Sequence[Path], *, allow_local: bool, max_age: str, format: str | None, quiet: bool) -> None:
+def fetch_first(book: Path, dumps: Sequence[Path], *, allow_local: bool, max_age: str, format: str | None, quiet: bool,
+                archive: bool = False) -> None:
     """``build --fetch`` / ``add --fetch``: fetch the links of the book and of ``dumps`` first,
     so that the build or add that follows places entries by what their pages say."""
-    run_fetch(book, allow_local=allow_local, max_age=max_age, dumps=dumps, format=format, quiet=quiet)
+    run_fetch(book, allow_local=allow_local, max_age=max_age, dumps=dumps, format=format, quiet=quiet, archive=archive)

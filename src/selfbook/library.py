@@ -269,12 +269,12 @@ class Library:
         with self._open(create=True, lock=True) as store:
             installments, history = store.load_installments(), store.load_decisions()
             base, later = split_dumps([(d, _sha256(Path(d.path))) for d in read], installments, reorganize=reorganize)
-            links = store.load_links()
+            links, pages = store.load_links(), store.load_pages()
             from .fetch import enrich  # deferred: the fetcher (httpx) is for build and fetch only
 
             with timer.stage("normalize"):
                 normalized = normalize_entries([raw for dump in base for raw in dump.entries])
-                normalized = replace(normalized, entries=tuple(enrich(normalized.entries, links)))
+                normalized = replace(normalized, entries=tuple(enrich(normalized.entries, links, pages)))
             before = store.load_outline()
             return self._build(store, read, sum(len(d.entries) for d in read), normalized, timer, progress, (base, later, history, before))
 
@@ -699,9 +699,9 @@ class Library:
             if not stored:
                 return report
             book = self._load_book(store)
-            learned = enrich(book.entries, store.load_links())
+            learned = enrich(book.entries, store.load_links(), store.load_pages())
             changed = sum(1 for a, b in zip(learned, book.entries) if a != b)
-            if not changed and not report.newly_dead and not report.archived:
+            if not changed and not report.newly_dead and not report.archived and not report.pages_archived:
                 return report
             files = self._write(store, replace(book, entries=tuple(learned)), command="fetch", report=report.to_dict(), stored=book.entries)
         return replace(report, entries_enriched=changed, files_written=len(files.written))
@@ -727,8 +727,8 @@ class Library:
     def _enrich_with(self, store: Store) -> Callable[[Sequence[Entry]], list[Entry]]:
         from .fetch import enrich  # deferred: httpx
 
-        links = store.load_links()
-        return lambda entries: enrich(entries, links)
+        links, pages = store.load_links(), store.load_pages()
+        return lambda entries: enrich(entries, links, pages)
 
     def _embed_with(self, store: Store) -> Callable[[Sequence[str]], tuple]:
         return lambda texts: embed_pending(list(texts), self.embedder, store, batch=self.settings.embed_batch, executor=self.executor)

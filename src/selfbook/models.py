@@ -128,6 +128,9 @@ class Entry:
     title_derived: bool = False
     fetched: tuple[str, ...] = ()
     """What the entry took from its link's page (``selfbook fetch``): ``"title"``, ``"note"``."""
+    page_text: str = ""
+    """The start of its link's archived page text (``selfbook fetch --archive``): searched and
+    quoted by ``ask``, never embedded nor shown in the book."""
 
     @property
     def note(self) -> str:

@@ -93,6 +93,11 @@ class Settings:
     """The Wayback Machine's availability API, where ``selfbook fetch`` looks up a snapshot of each
     dead link (a mirror, or a stand-in for tests). ``off``: no lookups (as ``fetch --no-wayback``)."""
 
+    archive_max_mb: int = 100
+    """The most text ``fetch --archive`` keeps of all pages together, in MB (10**6 bytes of UTF-8);
+    a page that would take the archive past it is not kept (the report counts it). Each page's
+    text is cut at 100 KB."""
+
     chosen: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
     """The settings given by a flag, a variable or the config file (not defaults), as
     :func:`load_settings` found them: a book keeps its own embedder unless one is chosen."""

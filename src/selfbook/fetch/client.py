@@ -28,6 +28,7 @@ from urllib.robotparser import RobotFileParser
 
 import httpx
 
+from .archive import PAGE_BYTES, cap, readable_text
 from .guard import Blocked, GuardedTransport, NoSuchHost, Refused
 from .page import HTML_TYPES, PageMeta, decode, is_soft_404, media_type, parse_html
 from .scholar import ARXIV_BATCH, Paper, arxiv_of, arxiv_query, crossref_url, doi_of, parse_arxiv, parse_crossref
@@ -59,6 +60,9 @@ class FetchOptions:
     arxiv_api: str = "https://export.arxiv.org/api/query"
     crossref_api: str = "https://api.crossref.org"
     wayback_api: str = ""              # the Wayback availability API ("": no snapshot lookups; the CLI sets it from wayback_url)
+    archive: bool = False              # keep each HTML page's readable text (selfbook.fetch.archive)
+    archive_page_bytes: int = PAGE_BYTES  # of one page's text; the rest is cut
+    archive_max_bytes: int = 100 * 1024 * 1024  # of all pages' text; pages past it are not kept
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,8 @@ class Attempt:
     meta: PageMeta = field(default_factory=PageMeta)
     authors: tuple[str, ...] = ()
     error: str = ""
+    text: str | None = None            # the page's readable text, cut at ``archive_page_bytes`` (``archive`` only)
+    text_cut: bool = False             # whether it was cut
 
 
 class _Failed(Exception):
@@ -206,6 +212,8 @@ class Fetcher:
                     response = await self._get(url, limit=self.options.max_bytes, wants_body=lambda t: t in HTML_TYPES)
             except Exception as exc:
                 return _failure(url, exc)
+        if self.options.archive:  # extracting a page's text takes CPU time: off the event loop
+            return await asyncio.to_thread(_page_attempt, url, response, archive=self.options.archive_page_bytes)
         return _page_attempt(url, response)
 
     async def papers(self, ids: dict[str, str]) -> list[Attempt]:
@@ -262,17 +270,20 @@ class Fetcher:
                 return None
 
 
-def _page_attempt(url: str, response: _Response) -> Attempt:
+def _page_attempt(url: str, response: _Response, *, archive: int = 0) -> Attempt:
+    """What the response says of the page; with ``archive`` (a byte cap), its readable text too."""
     ctype = media_type(response.content_type)
     final = response.url if response.url != url else ""
     if response.code in (404, 410):
         return Attempt(url, "gone", response.code, final, ctype, error=f"HTTP {response.code}")
     if not 200 <= response.code < 300:
         return Attempt(url, "error", response.code, final, ctype, error=f"HTTP {response.code}")
-    meta = parse_html(decode(response.body, response.content_type), response.language) if ctype in HTML_TYPES else PageMeta()
+    html = decode(response.body, response.content_type) if ctype in HTML_TYPES else ""
+    meta = parse_html(html, response.language) if html else PageMeta()
     if meta.title and is_soft_404(meta.title):
         return Attempt(url, "soft-404", response.code, final, ctype, meta, error=f"the page's title says it is not there: {meta.title}")
-    return Attempt(url, "ok", response.code, final, ctype, meta)
+    text, cut = cap(readable_text(html), archive) if archive and html else (None, False)
+    return Attempt(url, "ok", response.code, final, ctype, meta, text=text, text_cut=cut)
 
 
 def _paper_attempt(url: str, paper: Paper, code: int) -> Attempt:
@@ -339,13 +350,8 @@ def find_snapshots(urls: Sequence[str], options: FetchOptions = FetchOptions()) 
 
 
 def fetch_urls(urls: Sequence[str], options: FetchOptions = FetchOptions(), done: Callable[[Attempt], None] | None = None) -> list[Attempt]:
-    """Fetch every URL; the attempts in the order they finished (``done`` hears each at once)."""
+    """Fetch every URL; the attempts in the order they finished. With ``done``, it hears each at
+    once and nothing is kept (a long run's pages do not pile up in memory): the list is empty."""
     out: list[Attempt] = []
-
-    def collect(attempt: Attempt) -> None:
-        out.append(attempt)
-        if done is not None:
-            done(attempt)
-
-    asyncio.run(fetch_all(urls, options, collect))
+    asyncio.run(fetch_all(urls, options, done or out.append))
     return out

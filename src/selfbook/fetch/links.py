@@ -20,6 +20,7 @@ from dataclasses import replace
 from typing import Iterable, Mapping, Sequence
 
 from ..models import Entry, Link
+from .archive import INDEX_CHARS
 from .client import Attempt
 
 DEAD_AFTER = 2
@@ -94,7 +95,7 @@ def _bare(title: str) -> bool:
     return not BARE.sub("", title).strip()
 
 
-def enrich(entries: Sequence[Entry], links: Mapping[str, Link]) -> list[Entry]:
+def enrich(entries: Sequence[Entry], links: Mapping[str, Link], pages: Mapping[str, str] | None = None) -> list[Entry]:
     """Each entry with what its first fetched link (in :func:`entry_links` order) says:
 
     - an entry whose title selfbook derived (a bare link, "GitHub: owner/repo") or whose title
@@ -103,7 +104,11 @@ def enrich(entries: Sequence[Entry], links: Mapping[str, Link]) -> list[Entry]:
       its authors and year first); ``fetched`` says "note".
 
     A title the person wrote, and a note they wrote, are never replaced. Entries without a
-    fetched link are returned as they are."""
+    fetched link are returned as they are. With ``pages`` (the archive, by URL), each entry's
+    :attr:`~Entry.page_text` is the start of its first archived link's text, whether that link
+    lives or not (so the text outlives the link)."""
+    if pages:
+        entries = [_with_page(entry, pages) for entry in entries]
     if not links:
         return list(entries)
     out = []
@@ -127,6 +132,12 @@ def enrich(entries: Sequence[Entry], links: Mapping[str, Link]) -> list[Entry]:
         out.append(replace(entry, title=title, notes=notes, title_derived=entry.title_derived and "title" not in fetched,
                            fetched=tuple(fetched)))
     return out
+
+
+def _with_page(entry: Entry, pages: Mapping[str, str]) -> Entry:
+    text = next((pages[u] for u in entry_links(entry) if pages.get(u)), "")
+    text = text[:INDEX_CHARS].rsplit(" ", 1)[0] if len(text) > INDEX_CHARS else text
+    return entry if text == entry.page_text else replace(entry, page_text=text)
 
 
 def _summary(link: Link) -> str:

@@ -15,8 +15,9 @@ the recorded dev halves of Cranfield and IndicQuest, 2026-12-07):
   IndicQuest dev 0.650 without a stem, 0.784 with 4 code points (3: 0.755, 5: 0.755, 6: 0.721).
   The stem is always an extra term, never a split: ಕನ್ನಡ does not become ಕನ + ನಡ.
 
-An entry is indexed as two fields: its title, and a body made of its note, its tags and the words
-of its links (host and path, not the scheme). :func:`index_entries` counts them for the store,
+An entry is indexed as two fields: its title, and a body made of its note, its tags, the words
+of its links (host and path, not the scheme) and the start of its archived page's text
+(:attr:`Entry.page_text`, empty unless ``selfbook fetch --archive`` kept one). :func:`index_entries` counts them for the store,
 which writes the postings in the same transaction as the entries.
 """
 
@@ -93,7 +94,7 @@ def _url_words(url: str) -> str:
 
 def entry_fields(entry: Entry) -> tuple[str, str]:
     """The two indexed fields of an entry: its title, and its note with tags and link words."""
-    body = [entry.note, *entry.tags, *(_url_words(u) for u in entry.urls)]
+    body = [entry.note, *entry.tags, *(_url_words(u) for u in entry.urls), entry.page_text]
     return entry.title, "\n".join(b for b in body if b)
 
 

@@ -126,3 +126,16 @@ class Store(Protocol):
         """Put these links' rows in place of their old ones, committed on their own (not book state)."""
         ...
     # == end links ==================================================================================
+
+    # == pages (m008): the archive of fetched pages' text; see selfbook.fetch.archive ===============
+    def load_pages(self) -> dict[str, str]:
+        """The archived text of each page, by URL."""
+        ...
+    def page_sizes(self) -> dict[str, int]:
+        """The UTF-8 bytes of each archived page's text, by URL (what the total cap counts)."""
+        ...
+    def save_pages(self, pages: Sequence[tuple[str, str, int, bool, str]]) -> None:
+        """Put these ``(url, text, bytes, cut, archived)`` rows in place of their old ones,
+        committed on their own (not book state)."""
+        ...
+    # == end pages ==================================================================================

@@ -336,11 +336,11 @@ class PostgresStore(PostgresIndexTerms):
             grouped[eid]["headings" if kind == "heading" else "tags"].append(value)
         entries = []
         for row in db.execute(
-            "SELECT id, title, title_derived, kind, lang, script, date_start, date_end, date_text, fetched FROM entries "
+            "SELECT id, title, title_derived, kind, lang, script, date_start, date_end, date_text, fetched, page_text FROM entries "
             f"{where.replace('entry_id', 'id')} ORDER BY position",
             args,
         ):
-            eid, title, derived, kind, lang, script, start, end, text, fetched = row
+            eid, title, derived, kind, lang, script, start, end, text, fetched, page_text = row
             parts = grouped[eid]
             date = DateRange(dt.date.fromisoformat(start), dt.date.fromisoformat(end), text or "") if start else None
             entries.append(
@@ -348,7 +348,7 @@ class PostgresStore(PostgresIndexTerms):
                     id=eid, title=title, urls=tuple(parts["urls"]), notes=tuple(parts["notes"]), kind=kind,
                     entities=tuple(parts["entities"]), date=date, lang=lang, script=script,
                     sources=tuple(parts["sources"]), headings=tuple(parts["headings"]), tags=tuple(parts["tags"]),
-                    title_derived=bool(derived), fetched=tuple(fetched.split(",")) if fetched else (),
+                    title_derived=bool(derived), fetched=tuple(fetched.split(",")) if fetched else (), page_text=page_text or "",
                 )
             )
         return entries
@@ -530,6 +530,23 @@ class PostgresStore(PostgresIndexTerms):
         with self._transaction() as cur:
             cur.executemany(sql, [link_row(link) for link in links])
     # == end links ======================================================================================
+
+    # == pages (m008 / PG m007): the archive of fetched pages' text; see selfbook.fetch.archive =======
+    def load_pages(self) -> dict[str, str]:
+        """The archived text of each page, by URL."""
+        return dict(self._db.execute("SELECT url, text FROM pages").fetchall())
+
+    def page_sizes(self) -> dict[str, int]:
+        """The UTF-8 bytes of each archived page's text, by URL (what the total cap counts)."""
+        return dict(self._db.execute("SELECT url, bytes FROM pages").fetchall())
+
+    def save_pages(self, pages: Sequence[tuple[str, str, int, bool, str]]) -> None:
+        """Put these ``(url, text, bytes, cut, archived)`` rows in place of their old ones, in one transaction of their own."""
+        columns = COLUMNS["pages"]
+        sql = insert_sql("pages", '%s') + " ON CONFLICT (url) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in columns[1:])
+        with self._transaction() as cur:
+            cur.executemany(sql, [(u, t, n, int(c), a) for u, t, n, c, a in pages])
+    # == end pages ======================================================================================
 
 
 def _vector_of(blob: bytes, dim: int) -> np.ndarray:

@@ -19,7 +19,7 @@ from .base import BookState
 
 COLUMNS: dict[str, tuple[str, ...]] = {  # in an order that keeps foreign keys satisfied
     "meta": ("key", "value"),
-    "entries": ("id", "position", "title", "title_derived", "kind", "lang", "script", "date_start", "date_end", "date_text", "content_hash", "fetched"),
+    "entries": ("id", "position", "title", "title_derived", "kind", "lang", "script", "date_start", "date_end", "date_text", "content_hash", "fetched", "page_text"),
     "entry_urls": ("entry_id", "position", "url"),
     "entry_notes": ("entry_id", "position", "note"),
     "entry_entities": ("entry_id", "kind", "value"),
@@ -44,6 +44,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {  # in an order that keeps foreign keys s
     "links": ("url", "status", "code", "final_url", "fetched", "title", "description", "published", "lang", "content_type",
               "authors", "failures", "dead", "archived_url", "archived_at"),
     "llm_answers": ("model", "prompt_hash", "answer"),
+    "pages": ("url", "text", "bytes", "cut", "archived"),
 }
 NEW_DECISION = COLUMNS["decisions"][1:]
 """A new decision's columns: its number is the store's to give."""
@@ -74,6 +75,7 @@ def entry_rows(placed: Sequence[tuple[int, Entry]], hashes: Mapping[str, str]) -
                 e.date.text if e.date else None,
                 hashes[e.id],
                 ",".join(e.fetched),
+                e.page_text,
             )
             for i, e in placed
         ],
