@@ -161,7 +161,7 @@ def test_search_as_you_type(served: Served, page):
     expect(page.locator("#results")).to_contain_text("KAN: Kolmogorov-Arnold Networks")
     # the first words may already find it; the address follows the whole query once typing pauses
     expect(page).to_have_url(re.compile(r"q=kolmogorov\+arnold"))
-    assert page.locator("#results mark").count() > 0
+    expect(page.locator("#results mark").first).to_be_visible()  # waits: the list may be redrawn meanwhile
     page.locator("details.filters summary").click()
     page.select_option("select[name=kind]", "video")
     expect(page).to_have_url(re.compile(r"kind=video"))
