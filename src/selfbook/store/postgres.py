@@ -31,12 +31,13 @@ import psycopg
 from psycopg import sql
 
 from ..errors import BookError
-from ..models import Chapter, DateRange, Decision, Entity, Entry, Flag, Installment, Link, Merge, Outline, Section, Skip, Span
+from ..models import Chapter, DateRange, Decision, Entity, Entry, Flag, Installment, Merge, Outline, Section, Skip, Span
 from ..search.terms import INDEX_VERSION, IndexedEntries, Postings, index_entries
 from . import redact
 from .base import BookState, Placement, SearchRows
 from .postgres_terms import PostgresIndexTerms
-from .rows import COLUMNS, NEW_DECISION, curation_rows, decisions_from, entry_rows, insert_sql, installments_from, link_from, link_row, outline_rows, span
+from .fetched import FetchedRows
+from .rows import COLUMNS, NEW_DECISION, curation_rows, decisions_from, entry_rows, insert_sql, installments_from, outline_rows, span
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +68,10 @@ def _vector_text(v: np.ndarray) -> str:
     return "[" + ",".join(map(repr, np.asarray(v, dtype=np.float32).tolist())) + "]"
 
 
-class PostgresStore(PostgresIndexTerms):
+class PostgresStore(FetchedRows, PostgresIndexTerms):
     """A book's store in a PostgreSQL database with pgvector. Use as a context manager, or :meth:`close`."""
+
+    MARK = "%s"
 
     def __init__(self, url: str, *, writer: bool = False) -> None:
         self.url = url
@@ -518,35 +521,6 @@ class PostgresStore(PostgresIndexTerms):
         """Every decision the person made, in the order they were made."""
         return decisions_from(self._db.execute(f"SELECT {', '.join(COLUMNS['decisions'])} FROM decisions ORDER BY number"))
 
-    # == links (m004); see selfbook.fetch =================================================================
-    def load_links(self) -> dict[str, Link]:
-        """What fetching learned about each URL: url -> :class:`~selfbook.models.Link`."""
-        return {row[0]: link_from(row) for row in self._db.execute(f"SELECT {', '.join(COLUMNS['links'])} FROM links")}
-
-    def save_links(self, links: Sequence[Link]) -> None:
-        """Put these links' rows in place of their old ones, in one transaction of their own."""
-        columns = COLUMNS["links"]
-        sql = insert_sql("links", '%s') + " ON CONFLICT (url) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in columns[1:])
-        with self._transaction() as cur:
-            cur.executemany(sql, [link_row(link) for link in links])
-    # == end links ======================================================================================
-
-    # == pages (m008 / PG m007): the archive of fetched pages' text; see selfbook.fetch.archive =======
-    def load_pages(self) -> dict[str, str]:
-        """The archived text of each page, by URL."""
-        return dict(self._db.execute("SELECT url, text FROM pages").fetchall())
-
-    def page_sizes(self) -> dict[str, int]:
-        """The UTF-8 bytes of each archived page's text, by URL (what the total cap counts)."""
-        return dict(self._db.execute("SELECT url, bytes FROM pages").fetchall())
-
-    def save_pages(self, pages: Sequence[tuple[str, str, int, bool, str]]) -> None:
-        """Put these ``(url, text, bytes, cut, archived)`` rows in place of their old ones, in one transaction of their own."""
-        columns = COLUMNS["pages"]
-        sql = insert_sql("pages", '%s') + " ON CONFLICT (url) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in columns[1:])
-        with self._transaction() as cur:
-            cur.executemany(sql, [(u, t, n, int(c), a) for u, t, n, c, a in pages])
-    # == end pages ======================================================================================
 
 
 def _vector_of(blob: bytes, dim: int) -> np.ndarray:

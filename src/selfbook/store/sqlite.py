@@ -19,10 +19,11 @@ from typing import Iterable, Iterator, Mapping, Sequence
 import numpy as np
 
 from ..errors import BookError
-from ..models import Chapter, DateRange, Decision, Entity, Entry, Flag, Installment, Link, Merge, Outline, Section, Skip, Span
+from ..models import Chapter, DateRange, Decision, Entity, Entry, Flag, Installment, Merge, Outline, Section, Skip, Span
 from ..search.terms import INDEX_VERSION, IndexedEntries, Postings, entry_counts, index_counts, index_entries, patch_postings
 from .base import BookState, Placement, SearchRows
-from .rows import COLUMNS, NEW_DECISION, curation_rows, decisions_from, entry_rows, insert_sql, installments_from, link_from, link_row, outline_rows, span
+from .fetched import FetchedRows
+from .rows import COLUMNS, NEW_DECISION, curation_rows, decisions_from, entry_rows, insert_sql, installments_from, outline_rows, span
 
 DB_NAME = "book.db"
 
@@ -36,7 +37,7 @@ def _migrations() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
-class SQLiteStore:
+class SQLiteStore(FetchedRows):
     """A book's store in one SQLite file. Use as a context manager, or call :meth:`close`."""
 
     def __init__(self, path: Path) -> None:
@@ -430,36 +431,6 @@ class SQLiteStore:
         """Every decision the person made, in the order they were made."""
         return decisions_from(self._db.execute(f"SELECT {', '.join(COLUMNS['decisions'])} FROM decisions ORDER BY number"))
     # == end installments and decisions ===============================================================
-
-    # == links (m005); see selfbook.fetch =================================================================
-    def load_links(self) -> dict[str, Link]:
-        """What fetching learned about each URL: url -> :class:`~selfbook.models.Link`."""
-        return {row[0]: link_from(row) for row in self._db.execute(f"SELECT {', '.join(COLUMNS['links'])} FROM links")}
-
-    def save_links(self, links: Sequence[Link]) -> None:
-        """Put these links' rows in place of their old ones, in one transaction of their own."""
-        columns = COLUMNS["links"]
-        sql = insert_sql("links", '?') + " ON CONFLICT (url) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in columns[1:])
-        with self._transaction() as db:
-            db.executemany(sql, [link_row(link) for link in links])
-    # == end links ======================================================================================
-
-    # == pages (m008 / PG m007): the archive of fetched pages' text; see selfbook.fetch.archive =======
-    def load_pages(self) -> dict[str, str]:
-        """The archived text of each page, by URL."""
-        return dict(self._db.execute("SELECT url, text FROM pages").fetchall())
-
-    def page_sizes(self) -> dict[str, int]:
-        """The UTF-8 bytes of each archived page's text, by URL (what the total cap counts)."""
-        return dict(self._db.execute("SELECT url, bytes FROM pages").fetchall())
-
-    def save_pages(self, pages: Sequence[tuple[str, str, int, bool, str]]) -> None:
-        """Put these ``(url, text, bytes, cut, archived)`` rows in place of their old ones, in one transaction of their own."""
-        columns = COLUMNS["pages"]
-        sql = insert_sql("pages", '?') + " ON CONFLICT (url) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in columns[1:])
-        with self._transaction() as db:
-            db.executemany(sql, [(u, t, n, int(c), a) for u, t, n, c, a in pages])
-    # == end pages ======================================================================================
 
     # == the index's term counts (m004); see selfbook.book.index_terms ===============================
     @staticmethod
