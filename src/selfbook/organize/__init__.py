@@ -23,7 +23,7 @@ The method, in order (each step deterministic; up to 4,000 entries no step is ra
    section than is usual in the chapter, ``straggler_ratio``) and groups smaller than
    ``min_section`` are left over.
 6. **Titles.** A section takes the person's heading when one dominates it, else its key
-   phrases weighed against the whole book (``section_title_ref``), among which the names of
+   phrases weighed against the whole book, among which the names of
    the published vocabularies (GitHub topics, IAB categories: :mod:`selfbook.organize.vocab`)
    are preferred and gather their aliases ("postgres", "psql" → "PostgreSQL"). A group no
    phrase describes is named after its central entries if it is as tight as its titled
@@ -136,13 +136,6 @@ class OrganizeParams:
     example's from 0.751 to 0.754, so the cut stays as it is."""
     chapter_choice: str = "silhouette"
     """How the number of chapters is chosen: "silhouette", "gap" (largest jump in merge height)."""
-    section_choice: str = "size"
-    """How many sections a chapter gets: "size" (about ``section_size`` entries each) or
-    "silhouette" (the cut, between half and twice that many, with the best silhouette)."""
-    section_title_ref: str = "book"
-    """What a section's phrases are weighed against: "book" (every entry) or "chapter"."""
-    vocabulary: bool = True
-    """Title with the published vocabularies too (:mod:`selfbook.organize.vocab`)."""
     merge_untitled: bool = True
     """A group no title describes joins its nearest sibling, and the two are titled afresh."""
     rehome_quantile: float = 0.1
@@ -191,7 +184,7 @@ def organize(
     if n == 0:
         return Outline((), _recorded(p, 0, 0, "none", heading_of))
     vectors = np.asarray(vectors, dtype=np.float32)
-    table = PhraseTable.build(texts, labels() if p.vocabulary else ())
+    table = PhraseTable.build(texts, labels())
     with threadpool_limits(1):
         grouping = _group(texts, vectors, heading_of, p)
     return _outline(list(ids), list(texts), vectors, table, grouping, heading_of, p)
@@ -289,12 +282,6 @@ def _section_groups(base: np.ndarray, p: OrganizeParams) -> np.ndarray:
     x = cluster.diffuse(x, _graph(x, p.section_neighbors, p), p.smoothing_steps, p.smoothing_keep)
     micro = _leaves(x, p)
     leaves = np.arange(len(micro.sizes))
-    if p.section_choice == "silhouette" and n >= 2 * p.min_section:
-        tree = cluster.ward_tree(micro.centroids, micro.sizes)
-        lo = max(2, round(n / (2 * p.section_size)))
-        hi = max(lo, min(round(2 * n / p.section_size), n // p.min_section))
-        k, _ = cluster.silhouette_choice(x, tree, micro, lo, hi)
-        return cluster.cut(tree, len(micro.sizes), k)[micro.labels]
     return _split(micro, leaves, round(n / p.section_size), p.section_size)[micro.labels]
 
 
@@ -391,7 +378,7 @@ def _sections(
     groups = [rows[section_of[rows] == s] for s in keys]
     if len(groups) == 1 and not np.any(section_of[rows] == -1):
         return [_Draft(chapter_title, groups[0])]
-    ref = rows if p.section_title_ref == "chapter" else np.arange(table.matrix.shape[0])
+    ref = np.arange(table.matrix.shape[0])  # the whole book: a section is named by what sets it apart there
     x = cluster.recentre(features[rows])
     at = {int(r): i for i, r in enumerate(rows)}
 

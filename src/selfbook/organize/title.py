@@ -106,12 +106,11 @@ def _label_names(held: list[set[str]], vocabulary: Sequence[Label]) -> dict[str,
     returns every such key with the label's written name."""
     if not vocabulary:
         return {}
-    by_term: dict[str, list[Label]]
     # A label counts only where its own name is written too: an alias alone ("growth" for the
     # topic Marketing) is as often another word.
     said = Counter(key for keys in held for key in keys)
     usable = [label for label in vocabulary if said[label.name.casefold()] + said[label.name.casefold() + "s"] >= 2]
-    by_term = {}
+    by_term: dict[str, list[Label]] = {}
     for label in usable:
         for term in label.terms:
             by_term.setdefault(term, []).append(label)
