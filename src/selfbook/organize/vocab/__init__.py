@@ -61,10 +61,14 @@ def _forms(text: str) -> set[str]:
 
 def _shown(display: str) -> str:
     """A display name as a title shows it: quotes and a trailing remark in brackets taken off
-    ("Query (disambiguation)" → "Query", "TLS (Transport Layer Security)" → "TLS")."""
+    ("Query (disambiguation)" → "Query", "TLS (Transport Layer Security)" → "TLS"). A name
+    the catalogue writes as its lower-case slug is capitalized ("flight-simulator" → "Flight
+    Simulator"), as a title would write it."""
     name = display.strip().strip(_QUOTES).strip()
     if name.endswith(")") and "(" in name[1:]:
         name = name[: name.rindex("(")].strip() or name
+    if name.islower() and name.isascii():
+        name = " ".join(part[:1].upper() + part[1:] for part in name.replace("-", " ").split())
     return name
 
 
