@@ -68,7 +68,6 @@ KNOBS: dict[str, tuple] = {
     "section_title_share": (0.1, 0.2, 0.3),
     "chapter_choice": ("silhouette", "gap"),
     "merge_untitled": (False, True),
-    "section_cut": ("size", "titled"),
 }
 
 

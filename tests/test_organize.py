@@ -416,44 +416,7 @@ def test_refine_moves_rows_to_the_nearest_group_and_renumbers():
     assert refine(x, np.array([3, 3, 1, 1, 1]), 0).tolist() == [0, 0, 1, 1, 1]
 
 
-# -- sections cut where a phrase names them ----------------------------------------------------------
-def _tool_notes() -> tuple[list[str], list[str], list[str]]:
-    tools = {
-        "postgres": ["vacuum", "index", "replication", "backup", "roles", "explain", "json", "extensions",
-                     "partitions", "locks", "triggers", "sequences", "schemas", "tablespaces", "upgrades"],
-        "docker": ["compose", "volumes", "networks", "layers", "healthcheck", "buildkit", "registry",
-                   "secrets", "logs", "prune", "entrypoint", "multistage", "swarm", "context", "labels"],
-    }
-    ids, texts, label = [], [], []
-    for tool, topics in tools.items():
-        for i, topic in enumerate(topics):
-            ids.append(f"{tool}{i:02d}")
-            texts.append(f"{tool.capitalize()} {topic}\nHow {tool} handles {topic}, notes {topic}")
-            label.append(tool)
-    return ids, texts, label
-
-
-def test_titled_cut_keeps_a_named_topic_whole():
-    ids, texts, label = _tool_notes()
-    vectors = hash_embed(texts)
-    by_size = organize(ids, texts, vectors, OrganizeParams(chapters=1, section_size=8, min_chapter=1))
-    titled = organize(ids, texts, vectors, OrganizeParams(chapters=1, section_size=8, min_chapter=1, section_cut="titled"))
-    assert sum(len(c.sections) for c in by_size.chapters) > 2  # 30 notes cut into pieces of about 8
-    sections = [s for c in titled.chapters for s in c.sections if not s.misc]
-    assert len(sections) == 2  # each tool's 15 notes fit 2.5 × 8 and one phrase names them all
-    for s in sections:
-        assert len({label[ids.index(e)] for e in s.entry_ids}) == 1
-    assert sorted(s.title.split()[0] for s in sections) == ["Docker", "Postgres"]
-
-
-def test_titled_cut_splits_what_is_too_large_for_one_section():
-    from selfbook.organize import _titled_groups
-    from selfbook.organize.title import PhraseTable
-
-    ids, texts, label = _tool_notes()
-    vectors = hash_embed(texts)
-    params = OrganizeParams(section_size=4, section_cut="titled").resolved(len(ids))
-    groups = _titled_groups(vectors, np.arange(len(ids)), PhraseTable.build(texts), params)
-    assert np.bincount(groups).max() <= 2.5 * 4  # each tool's 15 notes are named, but too many
-    for g in np.unique(groups):  # and the cut never mixes the two tools
-        assert len({label[i] for i in np.flatnonzero(groups == g)}) == 1
+def test_vocabulary_slugs_are_shown_as_titles():
+    names = {label.name for label in labels()}
+    assert "Flight Simulator" in names and "flight-simulator" not in names
+    assert "PostgreSQL" in names  # a name the catalogue writes with capitals stays as written

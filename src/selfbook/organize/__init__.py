@@ -19,10 +19,7 @@ The method, in order (each step deterministic; up to 4,000 entries no step is ra
    a final "Miscellany" chapter.
 5. **Sections.** Each chapter on its own: its vectors centred again, smoothed, put in a Ward
    tree, which is cut into about ``size / section_size`` groups, any group over 2.5 ×
-   ``section_size`` cut again (``section_cut="size"``); or (``section_cut="titled"``) walked
-   from the top and kept whole at the largest subtrees, up to 2.5 × ``section_size``, that one
-   phrase names (held by ``cover_share`` of them, ``COVER_LIFT`` times as often as in the
-   book). Stragglers (entries far less similar to the rest of their
+   ``section_size`` cut again. Stragglers (entries far less similar to the rest of their
    section than is usual in the chapter, ``straggler_ratio``) and groups smaller than
    ``min_section`` are left over.
 6. **Titles.** A section takes the person's heading when one dominates it, else its key
@@ -80,9 +77,6 @@ METHOD = "headings+knn-smooth+ward+silhouette-k+vocab-titles"
 NAME_WORDS = 3
 # Chapters are titled by phrases that at least this share of their entries hold.
 CHAPTER_MIN_SHARE = 0.1
-# With section_cut="titled", a phrase names a subtree only if it is at least this many times as
-# common there as in the whole book (a phrase every chapter uses names none of them).
-COVER_LIFT = 3.0
 
 
 @dataclass(frozen=True)
@@ -144,12 +138,6 @@ class OrganizeParams:
     """How the number of chapters is chosen: "silhouette", "gap" (largest jump in merge height)."""
     merge_untitled: bool = True
     """A group no title describes joins its nearest sibling, and the two are titled afresh."""
-    section_cut: str = "size"
-    """How a chapter's tree is cut into sections: "size" (about ``section_size`` entries each)
-    or "titled" (the largest subtrees, up to 2.5 × ``section_size``, that one phrase names)."""
-    cover_share: float = 0.5
-    """With ``section_cut="titled"``: a subtree is a section when one phrase is held by this
-    share of its entries (and is at least ``COVER_LIFT`` times as common there as in the book)."""
     rehome_quantile: float = 0.1
     """An entry no titled section holds joins the nearest one if it fits it as well as that
     section's own members at this quantile of their fit (0: it goes to Miscellany)."""
@@ -198,7 +186,7 @@ def organize(
     vectors = np.asarray(vectors, dtype=np.float32)
     table = PhraseTable.build(texts, labels())
     with threadpool_limits(1):
-        grouping = _group(texts, vectors, heading_of, p, table)
+        grouping = _group(texts, vectors, heading_of, p)
     return _outline(list(ids), list(texts), vectors, table, grouping, heading_of, p)
 
 
@@ -236,7 +224,6 @@ def _group(
     vectors: np.ndarray,
     heading_of: list[str | None],
     p: OrganizeParams,
-    table: PhraseTable | None = None,
 ) -> _Grouping:
     n = len(texts)
     base = cluster.features(texts, vectors, p.lexical_weight, p.lexical_dims, p.seed)
@@ -246,11 +233,7 @@ def _group(
     next_id = 0
     for c in range(chapter_of.max() + 1):
         members = np.flatnonzero(chapter_of == c)
-        if p.section_cut == "titled" and table is not None:
-            found = _titled_groups(base[members], members, table, p)
-        else:
-            found = _section_groups(base[members], p)
-        local = _drop_stragglers(base[members], found, p.straggler_ratio)
+        local = _drop_stragglers(base[members], _section_groups(base[members], p), p.straggler_ratio)
         counts = np.bincount(local[local >= 0]) if np.any(local >= 0) else np.zeros(0, dtype=int)
         for s in np.flatnonzero(counts >= p.min_section):
             section_of[members[local == s]] = next_id
@@ -300,82 +283,6 @@ def _section_groups(base: np.ndarray, p: OrganizeParams) -> np.ndarray:
     micro = _leaves(x, p)
     leaves = np.arange(len(micro.sizes))
     return _split(micro, leaves, round(n / p.section_size), p.section_size)[micro.labels]
-
-
-def _titled_groups(base: np.ndarray, members: np.ndarray, table: PhraseTable, p: OrganizeParams) -> np.ndarray:
-    """The sections of one chapter's entries, numbered from 0: the chapter's tree (as in
-    :func:`_section_groups`) walked from the top, each subtree kept whole once one phrase
-    names it (:func:`_covered`) and it is at most 2.5 × ``section_size`` entries; a subtree no
-    phrase names is split further, unless none of its parts is named either (it stays whole,
-    to be titled, merged or re-homed like any section)."""
-    n = len(base)
-    x = cluster.recentre(base)
-    x = cluster.diffuse(x, _graph(x, p.section_neighbors, p), p.smoothing_steps, p.smoothing_keep)
-    micro = _leaves(x, p)
-    m = len(micro.sizes)
-    if m < 2:
-        return np.zeros(n, dtype=int)
-    tree = cluster.ward_tree(micro.centroids, micro.sizes)
-    book = table.counts(np.arange(table.matrix.shape[0]))
-    total = table.matrix.shape[0]
-    entries_of_leaf = [[] for _ in range(m)]
-    for i, leaf in enumerate(micro.labels):
-        entries_of_leaf[leaf].append(i)
-    hi = 2.5 * p.section_size
-
-    def leaves(node: int) -> list[int]:
-        out, stack = [], [node]
-        while stack:
-            v = stack.pop()
-            if v < m:
-                out.append(v)
-            else:
-                stack.extend(int(c) for c in tree[v - m, :2])
-        return out
-
-    def rows(node: int) -> np.ndarray:
-        return np.sort(np.concatenate([entries_of_leaf[v] for v in leaves(node)]).astype(int))
-
-    def named(local: np.ndarray) -> bool:
-        return _covered(table, members[local], book, total, p.cover_share)
-
-    def whole(node: int, here: np.ndarray) -> bool:
-        return (len(here) <= hi and named(here)) or node < m or len(here) < 2 * p.min_section
-
-    root = m + len(tree) - 1
-    parts: dict[int, list[np.ndarray]] = {}
-    stack = [(root, False)]
-    while stack:  # post-order, without recursion: a Ward tree can be deep
-        node, opened = stack.pop()
-        here = rows(node)
-        if not opened:
-            if whole(node, here):
-                parts[node] = [here]
-            else:
-                stack.append((node, True))
-                stack.extend((int(child), False) for child in tree[node - m, :2])
-            continue
-        left, right = (int(child) for child in tree[node - m, :2])
-        found = parts.pop(left) + parts.pop(right)
-        if len(here) <= hi and not any(len(q) >= p.min_section and named(q) for q in found):
-            found = [here]
-        parts[node] = found
-
-    out = np.zeros(n, dtype=int)
-    for g, part in enumerate(parts[root]):
-        out[part] = g
-    return out
-
-
-def _covered(table: PhraseTable, rows: np.ndarray, book: np.ndarray, total: int, share: float) -> bool:
-    """True if a phrase that may title is held by ``share`` of ``rows`` (and two of them), and
-    is ``COVER_LIFT`` times as common among them as in the whole book."""
-    if not table.phrases or len(rows) < 2:
-        return False
-    here = table.counts(rows)
-    frac = here / len(rows)
-    lift = frac / ((book + 1) / (total + 2))
-    return bool(np.any((here >= 2) & (frac >= share) & (lift >= COVER_LIFT) & (table.weight > 0)))
 
 
 def _drop_stragglers(x: np.ndarray, local: np.ndarray, ratio: float) -> np.ndarray:
