@@ -422,3 +422,19 @@ def test_every_link_resolves() -> None:
             assert page in files, f"{name} links to missing {page}"
             if anchor:
                 assert anchor in anchors[page], f"{name} links to missing {page}#{anchor}"
+
+
+def test_weak_section_titles_are_listed_unless_they_are_the_persons_heading() -> None:
+    from selfbook.book.render import weak_titles
+
+    sleep = [entry(f"s{i}", t) for i, t in enumerate(["Sleep and memory", "Sleep debt", "Creatine dosing", "Blood work"])]
+    money = [entry(f"m{i}", t, headings=("Money",)) for i, t in enumerate(["Index funds", "Tax saving under 80C", "Rent vs buy"])]
+    nobel = [entry(f"n{i}", t) for i, t in enumerate(["Nobel Prize in Physics", "Python 3.13", "Ghostty 1.0", "Rust 1.85", "s1 scaling"])]
+    entries = {e.id: e for e in sleep + money + nobel}
+    outline = Outline((
+        Chapter("health", "Health", (Section("sleep", "Sleep", tuple(e.id for e in sleep)),), ""),
+        Chapter("money", "Money", (Section("money-2", "Money", tuple(e.id for e in money)),), ""),
+        Chapter("news", "News", (Section("nobel-prize", "Nobel Prize", tuple(e.id for e in nobel)),), ""),
+    ))
+    weak = {(c.title, s.title): round(share, 2) for c, s, share in weak_titles(outline, entries)}
+    assert weak == {("News", "Nobel Prize"): 0.2}  # Sleep: 2 of 4 say it; Money is the person's own heading

@@ -355,13 +355,18 @@ def _stems(text: str) -> set[str]:
 
 def weak_titles(outline: Outline, entries: Mapping[str, Entry]) -> list[tuple[Chapter, Section, float]]:
     """Sections (not Miscellany) whose title words appear in under ``WEAK_TITLE_SHARE`` of their
-    entries' titles and notes, with that share: titles a person may want to rename."""
+    entries' titles and notes, with that share: titles a person may want to rename. A section
+    titled with the person's own heading over most of its entries ("Money") is theirs, not
+    selfbook's guess, and is not listed."""
     out = []
     for chapter in outline.chapters:
         for section in chapter.sections:
             wanted = _stems(section.title)
             members = [entries[e] for e in section.entry_ids if e in entries]
             if section.misc or not wanted or not members:
+                continue
+            own = section.title.casefold()
+            if sum(own in {h.casefold() for h in e.headings} for e in members) * 2 > len(members):
                 continue
             share = sum(bool(wanted & _stems(f"{e.title} {e.note}")) for e in members) / len(members)
             if share < WEAK_TITLE_SHARE:
