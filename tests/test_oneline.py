@@ -41,6 +41,8 @@ def test_the_issues_two_lines():
          "Foundations of LLMs", "new survey on the foundations of LLMs covering areas such as pre-training, prompting, and alignment methods.", None),
         ("Hubble tension: early-universe (CMB) and late-universe (Cepheids, supernovae) H0 disagree at ~5σ",
          "Hubble tension", "early-universe (CMB) and late-universe (Cepheids, supernovae) H0 disagree at ~5σ", None),
+        ("Badami – Aihole – Pattadakal: early Chalukya; Aihole is the cradle of Indian temple architecture; Pattadakal mixes styles",
+         "Badami – Aihole – Pattadakal", "early Chalukya; Aihole is the cradle of Indian temple architecture; Pattadakal mixes styles", None),
         ("ಕುವೆಂಪು — ಕನ್ನಡದ ಮೊದಲ ಜ್ಞಾನಪೀಠ ಪ್ರಶಸ್ತಿ ಪಡೆದ ಕವಿ (ಡಿಸೆಂಬರ್ 1967)", "ಕುವೆಂಪು", "ಕನ್ನಡದ ಮೊದಲ ಜ್ಞಾನಪೀಠ ಪ್ರಶಸ್ತಿ ಪಡೆದ ಕವಿ", "1967-12-01/1967-12-31"),
     ],
 )

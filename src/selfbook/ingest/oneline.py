@@ -12,7 +12,8 @@ of ``bench/oneline_labels.jsonl`` (``python bench/oneline.py --set dev``):
   a closing date was found, when the note starts with a verb ("introduces GRPO…", "founded
   Bengaluru…") and has four words or more, or when the line is longer than a title can be (90
   characters). It stays whole when the note is a subtitle in Title Case, a list of short items
-  ("fine-tuning, LoRA, quantization, RAG"), or when the line starts with a name and a colon.
+  ("fine-tuning, LoRA, quantization, RAG"), or when the line starts with a name and a colon. A
+  short title holding dashes before a colon ("Badami – Aihole – Pattadakal: …") ends at the colon.
 - **"Title: note URL"** is cut at the colon when a link closes the line, or a date, or the line
   is longer than 90 characters; and only when the note reads as prose (not a subtitle in Title
   Case: "Mamba: Linear-Time Sequence Modeling…") and what comes before the colon is not a name.
@@ -157,6 +158,8 @@ def split_line(line: str) -> OneLine | None:
     if colon and _name_head(body[: colon.start()], strict=True):
         return None
     dash = _DASH.search(body)
+    if dash and colon and dash.start() < colon.start() and len(_words(body[: colon.start()])) <= 6:
+        dash = None  # "Badami – Aihole – Pattadakal: early Chalukya; …": the colon ends the title
     if dash and (not colon or dash.start() < colon.start()):
         title, note = body[: dash.start()], body[dash.end() :]
         if _title_case(note) and not dated:
