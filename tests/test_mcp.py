@@ -171,6 +171,7 @@ async def test_errors_come_back_as_tool_errors(client: Client):
     assert "YYYY" in await error(client, "whats_new", since="soon")
     assert "title or a URL" in await error(client, "add_note", title="  ")
     assert "kind" in await error(client, "search", query="rag", kind="podcast")
+    assert "no entry is tagged 'podcast'" in await error(client, "search", query="rag", tags=["podcast"])
     assert (await call(client, "list_chapters"))["entries"] > 0  # the server lives on
 
 

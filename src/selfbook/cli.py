@@ -285,11 +285,12 @@ def _period(ctx: click.Context, param: click.Parameter, value: str | None):
 @click.option("--since", callback=_period, metavar="DATE", help="Dated on or after DATE (YYYY, YYYY-MM or YYYY-MM-DD).")
 @click.option("--until", callback=_period, metavar="DATE", help="Dated on or before the end of DATE.")
 @click.option("--source", help="Only entries saved in this dump file (path or file name).")
+@click.option("--tag", "tags", multiple=True, metavar="TAG", help="Only entries tagged TAG (llm or #llm); repeat it for entries with every tag.")
 @click.option("--method", type=click.Choice(METHODS), default="hybrid", show_default=True, help="Ranking: fused, BM25 only, or vectors only.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per result, one per line.")
 @click.option("--batch", type=click.File("r", encoding="utf-8"), help="Run every line of this file as a query ('-': stdin); prints one JSON line per query.")
 @friendly_errors
-def search(query: str | None, book: Path, limit: int, chapter, section, kind, since, until, source, method: str, as_json: bool, batch) -> None:
+def search(query: str | None, book: Path, limit: int, chapter, section, kind, since, until, source, tags, method: str, as_json: bool, batch) -> None:
     """Search the book for QUERY: words and meaning, fused.
 
     Shows each result's title, a snippet with the matching words highlighted, its chapter and
@@ -298,7 +299,7 @@ def search(query: str | None, book: Path, limit: int, chapter, section, kind, si
     if (query is None) == (batch is None):
         raise click.UsageError("give a QUERY or --batch FILE (one query per line), not both")
     library = Library(book)
-    filters = SearchFilters(chapter=chapter, section=section, kind=kind, since=since, until=until, source=source)
+    filters = SearchFilters(chapter=chapter, section=section, kind=kind, since=since, until=until, source=source, tags=tuple(tags))
     if batch is not None:
         for line in batch:
             if line.strip():

@@ -330,6 +330,7 @@ class BookTools:
         since: Annotated[str | None, Field(description="Dated on or after: YYYY, YYYY-MM or YYYY-MM-DD.")] = None,
         until: Annotated[str | None, Field(description="Dated on or before the end of: YYYY, YYYY-MM or YYYY-MM-DD.")] = None,
         source: Annotated[str | None, Field(description="Only entries saved in this dump file (file name or path).")] = None,
+        tags: Annotated[list[str] | None, Field(description="Only entries carrying every one of these tags (llm or #llm).")] = None,
         method: Annotated[Literal["hybrid", "lexical", "dense"], Field(description="hybrid: words and meaning fused (best in general); lexical: exact words (BM25); dense: meaning only.")] = "hybrid",
     ) -> SearchResults:
         """Find entries of the book by words and meaning, best first, each with its id, title,
@@ -339,7 +340,7 @@ class BookTools:
         that says so."""
         with self._call() as library:
             filters = SearchFilters(
-                chapter=chapter, section=section, kind=kind, source=source,
+                chapter=chapter, section=section, kind=kind, source=source, tags=tuple(tags or ()),
                 since=parse_period(since)[0] if since else None, until=parse_period(until)[1] if until else None,
             )
             hits = library.search(query, limit=limit, filters=filters, method=method)

@@ -90,6 +90,8 @@ class PlacedEntry:
             "script": e.script,
             "merged": e.merged,
             "fetched": list(e.fetched),
+            "tags": list(e.tags),
+            "folders": list(e.headings),
         }
 
 

@@ -29,6 +29,16 @@ Obsidian's default mode would show it as an empty first line of the entry.
 Titles selfbook wrote itself (``Entry.title_derived``) are set in bold italics; the README's
 legend says so. Merged duplicates get a line "Saved 3 times: self.md:12, …".
 
+Where the source filed an entry (``Entry.headings``: a bookmark folder path, a vault's folders, a
+feed's title, a Pocket list) shows as "Filed under: Bookmarks bar › Research › LLMs", because the
+book replaces that filing with its own chapters and a reader may want it back. It is left out when
+it would only repeat something: for entries read from a markdown or text dump (``.md``,
+``.markdown``, ``.txt``), whose headings are the dump's own outline ("2023", "X bookmarks",
+"unsorted"), which the book reorganizes on purpose and which would repeat over every entry of a
+run; and when the folders are only the entry's own chapter and section (a book's export read
+back). A note of an Obsidian vault is a markdown file but its folders are a filing: its headings
+start with the folders of its path, which is how it is told apart.
+
 Escaping, links, anchors and file names are :mod:`selfbook.book.markdown`'s.
 
 Merges and look-alikes
@@ -181,13 +191,45 @@ def _title_line(entry: Entry) -> str:
     return f"**{title}**"
 
 
-def render_entry(entry: Entry) -> str:
-    """One entry as a paragraph of hard-broken lines, its anchor first (see the module docstring)."""
+OUTLINE_SUFFIXES = (".md", ".markdown", ".txt")
+"""Dumps whose headings are the writer's outline of the document, not a filing place."""
+
+
+def _vault_note(path: PurePosixPath, headings: Sequence[str]) -> bool:
+    """A note of a vault: its headings start with the folders its path ends in."""
+    folders = path.parent.parts
+    return any(tuple(headings[:k]) == folders[-k:] for k in range(1, min(len(folders), len(headings)) + 1))
+
+
+def filed_under(entry: Entry, place: Sequence[str] = ()) -> tuple[str, ...]:
+    """The folders the source filed ``entry`` in, as the book shows them; () when they would
+    only repeat the dump's outline or ``place`` (the entry's chapter and section titles)."""
+    if not entry.headings:
+        return ()
+    paths = [PurePosixPath(s.path.replace("\\", "/")) for s in entry.sources]
+    if all(p.suffix.casefold() in OUTLINE_SUFFIXES and not _vault_note(p, entry.headings) for p in paths):
+        return ()
+    if {h.casefold() for h in entry.headings} <= {p.casefold() for p in place}:
+        return ()
+    return entry.headings
+
+
+def _filed_line(entry: Entry, place: Sequence[str]) -> str:
+    folders = filed_under(entry, place)
+    return escape_markdown("Filed under: " + " › ".join(" ".join(f.split()) for f in folders)) if folders else ""
+
+
+def render_entry(entry: Entry, place: Sequence[str] = ()) -> str:
+    """One entry as a paragraph of hard-broken lines, its anchor first (see the module docstring).
+    ``place``: the titles of its chapter and section, which "Filed under" need not repeat."""
     lines = [f'<a id="{entry_anchor(entry.id)}"></a>' + _title_line(entry)]
     lines.extend(_note_lines(entry))
     meta = _meta_line(entry)
     if meta:
         lines.append(meta)
+    filed = _filed_line(entry, place)
+    if filed:
+        lines.append(filed)
     if len(entry.sources) > 1:
         saved = ", ".join(str(s) for s in entry.sources)
         lines.append(escape_markdown(f"Saved {len(entry.sources)} times: {saved}"))
@@ -263,7 +305,7 @@ def render_chapter(
         blocks.append(f'<a id="{section_anchor(section.id)}"></a>\n' + _heading(2, section.title))
         if section.description.strip():
             blocks.append(f"*{escape_markdown(section.description.strip())}*")
-        blocks.extend(render_entry(e) for e in own)
+        blocks.extend(render_entry(e, (chapter.title, section.title)) for e in own)
     blocks.extend(render_installments(chapter, entries, installments, headed))
     blocks.append("---")
     blocks.append(_nav(index, outline, filenames))
@@ -273,7 +315,7 @@ def render_chapter(
 # -- installments ------------------------------------------------------------------------------
 
 
-def render_installment_entry(entry: Entry) -> str:
+def render_installment_entry(entry: Entry, place: Sequence[str] = ()) -> str:
     """An entry in the reference chapter's installment style: the bold title, one line of
     summary (every note line, joined) ending with the date, then ``domain — URL`` lines::
 
@@ -289,6 +331,9 @@ def render_installment_entry(entry: Entry) -> str:
         summary = f"{summary.rstrip(' .;,')}; {when}." if summary else f"{when}."
     if summary:
         lines.append(summary)
+    filed = _filed_line(entry, place)
+    if filed:
+        lines.append(filed)
     lines.extend(link_line(url) for url in entry.urls)
     return (HARD_BREAK + "\n").join(lines)
 
@@ -311,12 +356,14 @@ def render_installments(
         if not mine:
             continue
         blocks.append(_heading(2, inst.heading()))
-        blocks.extend(render_installment_entry(entries[e]) for e in mine if section_of[e].id in headed)
+        blocks.extend(
+            render_installment_entry(entries[e], (chapter.title, section_of[e].title)) for e in mine if section_of[e].id in headed
+        )
         for section in chapter.sections:
             new = [e for e in mine if section_of[e] is section and section.id not in headed]
             if new:
                 blocks.append(f'<a id="{section_anchor(section.id)}"></a>\n' + _heading(3, section.title))
-                blocks.extend(render_installment_entry(entries[e]) for e in new)
+                blocks.extend(render_installment_entry(entries[e], (chapter.title, section.title)) for e in new)
         headed.update(section_of[e].id for e in mine)
     return blocks
 

@@ -23,8 +23,10 @@ Blocks:
     matter pasted mid-file become :class:`Skip` records; nothing is dropped silently.
 
 Entries: the title is the first text line, with markdown emphasis and URLs taken out, except for
-  ``[Title](url) — note``, ``**Title** — note``, and ``Name (@handle): quote`` (title "Name: start
-  of the quote", cut to 90 characters). The note is the other text lines; URL lines, identifier
+  ``[Title](url) — note``, ``**Title** — note``, ``Name (@handle): quote`` (title "Name: start
+  of the quote", cut to 90 characters), and an entry of one text line that says where its title
+  ends ("Title — note (2020-08-19)", "Title: note URL", "Title. Note. Mon YYYY.": see
+  :mod:`.oneline`), whose title is cut there, the rest its note, the closing date neither. The note is the other text lines; URL lines, identifier
   lines and domain lines that name the URL's host stay in ``lines`` but not in the note. The date
   is the last date written in the entry's text (see :mod:`.dates`); hashtags become ``tags``.
 """
@@ -42,6 +44,7 @@ from ..errors import InputError
 from ..models import DateRange, RawEntry, Skip, Span
 from ..text import normalize
 from .dates import find_date, find_date_range
+from .oneline import split_line
 from .links import (
     AUTOLINK, DOMAIN, HASHTAG, IDENT, MD_LINK, SEPARATORS, WORD_CHAR, find_urls, is_url_line, names_host, strip_urls, url_host,
 )
@@ -403,10 +406,15 @@ def _title_and_note(body: list[tuple[_Line, str]]) -> tuple[str | None, str]:
         following = " ".join(strip_urls(line.text).strip() for line, k in rest if k == "text")
         return _quote_title(name, _clean_title(quote or following)), "\n".join(notes).strip()
     lead = _lead(first.text)
+    one_line = split_line(first.text) if not lead and [k for _, k in body if k != "ident"] == ["text"] else None
     if lead:
         title, head = lead
         if head:
             notes.insert(0, head)
+    elif one_line is not None:
+        title = _clean_title(one_line.title)
+        if one_line.note:
+            notes.insert(0, _clean_note(one_line.note).strip())
     else:
         title = _clean_title(first.text)
     return title or None, "\n".join(notes).strip()

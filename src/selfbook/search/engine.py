@@ -253,7 +253,7 @@ class Searcher:
         terms = list(dict.fromkeys(search_terms(query)))
         if not terms:
             return [], None
-        mask = filter_mask(filters, self._rows, self._outline, store.positions_from_source)
+        mask = filter_mask(filters, self._rows, self._outline, store.positions_from_source, store.tag_positions)
         keep = None if mask is None else np.flatnonzero(mask)
         if keep is not None and not len(keep):
             return [], None

@@ -11,6 +11,8 @@ How each filter matches (all case-insensitive; several filters must all hold):
   left out whenever either is given.
 - ``source``: entries with a saved copy from that file: its path as the book recorded it, or a
   trailing part of it (``self.md`` matches ``notes/self.md``).
+- ``tags``: entries carrying every one of these tags (``llm`` or ``#llm``; case-insensitive). A
+  tag no entry carries is an error that lists the book's tags.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import datetime as dt
 import os
 import re
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -41,9 +43,11 @@ class SearchFilters:
     since: dt.date | None = None
     until: dt.date | None = None
     source: str | None = None
+    tags: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
-        return any(v is not None for v in (self.chapter, self.section, self.kind, self.since, self.until, self.source))
+        filters = (self.chapter, self.section, self.kind, self.since, self.until, self.source)
+        return any(v is not None for v in filters) or bool(self.tags)
 
 
 _PERIOD = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
@@ -78,11 +82,39 @@ def _matching(value: str, items: Iterable[tuple[str, str]], what: str) -> set[st
     return found
 
 
+def _tag_key(tag: str) -> str:
+    return tag.strip().lstrip("#").casefold()
+
+
+def _tagged(tags: Iterable[str], tag_positions: Mapping[str, Sequence[int]], size: int) -> np.ndarray:
+    """A mask of the entries that carry every tag of ``tags``."""
+    by_key: dict[str, set[int]] = {}
+    for tag, positions in tag_positions.items():
+        by_key.setdefault(_tag_key(tag), set()).update(positions)
+    mask = np.ones(size, dtype=bool)
+    for tag in tags:
+        key = _tag_key(tag)
+        if not key:
+            raise QueryError("an empty tag — give a tag such as llm or #llm")
+        if key not in by_key:
+            known = " ".join(f"#{t}" for t in sorted(by_key))[:400] or "none"
+            raise QueryError(f"no entry is tagged {tag!r} — the book's tags: {known}")
+        hits = np.zeros(size, dtype=bool)
+        hits[sorted(p for p in by_key[key] if 0 <= p < size)] = True
+        mask &= hits
+    return mask
+
+
 def filter_mask(
-    filters: SearchFilters, rows: SearchRows, outline: Outline, from_source: Callable[[str], np.ndarray]
+    filters: SearchFilters,
+    rows: SearchRows,
+    outline: Outline,
+    from_source: Callable[[str], np.ndarray],
+    tag_positions: Callable[[], Mapping[str, Sequence[int]]],
 ) -> np.ndarray | None:
     """A boolean mask over entry positions, or None when no filter is set.
-    ``from_source(path)`` gives the positions of entries with a copy from that file."""
+    ``from_source(path)`` gives the positions of entries with a copy from that file;
+    ``tag_positions()`` the positions of the entries carrying each tag."""
     if not filters:
         return None
     mask = np.ones(len(rows), dtype=bool)
@@ -116,4 +148,6 @@ def filter_mask(
         hits = np.zeros(len(rows), dtype=bool)
         hits[from_source(source)] = True
         mask &= hits
+    if filters.tags:
+        mask &= _tagged(filters.tags, tag_positions(), len(rows))
     return mask

@@ -482,6 +482,17 @@ class PostgresStore(FetchedRows, PostgresIndexTerms):
         )
         return np.array(sorted(r[0] for r in rows), dtype=np.int64)
 
+    def tag_positions(self) -> dict[str, list[int]]:
+        """Every tag as saved, with the positions of the entries that carry it."""
+        found: dict[str, list[int]] = {}
+        rows = self._db.execute(
+            "SELECT l.value, e.position FROM entry_labels l JOIN entries e ON e.id = l.entry_id "
+            "WHERE l.kind = 'tag' ORDER BY e.position"
+        )
+        for tag, position in rows:
+            found.setdefault(tag, []).append(position)
+        return found
+
     def load_placed(self, positions: Sequence[int]) -> list[Placement]:
         """The entries at ``positions`` (in that order) with their chapter and section."""
         wanted = [int(p) for p in positions]

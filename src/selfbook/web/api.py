@@ -69,6 +69,7 @@ class SearchQuery(BaseModel):
     until: str | None = Field(None, description="Dated on or before the end of this (YYYY, YYYY-MM or YYYY-MM-DD).")
     source: str | None = Field(None, description="Only entries saved in this dump file (path or file name).")
     method: str = Field("hybrid", description=f"Ranking: {', '.join(METHODS)}.")
+    tag: list[str] = Field([], description="Only entries carrying this tag (llm or #llm); repeat it for entries with every tag.")
 
 
 class AskBody(BaseModel):
@@ -143,7 +144,7 @@ def entry(entry_id: str, service: Service) -> JSONResponse:
     ),
 )
 async def search(params: Annotated[SearchQuery, Query()], service: Service, request: Request) -> JSONResponse:
-    search_params = views.SearchParams(**params.model_dump())
+    search_params = views.SearchParams(**{**params.model_dump(), "tag": tuple(params.tag)})
     if request.app.state.search_pool is not None:  # serve --workers: already JSON
         return Response(await request.app.state.search_pool.search(search_params), media_type="application/json")
     work = functools.partial(views.search_data, service, search_params)

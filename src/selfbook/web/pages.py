@@ -95,8 +95,9 @@ def search(
     until: str = "",
     source: str = "",
     method: str = "hybrid",
+    tag: Annotated[list[str], Query()] = [],  # noqa: B006 (FastAPI reads the default, never mutates it)
 ) -> HTMLResponse:
-    params = views.SearchParams(q, limit, chapter, section, kind, since, until, source, method)
+    params = views.SearchParams(q, limit, chapter, section, kind, since, until, source, method, tuple(tag))
     results, error = None, None
     if q.strip():
         try:
@@ -106,7 +107,7 @@ def search(
             error = str(exc)
     view = service.view()
     return render(
-        request, "search.html", status=400 if error else 200, twin="/api/search?" + urlencode(params.to_dict()),
+        request, "search.html", status=400 if error else 200, twin="/api/search?" + urlencode(params.to_dict(), doseq=True),
         params=params, results=results, error=error, chapters=[c.title for c in view.outline.chapters],
         kinds=KINDS, methods=METHODS,
     )

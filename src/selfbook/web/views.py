@@ -155,6 +155,7 @@ class SearchParams:
     until: str | None = None
     source: str | None = None
     method: str = "hybrid"
+    tag: tuple[str, ...] = ()
 
     def filters(self) -> SearchFilters:
         """The filters; raises :class:`QueryError` for a date that is not YYYY, YYYY-MM or YYYY-MM-DD."""
@@ -163,11 +164,11 @@ class SearchParams:
         return SearchFilters(
             chapter=blank(self.chapter), section=blank(self.section), kind=blank(self.kind),
             since=parse_period(since)[0] if since else None, until=parse_period(until)[1] if until else None,
-            source=blank(self.source),
+            source=blank(self.source), tags=tuple(t for t in self.tag if t and t.strip()),
         )
 
     def to_dict(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if v not in (None, "")}
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in self.__dict__.items() if v not in (None, "", ())}
 
 
 def search_data(service: BookService, params: SearchParams, *, vector: QueryVector | None = None) -> dict:
