@@ -146,11 +146,17 @@ class Entry:
         return len(self.sources) - 1
 
     def embed_text(self) -> str:
-        """The text a model sees for this entry: title, then note, then where the links point."""
+        """The text a model sees for this entry: title, then note, each line without a date that
+        closes it ("…by looking at screenshots; Oct 2024."). That date is the entry's ``date``;
+        in the text it would make the model group entries by when they were saved rather than
+        by what they are about."""
+        from selfbook.ingest.oneline import closing_date  # deferred: ingest imports this module
+
         parts = [self.title]
         if self.note and self.note != self.title:
             parts.append(self.note)
-        return "\n".join(parts)
+        lines = "\n".join(parts).split("\n")
+        return "\n".join(closing_date(line)[0] if any(c.isdigit() for c in line) else line for line in lines)
 
 
 @dataclass(frozen=True)

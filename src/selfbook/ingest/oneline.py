@@ -32,7 +32,7 @@ import regex
 from .dates import find_date
 from .links import find_urls, strip_urls
 
-__all__ = ["OneLine", "split_line"]
+__all__ = ["OneLine", "closing_date", "split_line"]
 
 TITLE_LIMIT = 90
 
@@ -104,7 +104,7 @@ def _starts_with_verb(note: str) -> bool:
     return first.endswith(("es", "ed")) or (first.endswith("s") and not first.endswith("ss") and len(first) > 4)
 
 
-def _closing_date(text: str) -> tuple[str, bool]:
+def closing_date(text: str) -> tuple[str, bool]:
     """``text`` without the day or month that closes it ("(2020-08-19)", "; Oct 2024.", ". Sep
     2024."), and whether there was one. A full stop before the date stays with the text."""
     found = find_date(text)
@@ -150,7 +150,7 @@ def split_line(line: str) -> OneLine | None:
     urls = find_urls(text)
     ends_with_link = bool(urls) and strip_urls(text).rstrip() != text.rstrip() and not strip_urls(text).rstrip().endswith(")")
     prose = strip_urls(text).strip() if ends_with_link else text
-    body, dated = _closing_date(prose)
+    body, dated = closing_date(prose)
     long = len(strip_urls(text).strip()) > TITLE_LIMIT
     colon = _COLON.search(body)
     if colon and _name_head(body[: colon.start()], strict=False) and not ends_with_link:
