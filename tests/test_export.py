@@ -92,7 +92,7 @@ def test_jsonl_export_holds_the_full_entry_model(built, tmp_path: Path):
     placed = built.entries()
     assert [r["id"] for r in rows] == [p.entry.id for p in placed]
     for row, p in zip(rows, placed):
-        assert row == {**p.to_dict(), "tags": list(p.entry.tags), "headings": list(p.entry.headings)}
+        assert row == {**p.to_dict(), "tags": list(p.entry.tags), "headings": list(p.entry.headings), "idents": list(p.entry.idents)}
 
 
 def test_opml_export_is_valid_and_marks_feeds(built, tmp_path: Path, small_dump: Path):

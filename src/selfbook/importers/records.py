@@ -16,8 +16,8 @@ Positions: every record's span is the lines its JSON object covers in the file (
   identity is ``twitter:ID``: two likes are never merged because their texts share a link.
 - **JSON Lines**: one object per line. The keys of ``selfbook entries --json`` (and of
   ``selfbook export --format jsonl``) come back losslessly: ``title``, ``urls``, ``note``,
-  ``date`` (ISO day or ``start/end``), ``date_label``, ``tags``, and ``chapter``/``section`` as
-  headings. Common other spellings are read too (``url``/``href``/``link``, ``description``,
+  ``date`` (ISO day or ``start/end``), ``date_label``, ``tags``, ``chapter``/``section`` as
+  headings, and the first of ``idents`` as the record's identity (its own link is its first URL). Common other spellings are read too (``url``/``href``/``link``, ``description``,
   ``created``/``time``, ``folder``).
 """
 
@@ -187,7 +187,9 @@ def _jsonl(record: dict, span: Span) -> Item:
         headings = tuple(_text(h) for h in record["headings"])
     else:
         headings = tuple(h for h in _text(record.get("folder")).split("/") if h)
-    return make_entry(span, title=title or None, urls=urls, note=note, headings=headings, date=date, tags=tag_list(record.get("tags")))
+    entry = make_entry(span, title=title or None, urls=urls, note=note, headings=headings, date=date, tags=tag_list(record.get("tags")))
+    idents = [x for x in record.get("idents") or () if isinstance(x, str) and x.strip()] if isinstance(record.get("idents"), list) else []
+    return replace(entry, ident=idents[0].strip()) if idents else entry
 
 
 def read_jsonl(path: Path, shown: str, progress: Progress | None = None) -> Iterator[Item]:
