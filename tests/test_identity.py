@@ -157,3 +157,14 @@ def test_a_book_keeps_identities_through_the_store_add_and_jsonl(library, tmp_pa
     export_book(library, "jsonl", out)
     again = normalize_entries(read_source(out).entries).entries
     assert sorted(e.idents for e in again) == sorted(e.idents for e in entries)
+
+
+def test_an_added_place_in_a_page_already_in_the_book_is_flagged(library, tmp_path: Path):
+    first, later = tmp_path / "first.md", tmp_path / "later.md"
+    first.write_text("# Lists\n\nDailydave mailing list archive\nhttp://seclists.org/#dailydave\n", encoding="utf-8")
+    later.write_text("# Lists\n\nFull Disclosure mailing list archive\nhttp://seclists.org/#fulldisclosure\n", encoding="utf-8")
+    library.build([first])
+    (added,) = library.add([later]).added
+    assert len(added.new) == 1 and not added.resaved
+    review = (library.book_dir / "REVIEW.md").read_text(encoding="utf-8")
+    assert "same page, different fragment" in review
