@@ -39,7 +39,7 @@ def test_url_variants_merge(urls):
     entry = only(result)
     assert entry.title == "Saved copy 0"
     assert entry.sources == tuple(r.source for r in raws)
-    assert entry.urls == (entry.urls[0],)  # one canonical URL
+    assert entry.urls == (urls[0],)  # one URL, as first saved
     assert [m.reason.split(" ")[:2] for m in result.merges] == [["same", "URL"]]
     assert result.merges[0].sources == entry.sources
 
@@ -68,7 +68,7 @@ def test_same_paper_merges_by_id():
     )
     entry = only(result)
     assert result.merges[0].reason == "same arXiv 2405.00208"
-    assert entry.urls == ("https://arxiv.org/abs/2405.00208",)
+    assert entry.urls == ("https://arxiv.org/pdf/2405.00208v2",)  # as saved
     assert entry.id == entry_id("arxiv:2405.00208")
 
 

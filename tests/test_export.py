@@ -92,7 +92,7 @@ def test_jsonl_export_holds_the_full_entry_model(built, tmp_path: Path):
     placed = built.entries()
     assert [r["id"] for r in rows] == [p.entry.id for p in placed]
     for row, p in zip(rows, placed):
-        assert row == {**p.to_dict(), "tags": list(p.entry.tags), "headings": list(p.entry.headings)}
+        assert row == {**p.to_dict(), "tags": list(p.entry.tags), "headings": list(p.entry.headings), "idents": list(p.entry.idents)}
 
 
 def test_opml_export_is_valid_and_marks_feeds(built, tmp_path: Path, small_dump: Path):
@@ -216,3 +216,46 @@ def test_nearest_rows_is_exact_and_leaves_each_row_out():
     np.fill_diagonal(sims, -np.inf)
     assert got.tolist() == [list(np.argsort(-row, kind="stable")[:4]) for row in sims]
     assert nearest_rows(x[:1], 4).shape == (1, 0)
+
+
+SAVED = [
+    "http://seclists.org/#dailydave",
+    "http://seclists.org/#fulldisclosure",
+    "https://translate.google.com/#en/zh/",
+    "https://pan.baidu.com/s/1abcDEF#path=%2Fpapers",
+    "https://app.example.com/#!/inbox",
+    "https://example.com/guide?utm_source=newsletter&utm_medium=email&id=7",
+    "https://www.example.org/post/?fbclid=IwAR0abc#comments",
+    "https://youtu.be/eMlx5fFNoYc?t=42",
+    "https://twitter.com/someone/status/1790000000000000000?s=20",
+]
+
+
+def test_netscape_round_trip_keeps_every_url_as_saved(tmp_path: Path):
+    """Fragments and tracking parameters survive build → export → re-read, byte for byte; the
+    hrefs are read back with html.parser, not selfbook's importer."""
+    from html.parser import HTMLParser
+
+    rows = "\n".join(f'    <DT><A HREF="{u.replace("&", "&amp;")}" ADD_DATE="1700000000">Saved page {i}</A>' for i, u in enumerate(SAVED))
+    source = tmp_path / "saved.html"
+    source.write_text(f"<!DOCTYPE NETSCAPE-Bookmark-file-1>\n<TITLE>Bookmarks</TITLE>\n<DL><p>\n{rows}\n</DL><p>\n", encoding="utf-8")
+    runner = CliRunner(env=ENV)
+    book, out = tmp_path / "book", tmp_path / "out.html"
+    assert runner.invoke(main, ["build", str(source), "--book", str(book)]).exit_code == 0
+    result = runner.invoke(main, ["export", "--book", str(book), "--format", "netscape", str(out)])
+    assert result.exit_code == 0, result.output
+
+    class Hrefs(HTMLParser):
+        found: list[str] = []
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "a":
+                self.found.append(dict(attrs)["href"])
+
+    parser = Hrefs()
+    parser.found = []
+    parser.feed(out.read_text(encoding="utf-8"))
+    assert sorted(parser.found) == sorted(SAVED)
+    assert sorted(u for e in read_source(out).entries for u in e.urls) == sorted(SAVED)
+    review = (book / "REVIEW.md").read_text(encoding="utf-8")
+    assert "same page, different fragment" in review

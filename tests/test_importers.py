@@ -355,7 +355,7 @@ def test_book_from_two_formats_merges_the_shared_link_keeping_both_sources(libra
     primer = placed["https://arxiv.org/abs/2405.00208"]
     assert {s.path for s in primer.sources} == {str(chrome), str(pocket)}
     assert set(primer.tags) == {"interpretability", "llm", "papers"}
-    ragi = placed["https://example.org/ragi-mudde"]
+    ragi = placed["https://www.example.org/ragi-mudde"]  # as the first copy saved it
     assert {s.path for s in ragi.sources} == {str(chrome), str(pocket)}
     assert ragi.title == "Ragi mudde, how to make it soft"  # the written title wins over the derived one
 

@@ -46,7 +46,7 @@ def test_add_note_places_the_entry_with_its_file_and_line(library, small_dump, m
     new = [p for p in library.entries() if p.entry.id not in before]
     assert len(new) == 1
     placed = new[0]
-    assert placed.entry.urls == ("https://example.org/ragi-dosa",)  # canonical: no www.
+    assert placed.entry.urls == ("https://www.example.org/ragi-dosa",)  # as given
     source = placed.entry.sources[0]
     assert source.path.endswith(".md") and "/notes/20260101T000000-ragi-dosa-batter-without-rice" in source.path
     assert source.start == 1

@@ -253,7 +253,7 @@ def test_cli_batch(cli_book: Path, tmp_path: Path):
 def test_cli_human_output_and_errors(cli_book: Path):
     runner = CliRunner(env=ENV)
     result = runner.invoke(main, ["search", "[red]dosa[/red] batter", "--book", str(cli_book), "-n", "1"])
-    assert result.exit_code == 0 and "Dosa batter" in result.output and "https://example.org/dosa-batter" in result.output
+    assert result.exit_code == 0 and "Dosa batter" in result.output and "https://www.example.org/dosa-batter" in result.output  # as saved
     bad = runner.invoke(main, ["search", "x", "--book", str(cli_book), "--since", "2024-99"])
     assert bad.exit_code == 2 and "YYYY-MM" in bad.output
     empty = runner.invoke(main, ["search", " ", "--book", str(cli_book)])

@@ -2,7 +2,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from selfbook.normalize import canonical_url, dedupe_key, is_specific
+from selfbook.normalize import canonical_url, dedupe_key, is_specific, page_key, saved_url
+from selfbook.normalize.urls import anchor, content_fragment
 
 KN = "ಕನ್ನಡ"  # "Kannada", in Kannada script
 KN_ESCAPED = "%E0%B2%95%E0%B2%A8%E0%B3%8D%E0%B2%A8%E0%B2%A1"
@@ -24,6 +25,9 @@ CANONICAL = [
     ("https://isotopes.ai/#about-us", "https://isotopes.ai"),
     ("https://example.com/x#section-2", "https://example.com/x"),
     ("https://example.com/#!/inbox", "https://example.com#!/inbox"),
+    ("https://translate.google.com/#en/zh/", "https://translate.google.com#en/zh/"),  # a route
+    ("https://pan.baidu.com/s/1a#path=%2fphotos", "https://pan.baidu.com/s/1a#path=%2Fphotos"),  # parameters
+    ("https://example.com/x#", "https://example.com/x"),  # an empty fragment
     # tracking parameters, sorted rest
     ("https://example.com/x?utm_source=tw&utm_medium=social&id=3", "https://example.com/x?id=3"),
     ("https://example.com/x?b=2&a=1&fbclid=abc&gclid=1", "https://example.com/x?a=1&b=2"),
@@ -150,3 +154,29 @@ def test_dedupe_key_keeps_other_paths_apart():
 )
 def test_is_specific(url, specific):
     assert is_specific(canonical_url(url)) is specific
+
+
+@pytest.mark.parametrize(
+    ("fragment", "content"),
+    [("!/inbox", True), ("/settings", True), ("en/zh/", True), ("path=/photos", True), ("t=30", True),
+     ("dailydave", False), ("section-2", False), ("readme", False), ("", False), ("L10-L20", False)],
+)
+def test_content_fragment(fragment, content):
+    assert content_fragment(fragment) is content
+
+
+def test_a_place_in_a_page_is_kept_in_the_key_not_in_the_canonical_url():
+    dd, fd = "http://seclists.org/#dailydave", "http://seclists.org/#fulldisclosure"
+    assert canonical_url(dd) == canonical_url(fd) == "http://seclists.org"
+    assert (dedupe_key(dd), dedupe_key(fd)) == ("seclists.org#dailydave", "seclists.org#fulldisclosure")
+    assert page_key(dd) == page_key(fd) == dedupe_key("https://seclists.org") == "seclists.org"
+    assert (anchor(dd), anchor("https://example.com/#!/inbox"), anchor("https://example.com/x#")) == ("dailydave", "", "")
+    assert is_specific(dd) and not is_specific("http://seclists.org/")
+    assert dedupe_key("https://youtu.be/sal78ACtGTc#t=30") == dedupe_key("https://www.youtube.com/watch?v=sal78ACtGTc")
+
+
+def test_functions_take_a_url_as_saved():
+    saved = " <https://www.example.com/post/?utm_source=feed&id=2> "
+    assert saved_url(saved) == "https://www.example.com/post/?utm_source=feed&id=2"
+    assert dedupe_key(saved) == dedupe_key(canonical_url(saved)) == "example.com/post?id=2"
+    assert is_specific(saved) is is_specific(canonical_url(saved)) is True

@@ -428,7 +428,7 @@ def _unique(items: Iterable) -> tuple:
 
 
 def absorb(entry: Entry, copy: Entry) -> Entry:
-    """``entry`` with ``copy``'s notes, links, entities, sources, headings and tags added.
+    """``entry`` with ``copy``'s notes, links, entities, sources, headings, tags and identities added.
 
     The entry keeps its id, title, kind, language and date (the copy's date only when it had
     none). A copy whose title differs keeps that title as the first line of its note, as
@@ -450,5 +450,6 @@ def absorb(entry: Entry, copy: Entry) -> Entry:
         sources=_unique(entry.sources + copy.sources),
         headings=_unique(entry.headings + copy.headings),
         tags=_unique(entry.tags + copy.tags),
+        idents=_unique(entry.idents + copy.idents),
         date=entry.date or copy.date,
     )

@@ -818,10 +818,16 @@ class Library:
 
 
 def dead_links(entries: Sequence[Entry], links: Mapping[str, Link]) -> list[tuple[str, str, str]]:
-    """``(entry id, url, status)`` of every dead link of these entries, for REVIEW.md."""
+    """``(entry id, url, status)`` of every dead link of these entries, for REVIEW.md: the URL as
+    the entry saved it (the links table is keyed by the canonical form)."""
     from .fetch import entry_links  # deferred: httpx
+    from .normalize import canonical_url
 
-    return [(e.id, url, links[url].status) for e in entries for url in entry_links(e) if url in links and links[url].dead]
+    dead = []
+    for e in entries:
+        saved = {canonical_url(u): u for u in reversed(e.urls)}  # the first spelling of each
+        dead += [(e.id, saved.get(url, url), links[url].status) for url in entry_links(e) if url in links and links[url].dead]
+    return dead
 
 
 def _llm_titles_kept(store: Store) -> LLMTitles | None:

@@ -92,6 +92,9 @@ class RawEntry:
     ``lines`` are the entry's own lines, stripped of list markers. ``headings`` is the path of
     headings above it. ``date`` is a date written in the entry itself; ``context_date`` is one
     given by a heading (such as "From self-1.md (Oct 2024 – Feb 2026)") or by front matter.
+    ``urls`` are as saved. ``ident`` is the identity the record has in its source, when it has
+    one (``twitter:1234`` for an X post); such a record's own link, if any, is its first URL,
+    and its later URLs are links found in its text (rules in :mod:`selfbook.normalize.dedupe`).
     """
 
     lines: tuple[str, ...]
@@ -103,6 +106,7 @@ class RawEntry:
     date: DateRange | None = None
     context_date: DateRange | None = None
     tags: tuple[str, ...] = ()
+    ident: str | None = None
 
     @property
     def text(self) -> str:
@@ -111,7 +115,11 @@ class RawEntry:
 
 @dataclass(frozen=True)
 class Entry:
-    """A normalized entry of the book. Merged duplicates keep every note and every source."""
+    """A normalized entry of the book. Merged duplicates keep every note and every source.
+
+    ``urls`` are as saved (their canonical forms are for matching only); ``idents`` are the
+    identities its records had in their sources (``twitter:1234``), if any.
+    """
 
     id: str
     title: str
@@ -131,6 +139,7 @@ class Entry:
     page_text: str = ""
     """The start of its link's archived page text (``selfbook fetch --archive``): searched and
     quoted by ``ask``, never embedded nor shown in the book."""
+    idents: tuple[str, ...] = ()
 
     @property
     def note(self) -> str:

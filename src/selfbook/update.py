@@ -3,8 +3,10 @@
 Adding a dump (:func:`add_dump`), in order:
 
 1. Its entries are normalized (duplicates inside the dump merge as in a build).
-2. **Saved again?** An entry is a copy of one already in the book when they share a specific
-   URL, a paper (arXiv id or DOI), or their text (the rules of :mod:`selfbook.normalize`), or
+2. **Saved again?** An entry is a copy of one already in the book when they share an identity,
+   a specific URL, a paper (arXiv id or DOI), or their text (the rules of
+   :mod:`selfbook.normalize`: an entry with an identity counts only its own link and papers,
+   and two entries with different identities are never copies), or
    when it is a near-duplicate of its most similar book entry (cosine ≥ 0.95, then the
    near-duplicate rule). A copy merges into that entry (:func:`selfbook.curate.absorb`): the
    entry gains the note, links and sources, and keeps its id, title and place. Its vector is
@@ -42,8 +44,9 @@ from .curate import EditableOutline, absorb, apply_decisions
 from .embed import content_hash
 from .ingest import Dump, find_date_range
 from .models import DateRange, Decision, Entry, Flag, Installment, Merge, Outline, Skip
-from .normalize import dedupe_key, entry_id, is_specific, near_duplicates, normalize_entries, normalized_text
+from .normalize import dedupe_key, entry_id, fragment_flags, is_specific, near_duplicates, normalize_entries, normalized_text
 from .normalize.dedupe import MIN_TEXT_CHARS, PAPER_KINDS
+from .normalize.entities import url_entities
 from .text import first_word
 
 log = logging.getLogger(__name__)
@@ -129,10 +132,18 @@ def dump_period(dump: Dump) -> DateRange | None:
 # -- copies of entries already in the book ----------------------------------------------------------
 
 
+def _own_urls(entry: Entry) -> tuple[str, ...]:
+    """The URLs by which ``entry`` is a copy of another: all of them, or with an identity only
+    its own link (its first URL), as in :mod:`selfbook.normalize.dedupe`."""
+    return entry.urls[:1] if entry.idents else entry.urls
+
+
 def _keys(entry: Entry) -> set[str]:
-    """The URL and paper keys under which ``entry`` is a copy of another."""
-    keys = {"url " + dedupe_key(u) for u in entry.urls if is_specific(u)}
-    papers = [x for x in entry.entities if x.kind in PAPER_KINDS]
+    """The identity, URL and paper keys under which ``entry`` is a copy of another."""
+    keys = {"record " + x for x in entry.idents}
+    keys |= {"url " + dedupe_key(u) for u in _own_urls(entry) if is_specific(u)}
+    entities = [x for u in _own_urls(entry) for x in url_entities(u)] if entry.idents else entry.entities
+    papers = list(dict.fromkeys(x for x in entities if x.kind in PAPER_KINDS))
     if not any(sum(x.kind == kind for x in papers) > 1 for kind in PAPER_KINDS):
         keys |= {f"paper {x}" for x in papers}
     return keys
@@ -149,7 +160,7 @@ def _texts(entry: Entry, first: Collection[str] | None = None) -> set[str]:
 
 
 def _specific(entry: Entry) -> set[str]:
-    return {dedupe_key(u) for u in entry.urls if is_specific(u)}
+    return {dedupe_key(u) for u in _own_urls(entry) if is_specific(u)}
 
 
 def _copies(book: Book, fresh: Sequence[Entry]) -> dict[int, tuple[str, str]]:
@@ -171,20 +182,28 @@ def _copies(book: Book, fresh: Sequence[Entry]) -> dict[int, tuple[str, str]]:
     book_urls = {}
     for row, entry in enumerate(fresh):
         keys = _keys(entry)
-        hit = next((by_key[k] for k in sorted(keys) if k in by_key), None)
+        hit = next((by_key[k] for k in sorted(keys) if k in by_key and not _other_record(entry, book_ids[by_key[k]])), None)
         if hit is not None:
-            found[row] = (hit, "same " + next(k for k in sorted(keys) if k in by_key))
+            found[row] = (hit, "same " + next(k for k in sorted(keys) if k in by_key and by_key[k] == hit))
             continue
         mine = _specific(entry)
         for text in sorted(fresh_texts[row]):
             for b in by_text.get(text, []):
                 if b not in book_urls:
                     book_urls[b] = _specific(book_ids[b])
-            same = [b for b in by_text.get(text, []) if not (mine and book_urls[b] and not mine & book_urls[b])]
+            same = [
+                b for b in by_text.get(text, [])
+                if not (mine and book_urls[b] and not mine & book_urls[b]) and not _other_record(entry, book_ids[b])
+            ]
             if same:
                 found[row] = (same[0], "same text")
                 break
     return found
+
+
+def _other_record(a: Entry, b: Entry) -> bool:
+    """Whether two entries are different records of their sources (never copies of each other)."""
+    return bool(a.idents) and bool(b.idents) and not set(a.idents) & set(b.idents)
 
 
 def _near_copies(book: Book, fresh: Sequence[Entry], vectors: np.ndarray) -> tuple[dict[int, tuple[str, str]], list[Flag]]:
@@ -264,7 +283,8 @@ def add_dump(
         vectors=np.vstack([book.vectors, vectors]) if len(rest) else book.vectors,
         outline=outline,
         merges=tuple(merges),
-        flags=book.flags + tuple(near_flags) + (tuple(inner.flags) if inner else ()),
+        flags=_new_flags(book.flags, [*near_flags, *(inner.flags if inner else ()), *fragment_flags(
+            [entries[e.id] for e in book.entries] + rest, among=fresh_ids)]),
         installments=book.installments,
     )
     own = [d for d in decisions if _about(d, fresh_ids)]
@@ -277,6 +297,17 @@ def add_dump(
     )
     grown = replace(grown, installments=grown.installments + (installment,))
     return grown, replace(_report(grown, installment, dump, where, embedded), embed_s=embed_s, skips=tuple(dump.skips))
+
+
+def _new_flags(flags: tuple[Flag, ...], new: Sequence[Flag]) -> tuple[Flag, ...]:
+    """``flags`` and the new ones, one flag per pair of entries (the first kept)."""
+    seen = {frozenset((f.a, f.b)) for f in flags}
+    out = list(flags)
+    for flag in new:
+        if frozenset((flag.a, flag.b)) not in seen:
+            seen.add(frozenset((flag.a, flag.b)))
+            out.append(flag)
+    return tuple(out)
 
 
 def _unique_ids(entries: list[Entry], used: set[str]) -> list[Entry]:

@@ -2,7 +2,8 @@
 
 Each line holds the fields of ``selfbook entries --json`` (``PlacedEntry.to_dict()``: id,
 title, urls, kind, date, date_label, chapter, section, ids, source, sources, note, entities,
-lang, script, merged) plus ``tags`` and ``headings``, so nothing of the entry is lost.
+lang, script, merged) plus ``tags``, ``headings`` and ``idents`` (the identities its records had
+in their sources, such as ``twitter:1234``), so nothing of the entry is lost.
 ``--format jsonl`` imports it back.
 """
 
@@ -20,7 +21,8 @@ __all__ = ["entry_record", "write_jsonl"]
 
 def entry_record(placed: PlacedEntry) -> dict:
     """The full record of one entry."""
-    return {**placed.to_dict(), "tags": list(placed.entry.tags), "headings": list(placed.entry.headings)}
+    e = placed.entry
+    return {**placed.to_dict(), "tags": list(e.tags), "headings": list(e.headings), "idents": list(e.idents)}
 
 
 def write_jsonl(entries: Sequence[PlacedEntry], out: Path, *, title: str = "", related=None) -> int:

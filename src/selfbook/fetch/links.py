@@ -1,7 +1,9 @@
 """The links of a book, their lasting state, and what entries learn from them.
 
-- :func:`entry_links`: the URLs an entry points at, its arXiv ids and DOIs as their canonical
-  URLs (``https://arxiv.org/abs/ID``, ``https://doi.org/DOI``) when it has no such URL.
+- :func:`entry_links`: the URLs an entry points at, in their canonical form (the links table is
+  keyed by it: an entry keeps its URLs as saved, tracking parameters and all), and its arXiv
+  ids and DOIs as their canonical URLs (``https://arxiv.org/abs/ID``, ``https://doi.org/DOI``)
+  when it has no such URL.
 - :func:`due`: which links a run fetches: new ones, those fetched longer ago than ``max_age``,
   and those whose last fetch failed but that are not yet judged dead (so that a second run can
   confirm or clear them).
@@ -20,6 +22,7 @@ from dataclasses import replace
 from typing import Iterable, Mapping, Sequence
 
 from ..models import Entry, Link
+from ..normalize.urls import canonical_url
 from .archive import INDEX_CHARS
 from .client import Attempt
 
@@ -42,8 +45,9 @@ def parse_age(text: str) -> dt.timedelta:
 
 
 def entry_links(entry: Entry) -> list[str]:
-    """The links of an entry: its URLs, then its papers' canonical URLs it does not already have."""
-    links = list(entry.urls)
+    """The links of an entry: its URLs' canonical forms, then its papers' canonical URLs it does
+    not already have."""
+    links = list(dict.fromkeys(canonical_url(u) for u in entry.urls))
     for entity in entry.entities:
         if entity.kind == "arxiv":
             url = f"https://arxiv.org/abs/{entity.value}"

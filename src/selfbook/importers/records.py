@@ -11,11 +11,13 @@ Positions: every record's span is the lines its JSON object covers in the file (
   is an entry without a link.
 - **X/Twitter archive** ``bookmarks.js`` / ``like.js``: ``window.YTD.like.part0 = [{"like":
   {"tweetId", "fullText", "expandedUrl"}}]``. The tweet's text is the note (its first line,
-  cut at a word, the title); the tweet's link comes first, then the links in its text.
+  cut at a word, the title); the tweet's own link (``expandedUrl``, the status URL, else
+  ``https://x.com/i/web/status/ID``) comes first, then the links in its text. The entry's
+  identity is ``twitter:ID``: two likes are never merged because their texts share a link.
 - **JSON Lines**: one object per line. The keys of ``selfbook entries --json`` (and of
   ``selfbook export --format jsonl``) come back losslessly: ``title``, ``urls``, ``note``,
-  ``date`` (ISO day or ``start/end``), ``date_label``, ``tags``, and ``chapter``/``section`` as
-  headings. Common other spellings are read too (``url``/``href``/``link``, ``description``,
+  ``date`` (ISO day or ``start/end``), ``date_label``, ``tags``, ``chapter``/``section`` as
+  headings, and the first of ``idents`` as the record's identity (its own link is its first URL). Common other spellings are read too (``url``/``href``/``link``, ``description``,
   ``created``/``time``, ``folder``).
 """
 
@@ -24,6 +26,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Iterator
 
@@ -123,11 +126,16 @@ def _tweet(heading: str):
         inner = next((v for v in record.values() if isinstance(v, dict)), record) if len(record) == 1 else record
         tweet_id = _text(inner.get("tweetId") or inner.get("id_str") or inner.get("id"))
         text = html.unescape(_text(inner.get("fullText") or inner.get("full_text") or inner.get("text")))
-        status = f"https://x.com/i/web/status/{tweet_id}" if tweet_id.isdigit() else ""
-        urls = web_urls(_text(inner.get("expandedUrl")) or status, *find_urls(text))
-        if not urls and not text.strip():
-            return Skip(span, "a tweet with no id, link or text")
-        return make_entry(span, title=_cut(text) or None, urls=urls, note=text, headings=(heading,))
+        expanded = _text(inner.get("expandedUrl"))
+        if not tweet_id.isdigit():
+            urls = web_urls(expanded, *find_urls(text))
+            if not urls and not text.strip():
+                return Skip(span, "a tweet with no id, link or text")
+            return make_entry(span, title=_cut(text) or None, urls=urls, note=text, headings=(heading,))
+        status = f"https://x.com/i/web/status/{tweet_id}"
+        own = expanded if expanded.rstrip("/").endswith(f"/status/{tweet_id}") else status  # the archive's spelling
+        entry = make_entry(span, title=_cut(text) or None, urls=web_urls(own, expanded, *find_urls(text)), note=text, headings=(heading,))
+        return replace(entry, ident=f"twitter:{tweet_id}")
 
     return convert
 
@@ -179,7 +187,9 @@ def _jsonl(record: dict, span: Span) -> Item:
         headings = tuple(_text(h) for h in record["headings"])
     else:
         headings = tuple(h for h in _text(record.get("folder")).split("/") if h)
-    return make_entry(span, title=title or None, urls=urls, note=note, headings=headings, date=date, tags=tag_list(record.get("tags")))
+    entry = make_entry(span, title=title or None, urls=urls, note=note, headings=headings, date=date, tags=tag_list(record.get("tags")))
+    idents = [x for x in record.get("idents") or () if isinstance(x, str) and x.strip()] if isinstance(record.get("idents"), list) else []
+    return replace(entry, ident=idents[0].strip()) if idents else entry
 
 
 def read_jsonl(path: Path, shown: str, progress: Progress | None = None) -> Iterator[Item]:

@@ -3,6 +3,8 @@
 Exact duplicates (:func:`normalize_entries`) are merged transitively (union-find) when two
 raw entries share
 
+- an identity: the same record of the same source (``twitter:1234``, an X post liked and
+  bookmarked; :attr:`~selfbook.models.RawEntry.ident`);
 - a URL: the same canonical URL without its scheme (:func:`~selfbook.normalize.urls.dedupe_key`),
   counted only for URLs that name one item (:func:`~selfbook.normalize.urls.is_specific`): many
   different entries point at ``https://arxiv.org/`` or at someone's profile page;
@@ -11,6 +13,21 @@ raw entries share
 - their text: the same normalized title + note (case-folded words, punctuation and spacing
   collapsed; a derived title does not count) of at least :data:`MIN_TEXT_CHARS` characters,
   unless both sides have specific URLs and share none (the same words about two different links).
+
+**Identity before URL.** A record with an identity of its own is a copy of another only by
+that identity, by its own link (its first URL: an X post's status URL), or by the same text:
+the links and papers found in its text are not its (two X likes whose texts hold the same
+``t.co`` link are two posts). Two raw entries with different identities never merge, however
+they are linked, directly or through a third.
+
+**Fragments.** URLs are kept as saved; matching uses their canonical form. A fragment that
+addresses content (``#/…``, ``#!…``, ``#key=value``, a route such as ``#en/zh/``) is part of
+the canonical URL, so URLs that differ in one are different links. Any other fragment
+(``#dailydave``, ``#section-2``, ``#readme``: a place in a page) is dropped from the canonical
+URL but kept in the duplicate key, so ``http://seclists.org/#dailydave`` and
+``…/#fulldisclosure`` stay two entries, and ``page`` and ``page#readme`` too; such entries
+are flagged for review as "same page, different fragment" (:func:`fragment_flags`). An empty
+``#`` is ignored.
 
 The kept entry is the first seen. It keeps every note (unique, in source order; an absorbed
 copy's different title is kept as a note too), every source, the union of URLs, entities, tags
@@ -26,13 +43,15 @@ vectors:
 2. Text similarity: rapidfuzz ``token_sort_ratio`` (0–100) of the normalized title + note; word
    order does not matter, but unlike ``token_set_ratio`` a short text is not "equal" to a longer
    one that contains it.
-3. URLs conflict when both entries have specific URLs and share no host + path.
-4. Merge (transitively, the earliest row kept) when text ≥ ``merge_text`` and the URLs do not
-   conflict. Flag for review when text ≥ ``flag_text`` but it was not merged (reason "similar
-   text, different links" or "similar text"), or when cosine ≥ ``flag_cosine`` and the text is
-   below ``flag_text`` ("same meaning, different words"). A flag's score is the text similarity
-   (0–1) for text flags and the cosine for meaning flags. Flags between entries that ended up
-   merged are dropped; each flag names the surviving ids.
+3. URLs conflict when both entries have specific URLs and share no host + path (+ fragment);
+   records conflict when both entries have identities and share none.
+4. Merge (transitively, the earliest row kept) when text ≥ ``merge_text`` and neither URLs nor
+   records conflict. Flag for review when text ≥ ``flag_text`` but it was not merged (reason
+   "similar text, different records", "similar text, different links" or "similar text"), or
+   when cosine ≥ ``flag_cosine`` and the text is below ``flag_text`` ("same meaning, different
+   words"). A flag's score is the text similarity (0–1) for text flags and the cosine for
+   meaning flags. Flags between entries that ended up merged are dropped; each flag names the
+   surviving ids. The fragment look-alikes of the survivors are flagged too.
 """
 
 from __future__ import annotations
@@ -40,15 +59,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from rapidfuzz import fuzz
 
 from selfbook.models import DateRange, Entity, Entry, Flag, Merge, RawEntry, Span
-from selfbook.normalize.entities import classify_kind, derive_title, entity_date, extract_entities
-from selfbook.normalize.urls import canonical_url, dedupe_key, is_specific, split_url
+from selfbook.normalize.entities import classify_kind, derive_title, entity_date, extract_entities, url_entities
+from selfbook.normalize.urls import anchor, canonical_url, dedupe_key, is_specific, page_key, saved_url, split_url
 from selfbook.text import dominant_script, language, words
 
 log = logging.getLogger(__name__)
@@ -88,6 +107,11 @@ class _Draft:
     sources: tuple[Span, ...]
     headings: tuple[str, ...]
     tags: tuple[str, ...]
+    idents: tuple[str, ...] = ()
+    own_urls: tuple[str, ...] = ()
+    """The URLs by which it is a copy of another: all, or only its own link when it has an identity."""
+    papers: tuple[Entity, ...] = ()
+    """The papers it is a copy of (:func:`_paper_ids`)."""
 
 
 def entry_id(key: str) -> str:
@@ -122,9 +146,11 @@ def normalize_entries(raws: Iterable[RawEntry]) -> NormalizeResult:
 
 
 def _draft(raw: RawEntry) -> _Draft:
-    urls = _unique_urls(canonical_url(u) for u in raw.urls)
+    urls = _unique_urls(saved_url(u) for u in raw.urls)
     text = raw.text or "\n".join(p for p in (raw.title or "", raw.note, *raw.urls) if p)
     entities = extract_entities(urls, text)
+    own = urls[:1] if raw.ident else urls
+    own_entities = tuple(sorted({e for u in own for e in url_entities(u)})) if raw.ident else entities
     dates = [(_WRITTEN, raw.date), (_IMPLIED, entity_date(entities)), (_CONTEXT, raw.context_date)]
     title = (raw.title or "").strip()
     return _Draft(
@@ -138,23 +164,30 @@ def _draft(raw: RawEntry) -> _Draft:
         sources=(raw.source,),
         headings=raw.headings,
         tags=raw.tags,
+        idents=(raw.ident,) if raw.ident else (),
+        own_urls=own,
+        papers=tuple(_paper_ids(own_entities)),
     )
 
 
 def _exact_groups(drafts: Sequence[_Draft]) -> tuple[list[list[int]], dict[int, list[str]]]:
     """Groups of draft indexes (each sorted, groups in first-seen order) and why each merged."""
     url_keys = [_url_keys(d) for d in drafts]
-    sets = _UnionFind(len(drafts), url_keys)
+    sets = _UnionFind(len(drafts), url_keys, [frozenset(d.idents) for d in drafts])
     links: list[tuple[int, int, str]] = []
+    first_ident: dict[str, int] = {}
     first_url: dict[str, int] = {}
     first_paper: dict[Entity, int] = {}
     by_text: dict[str, list[int]] = {}
     for i, draft in enumerate(drafts):
-        for url in draft.urls:
+        for ident in draft.idents:
+            j = first_ident.setdefault(ident, i)
+            links.append((j, i, f"same record {ident}"))
+        for url in draft.own_urls:
             if is_specific(url):
                 j = first_url.setdefault(dedupe_key(url), i)
-                links.append((j, i, f"same URL {url}"))
-        for paper in _paper_ids(draft):
+                links.append((j, i, f"same URL {canonical_url(url)}"))
+        for paper in draft.papers:
             j = first_paper.setdefault(paper, i)
             links.append((j, i, f"same {_PAPER_LABELS[paper.kind]} {paper.value}"))
         text = _text_key(draft)
@@ -165,22 +198,22 @@ def _exact_groups(drafts: Sequence[_Draft]) -> tuple[list[list[int]], dict[int, 
     for members in by_text.values():  # after URL and paper links, so conflicts are known
         for pos, i in enumerate(members[1:], 1):
             for j in members[:pos]:
-                if not _conflict(sets.keys(j), sets.keys(i)):
-                    sets.union(j, i, "same text")
+                if not _conflict(sets.keys(j), sets.keys(i)) and sets.union(j, i, "same text"):
                     break
     return sets.groups(), sets.reasons()
 
 
-def _paper_ids(draft: _Draft) -> list[Entity]:
-    """The papers a draft is a copy of: none when it names several of one kind (a reading list)."""
-    papers = [e for e in draft.entities if e.kind in PAPER_KINDS]
+def _paper_ids(entities: Sequence[Entity]) -> list[Entity]:
+    """The papers an entry naming these is a copy of: none when it names several of one kind
+    (a reading list)."""
+    papers = [e for e in entities if e.kind in PAPER_KINDS]
     if any(sum(e.kind == kind for e in papers) > 1 for kind in PAPER_KINDS):
         return []
     return papers
 
 
 def _url_keys(draft: _Draft) -> frozenset[str]:
-    return frozenset(dedupe_key(u) for u in draft.urls if is_specific(u))
+    return frozenset(dedupe_key(u) for u in draft.own_urls if is_specific(u))
 
 
 def _conflict(a: frozenset[str], b: frozenset[str]) -> bool:
@@ -193,8 +226,10 @@ def _text_key(draft: _Draft) -> str:
 
 
 def _identity_key(draft: _Draft) -> str:
-    """Paper id, else the first specific URL, else the text, else the first URL, else the span."""
-    papers = _paper_ids(draft)
+    """Paper id, else the first specific URL, else the text, else the first URL, else the span.
+
+    Every paper it names counts here, its identity or not, so that ids stay as they were."""
+    papers = _paper_ids(draft.entities)
     if papers:
         return str(papers[0])
     specific = [u for u in draft.urls if is_specific(u)]
@@ -221,12 +256,14 @@ def _unique_id(key: str, source: Span, used: set[str]) -> str:
 
 
 class _UnionFind:
-    """Disjoint sets whose root is always the earliest member; remembers why sets joined."""
+    """Disjoint sets whose root is always the earliest member; remembers why sets joined, and
+    never joins two sets holding different identities."""
 
-    def __init__(self, n: int, keys: Sequence[frozenset[str]] = ()) -> None:
+    def __init__(self, n: int, keys: Sequence[frozenset[str]] = (), idents: Sequence[frozenset[str]] = ()) -> None:
         self.parent = list(range(n))
         self.why: dict[int, list[str]] = {}
         self.url_keys: dict[int, frozenset[str]] = dict(enumerate(keys))
+        self.idents: dict[int, frozenset[str]] = {i: x for i, x in enumerate(idents) if x}
 
     def find(self, i: int) -> int:
         while self.parent[i] != i:
@@ -234,10 +271,13 @@ class _UnionFind:
             i = self.parent[i]
         return i
 
-    def union(self, a: int, b: int, reason: str) -> None:
+    def union(self, a: int, b: int, reason: str) -> bool:
+        """Join a's and b's sets; False when they hold different identities (never joined)."""
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
-            return
+            return True
+        if _conflict(self.idents.get(ra, frozenset()), self.idents.get(rb, frozenset())):
+            return False
         keep, gone = min(ra, rb), max(ra, rb)
         self.parent[gone] = keep
         why = self.why.setdefault(keep, [])
@@ -246,6 +286,9 @@ class _UnionFind:
                 why.append(r)
         if self.url_keys:
             self.url_keys[keep] = self.url_keys[keep] | self.url_keys.pop(gone)
+        if gone in self.idents:
+            self.idents[keep] = self.idents.get(keep, frozenset()) | self.idents.pop(gone)
+        return True
 
     def keys(self, i: int) -> frozenset[str]:
         """The specific-URL keys of i's whole set."""
@@ -292,6 +335,7 @@ def _entry(ident: str, drafts: Sequence[_Draft]) -> Entry:
         headings=_unique(h for d in drafts for h in d.headings),
         tags=_unique(t for d in drafts for t in d.tags),
         title_derived=not written,
+        idents=_unique(x for d in drafts for x in d.idents),
     )
 
 
@@ -309,6 +353,7 @@ def _unique(items: Iterable[str]) -> tuple[str, ...]:
 
 
 def _unique_urls(urls: Iterable[str]) -> tuple[str, ...]:
+    """The URLs as saved, once per duplicate key (the first spelling kept)."""
     seen: dict[str, str] = {}
     for url in urls:
         if url:
@@ -329,6 +374,7 @@ def _from_entry(entry: Entry) -> _Draft:
         sources=entry.sources,
         headings=entry.headings,
         tags=entry.tags,
+        idents=entry.idents,
     )
 
 
@@ -352,15 +398,17 @@ def near_duplicates(
         raise ValueError(f"need one vector row per entry: {vectors.shape} for {len(entries)}")
     texts = [normalized_text(e.embed_text()) for e in entries]
     paths = [_host_paths(e) for e in entries]
-    sets = _UnionFind(len(entries))
+    idents = [frozenset(e.idents) for e in entries]
+    sets = _UnionFind(len(entries), idents=idents)
     pending: list[tuple[int, int, str, float]] = []
     for i, j, cosine in _candidates(vectors, threshold, max_neighbours, block_rows):
         similar = scorer(texts[i], texts[j])
-        conflict = _conflict(paths[i], paths[j])
-        if similar >= merge_text and not conflict:
-            sets.union(i, j, f"near-duplicate: text {similar:.0f}, cosine {cosine:.3f}")
-        elif similar >= flag_text:
-            why = "similar text, different links" if conflict else "similar text"
+        records = _conflict(idents[i], idents[j])
+        conflict = records or _conflict(paths[i], paths[j])
+        if similar >= merge_text and not conflict and sets.union(i, j, f"near-duplicate: text {similar:.0f}, cosine {cosine:.3f}"):
+            continue
+        if similar >= flag_text:
+            why = "similar text, different records" if records else "similar text, different links" if conflict else "similar text"
             pending.append((i, j, why, round(similar / 100, 4)))
         elif cosine >= flag_cosine:
             pending.append((i, j, "same meaning, different words", round(cosine, 4)))
@@ -388,6 +436,9 @@ def _near_result(
         if a != b:
             pair = (entries[a].id, entries[b].id)
             flags.setdefault(pair, Flag(pair[0], pair[1], reason, score))
+    for flag in fragment_flags(kept):
+        if (flag.a, flag.b) not in flags and (flag.b, flag.a) not in flags:
+            flags[(flag.a, flag.b)] = flag
     return NearDuplicates(
         entries=tuple(kept),
         merges=tuple(merges),
@@ -396,12 +447,35 @@ def _near_result(
     )
 
 
+def fragment_flags(entries: Sequence[Entry], among: Collection[str] | None = None) -> list[Flag]:
+    """Entries kept apart whose URLs are the same page but for a place-in-a-page fragment
+    (``…/#dailydave`` and ``…/#fulldisclosure``, or ``page`` and ``page#readme``): each entry
+    with such a URL is flagged against the first entry on that page, reason "same page,
+    different fragment". With ``among``, only pairs with at least one of these ids."""
+    first: dict[str, str] = {}
+    anchored: list[tuple[str, str]] = []
+    for entry in entries:
+        for url in entry.urls:
+            page = page_key(url)
+            first.setdefault(page, entry.id)
+            if anchor(url):
+                anchored.append((page, entry.id))
+    flags: dict[tuple[str, str], Flag] = {}
+    for page, eid in anchored:
+        other = first[page]
+        if other != eid and (among is None or other in among or eid in among):
+            flags.setdefault((other, eid), Flag(other, eid, "same page, different fragment", 1.0))
+    return list(flags.values())
+
+
 def _host_paths(entry: Entry) -> frozenset[str]:
+    """Host + path (+ fragment) of each specific URL: the query does not count here."""
     out = set()
     for url in entry.urls:
-        parts = split_url(url)
+        parts = split_url(canonical_url(url))
         if parts and is_specific(url):
-            out.add(f"{parts[0]}{parts[1].rstrip('/')}")
+            fragment = dedupe_key(url).partition("#")[2]
+            out.add(f"{parts[0]}{parts[1].rstrip('/')}" + (f"#{fragment}" if fragment else ""))
     return frozenset(out)
 
 

@@ -26,10 +26,17 @@ comes back stripped):
    (:data:`TRACKING_PARAMS`, :data:`TRACKING_PREFIXES`, :data:`HOST_TRACKING_PARAMS`,
    :data:`TRACKING_VALUES`) are removed and the rest sorted by name (a stable sort, so repeated
    names keep their order).
-6. Fragments are dropped, except route-like ones (``#!…``, ``#/…``) that address other content.
+6. Fragments that address content (:func:`content_fragment`: ``#!…``, ``#/…``, ``#key=value``,
+   or a route-like path such as ``#en/zh/``) are kept; other fragments (``#section-2``,
+   ``#dailydave``: a place in a page) are dropped, and an empty ``#`` too. The sites of rule 4
+   drop every fragment.
 
-``http`` is not rewritten to ``https`` in general: some sites have no https, and the book should
-link to what was saved. Duplicate detection ignores the scheme instead (:func:`dedupe_key`).
+The canonical form is for matching only: an entry keeps its URLs as saved
+(:func:`saved_url`), and the book and every export write them so. Duplicate detection uses
+:func:`dedupe_key`, which ignores the scheme (``http`` is not rewritten to ``https``: some sites
+have no https) and keeps a dropped place-in-a-page fragment, so ``…/#dailydave`` and
+``…/#fulldisclosure`` are two keys; :func:`page_key` is the key without it, which finds such
+look-alikes. Every function here takes a URL as saved or canonical alike.
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ import re
 import string
 import unicodedata
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import TypeVar
 from urllib.parse import unquote, urlsplit
 
@@ -129,29 +137,57 @@ _HOSTPORT = re.compile(r"^(?P<host>\[[^\]]*\]|[^:]*)(?::(?P<port>\d*))?$")
 _UNRESERVED = frozenset(string.ascii_letters + string.digits + "-._~")
 _ALLOWED_ASCII = _UNRESERVED | frozenset(":/?#[]@!$&'()*+,;=")
 _JOINERS = frozenset("\u200c\u200d")  # ZWNJ/ZWJ shape Indic words: they are part of the text
+_ROUTE = re.compile(r"^[^\s/]+(?:/[^\s/]*)+$")  # "en/zh/", "path/to/x": segments between slashes
 
 
 # ── public API ──────────────────────────────────────────────────────────────────────────────
 
 
+def saved_url(url: str) -> str:
+    """A URL as saved: only the whitespace and ``<…>`` around it are stripped."""
+    return url.strip().strip("<>").strip()
+
+
 def canonical_url(url: str) -> str:
     """One spelling per page (see the module docstring for the rules). Never raises."""
-    text = url.strip().strip("<>").strip()
-    try:
-        return _canonical(text)
-    except ValueError:  # includes UnicodeError
-        log.debug("cannot parse URL %r; keeping it as written", text)
-        return text
+    return _canonical_parts(url)[0]
 
 
 def dedupe_key(url: str) -> str:
-    """The identity of a canonical URL for duplicate detection: no scheme, so http ≡ https.
+    """The identity of a URL for duplicate detection: its canonical form without the scheme (so
+    http ≡ https), with the place-in-a-page fragment the canonical form dropped
+    (``seclists.org#dailydave``).
 
     Posts on x.com are keyed by status id alone, and paths on x.com and github.com are
     lower-cased (user and repository names there are case-insensitive).
     """
-    _, sep, rest = url.partition("://")
-    rest = rest if sep else url
+    canonical, anchor = _canonical_parts(url)
+    key = _key(canonical)
+    return f"{key}#{anchor}" if anchor else key
+
+
+def page_key(url: str) -> str:
+    """:func:`dedupe_key` without a place-in-a-page fragment: the page the URL is on."""
+    return _key(_canonical_parts(url)[0])
+
+
+def anchor(url: str) -> str:
+    """The fragment of a URL that names a place in its page (``dailydave``, ``section-2``), or
+    "" when it has none or its fragment addresses content (:func:`content_fragment`)."""
+    return _canonical_parts(url)[1]
+
+
+def content_fragment(fragment: str) -> bool:
+    """Whether a fragment (without its ``#``) addresses content of its own rather than a place
+    in a page: a route (``!…``, ``/…``, or segments between slashes such as ``en/zh/``) or
+    parameters (``key=value``, ``path=/photos``)."""
+    return fragment.startswith(("!", "/")) or "=" in fragment or bool(_ROUTE.match(fragment))
+
+
+def _key(canonical: str) -> str:
+    _, sep, rest = canonical.partition("://")
+    rest = rest if sep else canonical
+    rest, hash_, fragment = rest.partition("#")
     host, _, path = rest.partition("/")
     if host == "x.com":
         match = _STATUS_PATH.match("/" + path)
@@ -159,18 +195,23 @@ def dedupe_key(url: str) -> str:
             return f"x.com/i/status/{match['id']}"
     if host in ("x.com", "github.com"):
         path = path.lower()
-    return f"{host}/{path}" if path else host
+    key = f"{host}/{path}" if path else host
+    return f"{key}#{fragment}" if hash_ else key
 
 
 def is_specific(url: str) -> bool:
     """Whether a canonical URL names one item, not a site's front page or someone's profile.
 
     A bare host (``https://arxiv.org``) or a hub page (:data:`HUB_PATHS`: ``x.com/<user>``,
-    ``github.com/<owner>``, ``reddit.com/r/<sub>``…) is not specific.
+    ``github.com/<owner>``, ``reddit.com/r/<sub>``…) is not specific; with a fragment it is
+    (``http://seclists.org/#dailydave`` names one list).
     """
-    parts = split_url(url)
+    canonical, place = _canonical_parts(url)
+    parts = split_url(canonical)
     if parts is None:
-        return bool(url)
+        return bool(canonical)
+    if place or "#" in canonical:
+        return True
     host, path, query = parts
     if not path.strip("/") and not query:
         return False
@@ -197,9 +238,20 @@ def split_url(url: str) -> tuple[str, str, str] | None:
 # ── the rules ───────────────────────────────────────────────────────────────────────────────
 
 
-def _canonical(text: str) -> str:
+@lru_cache(maxsize=1 << 16)
+def _canonical_parts(url: str) -> tuple[str, str]:
+    """(canonical URL, the place-in-a-page fragment it dropped or "")."""
+    text = saved_url(url)
+    try:
+        return _canonical(text)
+    except ValueError:  # includes UnicodeError
+        log.debug("cannot parse URL %r; keeping it as written", text)
+        return text, ""
+
+
+def _canonical(text: str) -> tuple[str, str]:
     if not text:
-        return text
+        return text, ""
     if text.startswith("//"):
         text = "https:" + text
     elif "://" not in text and _SCHEMELESS.match(text):
@@ -207,13 +259,13 @@ def _canonical(text: str) -> str:
     parts = urlsplit(text)
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS or not parts.netloc:
-        return f"{scheme}:{text.partition(':')[2]}" if scheme else text
+        return (f"{scheme}:{text.partition(':')[2]}" if scheme else text), ""
     userinfo, at, hostport = parts.netloc.rpartition("@")
     host, port = _split_hostport(hostport)
     host = _canonical_host(host)
     special = _special(host, parts.path, parts.query)
     if special:
-        return special
+        return special, ""
     netloc = f"{userinfo}{at}{host}"
     if port and port != DEFAULT_PORTS[scheme]:
         netloc += f":{port}"
@@ -223,9 +275,9 @@ def _canonical(text: str) -> str:
     url = f"{scheme}://{netloc}{path}"
     if query:
         url += f"?{query}"
-    if parts.fragment.startswith(("!", "/")):
-        url += f"#{_normalize_escapes(parts.fragment)}"
-    return url
+    if content_fragment(parts.fragment):
+        return f"{url}#{_normalize_escapes(parts.fragment)}", ""
+    return url, _normalize_escapes(parts.fragment)
 
 
 def _split_hostport(hostport: str) -> tuple[str, str]:

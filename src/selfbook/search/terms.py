@@ -87,7 +87,10 @@ def word_forms(text: str) -> list[tuple[str, ...]]:
 
 
 def _url_words(url: str) -> str:
-    parts = urlsplit(url)
+    """Host, path and query of the URL's canonical form: tracking parameters are not words."""
+    from ..normalize.urls import canonical_url  # deferred: the normalizer is not for --help (bench/cli_start.py)
+
+    parts = urlsplit(canonical_url(url))
     host = parts.netloc.removeprefix("www.")
     return f"{host} {parts.path} {parts.query}".replace("/", " ").replace("=", " ").replace("&", " ")
 

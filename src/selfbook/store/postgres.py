@@ -37,7 +37,7 @@ from . import redact
 from .base import BookState, Placement, SearchRows
 from .postgres_terms import PostgresIndexTerms
 from .fetched import FetchedRows
-from .rows import COLUMNS, NEW_DECISION, curation_rows, decisions_from, entry_rows, insert_sql, installments_from, outline_rows, span
+from .rows import COLUMNS, LABELS, NEW_DECISION, curation_rows, decisions_from, entry_rows, insert_sql, installments_from, outline_rows, span
 
 log = logging.getLogger(__name__)
 
@@ -336,7 +336,7 @@ class PostgresStore(FetchedRows, PostgresIndexTerms):
         ):
             grouped[eid]["sources"].append(Span(path, start, end))
         for eid, kind, value in db.execute(f"SELECT entry_id, kind, value FROM entry_labels {where} ORDER BY entry_id, kind, position", args):
-            grouped[eid]["headings" if kind == "heading" else "tags"].append(value)
+            grouped[eid][LABELS.get(kind, "tags")].append(value)
         entries = []
         for row in db.execute(
             "SELECT id, title, title_derived, kind, lang, script, date_start, date_end, date_text, fetched, page_text FROM entries "
@@ -350,7 +350,7 @@ class PostgresStore(FetchedRows, PostgresIndexTerms):
                 Entry(
                     id=eid, title=title, urls=tuple(parts["urls"]), notes=tuple(parts["notes"]), kind=kind,
                     entities=tuple(parts["entities"]), date=date, lang=lang, script=script,
-                    sources=tuple(parts["sources"]), headings=tuple(parts["headings"]), tags=tuple(parts["tags"]),
+                    sources=tuple(parts["sources"]), headings=tuple(parts["headings"]), tags=tuple(parts["tags"]), idents=tuple(parts["idents"]),
                     title_derived=bool(derived), fetched=tuple(fetched.split(",")) if fetched else (), page_text=page_text or "",
                 )
             )

@@ -46,6 +46,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {  # in an order that keeps foreign keys s
     "llm_answers": ("model", "prompt_hash", "answer"),
     "pages": ("url", "text", "bytes", "cut", "archived"),
 }
+LABELS = {"heading": "headings", "tag": "tags", "ident": "idents"}
+"""What each kind of ``entry_labels`` row holds: the :class:`~selfbook.models.Entry` field."""
 NEW_DECISION = COLUMNS["decisions"][1:]
 """A new decision's columns: its number is the store's to give."""
 
@@ -84,7 +86,8 @@ def entry_rows(placed: Sequence[tuple[int, Entry]], hashes: Mapping[str, str]) -
         "entry_entities": [(e.id, x.kind, x.value) for e in entries for x in sorted(set(e.entities))],
         "entry_sources": [(e.id, i, s.path, s.start, s.end) for e in entries for i, s in enumerate(e.sources)],
         "entry_labels": [(e.id, "heading", i, h) for e in entries for i, h in enumerate(e.headings)]
-        + [(e.id, "tag", i, t) for e in entries for i, t in enumerate(e.tags)],
+        + [(e.id, "tag", i, t) for e in entries for i, t in enumerate(e.tags)]
+        + [(e.id, "ident", i, x) for e in entries for i, x in enumerate(e.idents)],
     }
 
 

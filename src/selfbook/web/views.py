@@ -16,6 +16,7 @@ from selfbook import PlacedEntry
 from selfbook.book import entry_anchor
 from selfbook.curate import describe
 from selfbook.models import Chapter, Decision, Installment
+from selfbook.normalize import canonical_url
 from selfbook.search import METHODS, QueryError, QueryVector, SearchFilters, highlight_spans, parse_period, search_terms
 
 from .service import BookService, BookView
@@ -77,7 +78,7 @@ def link_states(view: BookView, urls) -> list[dict]:
     (http(s) only) and ``archived_date`` (YYYY-MM-DD, or "")."""
     out = []
     for url in urls:
-        link = view.links.get(url)
+        link = view.links.get(canonical_url(url))
         archived = link.archived_url if link and link.dead and link.archived_url.lower().startswith(ARCHIVE_SCHEMES) else ""
         out.append({
             "url": url, "status": link.status if link else "unfetched", "dead": bool(link and link.dead),
