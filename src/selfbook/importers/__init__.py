@@ -222,7 +222,7 @@ def _importer(path: Path, shown: str, format: str | None) -> tuple[str, Importer
 def iter_source(path: str | os.PathLike[str], format: str | None = None, progress: Progress | None = None) -> Iterator[RawEntry | Skip]:
     """The entries and skips of one source, streamed in file order: files are read in chunks
     and a vault note by note, so memory stays bounded (a feed file, which feedparser reads
-    whole, is the exception).
+    whole, a Firefox ``.jsonlz4`` backup and a Safari plist are the exceptions).
 
     ``format`` is a name of :data:`FORMATS` (detected from the content when None);
     ``progress(stage, done, total)`` hears about bytes read (notes, for a vault).

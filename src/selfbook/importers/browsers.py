@@ -65,6 +65,7 @@ class Folder:
     skip: str = ""
 
 
+_NOT_A_FOLDER = Folder("")
 Classify = Callable[[dict, Span, Node], "Folder | Item | None"]
 
 
@@ -88,12 +89,14 @@ def tree_items(pieces: Iterable[Node], shown: str, what: str, hint: str, classif
             result = Skip(span, f"a JSON {type(node.value).__name__} where a bookmark or folder should be")
         else:
             result = classify(node.value, span, node)
-        if isinstance(result, Folder):
-            folders[node.id] = result
-        elif result is not None:
+        if node.id >= 0:  # a node holding others is a folder; one that is not names no folder
+            folders[node.id] = result if isinstance(result, Folder) else _NOT_A_FOLDER
+        if result is not None and not isinstance(result, Folder):
             waiting.append((node.parents[1:], result))
         while waiting and all(p in folders for p in waiting[0][0]):
             yield _filed(*waiting.popleft(), folders)
+        if not waiting:  # nodes close after everything inside them: no later node is in a closed folder
+            folders.clear()
     for parents, item in waiting:  # a truncated file: folders that never closed have no name
         yield _filed(tuple(p for p in parents if p in folders), item, folders)
 
