@@ -104,13 +104,19 @@ def write_files(folder: Path, tops: list[dict]) -> dict[str, Path]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--bookmarks", type=int, default=100_000)
+    parser.add_argument("--write", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    tops = make_tree(args.bookmarks)
+    if args.write:
+        write_files(Path(args.write), make_tree(args.bookmarks))
+        return
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
     with tempfile.TemporaryDirectory() as tmp:
-        files = write_files(Path(tmp), tops)
+        # written by a child process: Linux keeps a process's peak RSS across fork and exec, so the
+        # measuring children must come from a parent that never held the generated tree
+        subprocess.run([sys.executable, __file__, "--write", tmp, "--bookmarks", str(args.bookmarks)], check=True)
         results = {}
-        for name, path in files.items():
+        for name in ("Bookmarks", "bookmarks.json", "bookmarks.jsonlz4", "Bookmarks.plist", "linkwarden.json"):
+            path = Path(tmp) / name
             plain, traced = in_child(path, False), in_child(path, True)
             row = {"megabytes": round(path.stat().st_size / 1e6, 1), **plain, "tracemalloc_peak_mb": traced["tracemalloc_peak_mb"]}
             results[name] = row

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from selfbook.cli import main
 from selfbook.errors import InputError
-from selfbook.importers import detect_format, read_source
+from selfbook.importers import detect_format, iter_source, read_source
 from selfbook.importers.jsontree import nodes
 
 REAL = Path(__file__).parent / "fixtures" / "real" / "formats"
@@ -186,6 +186,21 @@ def test_tree_scan_gives_the_same_nodes_whatever_the_chunks():
         cuts = sorted(rng.sample(range(1, len(text)), 300))
         chunks = [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)])]
         assert list(nodes(chunks, ("roots", "children"))) == whole
+
+
+def test_firefox_entries_come_out_before_their_folder_closes(tmp_path: Path):
+    bookmarks = [{"title": f"ಪುಟ {i}", "typeCode": 1, "uri": f"https://e.example/{i}"} for i in range(3000)]
+    backup = {"guid": "root________", "title": "", "typeCode": 2, "children": [
+        {"title": "menu", "root": "bookmarksMenuFolder", "typeCode": 2, "children": [{"title": "Reading", "typeCode": 2, "children": bookmarks}]},
+    ]}
+    path = tmp_path / "bookmarks.json"
+    path.write_text(json.dumps(backup, ensure_ascii=False), encoding="utf-8")
+    chunks: list[int] = []
+    items = iter_source(path, progress=lambda stage, done, total: chunks.append(done))
+    first = next(items)
+    assert first.headings == ("Bookmarks Menu", "Reading")
+    assert len(chunks) < path.stat().st_size // (1 << 16)  # filed while most of the file is unread
+    assert sum(1 for _ in items) == 2999
 
 
 def test_truncated_chrome_file_keeps_what_came_before(tmp_path: Path):

@@ -70,38 +70,62 @@ Classify = Callable[[dict, Span, Node], "Folder | Item | None"]
 
 
 def tree_items(pieces: Iterable[Node], shown: str, what: str, hint: str, classify: Classify) -> Iterator[Item]:
-    """Entries and skips from the post-order nodes of a bookmark tree, in file order, each entry
-    with its folder path as headings. ``classify(fields, span, node)`` makes a node a
-    :class:`Folder`, an entry (its headings are filled in here), a Skip, or None (the root).
+    """Entries and skips from the nodes of a bookmark tree (:func:`.jsontree.nodes`), in file
+    order, each entry with its folder path as headings. ``classify(fields, span, node)`` makes a
+    node a :class:`Folder`, an entry (its headings are filled in here), a Skip, or None (the root);
+    for a head node (``node.head``) only a Folder counts, naming the folder early.
 
-    A folder's name may come after its contents (Chrome sorts ``children`` before ``name``), so an
-    entry waits until every folder around it has closed; the root (node 0) never names one.
+    An entry waits until every folder around it is named: at once where the format writes a
+    folder's name before its contents (Firefox, Linkwarden), at the folder's end where it writes
+    it after them (Chrome). The root (node 0) never names one.
     """
-    folders: dict[int, Folder] = {}
+    named: dict[int, Folder] = {}  # open folders named early, by their head
+    closed: dict[int, Folder] = {}
     waiting: deque[tuple[tuple[int, ...], Item]] = deque()
     for node in pieces:
         if not node.found:
             raise InputError(shown, f"holds no {what}", hint, line=node.start)
         span = Span(shown, node.start, node.end)
-        if node.problem:
-            result: Folder | Item | None = Skip(span, node.problem)
-        elif not isinstance(node.value, dict):
-            result = Skip(span, f"a JSON {type(node.value).__name__} where a bookmark or folder should be")
+        if node.head:
+            early = classify(node.value, span, node) if isinstance(node.value, dict) else None
+            if isinstance(early, Folder):
+                named[node.id] = early
         else:
-            result = classify(node.value, span, node)
-        if node.id >= 0:  # a node holding others is a folder; one that is not names no folder
-            folders[node.id] = result if isinstance(result, Folder) else _NOT_A_FOLDER
-        if result is not None and not isinstance(result, Folder):
-            waiting.append((node.parents[1:], result))
+            if node.problem:
+                result: Folder | Item | None = Skip(span, node.problem)
+            elif not isinstance(node.value, dict):
+                result = Skip(span, f"a JSON {type(node.value).__name__} where a bookmark or folder should be")
+            else:
+                result = classify(node.value, span, node)
+            if node.id >= 0:  # a node holding others is a folder; one that is not names no folder
+                named.pop(node.id, None)
+                closed[node.id] = result if isinstance(result, Folder) else _NOT_A_FOLDER
+            if result is not None and not isinstance(result, Folder):
+                waiting.append((node.parents[1:], result))
+        folders = _Folders(named, closed)
         while waiting and all(p in folders for p in waiting[0][0]):
             yield _filed(*waiting.popleft(), folders)
         if not waiting:  # nodes close after everything inside them: no later node is in a closed folder
-            folders.clear()
-    for parents, item in waiting:  # a truncated file: folders that never closed have no name
+            closed.clear()
+    folders = _Folders(named, closed)
+    for parents, item in waiting:  # a truncated file: folders that never closed may have no name
         yield _filed(tuple(p for p in parents if p in folders), item, folders)
 
 
-def _filed(parents: tuple[int, ...], item: Item, folders: dict[int, Folder]) -> Item:
+class _Folders:
+    """The folders known so far: those named early and those closed."""
+
+    def __init__(self, named: dict[int, Folder], closed: dict[int, Folder]) -> None:
+        self.named, self.closed = named, closed
+
+    def __contains__(self, id: int) -> bool:
+        return id in self.closed or id in self.named
+
+    def __getitem__(self, id: int) -> Folder:
+        return self.closed[id] if id in self.closed else self.named[id]
+
+
+def _filed(parents: tuple[int, ...], item: Item, folders: _Folders) -> Item:
     if not isinstance(item, RawEntry):
         return item
     skip = next((folders[p].skip for p in parents if folders[p].skip), "")
@@ -134,7 +158,7 @@ def _chrome_date(value: object):
 
 
 def _chrome(fields: dict, span: Span, node: Node) -> Folder | Item | None:
-    if node.id == 0:
+    if node.id == 0 or (node.head and "name" not in fields):  # Chrome writes a folder's name after its contents
         return None
     kind = fields.get("type")
     if kind == "folder" or (kind is None and "children" in fields):

@@ -7,7 +7,10 @@ and folders (Chrome's ``Bookmarks``, Firefox's backups), and Linkwarden's export
 and every object directly inside a *child container* (a list or object under one of
 ``child_keys`` of a node) is a node too. Each node is parsed alone by :func:`json.loads` with
 its child containers emptied (``"children": []``), and comes out when it closes, so a folder
-comes after its contents (post-order); ``parents`` names the nodes around it.
+comes after its contents (post-order); ``parents`` names the nodes around it. When a node's first
+child container opens, a *head* node with the fields written before it comes out too: Firefox
+and Linkwarden write a folder's title before its contents, so a reader can file them at once
+(Chrome writes ``"children"`` first, sorted by key, so its folders are named only at the end).
 
 Memory stays at the open nodes' own fields plus a chunk, however many bookmarks the file holds.
 Brackets that do not match end the scan there with a problem :class:`Node`: the tree's shape
@@ -35,7 +38,8 @@ class Node:
     or a ``problem`` found there. ``id`` numbers nodes in the order they open (the root is 0);
     ``parents`` are the ids of the nodes around it, outermost first; ``key`` is the key it sits
     under when its container is an object (Chrome's ``"bookmark_bar"``), else ``""``.
-    ``found`` is False when the file held no JSON object at all."""
+    ``found`` is False when the file held no JSON object at all. ``head`` marks the early view of
+    a node whose first child container just opened: ``value`` holds the fields before it."""
 
     start: int
     end: int
@@ -45,6 +49,7 @@ class Node:
     value: object = None
     problem: str = ""
     found: bool = True
+    head: bool = False
 
 
 @dataclass
@@ -96,7 +101,7 @@ class _Scan:
             self.line += buf.count("\n", self.pos, at)
             self.pos = at + 1
             if char in "[{":
-                self._open(char, at)
+                yield from self._open(char, at)
             else:
                 yield from self._close(char, at)
         self._trim()
@@ -124,7 +129,7 @@ class _Scan:
             return ""
         return text
 
-    def _open(self, char: str, at: int) -> None:
+    def _open(self, char: str, at: int) -> Iterator[Node]:
         if not self.stack:
             if char == "{" and not self.found:
                 self.found = True
@@ -137,6 +142,8 @@ class _Scan:
             key = self._key_of(top, at) if top.kind == "{" else ""
             self.stack.append(self._node(at, key) if char == "{" else _Frame(char, "plain", self.line))
         elif top.role == "node" and self._key_of(top, at) in self.child_keys:
+            if not top.parts:
+                yield from self._head(top, self.buf[top.mark : at] + ("[]}" if char == "[" else "{}}"))
             top.parts.append(self.buf[top.mark : at + 1])
             top.mark = None
             self.stack.append(_Frame(char, "container", self.line, top.id))
@@ -166,6 +173,13 @@ class _Scan:
             yield self._parse(frame, "".join(frame.parts) + self.buf[frame.mark : at + 1])
             if not self.stack:
                 self.done = True
+
+    def _head(self, frame: _Frame, text: str) -> Iterator[Node]:
+        try:
+            value = json.loads(text)
+        except (ValueError, RecursionError):
+            return  # the node's own parse, when it closes, reports the problem
+        yield Node(frame.line, self.line, frame.id, frame.parents, frame.key, value=value, head=True)
 
     def _parse(self, frame: _Frame, text: str) -> Node:
         where = dict(start=frame.line, end=self.line, id=frame.id, parents=frame.parents, key=frame.key)

@@ -35,7 +35,7 @@ def _text(value: object) -> str:
 
 def _linkwarden(fields: dict, span: Span, node: Node) -> Folder | Item | None:
     depth = len(node.parents)
-    if depth == 0:
+    if depth == 0 or (node.head and "name" not in fields):
         return None
     if depth == 1:
         return Folder(_text(fields.get("name")))
