@@ -109,6 +109,7 @@ def main() -> None:
     if args.write:
         write_files(Path(args.write), make_tree(args.bookmarks))
         return
+    start = time.perf_counter()
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
     with tempfile.TemporaryDirectory() as tmp:
         # written by a child process: Linux keeps a process's peak RSS across fork and exec, so the
@@ -128,10 +129,8 @@ def main() -> None:
     out = ROOT / "results" / "import_formats.jsonl"
     with open(out, "a", encoding="utf-8") as fh:
         fh.write(json.dumps(record) + "\n")
-    print(f"appended to {out}")
+    print(f"appended to {out} ({time.perf_counter() - start:.0f}s in all)")
 
 
 if __name__ == "__main__":
-    start = time.perf_counter()
     main()
-    print(f"{time.perf_counter() - start:.0f}s in all")
