@@ -124,6 +124,14 @@ def test_firefox_separator_is_a_counted_skip_and_tags_notes_come_through(tmp_pat
     assert "tag's listing" in reasons[2]
 
 
+def test_dates_of_infinity_or_too_many_digits_are_no_dates(tmp_path: Path):
+    path = tmp_path / "backup.json"
+    path.write_text('{"name": "a", "collections": [{"name": "c", "links": [\n'
+                    '{"name": "x", "url": "https://x.example/", "importDate": Infinity, "createdAt": 1' + "0" * 400 + '}]}]}', encoding="utf-8")
+    [entry] = read_source(path).entries  # once looped forever: Infinity never shrank below a Unix time
+    assert entry.date is None and entry.urls == ("https://x.example/",)
+
+
 def test_safari_reading_list_keeps_preview_text_and_date_and_xml_plists_read_too(tmp_path: Path):
     dump = read_source(REAL / "safari_Bookmarks.plist")
     [item] = [e for e in dump.entries if e.headings == ("Reading List",)]
