@@ -4,11 +4,14 @@ escape."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
+import plistlib
 import tempfile
 from pathlib import Path
 
+import lz4.block
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
@@ -21,11 +24,16 @@ from selfbook.ingest import Dump
 from selfbook.models import RawEntry, Skip
 
 FIXTURES = Path(__file__).parent / "fixtures" / "import"
+REAL = Path(__file__).parent / "fixtures" / "real" / "formats"
 FUZZ = settings(max_examples=int(os.environ.get("SELFBOOK_FUZZ_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SAMPLES = {
     "markdown": [SMALL_DUMP.encode()],
     "urls": ["urls.txt"],
     "netscape": ["bookmarks_chrome.html", "bookmarks_firefox.html"],
+    "chrome": [REAL / "chrome_Bookmarks.json"],
+    "firefox": [REAL / "firefox_bookmarks.json", REAL / "firefox_bookmarks.jsonlz4"],
+    "safari": [REAL / "safari_Bookmarks.plist"],
+    "linkwarden": [REAL / "linkwarden_backup.json"],
     "pocket": ["pocket.csv", "pocket.html"],
     "raindrop": ["raindrop.csv"],
     "csv": ["raindrop.csv", "pocket.csv"],
@@ -39,8 +47,8 @@ SAMPLES = {
 }
 
 
-def sample(item: str | bytes) -> bytes:
-    return item if isinstance(item, bytes) else (FIXTURES / item).read_bytes()
+def sample(item: str | Path | bytes) -> bytes:
+    return item if isinstance(item, bytes) else (item if isinstance(item, Path) else FIXTURES / item).read_bytes()
 
 
 def check(data: bytes, format: str | None) -> None:
@@ -140,3 +148,87 @@ def test_arbitrary_json_records(format: str, records: list):
 def test_arbitrary_obsidian_front_matter(meta: dict, body: str):
     text = "---\n" + yaml.safe_dump(meta, allow_unicode=True) + "---\n" + body
     check(text.encode("utf-8"), "obsidian")
+
+
+# -- the browsers' and Linkwarden's trees ---------------------------------------------------------------
+
+TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=20) | st.sampled_from(["ಕನ್ನಡ", "大規模言語モデル", "Bookmarks bar"])
+URLISH = st.sampled_from([
+    "https://example.com/a", "http://ಕನ್ನಡ.example/ಪುಟ", "javascript:alert(1)", "place:sort=8", "data:text/html,x",
+    "", "https://", "ftp://files.example/x", "https://example.com/#/route",
+]) | TEXT
+TIMES = (st.integers(-(2**63), 2**63) | st.integers(0, 2**64).map(str) | TEXT | st.none() | st.floats(allow_nan=True)
+         | st.sampled_from([float("inf"), 10**400, "Infinity"]))  # JSON's Infinity once made a date loop forever
+
+
+def trees(leaf, folder):
+    """Bookmark trees: ``leaf`` records and ``folder(children)`` records, with any JSON mixed in."""
+    return st.recursive(leaf | JSON, lambda inner: folder(st.lists(inner, max_size=4)) | JSON, max_leaves=12)
+
+
+CHROME = trees(
+    st.fixed_dictionaries({"type": st.sampled_from(["url", "folder", "other"]), "name": TEXT, "url": URLISH, "date_added": TIMES}, optional={"meta_info": JSON}),
+    lambda kids: st.fixed_dictionaries({"type": st.just("folder"), "name": TEXT, "children": kids}, optional={"date_added": TIMES}),
+)
+FIREFOX = trees(
+    st.fixed_dictionaries(
+        {"typeCode": st.sampled_from([1, 2, 3, 0, "1", None]), "title": TEXT, "uri": URLISH, "dateAdded": TIMES},
+        optional={"tags": TEXT | JSON, "annos": st.lists(st.fixed_dictionaries({"name": st.just("bookmarkProperties/description"), "value": TEXT | JSON}), max_size=2) | JSON,
+                  "type": st.sampled_from(["text/x-moz-place", "text/x-moz-place-separator", "x"])},
+    ),
+    lambda kids: st.fixed_dictionaries({"typeCode": st.just(2), "title": TEXT, "children": kids},
+                                       optional={"root": st.sampled_from(["toolbarFolder", "tagsFolder", "x"])}),
+)
+LINKWARDEN_LINK = st.fixed_dictionaries(
+    {"name": TEXT | JSON, "url": URLISH | st.none(), "type": st.sampled_from(["url", "pdf", "image"]) | JSON},
+    optional={"description": TEXT | JSON, "tags": st.lists(st.fixed_dictionaries({"name": TEXT | JSON}), max_size=3) | JSON,
+              "createdAt": TIMES | st.sampled_from(["2024-12-02T00:40:22.295Z"]), "importDate": TIMES},
+)
+LINKWARDEN_COLLECTION = st.fixed_dictionaries({"name": TEXT | JSON, "links": st.lists(LINKWARDEN_LINK | JSON, max_size=4)}) | JSON
+PLIST_VALUE = st.recursive(
+    st.booleans() | st.integers(-(2**63), 2**63 - 1) | TEXT | st.datetimes(min_value=dt.datetime(1900, 1, 1), max_value=dt.datetime(2200, 1, 1)),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3), max_leaves=6,
+)
+SAFARI = st.recursive(
+    st.fixed_dictionaries(
+        {"WebBookmarkType": st.sampled_from(["WebBookmarkTypeLeaf", "WebBookmarkTypeProxy", "x"]), "URLString": URLISH},
+        optional={"URIDictionary": st.fixed_dictionaries({"title": TEXT}) | PLIST_VALUE, "Title": TEXT,
+                  "ReadingList": st.fixed_dictionaries({}, optional={"PreviewText": TEXT | PLIST_VALUE, "DateAdded": PLIST_VALUE})},
+    ) | PLIST_VALUE,
+    lambda inner: st.fixed_dictionaries({"WebBookmarkType": st.just("WebBookmarkTypeList"), "Title": TEXT, "Children": st.lists(inner, max_size=4) | PLIST_VALUE}),
+    max_leaves=12,
+)
+
+
+@FUZZ
+@given(bar=CHROME, other=CHROME, indent=st.sampled_from([None, 3]))
+def test_arbitrary_chrome_trees(bar, other, indent):
+    data = json.dumps({"checksum": "0", "roots": {"bookmark_bar": bar, "other": other}, "version": 1}, indent=indent, ensure_ascii=False).encode()
+    check(data, "chrome")
+    check(data, None)
+
+
+@FUZZ
+@given(children=st.lists(FIREFOX, max_size=4), compressed=st.booleans())
+def test_arbitrary_firefox_backups(children, compressed):
+    data = json.dumps({"guid": "root________", "title": "", "typeCode": 2, "root": "placesRoot", "children": children}, ensure_ascii=False).encode()
+    if compressed:
+        data = b"mozLz40\0" + lz4.block.compress(data)
+    check(data, "firefox")
+    check(data, None)
+
+
+@FUZZ
+@given(collections=st.lists(LINKWARDEN_COLLECTION, max_size=4), user=st.dictionaries(TEXT, JSON, max_size=3))
+def test_arbitrary_linkwarden_exports(collections, user):
+    data = json.dumps({**user, "collections": collections, "pinnedLinks": []}, ensure_ascii=False).encode()
+    check(data, "linkwarden")
+    check(data, None)
+
+
+@FUZZ
+@given(children=st.lists(SAFARI, max_size=4), fmt=st.sampled_from([plistlib.FMT_BINARY, plistlib.FMT_XML]))
+def test_arbitrary_safari_plists(children, fmt):
+    data = plistlib.dumps({"Children": children, "Title": "", "WebBookmarkFileVersion": 1, "WebBookmarkType": "WebBookmarkTypeList"}, fmt=fmt)
+    check(data, "safari")
+    check(data, None)

@@ -14,6 +14,10 @@ Formats (``--format NAME``; aliases in brackets):
 markdown       selfbook's notes dumps (self.md): paragraphs, bullets, headings
 urls           a plain list of URLs, one a line, each optionally followed by a title
 netscape       browser bookmarks exported by Chrome, Firefox, Safari, Edge [bookmarks, html]
+chrome         Chrome's (Chromium's, Edge's, Brave's) own ``Bookmarks`` JSON file [chromium, edge, brave]
+firefox        Firefox bookmark backups, ``.json`` or ``.jsonlz4``
+safari         Safari's ``Bookmarks.plist``, binary or XML, Reading List included
+linkwarden     Linkwarden's JSON export
 pocket         Pocket's export, CSV or HTML (told apart by content)
 raindrop       Raindrop.io's CSV export
 csv            any CSV with a url / link / href column
@@ -35,8 +39,10 @@ own exports; the organizer reads them as hints.
 
 Detection reads the content (the first 64 KB), not the extension: a folder is an Obsidian
 vault; ``window.YTD.`` an X archive; a Netscape doctype, or HTML, bookmarks (Pocket's when it
-says so); ``<opml>`` OPML; ``<rss>``/``<feed>`` a feed; ``{"bookmarks": [`` Karakeep; another
-``{"…`` JSON Lines; ``[{`` a JSON list; a CSV header naming a url column Pocket, Raindrop or
+says so); ``<opml>`` OPML; ``<rss>``/``<feed>`` a feed; ``mozLz40\0`` a Firefox ``.jsonlz4``;
+``bplist00`` or ``<plist>`` Safari; ``{"bookmarks": [`` Karakeep; a JSON object with
+``"roots": {"bookmark_bar"`` (or starting ``{"checksum"``) Chrome, with ``"guid": "root________"``
+or ``"typeCode"`` Firefox, with ``"collections": [`` Linkwarden; another ``{"…`` JSON Lines; ``[{`` a JSON list; a CSV header naming a url column Pocket, Raindrop or
 plain CSV by its other columns; lines that (four in five, at least) start with a URL a URL list; anything else a
 markdown dump. ``format=`` overrides it.
 
@@ -58,8 +64,10 @@ from ..errors import InputError
 from ..ingest import Dump, read_dump
 from ..models import RawEntry, Skip
 from .base import Importer, Item, Progress
+from .browsers import read_chrome, read_firefox, read_safari
 from .csvfiles import read_csv, read_pocket_csv, read_raindrop
 from .feeds import read_feed
+from .linkwarden import read_linkwarden
 from .netscape import read_netscape, read_pocket_html
 from .obsidian import note_paths, read_obsidian
 from .opml import read_opml
@@ -81,6 +89,10 @@ FORMATS: dict[str, Importer] = {
     "markdown": read_markdown,
     "urls": read_urls,
     "netscape": read_netscape,
+    "chrome": read_chrome,
+    "firefox": read_firefox,
+    "safari": read_safari,
+    "linkwarden": read_linkwarden,
     "pocket": _read_pocket,
     "raindrop": read_raindrop,
     "csv": read_csv,
@@ -94,6 +106,9 @@ FORMATS: dict[str, Importer] = {
     # the same importers under the other names people call these files by
     "bookmarks": read_netscape,
     "html": read_netscape,
+    "chromium": read_chrome,
+    "edge": read_chrome,
+    "brave": read_chrome,
     "hoarder": read_karakeep,
     "json": read_pinboard,
     "x": read_twitter,
@@ -101,7 +116,7 @@ FORMATS: dict[str, Importer] = {
     "atom": read_feed,
 }
 FORMAT_NAMES = (
-    "markdown", "urls", "netscape", "pocket", "raindrop", "csv", "karakeep", "pinboard", "twitter", "jsonl", "opml", "feed", "obsidian",
+    "markdown", "urls", "netscape", "chrome", "firefox", "safari", "linkwarden", "pocket", "raindrop", "csv", "karakeep", "pinboard", "twitter", "jsonl", "opml", "feed", "obsidian",
 )
 
 
@@ -111,6 +126,10 @@ _ROOT = re.compile(r"(?:\s*(?:<\?.*?\?>|<!--.*?-->|<!doctype[^>]*>))*\s*<([a-z][
 _HTML_ROOTS = {"html", "head", "body", "meta", "title", "dl", "dt", "h1", "ul", "a"}
 _KARAKEEP = re.compile(r'\{\s*"bookmarks"\s*:')
 _JSON_OBJECT = re.compile(r'\{\s*"')
+_CHROME_START = re.compile(r'\{\s*"checksum"\s*:')
+_CHROME_ROOTS = re.compile(r'"roots"\s*:\s*\{\s*"(?:bookmark_bar|other|synced)"\s*:')
+_FIREFOX = re.compile(r'"guid"\s*:\s*"root________"|"typeCode"\s*:\s*[0-9]')
+_LINKWARDEN = re.compile(r'"collections"\s*:\s*\[')
 _JSON_LIST = re.compile(r'\[\s*(?:\{|\]|$)')
 
 
@@ -134,6 +153,10 @@ def detect_format(path: str | os.PathLike[str]) -> str:
         return "obsidian"
     text = _head(path).lstrip()
     low = text[:4096].lower()
+    if text.startswith("mozLz40\0"):
+        return "firefox"
+    if text.startswith("bplist00"):
+        return "safari"
     if low.startswith("window.ytd."):
         return "twitter"
     if low.startswith("<!doctype netscape-bookmark-file"):
@@ -143,6 +166,8 @@ def detect_format(path: str | os.PathLike[str]) -> str:
         name = root.group(1) if root else ""
         if name == "opml":
             return "opml"
+        if name == "plist":
+            return "safari"
         if name in ("rss", "feed", "rdf:rdf"):
             return "feed"
         if low.startswith("<!doctype html") or name in _HTML_ROOTS:
@@ -150,7 +175,7 @@ def detect_format(path: str | os.PathLike[str]) -> str:
     if _KARAKEEP.match(text):
         return "karakeep"
     if _JSON_OBJECT.match(text):
-        return "jsonl"
+        return _json_object_format(text)
     if _JSON_LIST.match(text):
         return "pinboard"
     first = text.split("\n", 1)[0]
@@ -170,6 +195,17 @@ def detect_format(path: str | os.PathLike[str]) -> str:
     return "markdown"
 
 
+def _json_object_format(text: str) -> str:
+    """A file that starts with a JSON object: a browser's or Linkwarden's tree, else JSON Lines."""
+    if _CHROME_START.match(text) or _CHROME_ROOTS.search(text):
+        return "chrome"
+    if _FIREFOX.search(text):
+        return "firefox"
+    if _LINKWARDEN.search(text):
+        return "linkwarden"
+    return "jsonl"
+
+
 def _importer(path: Path, shown: str, format: str | None) -> tuple[str, Importer]:
     if format is None:
         name = detect_format(path)
@@ -186,7 +222,7 @@ def _importer(path: Path, shown: str, format: str | None) -> tuple[str, Importer
 def iter_source(path: str | os.PathLike[str], format: str | None = None, progress: Progress | None = None) -> Iterator[RawEntry | Skip]:
     """The entries and skips of one source, streamed in file order: files are read in chunks
     and a vault note by note, so memory stays bounded (a feed file, which feedparser reads
-    whole, is the exception).
+    whole, a Firefox ``.jsonlz4`` backup and a Safari plist are the exceptions).
 
     ``format`` is a name of :data:`FORMATS` (detected from the content when None);
     ``progress(stage, done, total)`` hears about bytes read (notes, for a vault).
@@ -217,7 +253,12 @@ def read_source(path: str | os.PathLike[str], format: str | None = None, progres
         if skips:
             problem += f"; {len(skips)} record(s) skipped, the first because: {skips[0].reason}"
             line = skips[0].source.start
-        hint = "check the file, or name its format with --format" if format is None else f"is it really {name}? leave --format out to detect the format"
+        if format is not None:
+            hint = f"is it really {name}? leave --format out to detect the format"
+        elif name == "jsonl":
+            hint = "if it is one JSON document rather than JSON Lines, name its format: --format chrome, firefox, linkwarden, karakeep or pinboard"
+        else:
+            hint = "check the file, or name its format with --format"
         raise InputError(shown, problem, hint, line=line)
     return Dump(shown, tuple(entries), tuple(skips), {"format": name})
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import html
+import math
 import os
 import stat
 from html.parser import HTMLParser
@@ -230,9 +231,9 @@ def epoch_date(value: object) -> DateRange | None:
         return None
     try:
         number = float(str(value).strip()) if not isinstance(value, (int, float)) else float(value)
-    except ValueError:
+    except (ValueError, OverflowError):  # not a number, or an integer too large for a float
         return None
-    if number != number or number <= 0:
+    if not math.isfinite(number) or number <= 0:  # Infinity (which JSON files may hold) would never shrink
         return None
     while number > 1e11:  # milliseconds or microseconds
         number /= 1000
