@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Iterator
 
 from ..models import Skip, Span
-from .base import Item, LenientHTMLParser, Progress, TextChunks, epoch_date, make_entry, split_note, tag_list, web_urls
+from .base import Item, LenientHTMLParser, Progress, epoch_date, make_entry, split_note, tag_list, web_urls
+from .decoding import TextChunks, html_charset
 
 __all__ = ["read_netscape", "read_pocket_html"]
 
@@ -141,7 +142,7 @@ class _BookmarkParser(LenientHTMLParser):
 
 def _read(path: Path, shown: str, progress: Progress | None, *, page_headings: bool) -> Iterator[Item]:
     parser = _BookmarkParser(shown, page_headings=page_headings)
-    for chunk in TextChunks(path, shown, progress):
+    for chunk in TextChunks(path, shown, progress, sniff=html_charset):
         parser.feed(chunk)
         if parser.out:
             yield from parser.out
