@@ -47,7 +47,7 @@ _XML_WIDE = ((b"\0\0\0<", "utf-32-be"), (b"<\0\0\0", "utf-32-le"), (b"\0<\0?", "
 _XML_DECL = re.compile(rb"^\s*<\?xml[^>]*?\bencoding\s*=\s*[\"']([A-Za-z][\w.:-]*)[\"']")
 _XML_DECL_TEXT = re.compile(r"^(\s*<\?xml[^>]*?\bencoding\s*=\s*)[\"'][^\"']*[\"']")
 _META_CHARSET = re.compile(rb"<meta\b[^>]*?\bcharset\s*=\s*[\"']?\s*([A-Za-z][\w.:-]*)", re.IGNORECASE)
-_WIDE = ("utf_16", "utf_32")
+_WIDE = ("utf-16", "utf-32")
 CHUNK = 1 << 16
 Progress = Callable[[str, int, int], None]
 
@@ -87,14 +87,19 @@ def binary_chunks(path: Path, shown: str, progress: Progress | None, size: int =
         raise InputError(shown, f"cannot be read: {err.strerror or err}", "check the file and try again") from None
 
 
-def _codec(name: str | None) -> str | None:
+def _codec(label: str | None) -> str | None:
     """Python's name for a codec label ("Shift_JIS" → "shift_jis"), None when it has none."""
-    if not name:
+    if not label:
         return None
     try:
-        return codecs.lookup(name).name
+        return _name(label)
     except LookupError:
         return None
+
+
+def _name(codec: str) -> str:
+    """One spelling per codec ("koi8_r", "KOI8-R" → "koi8-r"; "utf_8" → "utf-8")."""
+    return codecs.lookup(codec).name.replace("_", "-")
 
 
 def bom_codec(head: bytes) -> str | None:
@@ -136,7 +141,7 @@ def choose_codec(sample: bytes, shown: str, declared: str | None = None, *, whol
     """
     if codec := bom_codec(sample):
         if _decodes(sample, codec, whole):
-            return codec
+            return _name(codec)
         log.debug("a byte-order mark for %s, but the bytes after it are not %s; guessing", codec, codec)
         sample = sample[_bom_length(sample) :]
     if (codec := _codec(declared)) and _decodes(sample, codec, whole):
@@ -147,9 +152,9 @@ def choose_codec(sample: bytes, shown: str, declared: str | None = None, *, whol
         codecs.getincrementaldecoder("utf-8")().decode(sample, final=whole)
     except UnicodeDecodeError as err:
         if not sample[: err.start].isascii():
-            raise mixed_encodings(shown, "utf_8", sample.count(b"\n", 0, err.start) + 1) from None
+            raise mixed_encodings(shown, "utf-8", sample.count(b"\n", 0, err.start) + 1) from None
         return guess_codec(sample, whole)
-    return "utf_8"
+    return "utf-8"
 
 
 def mixed_encodings(shown: str, codec: str, line: int) -> InputError:
@@ -163,11 +168,12 @@ def mixed_encodings(shown: str, codec: str, line: int) -> InputError:
 
 def guess_codec(sample: bytes, whole: bool = True) -> str:
     """charset-normalizer's best guess that decodes ``sample``; cp1252, then Latin-1, when none does."""
-    guesses = [match.encoding for match in charset_normalizer.from_bytes(sample)]
+    matches = charset_normalizer.from_bytes(sample) or charset_normalizer.from_bytes(sample, threshold=0.5)  # short texts score noisier
+    guesses = [m.encoding for m in matches if b"\0" in sample or not _name(m.encoding).startswith(_WIDE)]
     for codec in (*guesses, "cp1252", "latin_1"):
         if _decodes(sample, codec, whole):
-            return codec
-    return "latin_1"  # unreachable: Latin-1 decodes every byte
+            return _name(codec)
+    return "latin-1"  # unreachable: Latin-1 decodes every byte
 
 
 def decode_text(data: bytes, shown: str, declared: str | None = None) -> str:
@@ -183,7 +189,7 @@ def xml_as_utf8(data: bytes, shown: str) -> bytes:
     feedparser read without guessing. Lines stay where they were."""
     head = data[:4]
     wide = next((codec for prefix, codec in _XML_WIDE if head.startswith(prefix)), None)
-    if wide and not bom_codec(data) and _decodes(data, wide, True):
+    if wide and not bom_codec(data) and _decodes(data, wide, True):  # no mark, but "<?" in UTF-16/32
         text = data.decode(wide)
     else:
         text = decode_text(data, shown, xml_charset(data[:1024]))
@@ -205,7 +211,7 @@ class TextChunks:
     ) -> None:
         self.path, self.shown, self.progress, self.size, self.sniff = path, shown, progress, size, sniff
         self.line = 1
-        self.codec = "utf_8"
+        self.codec = "utf-8"
 
     def __iter__(self) -> Iterator[str]:
         blocks = binary_chunks(self.path, self.shown, self.progress, self.size)
@@ -220,7 +226,7 @@ class TextChunks:
             try:
                 text = decoder.decode(block)
             except UnicodeDecodeError as err:
-                if not (plain and self.codec == "utf_8"):
+                if not (plain and self.codec == "utf-8"):
                     raise self._undecodable(block, err) from None
                 self.codec = guess_codec(block, whole=False)
                 log.debug("%s: not UTF-8 after line %d; reading it as %s", self.shown, self.line, self.codec)
