@@ -103,3 +103,12 @@ def test_text_chunks_stream_a_multibyte_codec_across_blocks(tmp_path: Path):
     path = write(tmp_path, "notes.txt", text.encode("shift_jis"))
     chunks = TextChunks(path, "notes.txt", None, size=1001)  # blocks end inside two-byte characters
     assert "".join(chunks) == text and chunks.codec in ("shift-jis", "cp932") and chunks.line == 501
+
+
+def test_a_later_block_mixing_utf8_and_another_codec_names_its_line(tmp_path: Path):
+    head = "url,title\n" + "".join(f"https://example.com/{n},Page {n}\n" for n in range(3000))
+    tail = f"https://example.com/kn,{KN}\n".encode() + b"https://example.com/fr,caf\xe9\n"
+    assert len(head) > 1 << 16
+    with pytest.raises(InputError, match="mixes encodings") as caught:
+        read_source(write(tmp_path, "links.csv", head.encode() + tail), "csv")
+    assert caught.value.line == 3003

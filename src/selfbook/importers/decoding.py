@@ -33,7 +33,9 @@ from ..errors import InputError
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "CHUNK", "Progress", "TextChunks", "binary_chunks", "check_file", "choose_codec", "decode_text", "html_charset", "xml_as_utf8", "xml_charset"]
+    "CHUNK", "Progress", "TextChunks", "binary_chunks", "check_file", "choose_codec", "decode_text", "guess_codec", "html_charset",
+    "mixed_encodings", "xml_as_utf8", "xml_charset",
+]
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16 LE, whose BOM it starts with
@@ -158,6 +160,7 @@ def choose_codec(sample: bytes, shown: str, declared: str | None = None, *, whol
 
 
 def mixed_encodings(shown: str, codec: str, line: int) -> InputError:
+    """The one-line refusal of a file whose bytes stop being ``codec`` at ``line``."""
     return InputError(
         shown,
         f"is not valid {codec} text from line {line} on: it mixes encodings",
@@ -226,7 +229,7 @@ class TextChunks:
             try:
                 text = decoder.decode(block)
             except UnicodeDecodeError as err:
-                if not (plain and self.codec == "utf-8"):
+                if not (plain and self.codec == "utf-8" and block[: err.start].isascii()):
                     raise self._undecodable(block, err) from None
                 self.codec = guess_codec(block, whole=False)
                 log.debug("%s: not UTF-8 after line %d; reading it as %s", self.shown, self.line, self.codec)
