@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from selfbook import phrases
+from selfbook.importers import read_source
 from selfbook.ingest import find_urls
 from selfbook.ingest.dates import _mask_urls, find_date
 from selfbook.ingest.links import strip_urls
@@ -94,3 +95,11 @@ def test_a_typed_note_url_must_be_the_url_alone():
 def test_an_ascii_url_never_swallows_cjk_text(url: str, tail: str):
     found = find_urls(url + tail)
     assert found == [url.rstrip(".,;:!?")] or (url.endswith("/") and found and found[0].startswith(url))
+
+
+def test_a_url_list_line_with_a_chinese_title(tmp_path):
+    path = tmp_path / "urls.txt"
+    path.write_text("http://blog.csdn.net/yyplc/article/details/7065722，Linux系统定时器\nhttps://ja.wikipedia.org/wiki/日本 日本の記事\n", encoding="utf-8")
+    first, second = read_source(path, "urls").entries
+    assert first.urls == ("http://blog.csdn.net/yyplc/article/details/7065722",) and first.title == "Linux系统定时器"
+    assert second.urls == ("https://ja.wikipedia.org/wiki/日本",) and second.title == "日本の記事"
