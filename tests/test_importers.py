@@ -209,11 +209,13 @@ def test_opml_folders_and_feeds():
 
 def test_rss_and_atom_items_become_entries():
     rss = read_source(fixture("feed.rss"))
-    ragi, dosa = rss.entries
+    ragi, dosa, text_only = rss.entries
     assert ragi.title == "Ragi mudde, the Karnataka staple" and ragi.note == "Soft ragi mudde every time."
     assert ragi.headings == ("ಅಡುಗೆ & Cooking Notes",) and ragi.tags == ("millets",) and ragi.source.start == 7
     assert dosa.title == "ಮಸಾಲೆ ದೋಸೆ" and dosa.date.start == day("2024-03-02")
-    assert [s.source.start for s in rss.skips] == [19]
+    # an item with text but neither title nor link is a note, not a skip (issue 17: partial files)
+    assert text_only.note == "An item with neither a title nor a link" and not text_only.urls and text_only.source.start == 19
+    assert not rss.skips
     atom = read_source(fixture("feed.atom"))
     assert [e.title for e in atom.entries] == ["Transformers & graph algorithms", "Mixture of experts, explained"]
     assert [e.source.start for e in atom.entries] == [7, 14]
@@ -303,7 +305,7 @@ def test_iter_source_streams_and_reports_progress():
 @pytest.mark.parametrize(
     "format,content,expected",
     [
-        ("netscape", b"<DL><DT><A HREF='https://a.example'>caf\xe9</A>\n", "is not valid UTF-8"),
+        ("netscape", "<DL><DT><A HREF='https://a.example'>ಕನ್ನಡ</A>\n".encode() + b"<DT>caf\xe9\n", "from line 2 on: it mixes encodings"),
         ("twitter", b'[{"like": {}}]', "does not start with 'window.YTD"),
         ("karakeep", b'{"items": []}', 'holds no "bookmarks" list'),
         ("pinboard", b'{"href": "https://a.example"}', "holds no JSON list"),
@@ -313,7 +315,7 @@ def test_iter_source_streams_and_reports_progress():
         ("raindrop", b"name,comment\nx,y\n", "has no url column"),
         ("urls", b"", "holds no entries"),
         ("jsonl", b"not json\nnor this\n", "holds no entries"),
-        ("netscape", b"\xff\xfe<\x00D\x00L\x00>\x00", "is UTF-16"),
+        ("netscape", b"<DL><DT><A HREF='https://a.example'>x</A>\x00\x01", "looks like a binary file"),
         ("opml", b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><opml><body/></opml>', "refuses"),
     ],
 )
@@ -376,7 +378,7 @@ def test_cli_build_with_format_and_a_bad_format(tmp_path: Path):
     result = runner.invoke(main, ["build", str(fixture("subscriptions.opml")), str(fixture("feed.rss")), "--book", str(book), "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert report["entries_read"] == 6 and len(report["skipped"]) == 2
+    assert report["entries_read"] == 7 and len(report["skipped"]) == 1  # the feed's text-only item is a note
     result = runner.invoke(main, ["build", str(fixture("urls.txt")), "--book", str(book), "--format", "bogus"])
     assert result.exit_code == 1 and "unknown format 'bogus'" in result.output and "netscape" in result.output
     assert "Traceback" not in result.output

@@ -29,7 +29,7 @@ FUZZ = settings(max_examples=int(os.environ.get("SELFBOOK_FUZZ_EXAMPLES", "60"))
 SAMPLES = {
     "markdown": [SMALL_DUMP.encode()],
     "urls": ["urls.txt"],
-    "netscape": ["bookmarks_chrome.html", "bookmarks_firefox.html"],
+    "netscape": ["bookmarks_chrome.html", "bookmarks_firefox.html", "../real/encodings/netscape/kafene-shaarli.htm"],
     "chrome": [REAL / "chrome_Bookmarks.json"],
     "firefox": [REAL / "firefox_bookmarks.json", REAL / "firefox_bookmarks.jsonlz4"],
     "safari": [REAL / "safari_Bookmarks.plist"],
@@ -42,7 +42,8 @@ SAMPLES = {
     "twitter": ["like.js", "bookmarks.js"],
     "jsonl": ["entries.jsonl"],
     "opml": ["subscriptions.opml"],
-    "feed": ["feed.rss", "feed.atom"],
+    "feed": ["feed.rss", "feed.atom", "../real/encodings/feeds/chardet-koi8r.xml", "../real/encodings/feeds/chardet-shiftjis.xml",
+             "../real/encodings/feeds/encoding-euc-kr-item.xml", "../real/encodings/feeds/encoding-utf-16le-bom.xml"],
     "obsidian": ["vault/Reading/Papers/Transformers.md", "vault/Kitchen/Clipped dosa article.md", "vault/Kitchen/ಅಡುಗೆ.md"],
 }
 
@@ -112,6 +113,39 @@ def test_detection_with_mutated_files_of_any_format(data):
     format = data.draw(st.sampled_from([f for f in FORMAT_NAMES if f != "obsidian"]))
     original = sample(data.draw(st.sampled_from(SAMPLES[format])))
     check(data.draw(mutations(original)), None)
+
+
+# Text importers meet files in every encoding: a fixture re-encoded (with or without a byte-order
+# mark or a declaration), with text of any script inserted, then perhaps mutated.
+CODECS = ["utf-8", "utf-8-sig", "utf-16", "utf-32", "cp1252", "koi8-r", "shift_jis", "euc-jp", "euc-kr", "big5", "gb18030", "cp1255", "tis-620"]
+MARKED = {"utf-8-sig", "utf-16", "utf-32"}  # a byte-order mark says which codec: the result must not change
+TEXT_FORMATS = {"netscape": "bookmarks_firefox.html", "csv": "raindrop.csv", "pocket": "pocket.csv", "feed": "feed.rss", "opml": "subscriptions.opml"}
+
+
+@pytest.mark.parametrize("format", sorted(TEXT_FORMATS))
+@FUZZ
+@given(data=st.data())
+def test_fixture_files_in_any_encoding(format: str, data):
+    original = sample(TEXT_FORMATS[format])
+    codec = data.draw(st.sampled_from(CODECS))
+    text = original.decode("utf-8")
+    if codec != "utf-8" and format in ("feed", "opml"):
+        text = text.replace('encoding="UTF-8"', f'encoding="{codec}"').replace('encoding="utf-8"', f'encoding="{codec}"')
+    encoded = text.encode(codec, errors="replace")
+    if codec in MARKED and data.draw(st.booleans()):
+        assert _titles(encoded, format) == _titles(original, format)
+        return
+    inserted = data.draw(st.text(alphabet="aé€ಕನ್ನಡКак日本語한국어中文，。「」<>&\"\n", max_size=30))
+    at = data.draw(st.integers(0, len(text)))
+    encoded = (text[:at] + inserted + text[at:]).encode(codec, errors="replace")
+    check(data.draw(mutations(encoded)) if data.draw(st.booleans()) else encoded, format)
+
+
+def _titles(data: bytes, format: str) -> list[str | None]:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "input"
+        path.write_bytes(data)
+        return [e.title for e in read_source(path, format).entries]
 
 
 JSON = st.recursive(

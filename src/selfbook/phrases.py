@@ -26,7 +26,7 @@ from functools import lru_cache
 
 import regex
 
-from selfbook.text import normalize, words
+from selfbook.text import URL_CHAR, WEB_URL, normalize, words
 
 __all__ = [
     "DATE_WORDS",
@@ -98,7 +98,7 @@ GENERIC_WORDS: frozenset[str] = frozenset(
     """.split()
 )
 
-_URL = regex.compile(r"(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}/\S*", regex.IGNORECASE)
+_URL = regex.compile(rf"{WEB_URL}|www\.{URL_CHAR}+|\b[\w-]+(?:\.[\w-]+)*\.[a-z]{{2,6}}/{URL_CHAR}*", regex.IGNORECASE)
 # A word that is a bare host or file name: "paul.mou.dev", "youtu.be", "index.html",
 # "building.nubank.com.br" (two dots or more and an alphabetic last label count as a host).
 _HOSTLIKE = regex.compile(

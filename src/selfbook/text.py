@@ -102,3 +102,35 @@ def language(text: str) -> str:
     if script == "Latin":
         return "en"
     return SCRIPT_LANG.get(script, "und")
+
+
+# -- where a URL ends in running text ---------------------------------------------------------------
+# Chinese, Japanese, Thai and the Indic scripts write no space after a link, so a URL ends where
+# a letter of those scripts, CJK punctuation (，。！？、；：「」（）【】) or a full-width form begins,
+# as it ends at a space: "http://blog.csdn.net/x/7065722，谢谢！Linux" → "http://blog.csdn.net/x/7065722".
+# An IRI's own letters (https://ja.wikipedia.org/wiki/日本, https://kn.wikipedia.org/wiki/ಕನ್ನಡ)
+# stay in it when they start right after "/", "=", "#", "_" or "(": a path segment, a query
+# value, a fragment. Latin, Cyrillic, Greek and other spaced scripts continue a URL as before
+# (https://de.wikipedia.org/wiki/Müller). The classes are plain code-point ranges, so both
+# ``re`` and ``regex`` patterns can use them.
+
+
+def _ranges(*pairs: tuple[int, int]) -> str:
+    return "".join(f"{chr(a)}-{chr(b)}" for a, b in pairs)
+
+
+_NO_SPACE_LETTERS = _ranges(
+    (0x0900, 0x0963), (0x0966, 0x0DFF),  # Devanagari … Sinhala (Kannada 0C80–0CFF), minus the dandas
+    (0x0E00, 0x0EFF), (0x1000, 0x109F), (0x1780, 0x17FF),  # Thai, Lao, Myanmar, Khmer
+    (0x1100, 0x11FF), (0x3005, 0x3005), (0x3040, 0x31FF),  # Hangul Jamo; 々; kana, Bopomofo, Jamo
+    (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xA960, 0xA97F), (0xA8E0, 0xA8FF),  # Han; Jamo ext.; Deva. ext.
+    (0xAC00, 0xD7FF), (0xF900, 0xFAFF), (0x20000, 0x3134F),  # Hangul syllables; Han compatibility; Han ext. B–G
+)
+_CJK_PUNCTUATION = _ranges(
+    (0x0964, 0x0965), (0x3000, 0x3004), (0x3006, 0x303F), (0x3200, 0x33FF),  # dandas; CJK symbols; enclosed
+    (0xFE10, 0xFE1F), (0xFE30, 0xFE6F), (0xFF00, 0xFFEF),  # vertical, compatibility, small and full-width forms
+)
+# One character of a URL in running text: anything but a space, <>"` and the stops above, or a
+# run of no-space-script letters right after a path, query or fragment delimiter.
+URL_CHAR = rf"(?:[^\s<>\"`{_NO_SPACE_LETTERS}{_CJK_PUNCTUATION}]|(?<=[/=#_(])[{_NO_SPACE_LETTERS}]+)"
+WEB_URL = rf"https?://{URL_CHAR}+"

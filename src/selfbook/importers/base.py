@@ -11,30 +11,25 @@ is the file (or vault folder) to open, ``shown`` the name spans carry, ``progres
 
 from __future__ import annotations
 
-import codecs
 import datetime as dt
 import html
 import math
-import os
-import stat
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Callable, Iterator, Protocol
+from typing import Iterator, Protocol
 from urllib.parse import urlsplit
 
-from ..errors import InputError
 from ..ingest import find_urls
 from ..models import DateRange, RawEntry, Skip, Span
 from ..text import normalize
+from .decoding import CHUNK, Progress, TextChunks, binary_chunks, check_file
 
 __all__ = [
-    "CHUNK", "Importer", "Item", "LenientHTMLParser", "Progress", "TextChunks", "binary_chunks", "epoch_date", "html_text",
+    "CHUNK", "Importer", "Item", "LenientHTMLParser", "Progress", "TextChunks", "binary_chunks", "check_file", "epoch_date", "html_text",
     "iso_date", "make_entry", "split_note", "tag_list", "text_lines", "web_urls",
 ]
 
-CHUNK = 1 << 16
 Item = RawEntry | Skip
-Progress = Callable[[str, int, int], None]
 WEB_SCHEMES = ("http", "https")
 _EPOCH_FLOOR = dt.date(1971, 1, 1)
 _EPOCH_CEILING = dt.date(2100, 12, 31)
@@ -44,85 +39,6 @@ class Importer(Protocol):
     """The one method every format implements (see the module docstring)."""
 
     def __call__(self, path: Path, shown: str, progress: Progress | None) -> Iterator[Item]: ...
-
-
-# -- opening and decoding ---------------------------------------------------------------------------
-
-
-def check_file(path: Path, shown: str) -> int:
-    """The file's size; an InputError when it is missing, a folder, a device or unreadable."""
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        raise InputError(shown, "no such file", "check the path") from None
-    except PermissionError:
-        raise InputError(shown, "cannot be read: permission denied", "make it readable (chmod u+r)") from None
-    except OSError as err:
-        raise InputError(shown, f"cannot be read: {err.strerror or err}", "check the path and try again") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise InputError(shown, "is a directory, not a file", "name a file inside it, or pass --format obsidian for a vault")
-    if not stat.S_ISREG(info.st_mode):
-        raise InputError(shown, "is not a regular file", "name an exported file such as bookmarks.html")
-    if not os.access(path, os.R_OK):
-        raise InputError(shown, "cannot be read: permission denied", "make it readable (chmod u+r)")
-    return info.st_size
-
-
-def binary_chunks(path: Path, shown: str, progress: Progress | None, size: int = CHUNK) -> Iterator[bytes]:
-    """The file's bytes in chunks, reporting ``progress("read NAME", bytes_done, bytes_total)``."""
-    total = check_file(path, shown)
-    stage = f"read {path.name}"
-    done = 0
-    try:
-        with open(path, "rb") as fh:
-            while block := fh.read(size):
-                done += len(block)
-                yield block
-                if progress:
-                    progress(stage, min(done, total), total)
-    except OSError as err:
-        raise InputError(shown, f"cannot be read: {err.strerror or err}", "check the file and try again") from None
-
-
-class TextChunks:
-    """A UTF-8 file as text chunks, decoded as it streams; ``line`` is the line reached so far.
-
-    Refuses UTF-16 and binary files (a NUL byte) and bytes that are not UTF-8, naming the line.
-    A UTF-8 byte-order mark is dropped.
-    """
-
-    def __init__(self, path: Path, shown: str, progress: Progress | None, size: int = CHUNK) -> None:
-        self.path, self.shown, self.progress, self.size = path, shown, progress, size
-        self.line = 1
-
-    def __iter__(self) -> Iterator[str]:
-        decoder = codecs.getincrementaldecoder("utf-8")()
-        first = True
-        for block in binary_chunks(self.path, self.shown, self.progress, self.size):
-            if first:
-                if block.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-                    raise InputError(self.shown, "is UTF-16 text, not UTF-8", "re-save it as UTF-8, e.g. iconv -f utf-16 -t utf-8 FILE > FILE.utf8", line=1)
-                block = block.removeprefix(codecs.BOM_UTF8)
-                first = False
-            nul = block.find(b"\0")
-            if nul >= 0:
-                line = self.line + block.count(b"\n", 0, nul)
-                raise InputError(self.shown, f"looks like a binary file (a NUL byte on line {line})", "name a text export such as bookmarks.html", line=line)
-            try:
-                text = decoder.decode(block)
-            except UnicodeDecodeError as err:
-                line = self.line + block.count(b"\n", 0, max(err.start, 0))
-                raise InputError(
-                    self.shown, f"is not valid UTF-8 (line {line})", "re-save it as UTF-8, e.g. iconv -f latin1 -t utf-8 FILE > FILE.utf8", line=line
-                ) from None
-            yield text
-            self.line += text.count("\n")
-        try:
-            tail = decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            raise InputError(self.shown, f"ends in the middle of a UTF-8 character (line {self.line})", "the file looks truncated; export it again", line=self.line) from None
-        if tail:
-            yield tail
 
 
 # -- fields -----------------------------------------------------------------------------------------

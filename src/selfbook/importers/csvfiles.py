@@ -9,6 +9,10 @@ standard library's :mod:`csv`.
 - **csv**: any other CSV whose header names a ``url`` (or ``link``, ``href``) column; ``title``,
   ``note``/``description``, ``tags``, ``folder`` and ``date``/``created`` are read when present.
 
+A row with an empty link cell but a title or note is a note entry; one whose link is not
+http(s) is skipped and reported. The encoding is a byte-order mark's, or UTF-8, or guessed
+(see :mod:`.decoding`).
+
 Positions: each row's span is the lines it covers (a quoted field may hold newlines). A row
 with fewer fields than the header, or that the CSV reader refuses, is skipped and reported; a
 short last row is reported as a truncated file.
@@ -52,13 +56,13 @@ def _field(row: dict[str, str], names: tuple[str, ...]) -> str:
 
 def _entry(row: dict[str, str], span: Span, columns: Columns) -> Item:
     urls = web_urls(_field(row, columns.url))
-    if not urls:
-        found = _field(row, columns.url)
-        return Skip(span, f"no http(s) link in this row ({found[:40]!r})" if found else "no link in this row")
     if columns.all_notes:
         note = "\n\n".join(row[n].strip() for n in columns.notes if row.get(n, "").strip())
     else:
         note = _field(row, columns.notes)
+    found = _field(row, columns.url)
+    if not urls and (found or not (note or _field(row, columns.title))):
+        return Skip(span, f"no http(s) link in this row ({found[:40]!r})" if found else "no link, title or note in this row")
     return make_entry(
         span,
         title=_field(row, columns.title) or None,

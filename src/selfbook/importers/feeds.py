@@ -4,6 +4,10 @@ The item's title (HTML decoded), its links (the item's link first), its summary 
 (the note), its published or updated day (the date) and its categories (the tags); the feed's
 title is the heading.
 
+Encodings: the bytes are decoded first (the byte-order mark, the XML declaration, UTF-8, then
+charset-normalizer's guess; see :mod:`.decoding`) and handed on as UTF-8, so a feed in Big5 or
+EUC-KR reads, and one in KOI8-R or Shift_JIS with no declaration reads without mojibake.
+
 Positions: feedparser does not report where an item sits, so a first pass with defusedxml's SAX
 parser records the line of every ``<item>`` / ``<entry>`` tag and the N-th item gets the N-th
 line (that pass also refuses entity declarations before feedparser sees the file). When the file
@@ -27,6 +31,7 @@ import feedparser
 from ..errors import InputError
 from ..models import DateRange, Skip, Span
 from .base import Item, Progress, binary_chunks, html_text, make_entry, web_urls
+from .decoding import xml_as_utf8
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +63,6 @@ def _item_lines(data: bytes, shown: str) -> tuple[list[int], tuple[int, str] | N
         return handler.lines, (err.getLineNumber() or 1, err.getMessage())
     except defusedxml.DefusedXmlException as err:
         raise InputError(shown, f"declares XML entities, which selfbook refuses ({type(err).__name__})", "remove the <!DOCTYPE …> block") from None
-    except LookupError as err:  # <?xml encoding="…"?> names an encoding Python lacks
-        raise InputError(shown, f"declares an encoding selfbook cannot read ({err})", "re-save it as UTF-8", line=1) from None
     return handler.lines, None
 
 
@@ -82,7 +85,7 @@ def _day(parsed) -> DateRange | None:
 
 def read_feed(path: Path, shown: str, progress: Progress | None = None) -> Iterator[Item]:
     """An RSS (0.9x, 1.0, 2.0) or Atom feed file: items → entries, the feed title → heading."""
-    data = b"".join(binary_chunks(path, shown, progress))
+    data = xml_as_utf8(b"".join(binary_chunks(path, shown, progress)), shown)
     lines, broken = _item_lines(data, shown)
     try:
         parsed = feedparser.parse(data)
@@ -110,8 +113,8 @@ def _entry(item, span: Span, heading: str) -> Item:
     hrefs = [link.get("href") for link in item.get("links", []) if isinstance(link, dict)]
     urls = web_urls(item.get("link"), *hrefs)
     note = _text(item.get("summary_detail"), item.get("summary", ""))
-    if not urls and not title.strip():
-        return Skip(span, "an item with neither a link nor a title")
+    if not urls and not title.strip() and not note.strip():
+        return Skip(span, "an item with no link, title or text")
     tags = tuple(t.get("term") or t.get("label") or "" for t in item.get("tags", []) if isinstance(t, dict))
     return make_entry(
         span,

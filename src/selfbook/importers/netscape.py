@@ -10,8 +10,10 @@ entry (see :func:`~.base.split_note`). Pocket writes ``<h1>Unread</h1><ul><li><a
 time_added=… tags=…>``: the ``<h1>`` is the heading.
 
 Positions: each entry's span is the line of its ``<A>`` tag (to the end of its description).
-Anchors whose link is not http(s) (``javascript:`` bookmarklets, Firefox ``place:`` queries)
-are skipped and reported. A file that ends inside a folder or a tag is reported as truncated,
+An anchor whose link is relative (Shaarli writes its text notes as ``<A HREF="?lY47tw">``) is a
+note: its title and description, with the links in the description. Anchors whose link has
+another scheme (``javascript:`` bookmarklets, Firefox ``place:`` queries) are skipped and
+reported. A file that ends inside a folder or a tag is reported as truncated,
 keeping every bookmark before the cut.
 """
 
@@ -21,7 +23,8 @@ from pathlib import Path
 from typing import Iterator
 
 from ..models import Skip, Span
-from .base import Item, LenientHTMLParser, Progress, TextChunks, epoch_date, make_entry, split_note, tag_list, web_urls
+from .base import Item, LenientHTMLParser, Progress, epoch_date, make_entry, split_note, tag_list, web_urls
+from .decoding import TextChunks, html_charset
 
 __all__ = ["read_netscape", "read_pocket_html"]
 
@@ -109,7 +112,11 @@ class _BookmarkParser(LenientHTMLParser):
         title = "".join(mark["text"])
         if not href:
             return Skip(span, "a link with no HREF")
-        if not urls or urls[0] != href:
+        if urls and urls[0] == href:
+            pass
+        elif _relative(href) and (title.strip() or note):
+            urls = web_urls(*more)  # a note: Shaarli links its text notes to "?abc123" permalinks
+        else:
             scheme = href.split(":", 1)[0][:20] if ":" in href else href[:20]
             return Skip(span, f"not a web link ({scheme}:…)" if ":" in href else f"not a web link ({scheme!r})")
         headings = tuple(f for f in self.folders if f)
@@ -139,9 +146,15 @@ class _BookmarkParser(LenientHTMLParser):
             self.out.append(Skip(Span(self.shown, line, line), reason))
 
 
+def _relative(href: str) -> bool:
+    """A relative reference (``?lY47tw``, ``shaare/abc``, ``#x``): no scheme before the first ``/?#``."""
+    head = href.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    return ":" not in head
+
+
 def _read(path: Path, shown: str, progress: Progress | None, *, page_headings: bool) -> Iterator[Item]:
     parser = _BookmarkParser(shown, page_headings=page_headings)
-    for chunk in TextChunks(path, shown, progress):
+    for chunk in TextChunks(path, shown, progress, sniff=html_charset):
         parser.feed(chunk)
         if parser.out:
             yield from parser.out

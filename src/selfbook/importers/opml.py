@@ -6,6 +6,9 @@ the URLs on their own lines in its ``description``); its title is ``title`` or `
 the rest of ``description``, its tags the ``category`` list, its date ``created``. An outline
 without a link is a folder: its title joins the headings of everything inside it.
 
+Encodings: the file is decoded as :mod:`.decoding` says (byte-order mark, XML declaration,
+UTF-8, a guess) and parsed as UTF-8, so any codec Python has reads.
+
 Positions: each entry's span is the line of its ``<outline>`` tag, as the XML parser reports it.
 A file that stops being well-formed XML after some entries keeps them and reports the rest as a
 skip (a truncated file); one that is not XML from the start is refused.
@@ -24,7 +27,8 @@ import defusedxml.sax
 
 from ..errors import InputError
 from ..models import DateRange, Skip, Span
-from .base import Item, Progress, binary_chunks, make_entry, split_note, tag_list, web_urls
+from .base import CHUNK, Item, Progress, binary_chunks, make_entry, split_note, tag_list, web_urls
+from .decoding import xml_as_utf8
 
 __all__ = ["read_opml", "rfc822_date"]
 
@@ -93,9 +97,10 @@ def read_opml(path: Path, shown: str, progress: Progress | None = None) -> Itera
     parser = defusedxml.sax.make_parser()
     parser.setContentHandler(handler)
     handler.setDocumentLocator(parser)  # feed() does not set it, as parse() does
+    data = xml_as_utf8(b"".join(binary_chunks(path, shown, progress)), shown)  # lists are small; expat needs UTF-8
     try:
-        for block in binary_chunks(path, shown, progress):
-            parser.feed(block)
+        for start in range(0, len(data), CHUNK):
+            parser.feed(data[start : start + CHUNK])
             yield from handler.out
             handler.out.clear()
         parser.close()
@@ -105,8 +110,6 @@ def read_opml(path: Path, shown: str, progress: Progress | None = None) -> Itera
         return
     except defusedxml.DefusedXmlException as err:
         raise InputError(shown, f"declares XML entities or a DTD, which selfbook refuses ({type(err).__name__})", "remove the <!DOCTYPE …> block") from None
-    except LookupError as err:  # <?xml encoding="…"?> names an encoding Python lacks
-        raise InputError(shown, f"declares an encoding selfbook cannot read ({err})", "re-save it as UTF-8", line=1) from None
     yield from handler.out
     if handler.root is None:
         raise InputError(shown, "holds no XML elements", "name an OPML file (<opml> … </opml>)")

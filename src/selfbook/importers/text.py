@@ -34,7 +34,7 @@ def read_urls(path: Path, shown: str, progress: Progress | None = None) -> Itera
         title = text
         for url in found:
             title = title.replace(url, " ")
-        title = title.strip(" \t-–—|:,;")
+        title = title.strip(" \t-–—|:,;，、；：。\u3000")
         yield make_entry(span, title=title or None, urls=urls)
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import regex
 
 from ..models import DateRange
+from ..text import URL_CHAR, WEB_URL
 
 __all__ = ["find_date", "find_date_range"]
 
@@ -75,7 +76,7 @@ _MONTH_SPAN = regex.compile(
 # "2023-2024": two years joined by a hyphen, which the point pattern refuses to split.
 _YEAR_SPAN = regex.compile(rf"{_LB}(?P<a>{_YEAR})[ \t]*[–—-][ \t]*(?P<b>{_YEAR}){_RB}")
 _CONNECTOR = regex.compile(r"[ \t\u00a0]*(?:[–—-]|to|until|till|through)[ \t\u00a0]*", regex.IGNORECASE)
-_URL = regex.compile(r"https?://\S+|www\.\S+", regex.IGNORECASE)
+_URL = regex.compile(rf"{WEB_URL}|www\.{URL_CHAR}+", regex.IGNORECASE)
 
 
 @dataclass(frozen=True)

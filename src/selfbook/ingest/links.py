@@ -8,13 +8,15 @@ from urllib.parse import urlsplit
 
 import regex
 
+from ..text import WEB_URL
+
 # -- URLs ---------------------------------------------------------------------------------------
 
 MD_LINK = regex.compile(
     r"!?\[(?P<text>[^\[\]\n]*)\]\((?P<url>[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)(?:[ \t]+\"[^\"\n]*\")?\)"
 )
-BARE_URL = regex.compile(r"https?://[^\s<>\"`]+", regex.IGNORECASE)
-AUTOLINK = regex.compile(r"<(https?://[^\s<>]+)>", regex.IGNORECASE)
+BARE_URL = regex.compile(WEB_URL, regex.IGNORECASE)  # ends where a space, CJK or Indic text begins
+AUTOLINK = regex.compile(r"<(https?://[^\s<>]+)>", regex.IGNORECASE)  # <…> says where it ends
 TRAILING = ".,;:!?'\"*…।"
 CLOSERS = {")": "(", "]": "[", "}": "{"}
 

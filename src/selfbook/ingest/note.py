@@ -10,12 +10,13 @@ from __future__ import annotations
 import regex
 
 from ..errors import InputError
+from ..text import WEB_URL
 
 NOTES_DIR = "notes"
 MAX_TITLE = 500
 MAX_NOTE = 20_000
 
-_URL = regex.compile(r"https?://[^\s<>\"`]+\Z", regex.IGNORECASE)
+_URL = regex.compile(rf"{WEB_URL}\Z", regex.IGNORECASE)
 _MARKERS = regex.compile(r"^(?:[#>*+\-]+|\d+[.)])\s*")
 _SLUG_DROP = regex.compile(r"[^\p{L}\p{M}\p{N}]+")
 

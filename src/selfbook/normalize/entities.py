@@ -26,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from urllib.parse import parse_qs, unquote
 
 from selfbook.models import DateRange, Entity
+from selfbook.text import URL_CHAR, WEB_URL
 from selfbook.normalize.urls import (
     ARXIV_NEW,
     ARXIV_OLD,
@@ -106,7 +107,7 @@ _GITHUB_TEXT = re.compile(
 _HANDLE_TEXT = re.compile(r"(?<![\w@./:+-])@(?P<name>[A-Za-z0-9_]{1,30})(?![\w@]|\.\w)")
 _HANDLE = re.compile(r"^[A-Za-z0-9_]{1,15}$")
 _URL_TEXT = re.compile(
-    r"https?://\S+|\b(?:www\.)?(?:x|twitter|youtube|github|arxiv)\.(?:com|org)/\S+|\byoutu\.be/\S+",
+    rf"{WEB_URL}|\b(?:www\.)?(?:x|twitter|youtube|github|arxiv)\.(?:com|org)/{URL_CHAR}+|\byoutu\.be/{URL_CHAR}+",
     re.IGNORECASE,
 )
 _TRAILING = ".,;:!?'\"”’"
