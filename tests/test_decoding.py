@@ -112,3 +112,13 @@ def test_a_later_block_mixing_utf8_and_another_codec_names_its_line(tmp_path: Pa
     with pytest.raises(InputError, match="mixes encodings") as caught:
         read_source(write(tmp_path, "links.csv", head.encode() + tail), "csv")
     assert caught.value.line == 3003
+
+
+def test_a_utf16_file_is_detected_without_format(tmp_path):
+    from selfbook.importers import detect_format, read_source
+
+    path = tmp_path / "bookmarks.html"
+    text = '<!DOCTYPE NETSCAPE-Bookmark-file-1>\n<DL><p>\n<DT><A HREF="https://example.com/ಕನ್ನಡ">ಕನ್ನಡ ಪುಸ್ತಕ</A>\n</DL>\n'
+    path.write_bytes(text.encode("utf-16"))
+    assert detect_format(path) == "netscape"
+    assert [e.title for e in read_source(path).entries] == ["ಕನ್ನಡ ಪುಸ್ತಕ"]

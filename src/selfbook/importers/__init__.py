@@ -64,6 +64,7 @@ from ..errors import InputError
 from ..ingest import Dump, read_dump
 from ..models import RawEntry, Skip
 from .base import Importer, Item, Progress
+from .decoding import bom_codec
 from .browsers import read_chrome, read_firefox, read_safari
 from .csvfiles import read_csv, read_pocket_csv, read_raindrop
 from .feeds import read_feed
@@ -139,7 +140,7 @@ def _head(path: Path) -> str:
             data = fh.read(SNIFF)
     except OSError:
         return ""
-    return data.decode("utf-8", errors="replace").lstrip("\ufeff")
+    return data.decode(bom_codec(data) or "utf-8", errors="replace").lstrip("\ufeff")  # a UTF-16 file says so
 
 
 def _csv_header(first_line: str) -> list[str]:
