@@ -15,7 +15,7 @@ from collections import Counter
 from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import click
 from rich.console import Console
@@ -24,17 +24,28 @@ from rich.table import Table
 from rich.text import Text
 
 from . import __version__
-from .embed import get_embedder
 from .errors import SelfbookError
-from .export import EXPORTERS, export_book
+from .export import FORMATS as EXPORT_FORMATS
 from .importers import FORMAT_NAMES
-from .library import AddReport, BuildReport, Library
-from .llm import get_llm
-from .search import METHODS, Hit, QueryError, SearchFilters, highlight_spans, parse_period, search_terms
-from .settings import load_settings
+from .search import METHODS
+from .settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from .library import AddReport, BuildReport, Library
+    from .search import Hit
 
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False)
+
+
+def open_library(book: Path, settings: Settings | None = None) -> Library:
+    """The book's :class:`~selfbook.Library`. The library (numpy, the model, the search engine)
+    is imported here, by the commands that open a book, not when the CLI starts: ``selfbook
+    --help`` answers without it (bench/cli_start.py, tests/test_cli.py)."""
+    from .library import Library
+
+    return Library(book, settings)
+
 
 book_option = click.option(
     "--book",
@@ -76,6 +87,8 @@ BIG_EMBED = 3000
 
 def embed_hint(library: Library, stage: str, total: int) -> str | None:
     """A word on the fast path, when a build is about to embed many texts with e5-small."""
+    from .embed import get_embedder
+
     if stage != "embed" or total < BIG_EMBED or library.embedder.model_id != get_embedder("e5-small").model_id:
         return None
     return (f"embedding {total:,} texts with e5-small, about 30 a second on 2 cores; "
@@ -175,7 +188,7 @@ def build(
     )
     if fetch:
         fetch_first(book, dumps, allow_local=allow_local, max_age="30d", format=format, quiet=as_json, archive=archive)
-    library = Library(book, settings)
+    library = open_library(book, settings)
     with progress_bar(quiet=as_json, hint=lambda stage, total: embed_hint(library, stage, total)) as progress:
         report = library.build(dumps, reorganize=reorganize, progress=progress, format=format)
     if as_json:
@@ -226,7 +239,7 @@ def entries(book: Path, as_json: bool) -> None:
     With --json, one object per line: id, title, urls, kind, date, chapter, section, source
     (file:line), and more (see the README).
     """
-    placed = Library(book).entries()
+    placed = open_library(book).entries()
     if as_json:
         for item in placed:
             click.echo(json.dumps(item.to_dict(), ensure_ascii=False))
@@ -244,7 +257,7 @@ def entries(book: Path, as_json: bool) -> None:
 @friendly_errors
 def chapters(book: Path, as_json: bool) -> None:
     """Show the book's chapters and sections with their entry counts."""
-    outline = Library(book).outline()
+    outline = open_library(book).outline()
     if as_json:
         data = [
             {
@@ -266,6 +279,8 @@ def chapters(book: Path, as_json: bool) -> None:
 # -- search ----------------------------------------------------------------------------------------
 def _period(ctx: click.Context, param: click.Parameter, value: str | None):
     """--since takes the first day of the period it names, --until the last."""
+    from .search import QueryError, parse_period
+
     if value is None:
         return None
     try:
@@ -296,9 +311,11 @@ def search(query: str | None, book: Path, limit: int, chapter, section, kind, si
     Shows each result's title, a snippet with the matching words highlighted, its chapter and
     section, date and link. Filters narrow the search; several must all hold.
     """
+    from .search import SearchFilters, search_terms
+
     if (query is None) == (batch is None):
         raise click.UsageError("give a QUERY or --batch FILE (one query per line), not both")
-    library = Library(book)
+    library = open_library(book)
     filters = SearchFilters(chapter=chapter, section=section, kind=kind, since=since, until=until, source=source, tags=tuple(tags))
     if batch is not None:
         for line in batch:
@@ -330,7 +347,7 @@ def ask(question: str, book: Path, limit: int, llm: str | None, as_json: bool) -
     with no LLM, shows the best extracts with their citations. Counts and time spans ("how many
     papers did I save in 2024?") are computed from the book itself.
     """
-    library = Library(book, load_settings(book, llm=llm))
+    library = open_library(book, load_settings(book, llm=llm))
     stream = None if as_json else (lambda text: click.echo(text, nl=False))
     result = library.ask(question, limit=limit, on_text=stream)
     if as_json:
@@ -353,6 +370,8 @@ def _highlighted(text: str, spans, style: str = "") -> Text:
 
 
 def print_hits(hits: list[Hit], terms: set[str]) -> None:
+    from .search import highlight_spans
+
     for number, hit in enumerate(hits, start=1):
         e = hit.placed.entry
         title = e.title
@@ -369,7 +388,7 @@ def print_hits(hits: list[Hit], terms: set[str]) -> None:
 @main.command()
 @click.argument("target", metavar="OUT", type=click.Path(path_type=Path))
 @book_option
-@click.option("--format", "format", required=True, type=click.Choice(list(EXPORTERS)), help="netscape (browsers), jsonl, obsidian (a vault folder) or opml.")
+@click.option("--format", "format", required=True, type=click.Choice(list(EXPORT_FORMATS)), help="netscape (browsers), jsonl, obsidian (a vault folder) or opml.")
 @click.option("--related", type=click.IntRange(min=0), default=5, show_default=True, help="Obsidian: wikilinks per note to the entries nearest it by meaning.")
 @click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
 @friendly_errors
@@ -380,8 +399,10 @@ def export(target: Path, book: Path, format: str, related: int, as_json: bool) -
     Chapters and sections become folders (or outlines); importing the export with
     'selfbook build OUT' gives back the same entries.
     """
+    from .export import export_book
+
     with progress_bar(quiet=as_json) as progress:
-        report = export_book(Library(book), format, target, related=related, progress=progress)
+        report = export_book(open_library(book), format, target, related=related, progress=progress)
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
         return
@@ -414,7 +435,7 @@ def add(
     if fetch:
         fetch_first(book, dumps, allow_local=allow_local, max_age="30d", format=format, quiet=as_json, archive=archive)
     with progress_bar(quiet=as_json) as progress:
-        report = Library(book, load_settings(book, embedder=embedder, executor=executor)).add(dumps, format=format, progress=progress)
+        report = open_library(book, load_settings(book, embedder=embedder, executor=executor)).add(dumps, format=format, progress=progress)
     print_added(report, book, as_json)
 
 
@@ -467,7 +488,7 @@ def note(title: str, url: str, text: str, book: Path, as_json: bool) -> None:
     It is kept as a small dump in the book's notes/ folder and added like any installment, so
     it lands where it fits and names that file as its source. The same note twice is added once.
     """
-    print_added(Library(book).add_note(title, url, text), book, as_json)
+    print_added(open_library(book).add_note(title, url, text), book, as_json)
 
 
 def _said(decision) -> None:
@@ -483,7 +504,7 @@ def _said(decision) -> None:
 @friendly_errors
 def move(entry: str, to: str, book: Path) -> None:
     """Move ENTRY (an id, or the start of one) to another section, for good."""
-    _said(Library(book).move(entry, to))
+    _said(open_library(book).move(entry, to))
 
 
 @main.command()
@@ -493,7 +514,7 @@ def move(entry: str, to: str, book: Path) -> None:
 @friendly_errors
 def rename(path: str, title: str, book: Path) -> None:
     """Rename a chapter or a section (CHAPTER/SECTION) to TITLE, for good."""
-    _said(Library(book).rename(path, title))
+    _said(open_library(book).rename(path, title))
 
 
 @main.command()
@@ -507,7 +528,7 @@ def merge(a: str, b: str, book: Path) -> None:
     Entries: B's notes, links and sources join A, which keeps its place; sections or chapters:
     B's entries join A and B is gone.
     """
-    _said(Library(book).merge(a, b))
+    _said(open_library(book).merge(a, b))
 
 
 @main.command()
@@ -516,7 +537,7 @@ def merge(a: str, b: str, book: Path) -> None:
 @friendly_errors
 def pin(entry: str, book: Path) -> None:
     """Keep ENTRY in its chapter and section through every reorganization."""
-    _said(Library(book).pin(entry))
+    _said(open_library(book).pin(entry))
 
 
 @main.command()
@@ -527,7 +548,7 @@ def history(book: Path, as_json: bool) -> None:
     """List your decisions (moves, renames, merges, pins) and the installments added."""
     from .curate import describe  # deferred: only decisions are described
 
-    decisions, installments = Library(book).history()
+    decisions, installments = open_library(book).history()
     if as_json:
         for d in decisions:
             click.echo(json.dumps({"number": d.number, "made": d.made, "action": d.action, "subject": d.subject, "target": d.target, "text": describe(d)}, ensure_ascii=False))
@@ -555,7 +576,9 @@ def digest(since, book: Path, lang: str, as_json: bool) -> None:
     New entries by section, new sections and fast-growing ones, entries saved again. With an LLM
     configured (SELFBOOK_LLM), a short summary per chapter citing its entries.
     """
-    library = Library(book)
+    from .llm import get_llm
+
+    library = open_library(book)
     result = library.digest(since, lang=lang, llm=get_llm(library.settings))
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))

@@ -23,10 +23,10 @@ from typing import TYPE_CHECKING
 import click
 
 from .errors import SelfbookError
-from .library import Library
 from .security import bearer_matches, check_bind, host_is_loopback, is_loopback
 
 if TYPE_CHECKING:
+    from .library import Library
     from starlette.types import ASGIApp, Receive, Scope, Send
 from .settings import load_settings
 
@@ -100,6 +100,8 @@ def mcp_command(book: Path, transport: str, host: str, port: int, token: str | N
     try:
         if transport == "http":
             check_bind(host, token)
+        from .library import Library  # deferred: `selfbook --help` lists this command without the library
+
         library = Library(book, load_settings(book, llm=llm))
         library.outline()  # fail now, not on every call, when there is no book
         if transport == "stdio":

@@ -9,7 +9,6 @@ from pathlib import Path
 import click
 
 from .errors import SelfbookError
-from .store.migrate import migrate_book
 
 
 @click.command("migrate")
@@ -25,6 +24,8 @@ def migrate_command(book: Path, to: str, as_json: bool) -> None:
     runs). The book then records its new store, so later commands use it without --store.
     """
     try:
+        from .store.migrate import migrate_book  # deferred: numpy and the stores, for this command only
+
         report = migrate_book(book, to)
     except SelfbookError as exc:
         click.echo(f"Error: {exc}", err=True)

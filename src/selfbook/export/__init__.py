@@ -29,16 +29,17 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Protocol, Sequence
+from importlib import import_module
+from typing import TYPE_CHECKING, Callable, Protocol, Sequence
 
-from ..library import Library, PlacedEntry
 from .files import ExportError
-from .jsonl import write_jsonl
-from .netscape import write_netscape
-from .obsidian import Related, write_obsidian
-from .opml import write_opml
 
-__all__ = ["EXPORTERS", "ExportError", "ExportReport", "export_book"]
+if TYPE_CHECKING:
+    from ..library import Library
+    from ..reports import PlacedEntry
+    from .obsidian import Related
+
+__all__ = ["EXPORTERS", "FORMATS", "ExportError", "ExportReport", "export_book"]
 
 Progress = Callable[[str, int, int], None]
 
@@ -61,12 +62,30 @@ class Exporter(Protocol):
     def __call__(self, entries: Sequence[PlacedEntry], out: Path, *, title: str, related: Related) -> int: ...
 
 
-EXPORTERS: dict[str, Exporter] = {
-    "netscape": write_netscape,
-    "jsonl": write_jsonl,
-    "obsidian": write_obsidian,
-    "opml": write_opml,
+# Each format's writer, as "module:function" here, imported when that format is written (the
+# opml writer's XML helpers, yaml for obsidian…), not by ``selfbook --help``.
+_WRITERS = {
+    "netscape": "netscape:write_netscape",
+    "jsonl": "jsonl:write_jsonl",
+    "obsidian": "obsidian:write_obsidian",
+    "opml": "opml:write_opml",
 }
+FORMATS = tuple(_WRITERS)
+"""The export formats, in the order ``--help`` lists them."""
+
+
+def _writer(name: str) -> Exporter:
+    module, function = _WRITERS[name].split(":")
+    return getattr(import_module(f"{__name__}.{module}"), function)
+
+
+def __getattr__(name: str):
+    """``EXPORTERS``, ``{format name: exporter}``, built on first use."""
+    if name == "EXPORTERS":
+        exporters = {key: _writer(key) for key in _WRITERS}
+        globals()["EXPORTERS"] = exporters
+        return exporters
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 LINKS_ONLY = {"netscape", "opml"}
 
 
@@ -79,8 +98,8 @@ def export_book(
     searching the book for the entry's title by meaning (``Library.search(method="dense")``).
     """
     name = format.strip().lower()
-    if name not in EXPORTERS:
-        raise ExportError(f"unknown export format {format!r} — use one of: {', '.join(EXPORTERS)}")
+    if name not in _WRITERS:
+        raise ExportError(f"unknown export format {format!r} — use one of: {', '.join(FORMATS)}")
     target = Path(out)
     _check_target(target, folder=name == "obsidian")
     placed = library.entries()
@@ -90,7 +109,7 @@ def export_book(
         placed = [p for p in placed if p.entry.urls]
     finder = _related_finder(library, related, len(placed), progress) if name == "obsidian" and related > 0 else _no_related
     try:
-        written = EXPORTERS[name](placed, target, title=library.settings.title, related=finder)
+        written = _writer(name)(placed, target, title=library.settings.title, related=finder)
     except OSError as err:
         raise ExportError(f"{target}: cannot be written ({err.strerror or err}) — check the folder exists and is writable") from None
     reason = f"{name} holds links only: entries without a link are left out" if left_out else ""

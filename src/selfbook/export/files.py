@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import IO, Iterator, Sequence
 
 from ..errors import SelfbookError
-from ..library import PlacedEntry
+from ..reports import PlacedEntry
 
 __all__ = ["ExportError", "atomic_text", "by_section"]
 

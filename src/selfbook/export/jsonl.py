@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Sequence
 
-from ..library import PlacedEntry
+from ..reports import PlacedEntry
 from .files import atomic_text
 
 __all__ = ["entry_record", "write_jsonl"]

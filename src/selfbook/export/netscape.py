@@ -13,7 +13,7 @@ from html import escape
 from pathlib import Path
 from typing import Sequence
 
-from ..library import PlacedEntry
+from ..reports import PlacedEntry
 from .files import atomic_text, by_section
 
 __all__ = ["write_netscape"]

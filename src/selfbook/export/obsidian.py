@@ -31,7 +31,7 @@ from typing import Callable, Sequence
 import regex
 import yaml
 
-from ..library import PlacedEntry
+from ..reports import PlacedEntry
 from .files import ExportError, by_section
 
 __all__ = ["MARKER", "Related", "note_name", "write_obsidian"]

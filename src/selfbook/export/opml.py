@@ -17,7 +17,7 @@ from typing import Sequence
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape, quoteattr
 
-from ..library import PlacedEntry
+from ..reports import PlacedEntry
 from .files import atomic_text, by_section
 
 __all__ = ["is_feed_url", "write_opml"]

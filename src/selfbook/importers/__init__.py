@@ -57,23 +57,16 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from importlib import import_module
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from ..errors import InputError
-from ..ingest import Dump, read_dump
-from ..models import RawEntry, Skip
-from .base import Importer, Item, Progress
-from .decoding import bom_codec
-from .browsers import read_chrome, read_firefox, read_safari
-from .csvfiles import read_csv, read_pocket_csv, read_raindrop
-from .feeds import read_feed
-from .linkwarden import read_linkwarden
-from .netscape import read_netscape, read_pocket_html
-from .obsidian import note_paths, read_obsidian
-from .opml import read_opml
-from .records import read_jsonl, read_karakeep, read_pinboard, read_twitter
-from .text import read_markdown, read_urls
+
+if TYPE_CHECKING:
+    from ..ingest import Dump
+    from ..models import RawEntry, Skip
+    from .base import Importer, Item, Progress
 
 __all__ = ["FORMATS", "FORMAT_NAMES", "Item", "detect_format", "iter_source", "read_source", "source_digest"]
 
@@ -82,40 +75,62 @@ SNIFF = 1 << 16
 
 def _read_pocket(path: Path, shown: str, progress: Progress | None = None) -> Iterator[Item]:
     """Pocket's export, CSV or HTML, told apart by its first characters."""
+    from .csvfiles import read_pocket_csv
+    from .netscape import read_pocket_html
+
     html = _head(path).lstrip().startswith("<")
     return (read_pocket_html if html else read_pocket_csv)(path, shown, progress)
 
 
-FORMATS: dict[str, Importer] = {
-    "markdown": read_markdown,
-    "urls": read_urls,
-    "netscape": read_netscape,
-    "chrome": read_chrome,
-    "firefox": read_firefox,
-    "safari": read_safari,
-    "linkwarden": read_linkwarden,
-    "pocket": _read_pocket,
-    "raindrop": read_raindrop,
-    "csv": read_csv,
-    "karakeep": read_karakeep,
-    "pinboard": read_pinboard,
-    "twitter": read_twitter,
-    "jsonl": read_jsonl,
-    "opml": read_opml,
-    "feed": read_feed,
-    "obsidian": read_obsidian,
+# Each format's importer, as "module:function" under selfbook.importers: a module (and what it
+# needs: feedparser, defusedxml, lz4, plistlib…) is imported when a file of its format is read,
+# not by ``selfbook --help``, which only shows the names (bench/cli_start.py).
+_IMPORTERS = {
+    "markdown": "text:read_markdown",
+    "urls": "text:read_urls",
+    "netscape": "netscape:read_netscape",
+    "chrome": "browsers:read_chrome",
+    "firefox": "browsers:read_firefox",
+    "safari": "browsers:read_safari",
+    "linkwarden": "linkwarden:read_linkwarden",
+    "pocket": ":_read_pocket",
+    "raindrop": "csvfiles:read_raindrop",
+    "csv": "csvfiles:read_csv",
+    "karakeep": "records:read_karakeep",
+    "pinboard": "records:read_pinboard",
+    "twitter": "records:read_twitter",
+    "jsonl": "records:read_jsonl",
+    "opml": "opml:read_opml",
+    "feed": "feeds:read_feed",
+    "obsidian": "obsidian:read_obsidian",
     # the same importers under the other names people call these files by
-    "bookmarks": read_netscape,
-    "html": read_netscape,
-    "chromium": read_chrome,
-    "edge": read_chrome,
-    "brave": read_chrome,
-    "hoarder": read_karakeep,
-    "json": read_pinboard,
-    "x": read_twitter,
-    "rss": read_feed,
-    "atom": read_feed,
+    "bookmarks": "netscape:read_netscape",
+    "html": "netscape:read_netscape",
+    "chromium": "browsers:read_chrome",
+    "edge": "browsers:read_chrome",
+    "brave": "browsers:read_chrome",
+    "hoarder": "records:read_karakeep",
+    "json": "records:read_pinboard",
+    "x": "records:read_twitter",
+    "rss": "feeds:read_feed",
+    "atom": "feeds:read_feed",
 }
+
+
+def _load(name: str) -> Importer:
+    module, function = _IMPORTERS[name].split(":")
+    return getattr(import_module(f"{__name__}.{module}") if module else import_module(__name__), function)
+
+
+def __getattr__(name: str):
+    """``FORMATS``, ``{name a user types: importer}``, built on first use (see ``_IMPORTERS``)."""
+    if name == "FORMATS":
+        formats = {key: _load(key) for key in _IMPORTERS}
+        globals()["FORMATS"] = formats
+        return formats
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 FORMAT_NAMES = (
     "markdown", "urls", "netscape", "chrome", "firefox", "safari", "linkwarden", "pocket", "raindrop", "csv", "karakeep", "pinboard", "twitter", "jsonl", "opml", "feed", "obsidian",
 )
@@ -140,6 +155,8 @@ def _head(path: Path) -> str:
             data = fh.read(SNIFF)
     except OSError:
         return ""
+    from .decoding import bom_codec
+
     return data.decode(bom_codec(data) or "utf-8", errors="replace").lstrip("\ufeff")  # a UTF-16 file says so
 
 
@@ -212,9 +229,9 @@ def _importer(path: Path, shown: str, format: str | None) -> tuple[str, Importer
         name = detect_format(path)
     else:
         name = format.strip().lower()
-        if name not in FORMATS:
+        if name not in _IMPORTERS:
             raise InputError(shown, f"unknown format {format!r}", f"use one of: {', '.join(FORMAT_NAMES)} (or leave --format out to detect it)")
-    return name, FORMATS[name]
+    return name, _load(name)
 
 
 # -- reading ----------------------------------------------------------------------------------------
@@ -240,9 +257,12 @@ def read_source(path: str | os.PathLike[str], format: str | None = None, progres
     read, or one that holds no entry (naming the first skip, if any). ``Dump.meta`` holds the
     format (and, for a markdown dump, its front matter).
     """
+    from ..ingest import Dump, read_dump
+    from ..models import Skip
+
     shown = os.fspath(path)
     name, importer = _importer(Path(path), shown, format)
-    if importer is read_markdown:
+    if _IMPORTERS[name] == _IMPORTERS["markdown"]:
         dump = read_dump(path)
         return Dump(dump.path, dump.entries, dump.skips, {**dump.meta, "format": "markdown"})
     entries: list[RawEntry] = []
@@ -267,6 +287,8 @@ def read_source(path: str | os.PathLike[str], format: str | None = None, progres
 def source_digest(path: str | os.PathLike[str]) -> str:
     """The SHA-256 of a source: a file's bytes, or for a folder (a vault) its notes' relative
     paths and bytes in order, so a vault whose notes are unchanged has the same digest."""
+    from .obsidian import note_paths
+
     path = Path(path)
     digest = hashlib.sha256()
     files = [(None, path)] if not path.is_dir() else [(p.relative_to(path).as_posix(), p) for p in note_paths(path)]

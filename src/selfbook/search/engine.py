@@ -30,6 +30,7 @@ from ..reports import PlacedEntry
 from ..store.base import Store
 from .dense import blas_threads, fill_missing, top
 from .filters import QueryError, SearchFilters, filter_mask
+from . import METHODS
 from .fusion import adaptive, convex, rrf
 from .lexical import BM25, coverage
 from .queryvec import QueryVectors
@@ -50,7 +51,6 @@ class QueryVector:
     vector: np.ndarray | None
 
 
-METHODS = ("hybrid", "lexical", "dense")
 MAX_EMBED_AT_SEARCH = 256
 """Entries without a stored vector (merged near-duplicates) are embedded at search time, up to this many."""
 
