@@ -138,8 +138,8 @@ bullets = {730}
 for no, line in keep.items():
     add(S + str(no), ("- " if no in bullets else "") + line, line, split=False)
 # quotes after a name keep the seed's form: "Name: quote" (the handle dropped)
-add(S + "24", "Andrej Karpathy (@karpathy): The hottest new programming language is English.", "Andrej Karpathy: The hottest new programming language is English.", "The hottest new programming language is English.", split=False)
-add(S + "327", "Mitchell Hashimoto (@mitchellh): working on a terminal emulator that is fast, native and feature-rich.", "Mitchell Hashimoto: working on a terminal emulator that is fast, native and feature-rich.", "working on a terminal emulator that is fast, native and feature-rich.", split=False)
+add(S + "24", "Andrej Karpathy (@karpathy): The hottest new programming language is English.", "Andrej Karpathy: The hottest new programming language is English.", "", split=False)  # note "" since 2026-12-07: not said twice
+add(S + "327", "Mitchell Hashimoto (@mitchellh): working on a terminal emulator that is fast, native and feature-rich.", "Mitchell Hashimoto: working on a terminal emulator that is fast, native and feature-rich.", "", split=False)  # note "" since 2026-12-07
 add(S + "24 (as '@handle: quote')", "@karpathy: The hottest new programming language is English.", "@karpathy: The hottest new programming language is English.", split=False)
 add(S + "354 (as '@handle: quote')", "@stevenstrogatz: calculus is the language of change; the integral is the bookkeeping of tiny pieces.", "@stevenstrogatz: calculus is the language of change; the integral is the bookkeeping of tiny pieces.", split=False)
 # lines that carry a note after the title (a clause, not part of the name), or a closing date

@@ -602,3 +602,10 @@ def test_arbitrary_text_never_raises_or_drops_a_line(text):
 def test_html_entities_become_characters():
     dump = parse_markdown("Tom &amp; Jerry: cats &lt;3 mice\nhttps://example.com/tj\n", "d.md")
     assert dump.entries[0].title == "Tom & Jerry: cats <3 mice"
+
+
+def test_handle_quote_the_title_holds_whole_is_not_repeated_as_the_note():
+    entry = only("Peter Attia (@PeterAttiaMD): zone 2 builds the base, VO2 max raises the ceiling.\nhttps://x.com/PeterAttiaMD\n")
+    assert entry.title == "Peter Attia: zone 2 builds the base, VO2 max raises the ceiling."
+    assert entry.note == ""
+    assert "@PeterAttiaMD" in entry.text  # the line as written is kept

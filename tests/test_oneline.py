@@ -78,7 +78,7 @@ def test_lines_that_keep_their_whole_title(line):
 
 def test_a_quote_after_a_handle_keeps_the_seed_form():
     assert one("Andrej Karpathy (@karpathy): The hottest new programming language is English.\nhttps://x.com/karpathy\n") == (
-        "Andrej Karpathy: The hottest new programming language is English.", "The hottest new programming language is English.", None,
+        "Andrej Karpathy: The hottest new programming language is English.", "", None,  # the title holds the quote whole
     )
 
 

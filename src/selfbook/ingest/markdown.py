@@ -401,10 +401,11 @@ def _title_and_note(body: list[tuple[_Line, str]]) -> tuple[str | None, str]:
     name = _clean_title(first.text[: handle.start()]) if handle else ""
     if handle and name:
         quote = _SPACES.sub(" ", strip_urls(first.text[handle.end() :])).strip()
-        if quote:
-            notes.insert(0, quote)
         following = " ".join(strip_urls(line.text).strip() for line, k in rest if k == "text")
-        return _quote_title(name, _clean_title(quote or following)), "\n".join(notes).strip()
+        title = _quote_title(name, _clean_title(quote or following))
+        if quote and title != f"{name}: {_clean_title(quote)}":  # a quote the title holds whole is not said twice
+            notes.insert(0, quote)
+        return title, "\n".join(notes).strip()
     lead = _lead(first.text)
     one_line = split_line(first.text) if not lead and [k for _, k in body if k != "ident"] == ["text"] else None
     if lead:
