@@ -320,7 +320,7 @@ def compare_terms(name: str, library: Library, queries, dev: dict, docs) -> list
     if name == "indicquest_kn_kn":
         variants |= {f"kannada stem {n}": {"KANNADA_STEM": n} for n in (3, 5, 6)} | {"no kannada stem": {"KANNADA_STEM": 10_000}}
     else:
-        variants["no snowball"] = {"_ENGLISH": _NoStem()}
+        variants["no snowball"] = {"_english": _NoStem}
     rows = []
     for label, patch in variants.items():
         saved = {k: getattr(terms_module, k) for k in patch}

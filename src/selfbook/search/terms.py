@@ -33,7 +33,6 @@ from urllib.parse import urlsplit
 
 import numpy as np
 import regex
-import snowballstemmer
 
 from ..models import Entry
 from ..text import terms
@@ -46,7 +45,6 @@ _LATIN = regex.compile(r"\p{Script=Latin}")
 _KANNADA = regex.compile(r"\p{Script=Kannada}")
 KANNADA_STEM = 4
 STEM_MARK = "~"
-_ENGLISH = snowballstemmer.stemmer("english")
 _STEMMING = threading.Lock()  # a Snowball stemmer keeps the word it works on in itself: one at a time
 _MAX_TF = np.iinfo(np.uint16).max
 
@@ -57,12 +55,22 @@ def _unaccent(term: str) -> str:
     return unicodedata.normalize("NFC", "".join(c for c in unicodedata.normalize("NFD", term) if not unicodedata.combining(c)))
 
 
+@lru_cache(maxsize=1)
+def _english():
+    """The English Snowball stemmer, made on first use: snowballstemmer imports the stemmers of
+    its 30-odd languages, which a command that only reads the book (``selfbook chapters``) need
+    not wait for."""
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
 @lru_cache(maxsize=1 << 18)
 def _index_forms(term: str) -> tuple[str, ...]:
     term = _unaccent(term)
     if term.isascii() and term.isalpha():
         with _STEMMING:
-            return (_ENGLISH.stemWord(term),)
+            return (_english().stemWord(term),)
     if len(term) >= KANNADA_STEM and _KANNADA.match(term):
         return (term, term[:KANNADA_STEM] + STEM_MARK)
     return (term,)
