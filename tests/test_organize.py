@@ -420,3 +420,20 @@ def test_vocabulary_slugs_are_shown_as_titles():
     names = {label.name for label in labels()}
     assert "Flight Simulator" in names and "flight-simulator" not in names
     assert "PostgreSQL" in names  # a name the catalogue writes with capitals stays as written
+
+
+def test_a_second_phrase_is_not_widened_into_the_first():
+    from selfbook.organize.title import PhraseTable, title_groups
+
+    texts = [
+        "Nobel Prize in Physics 2024: Hopfield and Hinton", "Nobel Prize in Physics 2025: quantum tunnelling",
+        "Nobel Prize in Chemistry 2024: protein design", "Nobel Prize in Medicine 2025: immune tolerance",
+        "The Feynman Lectures on Physics",
+        "Nobel Prize in Literature 2024: Han Kang", "Nobel Prize in Literature 2023: Jon Fosse",
+        "Nobel Prize in Literature 2022: Annie Ernaux",
+        *(f"Sourdough {word}" for word in "starter hydration crumb levain bake flour salt oven proof fold shape score steam cool slice".split()),
+    ]
+    table = PhraseTable.build(texts)
+    everything = np.arange(len(texts))
+    titles = title_groups(table, [np.arange(0, 5), np.arange(5, 8), np.arange(8, len(texts))], everything)
+    assert titles[0] == "Nobel Prize & Physics"  # not "Nobel Prize & Prize in Physics"

@@ -258,7 +258,10 @@ def _pick(table: PhraseTable, rows: np.ndarray, ranked: list[_Scored], max_phras
         if joined is not None:
             chosen[0] = joined
             continue
-        chosen.append(_widen(table, s, ranked))
+        wide = _widen(table, s, ranked)
+        if any(_overlaps(table.phrases[wide.index], table.phrases[c.index]) for c in chosen):
+            wide = s  # "physics" widened to "prize in physics" beside "Nobel Prize" would say "Prize" twice
+        chosen.append(wide)
     return [table.phrases[c.index] for c in chosen]
 
 
