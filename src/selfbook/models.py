@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 KINDS = ("paper", "repo", "video", "post", "article", "note")
 
@@ -159,13 +160,20 @@ class Entry:
         closes it ("…by looking at screenshots; Oct 2024."). That date is the entry's ``date``;
         in the text it would make the model group entries by when they were saved rather than
         by what they are about."""
-        from selfbook.ingest.oneline import closing_date  # deferred: ingest imports this module
-
         parts = [self.title]
         if self.note and self.note != self.title:
             parts.append(self.note)
         lines = "\n".join(parts).split("\n")
-        return "\n".join(closing_date(line)[0] if any(c.isdigit() for c in line) else line for line in lines)
+        return "\n".join(_undated(line) if any(c.isdigit() for c in line) else line for line in lines)
+
+
+@lru_cache(maxsize=1 << 15)
+def _undated(line: str) -> str:
+    """``line`` without the date that closes it; cached, as a build asks for an entry's
+    :meth:`Entry.embed_text` several times (hashing, embedding, organizing)."""
+    from selfbook.ingest.oneline import closing_date  # deferred: ingest imports this module
+
+    return closing_date(line)[0]
 
 
 @dataclass(frozen=True)
