@@ -37,6 +37,7 @@ from . import redact
 from .base import BookState, Placement, SearchRows
 from .postgres_terms import PostgresIndexTerms
 from .fetched import FetchedRows
+from .labels import LabelRows
 from .rows import COLUMNS, LABELS, NEW_DECISION, curation_rows, decisions_from, entry_rows, insert_sql, installments_from, outline_rows, span
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,7 @@ def _vector_text(v: np.ndarray) -> str:
     return "[" + ",".join(map(repr, np.asarray(v, dtype=np.float32).tolist())) + "]"
 
 
-class PostgresStore(FetchedRows, PostgresIndexTerms):
+class PostgresStore(FetchedRows, LabelRows, PostgresIndexTerms):
     """A book's store in a PostgreSQL database with pgvector. Use as a context manager, or :meth:`close`."""
 
     MARK = "%s"
@@ -481,17 +482,6 @@ class PostgresStore(FetchedRows, PostgresIndexTerms):
             (source, pattern),
         )
         return np.array(sorted(r[0] for r in rows), dtype=np.int64)
-
-    def tag_positions(self) -> dict[str, list[int]]:
-        """Every tag as saved, with the positions of the entries that carry it."""
-        found: dict[str, list[int]] = {}
-        rows = self._db.execute(
-            "SELECT l.value, e.position FROM entry_labels l JOIN entries e ON e.id = l.entry_id "
-            "WHERE l.kind = 'tag' ORDER BY e.position"
-        )
-        for tag, position in rows:
-            found.setdefault(tag, []).append(position)
-        return found
 
     def load_placed(self, positions: Sequence[int]) -> list[Placement]:
         """The entries at ``positions`` (in that order) with their chapter and section."""

@@ -23,6 +23,7 @@ from ..models import Chapter, DateRange, Decision, Entity, Entry, Flag, Installm
 from ..search.terms import INDEX_VERSION, IndexedEntries, Postings, entry_counts, index_counts, index_entries, patch_postings
 from .base import BookState, Placement, SearchRows
 from .fetched import FetchedRows
+from .labels import LabelRows
 from .rows import COLUMNS, LABELS, NEW_DECISION, curation_rows, decisions_from, entry_rows, insert_sql, installments_from, outline_rows, span
 
 DB_NAME = "book.db"
@@ -37,7 +38,7 @@ def _migrations() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
-class SQLiteStore(FetchedRows):
+class SQLiteStore(FetchedRows, LabelRows):
     """A book's store in one SQLite file. Use as a context manager, or call :meth:`close`."""
 
     def __init__(self, path: Path) -> None:
@@ -385,17 +386,6 @@ class SQLiteStore(FetchedRows):
             (source, pattern),
         )
         return np.array(sorted(r[0] for r in rows), dtype=np.int64)
-
-    def tag_positions(self) -> dict[str, list[int]]:
-        """Every tag as saved, with the positions of the entries that carry it."""
-        found: dict[str, list[int]] = {}
-        rows = self._db.execute(
-            "SELECT l.value, e.position FROM entry_labels l JOIN entries e ON e.id = l.entry_id "
-            "WHERE l.kind = 'tag' ORDER BY e.position"
-        )
-        for tag, position in rows:
-            found.setdefault(tag, []).append(position)
-        return found
 
     def load_placed(self, positions: Sequence[int]) -> list[Placement]:
         """The entries at ``positions`` (in that order) with their chapter and section."""
