@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
-__all__ = ["Piece", "records"]
+__all__ = ["Piece", "Tokens", "records"]
 
 _SIGNIFICANT = re.compile(r'[\[\]{}"]')
 _STRING_TAIL = re.compile(r'(?:[^"\\]|\\.)*"', re.DOTALL)
@@ -36,14 +36,53 @@ class Piece:
     found: bool = True
 
 
-class _Scan:
-    def __init__(self, key: str | None) -> None:
-        self.key = key
-        self.target = 1 if key is None else 2  # depth of the list's records' container
-        self.stack: list[str] = []
+class Tokens:
+    """The brackets and whole strings of JSON text fed in chunks, each with the line it is on.
+
+    ``buf`` holds the text not yet dropped, ``pos`` where reading resumes in it, ``line`` the
+    line at ``pos``. A scanner built on this reads :meth:`tokens` and drops what it no longer
+    needs from the front of ``buf`` (moving ``pos`` back by as much).
+    """
+
+    def __init__(self) -> None:
         self.buf = ""
         self.pos = 0
         self.line = 1
+
+    def tokens(self, text: str) -> Iterator[tuple[str, int, int]]:
+        """``(char, start, end)`` for each bracket, and each string (char ``"``, the quotes
+        included), after ``text`` is added; a string the chunk cuts waits for the next one. When
+        a token comes out, ``pos`` and ``line`` are already past it."""
+        self.buf += text
+        buf = self.buf
+        while True:
+            match = _SIGNIFICANT.search(buf, self.pos)
+            if match is None:
+                self.line += buf.count("\n", self.pos)
+                self.pos = len(buf)
+                return
+            at = match.start()
+            if buf[at] == '"':
+                tail = _STRING_TAIL.match(buf, at + 1)
+                if tail is None:  # the string goes on in the next chunk
+                    self.line += buf.count("\n", self.pos, at)
+                    self.pos = at
+                    return
+                self.line += buf.count("\n", self.pos, tail.end())
+                self.pos = tail.end()
+                yield '"', at, tail.end()
+                continue
+            self.line += buf.count("\n", self.pos, at)
+            self.pos = at + 1
+            yield buf[at], at, at + 1
+
+
+class _Scan(Tokens):
+    def __init__(self, key: str | None) -> None:
+        super().__init__()
+        self.key = key
+        self.target = 1 if key is None else 2  # depth of the list's records' container
+        self.stack: list[str] = []
         self.found = False  # the target list was opened
         self.closed = False  # … and closed again
         self.record: tuple[int, int] | None = None  # (buffer offset, line) of the open record
@@ -53,31 +92,15 @@ class _Scan:
         return self.found and not self.closed and len(self.stack) >= self.target
 
     def feed(self, text: str) -> Iterator[Piece]:
-        self.buf += text
-        buf = self.buf
-        while not self.closed:
-            match = _SIGNIFICANT.search(buf, self.pos)
-            if match is None:
-                self.line += buf.count("\n", self.pos)
-                self.pos = len(buf)
-                break
-            at = match.start()
-            char = buf[at]
+        for char, at, end in self.tokens(text):
             if char == '"':
-                tail = _STRING_TAIL.match(buf, at + 1)
-                if tail is None:  # the string goes on in the next chunk
-                    self.line += buf.count("\n", self.pos, at)
-                    self.pos = at
-                    break
-                self.line += buf.count("\n", self.pos, tail.end())
-                self.pos = tail.end()
-                yield from self._string(buf, at, tail.end())
-                continue
-            self.line += buf.count("\n", self.pos, at)
-            self.pos = at + 1
-            yield from (self._open(char, at) if char in "[{" else self._close(char, at))
+                yield from self._string(self.buf, at, end)
+            else:
+                yield from (self._open(char, at) if char in "[{" else self._close(char, at))
+            if self.closed:  # the list ended: nothing after it is read
+                break
         keep = self.record[0] if self.record is not None else self.pos
-        self.buf = buf[keep:]
+        self.buf = self.buf[keep:]
         if self.record is not None:
             self.record = (0, self.record[1])
         self.pos -= keep

@@ -2,8 +2,8 @@
 
 Browsers keep bookmarks as one JSON tree: folders hold ``"children": [...]`` lists of bookmarks
 and folders (Chrome's ``Bookmarks``, Firefox's backups), and Linkwarden's export nests
-``"collections": [{…, "links": [...]}]``. :func:`nodes` scans brackets and strings as
-:mod:`.jsonscan` does, without parsing the whole file: the top-level object is the root node,
+``"collections": [{…, "links": [...]}]``. :func:`nodes` reads brackets and strings with
+:class:`.jsonscan.Tokens`, as :func:`.jsonscan.records` does, without parsing the whole file: the top-level object is the root node,
 and every object directly inside a *child container* (a list or object under one of
 ``child_keys`` of a node) is a node too. Each node is parsed alone by :func:`json.loads` with
 its child containers emptied (``"children": []``), and comes out when it closes, so a folder
@@ -24,10 +24,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
+from .jsonscan import Tokens
+
 __all__ = ["Node", "nodes"]
 
-_SIGNIFICANT = re.compile(r'[\[\]{}"]')
-_STRING_TAIL = re.compile(r'(?:[^"\\]|\\.)*"', re.DOTALL)
 _BETWEEN_KEY_AND_VALUE = re.compile(r"\s*:\s*$")
 _CLOSE = {"]": "[", "}": "{"}
 
@@ -65,45 +65,26 @@ class _Frame:
     last_string: tuple[str, int] = ("", -1)  # the last string directly inside, and where it ended
 
 
-class _Scan:
+class _Scan(Tokens):
     def __init__(self, child_keys: frozenset[str]) -> None:
+        super().__init__()
         self.child_keys = child_keys
         self.stack: list[_Frame] = []
-        self.buf = ""
-        self.pos = 0
-        self.line = 1
         self.next_id = 0
         self.found = False
         self.done = False
 
     def feed(self, text: str) -> Iterator[Node]:
-        self.buf += text
-        buf = self.buf
-        while not self.done:
-            match = _SIGNIFICANT.search(buf, self.pos)
-            if match is None:
-                self.line += buf.count("\n", self.pos)
-                self.pos = len(buf)
-                break
-            at = match.start()
-            char = buf[at]
+        for char, at, end in self.tokens(text):
             if char == '"':
-                tail = _STRING_TAIL.match(buf, at + 1)
-                if tail is None:  # the string goes on in the next chunk
-                    self.line += buf.count("\n", self.pos, at)
-                    self.pos = at
-                    break
-                self.line += buf.count("\n", self.pos, tail.end())
-                self.pos = tail.end()
                 if self.stack:
-                    self.stack[-1].last_string = (buf[at + 1 : tail.end() - 1], tail.end())
-                continue
-            self.line += buf.count("\n", self.pos, at)
-            self.pos = at + 1
-            if char in "[{":
+                    self.stack[-1].last_string = (self.buf[at + 1 : end - 1], end)
+            elif char in "[{":
                 yield from self._open(char, at)
             else:
                 yield from self._close(char, at)
+            if self.done:  # the root closed, or its brackets stopped matching: nothing more is read
+                break
         self._trim()
 
     def _trim(self) -> None:
