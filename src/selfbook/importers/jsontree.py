@@ -3,8 +3,8 @@
 Browsers keep bookmarks as one JSON tree: folders hold ``"children": [...]`` lists of bookmarks
 and folders (Chrome's ``Bookmarks``, Firefox's backups), and Linkwarden's export nests
 ``"collections": [{…, "links": [...]}]``. :func:`nodes` reads brackets and strings with
-:class:`.jsonscan.Tokens`, as :func:`.jsonscan.records` does, without parsing the whole file: the top-level object is the root node,
-and every object directly inside a *child container* (a list or object under one of
+:class:`.jsonscan.Tokens`, as :func:`.jsonscan.records` does, without parsing the whole file:
+the top-level object is the root node, and every object directly inside a *child container* (a list or object under one of
 ``child_keys`` of a node) is a node too. Each node is parsed alone by :func:`json.loads` with
 its child containers emptied (``"children": []``), and comes out when it closes, so a folder
 comes after its contents (post-order); ``parents`` names the nodes around it. When a node's first
