@@ -68,6 +68,7 @@ KNOBS: dict[str, tuple] = {
     "section_title_share": (0.1, 0.2, 0.3),
     "chapter_choice": ("silhouette", "gap"),
     "merge_untitled": (False, True),
+    "plural_share": (0.0, 0.1, 0.3),
 }
 
 

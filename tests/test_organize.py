@@ -322,6 +322,39 @@ def test_sibling_sections_do_not_share_a_title():
     assert titles[1] and titles[1] != "Sleep"
 
 
+
+def test_a_kind_of_thing_is_titled_in_the_plural_a_verb_is_not():
+    from selfbook.organize.title import PhraseTable, title_groups
+
+    texts = [
+        "Course on deep learning", "Free course by Stanford", "A course for beginners", "Online courses",
+        "Courses by MIT", "Customer support desk. Supports the chat widget", "Customer support tickets. Supports email",
+        "Customer support inbox. Supports multiple mailboxes", "Sourdough starter", "Sourdough loaf",
+    ]
+    groups = [np.arange(0, 5), np.arange(5, 8), np.arange(8, 10)]
+    plain = title_groups(PhraseTable.build(texts), groups, np.arange(10))
+    assert plain[0] == "Course"  # as written most, when plurals are off
+    titles = title_groups(PhraseTable.build(texts, plural_share=0.1), groups, np.arange(10))
+    assert titles[0] == "Courses"
+    assert "Supports" not in titles[1]  # "supports the chat widget": a verb with its object
+    assert titles[2] == "Sourdough"  # never written in the plural
+
+
+def test_a_chapter_named_by_its_sections_takes_one_lead_phrase_of_each():
+    from selfbook.organize import _lead_pair
+
+    assert _lead_pair(["QA & Reasoning", "Open Information Extraction & Few-Shot", "Bias"]) == "QA & Open Information Extraction"
+    assert _lead_pair(["RAG — Retrieval-Augmented Generation", "RAG & Agents", "Vim"]) == "RAG & Vim"
+    assert _lead_pair(["Sleep"]) == "Sleep"
+
+
+def test_titles_that_differ_only_in_case_are_made_distinct():
+    from selfbook.organize.title import disambiguate
+
+    out = disambiguate(["Natural Language Processing", "Natural language processing"], [[], ["NLP", "Libraries"]])
+    assert out == ["Natural Language Processing", "Natural language processing: Libraries"]  # not its own acronym
+
+
 # -- headings ---------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "heading, topical",

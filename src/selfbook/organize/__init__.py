@@ -123,6 +123,10 @@ class OrganizeParams:
     """Weight of the texts' LSA next to the dense vectors (0: vectors only)."""
     lexical_dims: int = 100
     """Dimensions of the LSA when ``lexical_weight`` is above 0."""
+    plural_share: float = 0.1
+    """A phrase whose plural the entries write at least this share as often as the phrase
+    titles in the plural ("Courses"; 0: as written most). Chosen leave-one-set-out by
+    bench/organize.py among 0, 0.1, 0.3."""
     title_phrases: int = 2
     """At most this many phrases in a section title ("RAG & LlamaIndex")."""
     section_title_share: float = 0.1
@@ -184,7 +188,7 @@ def organize(
     if n == 0:
         return Outline((), _recorded(p, 0, 0, "none", heading_of))
     vectors = np.asarray(vectors, dtype=np.float32)
-    table = PhraseTable.build(texts, labels())
+    table = PhraseTable.build(texts, labels(), p.plural_share)
     with threadpool_limits(1):
         grouping = _group(texts, vectors, heading_of, p)
     return _outline(list(ids), list(texts), vectors, table, grouping, heading_of, p)
@@ -348,7 +352,7 @@ def _outline(
         sections = _sections(table, rows, section_of, heading_of, totals, p, title, grouping.features)
         named = [d.title for d in sections if not d.misc]
         if not title:  # no name fits the whole chapter: its two largest sections name it
-            title = " & ".join(t for t in named[:2] if t) or central_titles(texts, vectors, rows)
+            title = _lead_pair(named) or central_titles(texts, vectors, rows)
             if len(sections) == 1 and not sections[0].misc:
                 sections = [_Draft(title, sections[0].rows)]
         chapters.append((_Draft(title, rows), sections, _describe([t for t in named if t != title] or extras[len(chapters)])))
@@ -483,6 +487,20 @@ def _assemble(ids: list[str], chapters: list[tuple[_Draft, list[_Draft], str]]) 
             )
         out.append(Chapter(chapter_id, chapter.title, tuple(built), description))
     return tuple(out)
+
+
+def _lead_pair(titles: Sequence[str]) -> str:
+    """A chapter name from its two largest sections' titles: the lead phrase of each ("QA" and
+    "Open Information Extraction" from "QA & Reasoning" and "Open Information Extraction &
+    Few-Shot"), so that a name holds at most one "&"."""
+    leads: list[str] = []
+    for title in titles:
+        lead = title.split(" & ")[0].split(" — ")[0].split(": ")[0].strip()
+        if lead and lead.casefold() not in {t.casefold() for t in leads}:
+            leads.append(lead)
+        if len(leads) == 2:
+            break
+    return " & ".join(leads)
 
 
 def _describe(topics: Sequence[str], most: int = 4) -> str:

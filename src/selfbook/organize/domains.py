@@ -67,5 +67,6 @@ def chapter_titles(table: PhraseTable, chapters: Sequence[np.ndarray]) -> list[s
     rows, cols = linear_sum_assignment(-score[:, useful])
     for c, j in zip(rows, cols):
         if score[c, useful[j]] > 0:
-            titles[c] = vocab[useful[j]].name
+            name = vocab[useful[j]].name
+            titles[c] = table.title_forms.get(name.casefold()) or name  # "Datasets" where the book says so
     return titles

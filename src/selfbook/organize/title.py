@@ -25,14 +25,14 @@ import logging
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 import regex
 
 from selfbook.organize.vocab import Label
-from selfbook.phrases import is_title_phrase, most_common_form, phrase_forms
+from selfbook.phrases import STOPWORDS, is_title_phrase, most_common_form, phrase_forms
 from selfbook.text import words
 
 if TYPE_CHECKING:  # scipy is imported where a table is built: the organizer's, as in organize.cluster
@@ -58,12 +58,18 @@ class PhraseTable:
     forms: dict[str, str]
     texts: tuple[str, ...]
     weight: np.ndarray  # per phrase: 0 if it may not title a group, else its preference (≥ 1)
+    title_forms: dict[str, str] = field(default_factory=dict)  # as a title shows it: "Courses"
 
     @classmethod
-    def build(cls, texts: Sequence[str], vocabulary: Sequence[Label] = ()) -> PhraseTable:
+    def build(cls, texts: Sequence[str], vocabulary: Sequence[Label] = (), plural_share: float = 0.0) -> PhraseTable:
         """The table of ``texts``. With a ``vocabulary``, an entry that holds any surface form
         of a label (``postgres``, ``psql``) also holds the label's name (``postgresql``), shown
-        as the vocabulary writes it ("PostgreSQL") and preferred as a title (``VOCAB_PREFERENCE``)."""
+        as the vocabulary writes it ("PostgreSQL") and preferred as a title (``VOCAB_PREFERENCE``).
+
+        With ``plural_share`` above 0, a phrase that names a kind of thing is titled in the
+        plural, as a person names a shelf of them ("Courses", "URL Shorteners"): when the texts
+        write its plural in at least that share as many entries as the singular (see
+        :func:`_plurals`)."""
         held: list[set[str]] = []
         casing: dict[str, Counter[str]] = {}
         for text in texts:
@@ -91,7 +97,8 @@ class PhraseTable:
         weight = np.array(
             [_preference(p, forms[p]) * (VOCAB_PREFERENCE if p in named else 1.0) for p in phrases], dtype=np.float64
         )
-        return cls(matrix, phrases, forms, tuple(texts), weight)
+        plural = _plurals(phrases, forms, df, plural_share, texts) if plural_share > 0 else {}
+        return cls(matrix, phrases, forms, tuple(texts), weight, {**forms, **plural})
 
     def counts(self, rows: np.ndarray) -> np.ndarray:
         """How many of the given entries hold each phrase."""
@@ -120,6 +127,66 @@ def _label_names(held: list[set[str]], vocabulary: Sequence[Label]) -> dict[str,
             keys.add(label.name.casefold())
             named.setdefault(label.name.casefold(), label.name)
     return named
+
+
+def _plural_words(word: str) -> list[str]:
+    """The regular English plurals a lower-case ``word`` may have ("box" → "boxes", "library" →
+    "libraries"); none for a word that looks plural already or is not plain Latin letters."""
+    if not (word.isascii() and word.isalpha()) or word.endswith("s") or len(word) < 3:
+        return []
+    if word.endswith(("x", "z", "ch", "sh")):
+        return [word + "es"]
+    if word.endswith("y") and word[-2] not in "aeiou":
+        return [word[:-1] + "ies"]
+    return [word + "s"]
+
+
+_FOLLOWED = regex.compile(r"\b(\p{L}+)\b(?=( +(\p{L}+))?)")
+# Words after which a word ending in -s is a verb with its object ("supports the", "runs a").
+_OBJECT_START = frozenset("the a an your my its their his her our this that these those all any every multiple".split())
+
+
+def _verb_forms(texts: Sequence[str]) -> frozenset[str]:
+    """Lower-cased words ending in -s that the texts mostly write as a verb with its object
+    ("Supports extensive survey logic", "runs the server"): in most of their uses the next word,
+    in the same clause, is a content word or a determiner. A plural noun ends its phrase ("online
+    courses.", "courses on X", "Docker images for Y")."""
+    uses: Counter[str] = Counter()
+    objects: Counter[str] = Counter()
+    for text in texts:
+        for match in _FOLLOWED.finditer(text):
+            word = match.group(1).casefold()
+            if not word.endswith("s"):
+                continue
+            uses[word] += 1
+            after = (match.group(3) or "").casefold()
+            if after and (after in _OBJECT_START or (after not in STOPWORDS and not after.isdigit())):
+                objects[word] += 1
+    return frozenset(w for w, n in uses.items() if objects[w] > 0.5 * n)
+
+
+def _plurals(
+    phrases: Sequence[str], forms: dict[str, str], df: Counter[str], share: float, texts: Sequence[str] = ()
+) -> dict[str, str]:
+    """Phrases whose plural the texts write in at least ``share`` times as many entries as the
+    phrase itself (and in two), each with its plural form: "course" → "Courses", "llm" →
+    "LLMs", "url shortener" → "URL Shorteners". A name never pluralizes, as its plural is never
+    written ("Google"), and a mass noun seldom is ("code" → "codes" in far fewer entries)."""
+    verbs = _verb_forms(texts)
+    out: dict[str, str] = {}
+    for p in phrases:
+        head, _, last = p.rpartition(" ")
+        for plural in _plural_words(last):
+            key = f"{head} {plural}" if head else plural
+            form = forms[p]
+            if df.get(key, 0) >= max(2.0, share * df[p]) and form.casefold() == p and plural not in verbs:
+                written = form[: len(form) - len(last)]
+                tail = form[len(form) - len(last):]
+                suffix = plural[len(last) - (1 if plural.endswith("ies") else 0):]
+                stem = tail[:-1] if plural.endswith("ies") else tail
+                out[p] = written + stem + suffix
+                break
+    return out
 
 
 def _preference(phrase: str, form: str) -> float:
@@ -337,7 +404,7 @@ def title_groups(
         if chosen:
             exclude.add(column[chosen[0]])
         picks[g] = chosen
-    return [compose(chosen, table.forms) if chosen else "" for chosen in picks]
+    return [compose(chosen, table.title_forms or table.forms) if chosen else "" for chosen in picks]
 
 
 def key_phrases(table: PhraseTable, rows: np.ndarray, ref_rows: np.ndarray, count: int, min_share: float = 0.1) -> list[str]:
@@ -351,7 +418,7 @@ def key_phrases(table: PhraseTable, rows: np.ndarray, ref_rows: np.ndarray, coun
         chosen.append(phrase)
         if len(chosen) == count:
             break
-    return [table.form(p) for p in chosen]
+    return [table.title_forms.get(p) or table.form(p) for p in chosen]
 
 
 def central_titles(
@@ -373,17 +440,19 @@ def disambiguate(titles: list[str], extras: list[list[str]]) -> list[str]:
     """Make titles unique: a repeat gets its first extra phrase that shares no word with it
     ("Deep Learning: Courses"), or else a number."""
     out: list[str] = []
+    taken: set[str] = set()  # case aside: "Natural Language Processing" repeats "Natural language processing"
     for title, more in zip(titles, extras):
         candidate = title
-        if candidate in out:
+        if candidate.casefold() in taken:
             held = {w.casefold() for w in words(title)}
             for extra in more:
-                if not held & {w.casefold() for w in words(extra)}:
+                if not held & {w.casefold() for w in words(extra)} and not _is_acronym_pair(title.casefold(), extra.casefold()):
                     candidate = f"{title}: {_titlecase(extra)}"
                     break
         base, number = candidate, 2
-        while candidate in out:
+        while candidate.casefold() in taken:
             candidate = f"{base} ({number})"
             number += 1
         out.append(candidate)
+        taken.add(candidate.casefold())
     return out
