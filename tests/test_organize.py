@@ -340,6 +340,19 @@ def test_a_kind_of_thing_is_titled_in_the_plural_a_verb_is_not():
     assert titles[2] == "Sourdough"  # never written in the plural
 
 
+def test_a_vocabulary_name_every_chapter_says_does_not_name_one():
+    from selfbook.organize.domains import chapter_titles
+    from selfbook.organize.title import PhraseTable
+
+    topics = ["music player", "music streaming", "wiki engine", "wiki farm", "photo gallery", "photo album",
+              "mail server", "mail client"]
+    texts = [f"{topic} {i}. (Demo, Source Code)" for topic in topics for i in range(3)]
+    table = PhraseTable.build(texts, labels())
+    chapters = [np.arange(6 * c, 6 * c + 6) for c in range(4)]
+    titles = chapter_titles(table, chapters)
+    assert "Music" in titles  # a topic one chapter holds
+    assert not {"Source", "Demo", "Code"} & set(titles)  # on every line of every chapter
+
 def test_a_chapter_named_by_its_sections_takes_one_lead_phrase_of_each():
     from selfbook.organize import _lead_pair
 

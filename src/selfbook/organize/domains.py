@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from selfbook.organize.title import PhraseTable
+from selfbook.organize.title import PhraseTable, _boilerplate
 from selfbook.organize.vocab import Label, labels
 
 __all__ = ["chapter_titles", "MIN_SUPPORT"]
@@ -58,6 +58,10 @@ def chapter_titles(table: PhraseTable, chapters: Sequence[np.ndarray]) -> list[s
     vocab = labels()
     kl, share = _lexical(table, chapters, vocab)
     score = np.where((share >= MIN_SUPPORT) & (kl > 0), kl, 0.0)
+    # A name the entries of most chapters say ("Source" where every line has "Source Code",
+    # "Demo", "Code") says how the book is written, not what a chapter is about.
+    spread = {table.phrases[j] for j in _boilerplate(table, chapters)}
+    score[:, [j for j, label in enumerate(vocab) if label.name.casefold() in spread]] = 0.0
     titles = [""] * len(chapters)
     useful = np.flatnonzero(score.max(axis=0) > 0)
     if not len(useful):
