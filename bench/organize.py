@@ -7,7 +7,9 @@ chapter (../shared/reference, its ``##`` sections as gold). For each:
 
 - **selfbook**: the dump built with the real pipeline (``Library.build``, as ``selfbook build``),
   placements read back with ``Library.entries()``; chapter NMI, section AMI, Miscellany share,
-  title score (orgeval.title_score), chapters and sections found.
+  title score (orgeval.title_score), chapters and sections found; and, with no gold, title
+  coverage (the share of entries outside Miscellany that say a word of their section's title)
+  and weak sections (titles under 30% of their entries say: REVIEW.md's "titles to check").
 - **held out**: the organizer's knobs (``KNOBS``) chosen leave-one-set-out: for each set, the
   knob values that score best (mean of chapter NMI, section AMI and title score) on the *other*
   sets, then that set scored with them. Only these held-out scores are reported as ours.
@@ -40,6 +42,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -51,6 +54,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import orgeval  # noqa: E402
 from selfbook import Library, Settings  # noqa: E402
+from selfbook.book.render import WEAK_TITLE_SHARE, _stems  # noqa: E402  (REVIEW.md's weak-title rule)
 from selfbook.normalize import canonical_url  # noqa: E402
 from selfbook.organize import OrganizeParams, organize  # noqa: E402
 from selfbook.store import open_store  # noqa: E402
@@ -69,6 +73,7 @@ KNOBS: dict[str, tuple] = {
     "chapter_choice": ("silhouette", "gap"),
     "merge_untitled": (False, True),
     "plural_share": (0.0, 0.1, 0.3),
+    "follow_titles": (False, True),
 }
 
 
@@ -153,7 +158,7 @@ def scored_from_book(name: str, placed, vectors, gold_of) -> tuple[Scored, dict]
         "title_score": round(orgeval.title_score(titles, scored.title_gold, misc), 4),
         "misc_share": round(float(np.mean([p.section == "Miscellany" for p in placed])), 4),
         "chapters": len({p.chapter_id for p in placed}), "sections": len({p.section_id for p in placed}),
-    }
+    } | coverage(titles, scored.texts, misc, section)
     return scored, row
 
 
@@ -217,6 +222,22 @@ def organize_scored(s: Scored, params: OrganizeParams) -> dict:
         "title_score": round(orgeval.title_score([w[2] for w in placed], s.title_gold, [w[3] for w in placed]), 4),
         "misc_share": round(float(np.mean([w[3] for w in placed])), 4),
         "chapters": len(outline.chapters), "sections": len({w[1] for w in placed}),
+    } | coverage([w[2] for w in placed], s.texts, [w[3] for w in placed], [w[1] for w in placed])
+
+
+def coverage(titles: Sequence[str], texts: Sequence[str], misc: Sequence[bool], sections: Sequence) -> dict:
+    """How far section titles are said by their own entries, with no gold: the share of entries
+    (outside Miscellany) whose text says a word of their section's title, and the number of
+    sections that under 30% of their entries bear out (REVIEW.md's "titles to check" rule)."""
+    said = [bool(_stems(t) & _stems(x)) for t, x in zip(titles, texts)]
+    by_section: dict = {}
+    for s, ok, m in zip(sections, said, misc):
+        if not m:
+            by_section.setdefault(s, []).append(ok)
+    kept = [ok for ok, m in zip(said, misc) if not m]
+    return {
+        "title_coverage": round(float(np.mean(kept)), 4) if kept else 0.0,
+        "weak_sections": sum(float(np.mean(v)) < WEAK_TITLE_SHARE for v in by_section.values()),
     }
 
 
@@ -352,14 +373,17 @@ def _f(value: float | None) -> str:
 
 
 def summary(result: dict) -> str:
-    head = (f"{'set':44} {'method':20} {'ch NMI':>7} {'sec AMI':>7} {'title':>6} {'misc':>6} {'ch':>4} {'sec':>4}")
+    head = (f"{'set':44} {'method':20} {'ch NMI':>7} {'sec AMI':>7} {'title':>6} {'misc':>6} {'ch':>4} {'sec':>4}"
+            f" {'cover':>6} {'weak':>4}")
     lines = [f"{result['date']} commit {result['commit']} load {result['load_avg']}", head]
     for name, row in result["sets"].items():
         h, b = row["held_out"], row["built"]
         lines.append(f"{name[:44]:44} {'held out':20} {_f(h['chapter_nmi'])} {h['section_ami']:7.3f} "
-                     f"{h['title_score']:6.3f} {h['misc_share']:6.3f} {h['chapters']:4d} {h['sections']:4d}")
+                     f"{h['title_score']:6.3f} {h['misc_share']:6.3f} {h['chapters']:4d} {h['sections']:4d}"
+                     f" {h.get('title_coverage', float('nan')):6.3f} {h.get('weak_sections', -1):4d}")
         lines.append(f"{'':44} {'built (defaults)':20} {_f(b['chapter_nmi'])} {b['section_ami']:7.3f} "
-                     f"{b['title_score']:6.3f} {b['misc_share']:6.3f} {b['chapters']:4d} {b['sections']:4d}")
+                     f"{b['title_score']:6.3f} {b['misc_share']:6.3f} {b['chapters']:4d} {b['sections']:4d}"
+                     f" {b.get('title_coverage', float('nan')):6.3f} {b.get('weak_sections', -1):4d}")
         for base in ("kmeans", "ward"):
             if base in row["baselines"]:
                 c = row["baselines"][base].get("chapter", {}).get("nmi", float("nan"))

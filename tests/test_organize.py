@@ -353,6 +353,25 @@ def test_a_vocabulary_name_every_chapter_says_does_not_name_one():
     assert "Music" in titles  # a topic one chapter holds
     assert not {"Source", "Demo", "Code"} & set(titles)  # on every line of every chapter
 
+def test_an_entry_that_says_a_siblings_title_and_fits_it_moves_there():
+    from selfbook.organize import _follow_titles
+
+    rng = np.random.default_rng(0)
+    git, version = rng.normal(size=8), rng.normal(size=8)
+    x = np.stack([git + 0.1 * rng.normal(size=8) for _ in range(4)] + [version + 0.1 * rng.normal(size=8) for _ in range(4)]
+                 + [git + 0.1 * rng.normal(size=8), version + 0.1 * rng.normal(size=8)])
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    rows = np.arange(10)
+    groups = [np.array([0, 1, 2, 3]), np.array([4, 5, 6, 7, 8, 9])]
+    says_git = np.array([1, 1, 1, 1, 0, 0, 0, 0, 1, 1], dtype=bool)  # 8 and 9 say "git" but sit in "Version"
+    says_version = np.array([0, 0, 0, 0, 1, 1, 1, 1, 0, 0], dtype=bool)
+    out = _follow_titles(x, rows, groups, [says_git, says_version], OrganizeParams())
+    assert out[0].tolist() == [0, 1, 2, 3, 8]  # 8 is like the Git entries
+    assert out[1].tolist() == [4, 5, 6, 7, 9]  # 9 says "git" but is not like them: it stays
+    assert sorted(np.concatenate(out).tolist()) == list(range(10))
+    small = _follow_titles(x, rows, groups, [says_git, says_version], OrganizeParams(min_section=6))
+    assert [g.tolist() for g in small] == [g.tolist() for g in groups]  # "Version" would fall under min_section
+
 def test_a_chapter_named_by_its_sections_takes_one_lead_phrase_of_each():
     from selfbook.organize import _lead_pair
 

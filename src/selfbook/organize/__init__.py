@@ -62,6 +62,7 @@ from selfbook.organize.title import (
     central_titles,
     disambiguate,
     key_phrases,
+    holders,
     title_groups,
 )
 from selfbook.text import slug
@@ -127,6 +128,9 @@ class OrganizeParams:
     """A phrase whose plural the entries write at least this share as often as the phrase
     titles in the plural ("Courses"; 0: as written most). Chosen leave-one-set-out by
     bench/organize.py among 0, 0.1, 0.3."""
+    follow_titles: bool = True
+    """An entry that says a sibling section's title, not its own, moves there when it fits
+    (see ``_follow_titles``)."""
     title_phrases: int = 2
     """At most this many phrases in a section title ("RAG & LlamaIndex")."""
     section_title_share: float = 0.1
@@ -386,9 +390,12 @@ def _sections(
     x = cluster.recentre(features[rows])
     at = {int(r): i for i, r in enumerate(rows)}
 
+    said: list[list[str]] = []  # each group's title phrases, [] where a heading or its members name it
+
     def titled(groups: list[np.ndarray]) -> list[str]:
         by_heading = [section_heading(heading_of, g, totals, chapter_title) for g in groups]
-        by_phrases = title_groups(table, groups, ref, p.title_phrases, min_share=p.section_title_share)
+        by_phrases = title_groups(table, groups, ref, p.title_phrases, p.section_title_share, said)
+        said[:] = [[] if h else picked for h, picked in zip(by_heading, said)]
         return _name_coherent(x, rows, groups, [h or t for h, t in zip(by_heading, by_phrases)], table)
 
     titles = titled(groups)
@@ -407,6 +414,8 @@ def _sections(
     named = [i for i, t in enumerate(titles) if t]
     leftover = np.sort(np.concatenate([rows[section_of[rows] == -1]] + [g for g, t in zip(groups, titles) if not t]))
     homes, leftover = _rehome(x, rows, [groups[i] for i in named], leftover, p.rehome_quantile)
+    if p.follow_titles:
+        homes = _follow_titles(x, rows, homes, [holders(table, said[i]) for i in named], p)
     drafts = [
         _Draft(t, home) for t, home in zip(disambiguate([titles[i] for i in named], [extras[i] for i in named]), homes)
     ]
@@ -442,6 +451,49 @@ def _name_coherent(
                 t = ""  # sentences, not names: no title at all reads better than two of them
         out.append(t)
     return out
+
+
+def _follow_titles(
+    x: np.ndarray, rows: np.ndarray, groups: list[np.ndarray], hold: list[np.ndarray], p: OrganizeParams
+) -> list[np.ndarray]:
+    """Sections with each entry that says none of its own section's title phrases, and the
+    phrases of exactly one sibling's title, moved to that sibling ("how to rebase in git" from
+    "Version" to "Git"), when it fits it as well as the sibling's own members at the
+    ``rehome_quantile`` of their fit (:func:`_rehome`'s rule). A section keeps at least
+    ``min_section`` entries. ``hold[g][r]``: whether book row r says a phrase of group g's title
+    (all False for a group titled otherwise)."""
+    if len(groups) < 2 or p.rehome_quantile <= 0:
+        return groups
+    at = {int(r): i for i, r in enumerate(rows)}
+    centres, floors = [], []
+    for g in groups:
+        members = x[[at[int(r)] for r in g]]
+        total = members.sum(axis=0, dtype=np.float64)
+        centres.append(total / max(np.linalg.norm(total), 1e-12))
+        fit = cluster.loo_cosine(members, np.zeros(len(g), dtype=int)) if len(g) > 1 else np.ones(1)
+        floors.append(float(np.quantile(fit, p.rehome_quantile)))
+    moves: dict[int, int] = {}
+    for g, members in enumerate(groups):
+        if not hold[g].any():
+            continue
+        for r in members:
+            if hold[g][r]:
+                continue
+            saying = [h for h in range(len(groups)) if h != g and hold[h][r]]
+            if len(saying) == 1 and float(x[at[int(r)]] @ centres[saying[0]]) >= floors[saying[0]]:
+                moves[int(r)] = saying[0]
+    staying = [
+        [r for r in members if int(r) not in moves] if sum(int(r) in moves for r in members) <= len(members) - p.min_section
+        else list(members)
+        for members in groups
+    ]
+    arriving: list[list] = [[] for _ in groups]
+    for g, members in enumerate(groups):
+        if len(staying[g]) < len(members):
+            for r in members:
+                if int(r) in moves:
+                    arriving[moves[int(r)]].append(r)
+    return [np.sort(np.asarray(s + a, dtype=rows.dtype)) for s, a in zip(staying, arriving)]
 
 
 def _rehome(

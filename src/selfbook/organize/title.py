@@ -382,8 +382,10 @@ def title_groups(
     ref_rows: np.ndarray,
     max_phrases: int = 2,
     min_share: float = 0.1,
+    phrases: list[list[str]] | None = None,
 ) -> list[str]:
     """A key-phrase title for each group of entry rows, against their parent ``ref_rows``.
+    ``phrases``, if given, is filled with each group's chosen phrases (lower-cased).
 
     Groups are titled largest first, and a phrase that leads one group's title is not offered
     to the groups after it: two sibling sections never share a title ("Sleep" and "Sleep: Age"),
@@ -404,7 +406,18 @@ def title_groups(
         if chosen:
             exclude.add(column[chosen[0]])
         picks[g] = chosen
+    if phrases is not None:
+        phrases[:] = picks
     return [compose(chosen, table.title_forms or table.forms) if chosen else "" for chosen in picks]
+
+
+def holders(table: PhraseTable, phrases: Sequence[str]) -> np.ndarray:
+    """Per entry of the table: whether it holds any of ``phrases``."""
+    column = {phrase: j for j, phrase in enumerate(table.phrases)}
+    cols = [column[p] for p in phrases if p in column]
+    if not cols:
+        return np.zeros(table.matrix.shape[0], dtype=bool)
+    return np.asarray(table.matrix[:, cols].sum(axis=1)).ravel() > 0
 
 
 def key_phrases(table: PhraseTable, rows: np.ndarray, ref_rows: np.ndarray, count: int, min_share: float = 0.1) -> list[str]:
