@@ -311,6 +311,10 @@ def main() -> None:
     args = parser.parse_args()
     CACHE.mkdir(parents=True, exist_ok=True)
     started = time.time()
+    # The code under test is what was checked out when the run started (the books are built and
+    # the organizer imported then): record that, not what HEAD is when the run ends.
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
+    dirty = bool(subprocess.run(["git", "status", "--porcelain", "src"], capture_output=True, text=True, cwd=ROOT).stdout.strip())
 
     by_set = link_sets()
     names = [n for n in by_set if not args.sets or n in args.sets.split(",")]
@@ -349,8 +353,8 @@ def main() -> None:
         rows[name]["held_out"] = loso["held_out"][name]
     result = {
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip(),
-        "dirty": bool(subprocess.run(["git", "status", "--porcelain", "src"], capture_output=True, text=True, cwd=ROOT).stdout.strip()),
+        "commit": commit,
+        "dirty": dirty,
         "load_avg": os.getloadavg(),
         "embedder": EMBEDDER,
         "knobs": {k: list(v) for k, v in KNOBS.items()},
