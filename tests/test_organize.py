@@ -372,6 +372,26 @@ def test_an_entry_that_says_a_siblings_title_and_fits_it_moves_there():
     small = _follow_titles(x, rows, groups, [says_git, says_version], OrganizeParams(min_section=6))
     assert [g.tolist() for g in small] == [g.tolist() for g in groups]  # "Version" would fall under min_section
 
+def test_sections_no_phrase_describes_are_not_lumped_into_one():
+    """People or datasets named only by themselves: no phrase titles any group. The groups are
+    merged only up to 2.5 sections' worth, and the tighter ones are named after their central
+    entries, instead of the whole chapter becoming one untitled section."""
+    from collections import Counter
+
+    from selfbook.organize import _sections
+    from selfbook.organize.title import PhraseTable
+
+    rng = np.random.default_rng(1)
+    names = [f"{a} {b}" for a, b in zip(rng.permutation([f"Ab{i:02d}" for i in range(60)]), [f"Cd{i:02d}" for i in range(60)])]
+    centres = rng.normal(size=(6, 16))
+    x = np.stack([centres[i // 10] + 0.2 * rng.normal(size=16) for i in range(60)]).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    p = OrganizeParams(section_size=10).resolved(60)
+    drafts = _sections(PhraseTable.build(names), np.arange(60), np.arange(60) // 10, [None] * 60, Counter(), p, "", x)
+    assert len(drafts) > 1
+    assert all(len(d.rows) <= 2.5 * p.section_size for d in drafts if not d.misc)
+    assert sorted(np.concatenate([d.rows for d in drafts]).tolist()) == list(range(60))
+
 def test_a_chapter_named_by_its_sections_takes_one_lead_phrase_of_each():
     from selfbook.organize import _lead_pair
 

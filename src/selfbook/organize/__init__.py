@@ -399,13 +399,21 @@ def _sections(
         return _name_coherent(x, rows, groups, [h or t for h, t in zip(by_heading, by_phrases)], table)
 
     titles = titled(groups)
-    while p.merge_untitled and len(groups) > 1 and not all(titles):
+    settled: set[int] = set()  # untitled groups with no sibling left to join (ids of their first row)
+    while p.merge_untitled and len(groups) > 1 and not all(t or int(g[0]) in settled for t, g in zip(titles, groups)):
         # The smallest group no title describes joins the sibling whose centre is nearest,
-        # and the two are titled afresh: a section is what its entries say together.
-        g = min((i for i, t in enumerate(titles) if not t), key=lambda i: (len(groups[i]), i))
+        # and the two are titled afresh: a section is what its entries say together. A merge
+        # never makes a section over 2.5 sections' worth (where _split cuts one again): a
+        # group with no such sibling stays untitled, for re-homing or Miscellany.
+        g = min((i for i, t in enumerate(titles) if not t and int(groups[i][0]) not in settled),
+                key=lambda i: (len(groups[i]), i))
         centres = np.stack([x[[at[int(r)] for r in h]].mean(axis=0) for h in groups])
         near = centres @ centres[g]
         near[g] = -np.inf
+        near[[i for i, h in enumerate(groups) if len(h) + len(groups[g]) > 2.5 * p.section_size]] = -np.inf
+        if not np.isfinite(near.max()):
+            settled.add(int(groups[g][0]))
+            continue
         k = int(np.argmax(near))
         groups[k] = np.sort(np.concatenate([groups[k], groups[g]]))
         del groups[g]
@@ -440,9 +448,9 @@ def _name_coherent(
         for g in groups
     ]
     titled = [f for f, t in zip(fit, titles) if t]
-    if not titled:
-        return titles
-    bar = float(np.median(titled))
+    # With no titled sibling to compare with, the bar is the median group of the chapter: the
+    # tighter half of a chapter no phrase describes (people, datasets) is named, not lumped.
+    bar = float(np.median(titled if titled else fit))
     out = []
     for t, f, g in zip(titles, fit, groups):
         if not t and f >= bar:
