@@ -398,6 +398,8 @@ def test_a_chapter_named_by_its_sections_takes_one_lead_phrase_of_each():
     assert _lead_pair(["QA & Reasoning", "Open Information Extraction & Few-Shot", "Bias"]) == "QA & Open Information Extraction"
     assert _lead_pair(["RAG — Retrieval-Augmented Generation", "RAG & Agents", "Vim"]) == "RAG & Vim"
     assert _lead_pair(["Sleep"]) == "Sleep"
+    assert _lead_pair(["Yoshua Bengio, Geoffrey Hinton, …", "Datasets", "Vision"]) == "Datasets & Vision"
+    assert _lead_pair(["Yoshua Bengio, Geoffrey Hinton, …"]) == "Yoshua Bengio, Geoffrey Hinton, …"
 
 
 def test_titles_that_differ_only_in_case_are_made_distinct():

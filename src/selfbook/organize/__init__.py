@@ -554,7 +554,10 @@ def _lead_pair(titles: Sequence[str]) -> str:
     "Open Information Extraction" from "QA & Reasoning" and "Open Information Extraction &
     Few-Shot"), so that a name holds at most one "&"."""
     leads: list[str] = []
-    for title in titles:
+    # Titles made of central entries' names ("Yoshua Bengio, Geoffrey Hinton, …") name a chapter
+    # only when no section has a phrase title.
+    phrased = [t for t in titles if not t.endswith("…")]
+    for title in phrased or titles:
         lead = title.split(" & ")[0].split(" — ")[0].split(": ")[0].strip()
         if lead and lead.casefold() not in {t.casefold() for t in leads}:
             leads.append(lead)
