@@ -392,6 +392,14 @@ def test_sections_no_phrase_describes_are_not_lumped_into_one():
     assert all(len(d.rows) <= 2.5 * p.section_size for d in drafts if not d.misc)
     assert sorted(np.concatenate([d.rows for d in drafts]).tolist()) == list(range(60))
 
+def test_key_phrases_do_not_repeat_a_word_in_the_plural():
+    from selfbook.organize.title import PhraseTable, key_phrases
+
+    texts = ["image formats", "images of cats", "image database", "images, tiff", "formats of images", "cats", "dogs", "dogs"]
+    table = PhraseTable.build(texts, plural_share=0.1)
+    shown = key_phrases(table, np.arange(5), np.arange(8), 5)
+    assert [s.casefold() for s in shown].count("images") == 1
+
 def test_a_chapter_named_by_its_sections_takes_one_lead_phrase_of_each():
     from selfbook.organize import _lead_pair
 

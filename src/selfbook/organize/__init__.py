@@ -359,8 +359,12 @@ def _outline(
             title = _lead_pair(named) or central_titles(texts, vectors, rows)
             if len(sections) == 1 and not sections[0].misc:
                 sections = [_Draft(title, sections[0].rows)]
-        chapters.append((_Draft(title, rows), sections, _describe([t for t in named if t != title] or extras[len(chapters)])))
-    unique = disambiguate([c[0].title for c in chapters], extras)
+        others = [t for t in named if t.casefold() != title.casefold()]
+        more = [t for t in extras[len(chapters)] if t.casefold() != title.casefold()]
+        chapters.append((_Draft(title, rows), sections, _describe(others or more)))
+    # A repeated chapter name is told apart by its largest section's lead phrase, else a key phrase.
+    leads = [[_lead_pair([d.title]) for d in secs if not d.misc and d.title != c.title] for c, secs, _ in chapters]
+    unique = disambiguate([c[0].title for c in chapters], [lead + more for lead, more in zip(leads, extras)])
     chapters = [(_Draft(t, c.rows), secs, d) for t, (c, secs, d) in zip(unique, chapters)]
     chapters.sort(key=lambda c: (-len(c[0].rows), c[0].title))
     leftover = np.flatnonzero(chapter_of == -1)

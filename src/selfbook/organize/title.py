@@ -420,6 +420,15 @@ def holders(table: PhraseTable, phrases: Sequence[str]) -> np.ndarray:
     return np.asarray(table.matrix[:, cols].sum(axis=1)).ravel() > 0
 
 
+def _singular(phrase: str) -> str:
+    """``phrase`` with a regular English plural ending taken off its last word."""
+    if phrase.endswith("ies"):
+        return phrase[:-3] + "y"
+    if phrase.endswith(("xes", "zes", "ches", "shes")):
+        return phrase[:-2]
+    return phrase.removesuffix("s")
+
+
 def key_phrases(table: PhraseTable, rows: np.ndarray, ref_rows: np.ndarray, count: int, min_share: float = 0.1) -> list[str]:
     """The ``count`` best distinct phrases of ``rows`` in their usual casing."""
     ranked = _ranked(table, rows, ref_rows, min_share)
@@ -427,6 +436,8 @@ def key_phrases(table: PhraseTable, rows: np.ndarray, ref_rows: np.ndarray, coun
     for s in ranked:
         phrase = table.phrases[s.index]
         if any(_contains(c.split(), phrase.split()) or _contains(phrase.split(), c.split()) for c in chosen):
+            continue
+        if any(_singular(c) == _singular(phrase) for c in chosen):  # "images" after "image" (shown "Images")
             continue
         chosen.append(phrase)
         if len(chosen) == count:
