@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 from sklearn.cluster import AgglomerativeClustering, KMeans
 from sklearn.metrics import adjusted_mutual_info_score, normalized_mutual_info_score
 
@@ -126,8 +127,11 @@ def baselines(x: np.ndarray, chapter_gold: Sequence[str], section_gold: Sequence
         k = len(set(gold))
         if k < 2:
             continue
-        km = KMeans(k, n_init=4, random_state=SEED).fit_predict(x)
-        ward = AgglomerativeClustering(k, linkage="ward").fit_predict(x)
+        # One thread: k-means' OpenMP reductions otherwise depend on the machine's load, and its
+        # score moved by up to 0.06 between two runs of the same commit (2026-12-07).
+        with threadpool_limits(1):
+            km = KMeans(k, n_init=4, random_state=SEED).fit_predict(x)
+            ward = AgglomerativeClustering(k, linkage="ward").fit_predict(x)
         out.setdefault("kmeans", {})[level] = scores(gold, km) | {"k": k}
         out.setdefault("ward", {})[level] = scores(gold, ward) | {"k": k}
     return out
