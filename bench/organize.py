@@ -266,11 +266,18 @@ def leave_one_out(sets: list[Scored]) -> dict:
 
 # -- baselines --------------------------------------------------------------------------------
 def baselines(s: Scored, with_bertopic: bool) -> dict:
-    chapters = s.chapter_gold if all(g is not None for g in s.chapter_gold) else ["-"] * len(s.ids)
-    out = orgeval.baselines(s.vectors, chapters, s.section_gold)
+    """The baselines on the set's entries in id order: in book order, their input (and so
+    k-means' start) would change with every change to selfbook's own organizer."""
+    order = sorted(range(len(s.ids)), key=lambda i: s.ids[i])
+    vectors = s.vectors[order]
+    chapter_gold = [s.chapter_gold[i] for i in order]
+    section_gold = [s.section_gold[i] for i in order]
+    texts = [s.texts[i] for i in order]
+    chapters = chapter_gold if all(g is not None for g in chapter_gold) else ["-"] * len(s.ids)
+    out = orgeval.baselines(vectors, chapters, section_gold)
     if with_bertopic:
         try:
-            out["bertopic"] = orgeval.bertopic(s.texts, s.vectors, chapters, s.section_gold)
+            out["bertopic"] = orgeval.bertopic(texts, vectors, chapters, section_gold)
         except Exception as exc:  # a set too small for UMAP's defaults
             out["bertopic"] = {"error": str(exc)[:200]}
     return out
