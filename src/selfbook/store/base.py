@@ -13,9 +13,8 @@ import numpy as np
 
 from ..models import Decision, Entry, Flag, Installment, Link, Merge, Outline, Skip
 
-if TYPE_CHECKING:  # the search package imports this module; only its types are named here
+if TYPE_CHECKING:
     from ..book.index_terms import TermRows
-    from ..search.terms import Postings
 
 
 @dataclass(frozen=True)
@@ -35,9 +34,32 @@ class BookState:
     base: tuple[Entry, ...] = ()                # the entries as stored before this change, when known:
                                                 # a store may then rewrite only what changed
     index_terms: "TermRows | None" = None       # m004: the index's term counts to save (None: forget them)
+    search_index: "SearchIndexRows | None" = None  # m002: the lexical index to save (None: forget it)
 
 
 # == search (m002): what the search engine reads; see selfbook.search ==========================
+@dataclass(frozen=True)
+class Postings:
+    """Where one term occurs: entry positions (ascending) and its count in each field there."""
+
+    positions: np.ndarray  # int32
+    title_tf: np.ndarray   # uint16
+    body_tf: np.ndarray    # uint16
+
+
+@dataclass(frozen=True)
+class SearchIndexRows:
+    """The lexical index's rows to save, counted by :mod:`selfbook.search.index` (the store only
+    writes them): every row (``full``), or those an ``add`` changed, which are valid only over the
+    entries the save's :attr:`BookState.base` names, kept at their positions."""
+
+    version: str                    # the search terms that counted them (search_index in meta)
+    docs: tuple[tuple[int, int, int], ...]  # (position, title terms, body terms) of each entry counted
+    postings: Mapping[str, Postings]  # the rows of these terms, in place of the stored ones
+    drop: tuple[str, ...] = ()      # terms no entry holds any more
+    full: bool = True               # True: these rows are the whole index
+
+
 @dataclass(frozen=True)
 class SearchRows:
     """What search keeps in memory about every entry, one slot per entry position (0..n-1)."""
@@ -86,9 +108,11 @@ class Store(Protocol):
         """The txid of the last saved book: it changes whenever the entries do."""
         ...
     def search_index_version(self) -> str | None: ...
-    def rebuild_search_index(self) -> None: ...
+    def save_search_index(self, index: SearchIndexRows) -> None:
+        """Put a whole index (counted from the stored entries) in place of the stored one."""
+        ...
     def search_rows(self) -> SearchRows: ...
-    def search_postings(self, terms: Sequence[str]) -> dict[str, "Postings"]: ...
+    def search_postings(self, terms: Sequence[str]) -> dict[str, Postings]: ...
     def search_vectors(self, model: str) -> tuple[np.ndarray, np.ndarray]: ...
     def positions_from_source(self, source: str) -> np.ndarray: ...
     def tag_positions(self) -> dict[str, list[int]]: ...

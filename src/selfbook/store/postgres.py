@@ -32,13 +32,15 @@ from psycopg import sql
 
 from ..errors import BookError
 from ..models import Chapter, DateRange, Decision, Entity, Entry, Flag, Installment, Merge, Outline, Section, Skip, Span
-from ..search.terms import INDEX_VERSION, IndexedEntries, Postings, index_entries
 from . import redact
-from .base import BookState, Placement, SearchRows
+from .base import BookState, Placement, Postings, SearchIndexRows, SearchRows
 from .postgres_terms import PostgresIndexTerms
 from .fetched import FetchedRows
 from .labels import LabelRows
-from .rows import COLUMNS, LABELS, NEW_DECISION, curation_rows, decisions_from, entry_rows, insert_sql, installments_from, outline_rows, span
+from .rows import (
+    COLUMNS, LABELS, NEW_DECISION, curation_rows, decisions_from, entry_rows, insert_sql, installments_from, outline_rows, postings_from, span,
+    term_row,
+)
 
 log = logging.getLogger(__name__)
 
@@ -260,7 +262,7 @@ class PostgresStore(FetchedRows, LabelRows, PostgresIndexTerms):
     # -- the book ----------------------------------------------------------------------------------
     def save_book(self, state: BookState, *, txid: str, command: str, report: Mapping) -> None:
         """Replace the book's entries and structure with ``state``, all in one transaction."""
-        index = index_entries(state.entries)
+        index = state.search_index
         with self._transaction() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY + 2,))  # savers one at a time
             now = self._book_version(cur)
@@ -268,10 +270,12 @@ class PostgresStore(FetchedRows, LabelRows, PostgresIndexTerms):
                 raise BookError(
                     f"{self.path}: another selfbook command saved this book while this one ran — run this command again"
                 )
+            if index is not None and not index.full and self._stored_ids(cur) != [e.id for e in state.base]:
+                index = None  # rows counted over entries this store does not hold: forget them, search counts afresh
             for table in ("placements", "sections", "chapters", "outline_params", "merges", "flags", "skips", "dumps", "entries"):
                 cur.execute(f"DELETE FROM {table}")
             self._insert_entries(cur, list(enumerate(state.entries)), state.content_hashes)
-            self._insert_search_index(cur, index)
+            self._save_search_index(cur, index)
             self._insert_outline(cur, state.outline)
             cur.executemany(
                 "INSERT INTO merges VALUES (%s, %s, %s, %s)",
@@ -291,6 +295,10 @@ class PostgresStore(FetchedRows, LabelRows, PostgresIndexTerms):
                 (txid, command, dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), json.dumps(report)),
             )
         self._seen = txid
+
+    @staticmethod
+    def _stored_ids(cur: psycopg.Cursor) -> list[str]:
+        return [row[0] for row in cur.execute("SELECT id FROM entries ORDER BY position")]
 
     @staticmethod
     def _put_meta(cur: psycopg.Cursor, items: Sequence[tuple[str, str]]) -> None:
@@ -395,16 +403,24 @@ class PostgresStore(FetchedRows, LabelRows, PostgresIndexTerms):
         return {"txid": row[0], "command": row[1], "finished": row[2], "report": json.loads(row[3])}
 
     # == search: the lexical index and what search reads; see selfbook.search ==========================
-    def _insert_search_index(self, cur: psycopg.Cursor, index: IndexedEntries) -> None:
-        cur.execute("DELETE FROM search_terms")
-        cur.execute("DELETE FROM search_docs")
+    def _save_search_index(self, cur: psycopg.Cursor, index: SearchIndexRows | None) -> None:
+        """Write the index's rows (all of them, or those an add changed; by COPY); ``None`` forgets the index."""
+        if index is None or index.full:
+            cur.execute("DELETE FROM search_terms")
+            cur.execute("DELETE FROM search_docs")
+        if index is None:
+            cur.execute("DELETE FROM meta WHERE key = 'search_index'")
+            return
+        if not index.full:
+            cur.execute("DELETE FROM search_terms WHERE term = ANY(%s)", ([*index.drop, *index.postings],))
+            cur.execute("DELETE FROM search_docs WHERE position = ANY(%s)", ([d[0] for d in index.docs],))
         with cur.copy("COPY search_docs (position, title_len, body_len) FROM STDIN") as copy:
-            for row in zip(range(len(index.title_len)), index.title_len.tolist(), index.body_len.tolist()):
+            for row in index.docs:
                 copy.write_row(row)
         with cur.copy("COPY search_terms (term, positions, title_tf, body_tf) FROM STDIN") as copy:
-            for term, p in index.postings.items():
-                copy.write_row((term, p.positions.astype("<i4").tobytes(), p.title_tf.astype("<u2").tobytes(), p.body_tf.astype("<u2").tobytes()))
-        self._put_meta(cur, [("search_index", INDEX_VERSION)])
+            for term, postings in index.postings.items():
+                copy.write_row(term_row(term, postings))
+        self._put_meta(cur, [("search_index", index.version)])
 
     @staticmethod
     def _book_version(cur: psycopg.Cursor | psycopg.Connection) -> str | None:
@@ -418,11 +434,10 @@ class PostgresStore(FetchedRows, LabelRows, PostgresIndexTerms):
     def search_index_version(self) -> str | None:
         return self.get_meta("search_index")
 
-    def rebuild_search_index(self) -> None:
-        """Rewrite the lexical index from the stored entries (for books saved by an older index)."""
-        index = index_entries(self.load_entries())
+    def save_search_index(self, index: SearchIndexRows) -> None:
+        """Put these rows of the index in place of the stored ones, in a transaction of their own."""
         with self._transaction() as cur:
-            self._insert_search_index(cur, index)
+            self._save_search_index(cur, index)
 
     def search_rows(self) -> SearchRows:
         """Kind, section, dates and field lengths of every entry, by position."""
@@ -452,10 +467,7 @@ class PostgresStore(FetchedRows, LabelRows, PostgresIndexTerms):
         rows = self._db.execute(
             "SELECT term, positions, title_tf, body_tf FROM search_terms WHERE term = ANY(%s)", (sorted(set(terms)),)
         )
-        return {
-            term: Postings(np.frombuffer(p, dtype="<i4"), np.frombuffer(t, dtype="<u2"), np.frombuffer(b, dtype="<u2"))
-            for term, p, t, b in rows
-        }
+        return {term: postings_from(*row) for term, *row in rows}
 
     def search_vectors(self, model: str) -> tuple[np.ndarray, np.ndarray]:
         """Entry positions that have a cached ``model`` vector, and those vectors (float32 rows)."""

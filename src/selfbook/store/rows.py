@@ -14,8 +14,10 @@ import json
 from collections import defaultdict
 from typing import Iterable, Mapping, Sequence
 
+import numpy as np
+
 from ..models import DateRange, Decision, Entry, Installment, Link, Outline, Span
-from .base import BookState
+from .base import BookState, Postings
 
 COLUMNS: dict[str, tuple[str, ...]] = {  # in an order that keeps foreign keys satisfied
     "meta": ("key", "value"),
@@ -165,3 +167,13 @@ def link_from(row: Sequence) -> Link:
         authors=tuple(json.loads(authors)) if authors else (), failures=failures, dead=bool(dead),
         archived_url=archived or "", archived_at=archived_at or "",
     )
+
+
+def term_row(term: str, postings: Postings) -> tuple[str, bytes, bytes, bytes]:
+    """A ``search_terms`` row: the positions as int32 and the counts as uint16, little-endian."""
+    return term, postings.positions.astype("<i4").tobytes(), postings.title_tf.astype("<u2").tobytes(), postings.body_tf.astype("<u2").tobytes()
+
+
+def postings_from(positions: bytes, title_tf: bytes, body_tf: bytes) -> Postings:
+    """The :class:`Postings` a ``search_terms`` row holds (its columns after the term)."""
+    return Postings(np.frombuffer(positions, dtype="<i4"), np.frombuffer(title_tf, dtype="<u2"), np.frombuffer(body_tf, dtype="<u2"))

@@ -20,11 +20,13 @@ import numpy as np
 
 from ..errors import BookError
 from ..models import Chapter, DateRange, Decision, Entity, Entry, Flag, Installment, Merge, Outline, Section, Skip, Span
-from ..search.terms import INDEX_VERSION, IndexedEntries, Postings, entry_counts, index_counts, index_entries, patch_postings
-from .base import BookState, Placement, SearchRows
+from .base import BookState, Placement, Postings, SearchIndexRows, SearchRows
 from .fetched import FetchedRows
 from .labels import LabelRows
-from .rows import COLUMNS, LABELS, NEW_DECISION, curation_rows, decisions_from, entry_rows, insert_sql, installments_from, outline_rows, span
+from .rows import (
+    COLUMNS, LABELS, NEW_DECISION, curation_rows, decisions_from, entry_rows, insert_sql, installments_from, outline_rows, postings_from, span,
+    term_row,
+)
 
 DB_NAME = "book.db"
 
@@ -138,16 +140,18 @@ class SQLiteStore(FetchedRows, LabelRows):
     def save_book(self, state: BookState, *, txid: str, command: str, report: Mapping) -> None:
         """Replace the book's entries and structure with ``state``, all in one transaction."""
         changed = self._changed(state)
-        index = index_entries(state.entries) if changed is None else None
+        index = state.search_index
+        if index is not None and not index.full and changed is None:
+            index = None  # rows counted over entries this store does not hold: forget them, search counts afresh
         with self._transaction() as db:
             for table in ("placements", "sections", "chapters", "outline_params", "merges", "flags", "skips", "dumps"):
                 db.execute(f"DELETE FROM {table}")
             if changed is None:
                 db.execute("DELETE FROM entries")
                 self._insert_entries(db, list(enumerate(state.entries)), state.content_hashes)
-                self._insert_search_index(db, index)
             else:
                 self._rewrite_entries(db, state, changed)
+            self._save_search_index(db, index)
             self._insert_outline(db, state.outline)
             db.executemany(
                 "INSERT INTO merges VALUES (?, ?, ?, ?)",
@@ -169,8 +173,9 @@ class SQLiteStore(FetchedRows, LabelRows):
 
     def _changed(self, state: BookState) -> list[int] | None:
         """The positions of stored entries that ``state`` rewrites, when it keeps every stored
-        entry at its position and only adds after them (an ``add``); else None: save it all."""
-        if not state.base or self.search_index_version() != INDEX_VERSION:
+        entry at its position and only adds after them (an ``add`` whose search index rows are
+        the changed ones too); else None: save it all."""
+        if not state.base or state.search_index is None or state.search_index.full:
             return None
         stored = [row[0] for row in self._db.execute("SELECT id FROM entries ORDER BY position")]
         if stored != [e.id for e in state.base] or [e.id for e in state.entries[: len(stored)]] != stored:
@@ -178,27 +183,11 @@ class SQLiteStore(FetchedRows, LabelRows):
         return [i for i, (was, now) in enumerate(zip(state.base, state.entries)) if was != now]
 
     def _rewrite_entries(self, db: sqlite3.Connection, state: BookState, changed: list[int]) -> None:
-        """Rewrite the entries at ``changed`` positions and insert the new ones after the stored
-        ones, patching the search index's postings for just the terms they hold."""
+        """Rewrite the entries at ``changed`` positions and insert the new ones after the stored ones."""
         positions = [*changed, *range(len(state.base), len(state.entries))]
         for chunk in _chunks([state.entries[p].id for p in changed], 500):
             db.execute(f"DELETE FROM entries WHERE id IN ({','.join('?' * len(chunk))})", chunk)
         self._insert_entries(db, [(p, state.entries[p]) for p in positions], state.content_hashes)
-        old = {p: entry_counts(state.base[p]) for p in changed}
-        fresh = index_counts({p: entry_counts(state.entries[p]) for p in positions}, len(state.entries))
-        touched = sorted({t for title, body in old.values() for t in (*title, *body)} | fresh.postings.keys())
-        stored = self.search_postings(touched)
-        dropped = np.array(changed, dtype=np.int32)
-        rows = []
-        for term in touched:
-            patched = patch_postings(stored.get(term), dropped, fresh.postings.get(term))
-            rows.append((term, patched.positions.astype("<i4").tobytes(), patched.title_tf.astype("<u2").tobytes(), patched.body_tf.astype("<u2").tobytes()))
-        db.executemany("DELETE FROM search_terms WHERE term = ?", [(term, ) for term, p, *_ in rows if not p])
-        db.executemany("INSERT OR REPLACE INTO search_terms VALUES (?, ?, ?, ?)", [r for r in rows if r[1]])
-        db.executemany(
-            "INSERT OR REPLACE INTO search_docs VALUES (?, ?, ?)",
-            [(p, int(fresh.title_len[p]), int(fresh.body_len[p])) for p in positions],
-        )
 
     @staticmethod
     def _insert_entries(db: sqlite3.Connection, placed: Sequence[tuple[int, Entry]], hashes: Mapping[str, str]) -> None:
@@ -291,21 +280,18 @@ class SQLiteStore(FetchedRows, LabelRows):
 
     # == search (m002): the lexical index and what search reads; see selfbook.search ================
     @staticmethod
-    def _insert_search_index(db: sqlite3.Connection, index: IndexedEntries) -> None:
-        db.execute("DELETE FROM search_terms")
-        db.execute("DELETE FROM search_docs")
-        db.executemany(
-            "INSERT INTO search_docs VALUES (?, ?, ?)",
-            zip(range(len(index.title_len)), index.title_len.tolist(), index.body_len.tolist()),
-        )
-        db.executemany(
-            "INSERT INTO search_terms VALUES (?, ?, ?, ?)",
-            (
-                (term, p.positions.astype("<i4").tobytes(), p.title_tf.astype("<u2").tobytes(), p.body_tf.astype("<u2").tobytes())
-                for term, p in index.postings.items()
-            ),
-        )
-        db.execute("INSERT OR REPLACE INTO meta VALUES ('search_index', ?)", (INDEX_VERSION,))
+    def _save_search_index(db: sqlite3.Connection, index: SearchIndexRows | None) -> None:
+        """Write the index's rows (all of them, or those an add changed); ``None`` forgets the index."""
+        if index is None or index.full:
+            db.execute("DELETE FROM search_terms")
+            db.execute("DELETE FROM search_docs")
+        if index is None:
+            db.execute("DELETE FROM meta WHERE key = 'search_index'")
+            return
+        db.executemany("DELETE FROM search_terms WHERE term = ?", [(term,) for term in index.drop])
+        db.executemany("INSERT OR REPLACE INTO search_terms VALUES (?, ?, ?, ?)", (term_row(t, p) for t, p in index.postings.items()))
+        db.executemany("INSERT OR REPLACE INTO search_docs VALUES (?, ?, ?)", index.docs)
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('search_index', ?)", (index.version,))
 
     def book_version(self) -> str | None:
         """The txid of the last saved book: it changes whenever the entries do."""
@@ -313,14 +299,13 @@ class SQLiteStore(FetchedRows, LabelRows):
         return row[0] if row else None
 
     def search_index_version(self) -> str | None:
-        """Which :data:`selfbook.search.terms.INDEX_VERSION` wrote the index; None before m002."""
+        """Which search terms counted the stored index (``search_index``); None when there is none."""
         return self.get_meta("search_index")
 
-    def rebuild_search_index(self) -> None:
-        """Rewrite the lexical index from the stored entries (for books saved by an older index)."""
-        index = index_entries(self.load_entries())
+    def save_search_index(self, index: SearchIndexRows) -> None:
+        """Put these rows of the index in place of the stored ones, in a transaction of their own."""
         with self._transaction() as db:
-            self._insert_search_index(db, index)
+            self._save_search_index(db, index)
 
     def search_rows(self) -> SearchRows:
         """Kind, section, dates and field lengths of every entry, by position."""
@@ -354,8 +339,8 @@ class SQLiteStore(FetchedRows, LabelRows):
                 f"SELECT term, positions, title_tf, body_tf FROM search_terms WHERE term IN ({','.join('?' * len(chunk))})",
                 chunk,
             )
-            for term, p, t, b in rows:
-                found[term] = Postings(np.frombuffer(p, dtype="<i4"), np.frombuffer(t, dtype="<u2"), np.frombuffer(b, dtype="<u2"))
+            for term, *row in rows:
+                found[term] = postings_from(*row)
         return found
 
     def search_vectors(self, model: str) -> tuple[np.ndarray, np.ndarray]:
