@@ -32,10 +32,22 @@ def test_imported_resolves_relative_imports():
     assert "selfbook.store.base" in found and "selfbook.search.terms" in found and "numpy" in found
 
 
+def _selfbook_imports(folder: str) -> dict[str, list[str]]:
+    return {
+        str(path.relative_to(PACKAGE)): sorted(m for m in imported(path) if m == "selfbook" or m.startswith("selfbook."))
+        for path in sorted((PACKAGE / folder).rglob("*.py"))
+    }
+
+
 def test_the_store_imports_nothing_from_search():
     """search/ counts the lexical index and hands its rows to the store; the store only writes them."""
-    upward = {
-        str(path.relative_to(PACKAGE)): sorted(m for m in imported(path) if m == "selfbook.search" or m.startswith("selfbook.search."))
-        for path in sorted((PACKAGE / "store").rglob("*.py"))
-    }
-    assert {path: modules for path, modules in upward.items() if modules} == {}
+    upward = {path: [m for m in found if m.startswith("selfbook.search")] for path, found in _selfbook_imports("store").items()}
+    assert {path: found for path, found in upward.items() if found} == {}
+
+
+def test_the_store_imports_only_the_models_and_errors_from_above_it():
+    """What the store writes (an index's rows, the back-of-book index's term groups) is its own
+    type, filled by the stage that counts it; typing-only imports count too."""
+    allowed = ("selfbook.store", "selfbook.models", "selfbook.errors")
+    upward = {path: [m for m in found if not m.startswith(allowed)] for path, found in _selfbook_imports("store").items()}
+    assert {path: found for path, found in upward.items() if found} == {}

@@ -7,14 +7,23 @@ shared, team-sized books behind the same :class:`Store` protocol (``open_store``
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Collection, Iterable, Mapping, Protocol, Sequence
+from typing import Collection, Iterable, Mapping, Protocol, Sequence
 
 import numpy as np
 
 from ..models import Decision, Entry, Flag, Installment, Link, Merge, Outline, Skip
 
-if TYPE_CHECKING:
-    from ..book.index_terms import TermRows
+@dataclass(frozen=True)
+class TermRows:
+    """The back-of-book index's term groups to save, counted by :mod:`selfbook.book.index_terms`
+    (m004): rows ``(stem, entries, phrase, form, ids, score, variants)`` (the candidate's columns
+    are None in a group of one entry), stems to delete, whether the rows replace every stored one
+    (``full``), and which counting made them (``version``)."""
+
+    rows: tuple[tuple, ...]
+    version: str
+    drop: tuple[str, ...] = ()
+    full: bool = False
 
 
 @dataclass(frozen=True)
@@ -33,8 +42,8 @@ class BookState:
     decisions: tuple[Decision, ...] = ()        # m003: the person's new decisions, appended with this save
     base: tuple[Entry, ...] = ()                # the entries as stored before this change, when known:
                                                 # a store may then rewrite only what changed
-    index_terms: "TermRows | None" = None       # m004: the index's term counts to save (None: forget them)
-    search_index: "SearchIndexRows | None" = None  # m002: the lexical index to save (None: forget it)
+    index_terms: TermRows | None = None       # m004: the index's term counts to save (None: forget them)
+    search_index: SearchIndexRows | None = None  # m002: the lexical index to save (None: forget it)
 
 
 # == search (m002): what the search engine reads; see selfbook.search ==========================
