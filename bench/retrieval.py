@@ -43,6 +43,7 @@ from selfbook import Library, load_settings
 from selfbook import corpus as corpus_module
 from selfbook.corpus import FLOOR, SEARCH_LIMIT, STRONG, WORDS_FLOOR, MemoryCorpus, match_topic
 from selfbook.search import BM25, QueryVector, Searcher, SearchFilters, SearchParams, embedder_for, search_terms
+from selfbook.search.index import full_index
 from selfbook.search.terms import word_forms
 from selfbook.search import terms as terms_module
 
@@ -333,7 +334,7 @@ def compare_terms(name: str, library: Library, queries, dev: dict, docs) -> list
                 shutil.copytree(library.book_dir, copy)
                 twin = Library(copy, load_settings(copy, embedder=_model_name(library), created="2026-01-01"))
                 with twin._open(create=False) as store:
-                    store.rebuild_search_index()
+                    store.save_search_index(full_index(store.load_entries()))
                 rows.append({"variant": label, "dev_lexical": score(library_run(twin, "lexical"), queries, dev, docs)["ndcg@10"]})
             finally:
                 for k, v in saved.items():

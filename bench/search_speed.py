@@ -3,7 +3,7 @@
 Each book is synthetic but realistic: titles and notes cut from the human-written sentences in
 ../shared/bench (SciFact and Cranfield abstracts, awesome-list descriptions), 10–60 words a note,
 a third with a link, most dated, spread over 12 chapters of 8 sections. It is written straight
-through the store API (``save_book``, which also writes the search index, then ``put_vectors``
+through the store API (``save_book``, handed the search index ``full_index`` counts, then ``put_vectors``
 with random unit vectors of the real model's shape, 384 float32), so no model embeds the book.
 
 Queries are 200 word runs of 1–8 words cut from the same sentences (stop words and all, as people
@@ -43,6 +43,7 @@ import numpy as np
 from selfbook import Library, Settings
 from selfbook.embed import E5Small, content_hash
 from selfbook.models import Chapter, DateRange, Entry, Outline, Section, Span
+from selfbook.search.index import full_index
 from selfbook.store import BookState, open_store
 
 ROOT = Path(__file__).resolve().parent
@@ -141,7 +142,10 @@ def build(n: int) -> dict:
     try:
         start = time.perf_counter()
         store.save_book(
-            BookState(entries=tuple(entries), content_hashes=hashes, outline=outline_for(entries), meta={"model": MODEL, "created": "2026-01-01"}),
+            BookState(
+                entries=tuple(entries), content_hashes=hashes, outline=outline_for(entries), meta={"model": MODEL, "created": "2026-01-01"},
+                search_index=full_index(entries),
+            ),
             txid=f"speed-{n}", command="bench", report={},
         )
         saved = time.perf_counter() - start

@@ -12,11 +12,14 @@ from click.testing import CliRunner
 
 from installment_helpers import book_files, built_with_later, by_title, dumps, library, placements
 from selfbook import BookError, InputError
+from selfbook import library as library_module
 from selfbook.book import chapter_filename
 from selfbook.book.render import render_installment_entry
 from selfbook.cli import main
 from selfbook.ingest import parse_markdown
 from selfbook.models import DateRange, Entry, Span
+from selfbook.search.index import full_index
+from selfbook.search.terms import INDEX_VERSION
 from selfbook.store.sqlite import SQLiteStore
 from selfbook.update import dump_period
 
@@ -95,17 +98,19 @@ def _search_index(lib) -> tuple[list, list]:
 
 
 def test_add_patches_the_search_index_to_what_a_full_reindex_gives(built, monkeypatch, store_url):
-    if store_url:
-        pytest.skip("SQLite's patching; the PostgreSQL store rewrites the whole index")
     lib, later = built
-    patches = []
+    handed, patches = [], []
+    count = library_module.updated_index
+    monkeypatch.setattr(library_module, "updated_index", lambda store, now, base: handed.append((count(store, now, base), len(now) - len(base))) or handed[-1][0])
     rewrite = SQLiteStore._rewrite_entries
     monkeypatch.setattr(SQLiteStore, "_rewrite_entries", lambda self, db, state, changed: patches.append(changed) or rewrite(self, db, state, changed))
     lib.add([later])  # new entries, and two links saved again whose notes grow
-    assert len(patches) == 1 and len(patches[0]) == 2
+    ((index, added),) = handed
+    assert not index.full and index.version == INDEX_VERSION and len(index.docs) == 2 + added  # the rows of the changed and new entries
+    assert len(patches) == (0 if store_url else 1) and all(len(p) == 2 for p in patches)  # SQLite rewrites only those entries
     patched = _search_index(lib)
     with lib._open(create=False) as store:
-        store.rebuild_search_index()
+        store.save_search_index(full_index(store.load_entries()))
     assert _search_index(lib) == patched
     assert lib.search("re-read for the reading group", method="lexical")[0].placed.entry.title.startswith("LoRA")
 

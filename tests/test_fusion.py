@@ -11,7 +11,8 @@ from selfbook import Library, Settings
 from selfbook.embed import HashingEmbedder
 from selfbook.search.fusion import adaptive, convex, peak, query_weights
 from selfbook.search.lexical import coverage
-from selfbook.search.terms import Postings, word_forms
+from selfbook.search.terms import word_forms
+from selfbook.store.base import Postings
 
 LEXICAL = ([4, 5, 6, 7], [9.0, 3.0, 2.5, 2.0])
 DENSE = ([7, 6, 5, 4], [0.91, 0.90, 0.89, 0.80])

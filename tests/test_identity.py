@@ -9,8 +9,10 @@ from pathlib import Path
 
 import numpy as np
 from hypothesis import given, settings
+from click.testing import CliRunner
 from hypothesis import strategies as st
 
+from selfbook.cli import main
 from selfbook.importers import read_source
 from selfbook.models import RawEntry, Span
 from selfbook.normalize import fragment_flags, near_duplicates, normalize_entries
@@ -157,6 +159,19 @@ def test_a_book_keeps_identities_through_the_store_add_and_jsonl(library, tmp_pa
     export_book(library, "jsonl", out)
     again = normalize_entries(read_source(out).entries).entries
     assert sorted(e.idents for e in again) == sorted(e.idents for e in entries)
+
+
+def test_entries_json_lists_each_entrys_identities(library, tmp_path: Path):
+    notes = tmp_path / "notes.md"
+    notes.write_text("# Reading\n\nA note of my own about release notes\nhttps://example.org/release-notes\n", encoding="utf-8")
+    library.build([FIXTURES / "like_shared_link.js", notes])
+    result = CliRunner().invoke(main, ["entries", "--book", str(library.book_dir), "--json"], env={"SELFBOOK_EMBEDDER": "hashing"})
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    stored = [list(p.entry.idents) for p in library.entries()]
+    assert sorted(r["idents"] for r in rows) == sorted(stored) and sum(len(i) for i in stored) == 6  # the six likes'
+    (mine,) = [r for r in rows if r["urls"] == ["https://example.org/release-notes"]]
+    assert mine["idents"] == []
 
 
 def test_an_added_place_in_a_page_already_in_the_book_is_flagged(library, tmp_path: Path):

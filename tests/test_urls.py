@@ -175,6 +175,27 @@ def test_a_place_in_a_page_is_kept_in_the_key_not_in_the_canonical_url():
     assert dedupe_key("https://youtu.be/sal78ACtGTc#t=30") == dedupe_key("https://www.youtube.com/watch?v=sal78ACtGTc")
 
 
+@pytest.mark.parametrize(
+    ("saved", "url"),
+    [
+        ("<https://x.org/a>", "https://x.org/a"),
+        (" < https://x.org/a > ", "https://x.org/a"),
+        ("<<https://x.org>>", "https://x.org"),  # wrapped twice: still only the brackets that wrap it
+        ("https://x.org/a>", "https://x.org/a>"),  # a bracket at one end only was saved with the URL
+        ("<https://x.org/a", "<https://x.org/a"),
+        ("<https://x.org/a>>", "https://x.org/a>"),
+        ("https://x.org/<a>", "https://x.org/<a>"),
+    ],
+)
+def test_saved_url_takes_off_only_the_brackets_that_wrap_it(saved, url):
+    assert saved_url(saved) == url
+
+
+def test_a_bracket_at_one_end_keeps_the_url_apart_from_the_bare_one():
+    assert canonical_url("<<https://x.org/a>>") == canonical_url("https://x.org/a")
+    assert dedupe_key("https://x.org/a>") != dedupe_key("https://x.org/a")
+
+
 def test_functions_take_a_url_as_saved():
     saved = " <https://www.example.com/post/?utm_source=feed&id=2> "
     assert saved_url(saved) == "https://www.example.com/post/?utm_source=feed&id=2"

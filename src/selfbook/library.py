@@ -35,6 +35,7 @@ from .models import Decision, Entry, Installment, Link, LLMTitles, Outline
 from .reports import AddReport, BuildReport, PlacedEntry
 from .search import Hits, QueryError, QueryVector, QueryVectors, SearchFilters, Searcher, check_query, embedder_for
 from .search.dense import nearest_rows
+from .search.index import full_index, updated_index
 from .settings import Settings, load_settings, source_time, today
 from .store import BookState, Store, open_store, writer_lock
 
@@ -352,6 +353,7 @@ class Library:
                 },
                 installments=book.installments,
                 index_terms=counted.rows,
+                search_index=full_index(entries),
             )
             result = BuildReport(
                 book=str(self.book_dir),
@@ -810,7 +812,7 @@ class Library:
         state = BookState(
             entries=book.entries, content_hashes=book.hashes, outline=book.outline, merges=book.merges, flags=book.flags,
             skips=tuple(store.load_skips()) + tuple(skips), dumps=store.load_dumps(), installments=book.installments,
-            decisions=tuple(decisions), base=stored, index_terms=counted.rows,
+            decisions=tuple(decisions), base=stored, index_terms=counted.rows, search_index=updated_index(store, book.entries, stored),
             meta={MAP_PROJECTION: topic_map.projection.dumps() if topic_map.projection else ""},
         )
         store.save_book(state, txid=txid, command=command, report=report)

@@ -92,6 +92,7 @@ class PlacedEntry:
             "fetched": list(e.fetched),
             "tags": list(e.tags),
             "folders": list(e.headings),
+            "idents": list(e.idents),
         }
 
 

@@ -38,6 +38,7 @@ import regex
 
 from selfbook.models import Entry, Outline
 from selfbook.phrases import most_common_form, phrase_forms
+from selfbook.store.base import TermRows
 
 __all__ = [
     "TERMS_VERSION",
@@ -93,18 +94,6 @@ class Candidate:
     def rank(self) -> tuple[float, str]:
         """Best first: the highest score, then the phrase A–Z (by code point)."""
         return (-self.score, self.phrase)
-
-
-@dataclass(frozen=True)
-class TermRows:
-    """Groups to save as rows ``(stem, entries, phrase, form, ids, score, variants)`` (the
-    candidate's columns are None in a group of one entry), stems to delete, and whether the rows
-    replace every stored one (``full``)."""
-
-    rows: tuple[tuple, ...]
-    drop: tuple[str, ...] = ()
-    full: bool = False
-    version: str = TERMS_VERSION
 
 
 class TermStore(Protocol):
@@ -245,7 +234,7 @@ def count_afresh(entries: Iterable[Entry]) -> Counted:
     """Every group counted from the entries (the placed ones)."""
     groups = count_terms({e.id: index_text(e) for e in entries})
     found = candidates(groups)
-    return Counted(ranked(found), TermRows(_rows(groups, {c.stem: c for c in found}), full=True))
+    return Counted(ranked(found), TermRows(_rows(groups, {c.stem: c for c in found}), TERMS_VERSION, full=True))
 
 
 def recount(store: TermStore, before: Mapping[str, Entry], after: Mapping[str, Entry]) -> Counted:
@@ -273,7 +262,7 @@ def recount(store: TermStore, before: Mapping[str, Entry], after: Mapping[str, E
     kept = (c for c in _stored(store) if c.stem not in stems)  # the others, as stored
     return Counted(
         heapq.merge(kept, ranked(made.values()), key=Candidate.rank),
-        TermRows(_rows(groups, made), drop=tuple(sorted(s for s in stems if s not in groups))),
+        TermRows(_rows(groups, made), TERMS_VERSION, drop=tuple(sorted(s for s in stems if s not in groups))),
     )
 
 

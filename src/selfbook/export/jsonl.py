@@ -2,8 +2,9 @@
 
 Each line holds the fields of ``selfbook entries --json`` (``PlacedEntry.to_dict()``: id,
 title, urls, kind, date, date_label, chapter, section, ids, source, sources, note, entities,
-lang, script, merged) plus ``tags``, ``headings`` and ``idents`` (the identities its records had
-in their sources, such as ``twitter:1234``), so nothing of the entry is lost.
+lang, script, merged, fetched, tags, folders, idents) plus ``headings``, with ``tags`` and
+``idents`` (the identities its records had in their sources, such as ``twitter:1234``) last, as
+they always were, so nothing of the entry is lost.
 ``--format jsonl`` imports it back.
 """
 
@@ -22,7 +23,9 @@ __all__ = ["entry_record", "write_jsonl"]
 def entry_record(placed: PlacedEntry) -> dict:
     """The full record of one entry."""
     e = placed.entry
-    return {**placed.to_dict(), "tags": list(e.tags), "headings": list(e.headings), "idents": list(e.idents)}
+    record = placed.to_dict()
+    del record["idents"]  # written last, where it was before entries --json had it
+    return {**record, "tags": list(e.tags), "headings": list(e.headings), "idents": list(e.idents)}
 
 
 def write_jsonl(entries: Sequence[PlacedEntry], out: Path, *, title: str = "", related=None) -> int:

@@ -144,8 +144,17 @@ _ROUTE = re.compile(r"^[^\s/]+(?:/[^\s/]*)+$")  # "en/zh/", "path/to/x": segment
 
 
 def saved_url(url: str) -> str:
-    """A URL as saved: only the whitespace and ``<…>`` around it are stripped."""
-    return url.strip().strip("<>").strip()
+    """A URL as saved: only the whitespace around it and the ``<…>`` that wrap it (markdown's
+    autolink brackets; ``<<…>>`` is wrapped twice) are taken off. A ``<`` or ``>`` at one end
+    only is part of what was saved and stays (``https://x.org/a>``), as every other character does.
+
+    >>> saved_url(" <https://x.org/a> "), saved_url("<<https://x.org>>"), saved_url("https://x.org/a>")
+    ('https://x.org/a', 'https://x.org', 'https://x.org/a>')
+    """
+    text = url.strip()
+    while len(text) >= 2 and text[0] == "<" and text[-1] == ">":
+        text = text[1:-1].strip()
+    return text
 
 
 def canonical_url(url: str) -> str:

@@ -2,7 +2,8 @@
 
 ::
 
-    terms.py     search_terms() — the words of the index and of queries; index_entries() for the store
+    terms.py     search_terms() — the words of the index and of queries
+    index.py     full_index(), updated_index() — the index's rows, handed to the store with the book it saves
     lexical.py   BM25 over the store's postings (numpy)
     dense.py     exact cosine over the book's vectors; top-k
     fusion.py    per-query weighted z-score fusion (and the fixed convex sum, RRF)

@@ -32,6 +32,7 @@ from .dense import blas_threads, fill_missing, top
 from .filters import QueryError, SearchFilters, filter_mask
 from . import METHODS
 from .fusion import adaptive, convex, rrf
+from .index import full_index
 from .lexical import BM25, coverage
 from .queryvec import QueryVectors
 from .snippets import Span, snippet
@@ -136,7 +137,7 @@ class Searcher:
     ) -> None:
         if store.search_index_version() != INDEX_VERSION:
             log.info("rebuilding the search index (written by %s)", store.search_index_version())
-            store.rebuild_search_index()
+            store.save_search_index(full_index(store.load_entries()))
         self.version = store.book_version()
         self.model = store.get_meta("model") or ""
         self.params = params

@@ -19,8 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..store.base import SearchRows
-from .terms import Postings
+from ..store.base import Postings, SearchRows
 
 
 @dataclass(frozen=True)

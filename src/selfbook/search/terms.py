@@ -17,21 +17,18 @@ the recorded dev halves of Cranfield and IndicQuest, 2026-12-07):
 
 An entry is indexed as two fields: its title, and a body made of its note, its tags, the words
 of its links (host and path, not the scheme) and the start of its archived page's text
-(:attr:`Entry.page_text`, empty unless ``selfbook fetch --archive`` kept one). :func:`index_entries` counts them for the store,
-which writes the postings in the same transaction as the entries.
+(:attr:`Entry.page_text`, empty unless ``selfbook fetch --archive`` kept one). :func:`entry_counts`
+counts them; :mod:`selfbook.search.index` turns the counts into the postings the store keeps.
 """
 
 from __future__ import annotations
 
 import threading
 import unicodedata
-from collections import Counter, defaultdict
-from dataclasses import dataclass
+from collections import Counter
 from functools import lru_cache
-from typing import Mapping, Sequence
 from urllib.parse import urlsplit
 
-import numpy as np
 import regex
 
 from ..models import Entry
@@ -46,7 +43,6 @@ _KANNADA = regex.compile(r"\p{Script=Kannada}")
 KANNADA_STEM = 4
 STEM_MARK = "~"
 _STEMMING = threading.Lock()  # a Snowball stemmer keeps the word it works on in itself: one at a time
-_MAX_TF = np.iinfo(np.uint16).max
 
 
 def _unaccent(term: str) -> str:
@@ -109,73 +105,7 @@ def entry_fields(entry: Entry) -> tuple[str, str]:
     return entry.title, "\n".join(b for b in body if b)
 
 
-@dataclass(frozen=True)
-class Postings:
-    """Where one term occurs: entry positions (ascending) and its count in each field there."""
-
-    positions: np.ndarray  # int32
-    title_tf: np.ndarray   # uint16
-    body_tf: np.ndarray    # uint16
-
-
-@dataclass(frozen=True)
-class IndexedEntries:
-    """Everything the store writes for the lexical index of a book."""
-
-    title_len: np.ndarray  # uint32, one per entry position: how many terms each field holds
-    body_len: np.ndarray
-    postings: dict[str, Postings]
-
-
-def _counts(values: list[int]) -> np.ndarray:
-    return np.minimum(np.array(values, dtype=np.int64), _MAX_TF).astype(np.uint16)
-
-
 def entry_counts(entry: Entry) -> tuple[Counter[str], Counter[str]]:
     """How often each term occurs in the entry's title and in its body."""
     title, body = (Counter(search_terms(f)) for f in entry_fields(entry))
     return title, body
-
-
-def index_entries(entries: Sequence[Entry]) -> IndexedEntries:
-    """Count the terms of every entry; ``entries[i]`` is the entry at position ``i``."""
-    return index_counts({position: entry_counts(entry) for position, entry in enumerate(entries)}, len(entries))
-
-
-def index_counts(counts: Mapping[int, tuple[Counter[str], Counter[str]]], size: int) -> IndexedEntries:
-    """The index of the entries at some positions, from their term counts; ``size`` is one more
-    than the highest position (field lengths of positions not given are 0)."""
-    title_len = np.zeros(size, dtype=np.uint32)
-    body_len = np.zeros(size, dtype=np.uint32)
-    found: dict[str, tuple[list[int], list[int], list[int]]] = defaultdict(lambda: ([], [], []))
-    for position in sorted(counts):
-        title, body = counts[position]
-        title_len[position] = sum(title.values())
-        body_len[position] = sum(body.values())
-        for term in sorted(title.keys() | body.keys()):
-            rows, in_title, in_body = found[term]
-            rows.append(position)
-            in_title.append(title.get(term, 0))
-            in_body.append(body.get(term, 0))
-    postings = {
-        term: Postings(np.array(rows, dtype=np.int32), _counts(t), _counts(b)) for term, (rows, t, b) in sorted(found.items())
-    }
-    return IndexedEntries(title_len, body_len, postings)
-
-
-def patch_postings(old: Postings | None, dropped: np.ndarray, fresh: Postings | None) -> Postings:
-    """``old`` without the rows at the ``dropped`` positions, with the rows of ``fresh`` added,
-    ordered by position: the postings of a term after some entries were rewritten or added."""
-    parts = []
-    if old is not None:
-        keep = ~np.isin(old.positions, dropped)
-        parts.append(Postings(old.positions[keep], old.title_tf[keep], old.body_tf[keep]))
-    if fresh is not None:
-        parts.append(fresh)
-    positions = np.concatenate([p.positions for p in parts]) if parts else np.zeros(0, np.int32)
-    order = np.argsort(positions, kind="stable")
-    return Postings(
-        positions[order].astype(np.int32),
-        np.concatenate([p.title_tf for p in parts])[order].astype(np.uint16) if parts else np.zeros(0, np.uint16),
-        np.concatenate([p.body_tf for p in parts])[order].astype(np.uint16) if parts else np.zeros(0, np.uint16),
-    )

@@ -7,15 +7,23 @@ shared, team-sized books behind the same :class:`Store` protocol (``open_store``
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Collection, Iterable, Mapping, Protocol, Sequence
+from typing import Collection, Iterable, Mapping, Protocol, Sequence
 
 import numpy as np
 
 from ..models import Decision, Entry, Flag, Installment, Link, Merge, Outline, Skip
 
-if TYPE_CHECKING:  # the search package imports this module; only its types are named here
-    from ..book.index_terms import TermRows
-    from ..search.terms import Postings
+@dataclass(frozen=True)
+class TermRows:
+    """The back-of-book index's term groups to save, counted by :mod:`selfbook.book.index_terms`
+    (m004): rows ``(stem, entries, phrase, form, ids, score, variants)`` (the candidate's columns
+    are None in a group of one entry), stems to delete, whether the rows replace every stored one
+    (``full``), and which counting made them (``version``)."""
+
+    rows: tuple[tuple, ...]
+    version: str
+    drop: tuple[str, ...] = ()
+    full: bool = False
 
 
 @dataclass(frozen=True)
@@ -34,10 +42,33 @@ class BookState:
     decisions: tuple[Decision, ...] = ()        # m003: the person's new decisions, appended with this save
     base: tuple[Entry, ...] = ()                # the entries as stored before this change, when known:
                                                 # a store may then rewrite only what changed
-    index_terms: "TermRows | None" = None       # m004: the index's term counts to save (None: forget them)
+    index_terms: TermRows | None = None       # m004: the index's term counts to save (None: forget them)
+    search_index: SearchIndexRows | None = None  # m002: the lexical index to save (None: forget it)
 
 
 # == search (m002): what the search engine reads; see selfbook.search ==========================
+@dataclass(frozen=True)
+class Postings:
+    """Where one term occurs: entry positions (ascending) and its count in each field there."""
+
+    positions: np.ndarray  # int32
+    title_tf: np.ndarray   # uint16
+    body_tf: np.ndarray    # uint16
+
+
+@dataclass(frozen=True)
+class SearchIndexRows:
+    """The lexical index's rows to save, counted by :mod:`selfbook.search.index` (the store only
+    writes them): every row (``full``), or those an ``add`` changed, which are valid only over the
+    entries the save's :attr:`BookState.base` names, kept at their positions."""
+
+    version: str                    # the search terms that counted them (search_index in meta)
+    docs: tuple[tuple[int, int, int], ...]  # (position, title terms, body terms) of each entry counted
+    postings: Mapping[str, Postings]  # the rows of these terms, in place of the stored ones
+    drop: tuple[str, ...] = ()      # terms no entry holds any more
+    full: bool = True               # True: these rows are the whole index
+
+
 @dataclass(frozen=True)
 class SearchRows:
     """What search keeps in memory about every entry, one slot per entry position (0..n-1)."""
@@ -86,9 +117,11 @@ class Store(Protocol):
         """The txid of the last saved book: it changes whenever the entries do."""
         ...
     def search_index_version(self) -> str | None: ...
-    def rebuild_search_index(self) -> None: ...
+    def save_search_index(self, index: SearchIndexRows) -> None:
+        """Put a whole index (counted from the stored entries) in place of the stored one."""
+        ...
     def search_rows(self) -> SearchRows: ...
-    def search_postings(self, terms: Sequence[str]) -> dict[str, "Postings"]: ...
+    def search_postings(self, terms: Sequence[str]) -> dict[str, Postings]: ...
     def search_vectors(self, model: str) -> tuple[np.ndarray, np.ndarray]: ...
     def positions_from_source(self, source: str) -> np.ndarray: ...
     def tag_positions(self) -> dict[str, list[int]]: ...

@@ -17,11 +17,8 @@ this store read it.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import json
 import logging
-from collections import defaultdict
 from contextlib import contextmanager
 from importlib import resources
 from typing import Iterable, Iterator, Mapping, Sequence
@@ -31,14 +28,14 @@ import psycopg
 from psycopg import sql
 
 from ..errors import BookError
-from ..models import Chapter, DateRange, Decision, Entity, Entry, Flag, Installment, Merge, Outline, Section, Skip, Span
-from ..search.terms import INDEX_VERSION, IndexedEntries, Postings, index_entries
+from ..models import Entry
 from . import redact
-from .base import BookState, Placement, SearchRows
+from .base import BookState, Postings, SearchIndexRows
+from .book_rows import BookRows
 from .postgres_terms import PostgresIndexTerms
 from .fetched import FetchedRows
 from .labels import LabelRows
-from .rows import COLUMNS, LABELS, NEW_DECISION, curation_rows, decisions_from, entry_rows, insert_sql, installments_from, outline_rows, span
+from .rows import NEW_DECISION, NEW_RUN, curation_rows, entry_rows, insert_sql, postings_from, run_row, saved_rows, term_row
 
 log = logging.getLogger(__name__)
 
@@ -69,10 +66,15 @@ def _vector_text(v: np.ndarray) -> str:
     return "[" + ",".join(map(repr, np.asarray(v, dtype=np.float32).tolist())) + "]"
 
 
-class PostgresStore(FetchedRows, LabelRows, PostgresIndexTerms):
+class PostgresStore(BookRows, FetchedRows, LabelRows, PostgresIndexTerms):
     """A book's store in a PostgreSQL database with pgvector. Use as a context manager, or :meth:`close`."""
 
     MARK = "%s"
+    COLLATE = ' COLLATE "C"'
+    ORDINAL = "{}::date - DATE '0001-01-01' + 1"  # days since 0001-01-01, plus one, is date.toordinal()
+
+    def _in(self, column: str, values: Sequence) -> tuple[str, tuple]:
+        return f"{column} = ANY(%s)", (list(values),)
 
     def __init__(self, url: str, *, writer: bool = False) -> None:
         self.url = url
@@ -157,10 +159,6 @@ class PostgresStore(FetchedRows, LabelRows, PostgresIndexTerms):
         return self._db.execute("SELECT version FROM selfbook_schema").fetchone()[0]
 
     # -- meta ----------------------------------------------------------------------------------
-    def get_meta(self, key: str) -> str | None:
-        row = self._db.execute("SELECT value FROM meta WHERE key = %s", (key,)).fetchone()
-        return row[0] if row else None
-
     def committed(self, txid: str) -> bool:
         """Whether the write ``txid`` committed. A writer killed while committing can leave its
         session on the server a moment longer, still holding the writers' lock with its COMMIT
@@ -260,7 +258,7 @@ class PostgresStore(FetchedRows, LabelRows, PostgresIndexTerms):
     # -- the book ----------------------------------------------------------------------------------
     def save_book(self, state: BookState, *, txid: str, command: str, report: Mapping) -> None:
         """Replace the book's entries and structure with ``state``, all in one transaction."""
-        index = index_entries(state.entries)
+        index = state.search_index
         with self._transaction() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY + 2,))  # savers one at a time
             now = self._book_version(cur)
@@ -268,29 +266,23 @@ class PostgresStore(FetchedRows, LabelRows, PostgresIndexTerms):
                 raise BookError(
                     f"{self.path}: another selfbook command saved this book while this one ran — run this command again"
                 )
+            if index is not None and not index.full and self._stored_ids(cur) != [e.id for e in state.base]:
+                index = None  # rows counted over entries this store does not hold: forget them, search counts afresh
             for table in ("placements", "sections", "chapters", "outline_params", "merges", "flags", "skips", "dumps", "entries"):
                 cur.execute(f"DELETE FROM {table}")
             self._insert_entries(cur, list(enumerate(state.entries)), state.content_hashes)
-            self._insert_search_index(cur, index)
-            self._insert_outline(cur, state.outline)
-            cur.executemany(
-                "INSERT INTO merges VALUES (%s, %s, %s, %s)",
-                [(m.entry_id, i, m.reason, json.dumps([str(s) for s in m.sources])) for i, m in enumerate(state.merges)],
-            )
-            cur.executemany("INSERT INTO flags VALUES (%s, %s, %s, %s)", [(f.a, f.b, f.reason, f.score) for f in state.flags])
-            cur.executemany(
-                "INSERT INTO skips VALUES (%s, %s, %s, %s)",
-                [(s.source.path, s.source.start, s.source.end, s.reason) for s in state.skips],
-            )
-            cur.executemany("INSERT INTO dumps VALUES (%s, %s, %s)", [(p, h, n) for p, (h, n) in sorted(state.dumps.items())])
+            self._save_search_index(cur, index)
+            for table, rows in saved_rows(state).items():
+                cur.executemany(insert_sql(table, "%s"), rows)
             self._put_meta(cur, sorted(state.meta.items()))
             self._save_curation(cur, state)
             self._save_index_terms(cur, state.index_terms)  # m003
-            cur.execute(
-                "INSERT INTO runs (txid, command, finished, report) VALUES (%s, %s, %s, %s)",
-                (txid, command, dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), json.dumps(report)),
-            )
+            cur.execute(insert_sql("runs", "%s", NEW_RUN), run_row(txid, command, report))
         self._seen = txid
+
+    @staticmethod
+    def _stored_ids(cur: psycopg.Cursor) -> list[str]:
+        return [row[0] for row in cur.execute("SELECT id FROM entries ORDER BY position")]
 
     @staticmethod
     def _put_meta(cur: psycopg.Cursor, items: Sequence[tuple[str, str]]) -> None:
@@ -310,101 +302,25 @@ class PostgresStore(FetchedRows, LabelRows, PostgresIndexTerms):
         """Fill the full-text column of entries that have none (new or rewritten ones)."""
         cur.execute(f"UPDATE entries e SET fts = {_FTS} WHERE e.fts IS NULL")
 
-    @staticmethod
-    def _insert_outline(cur: psycopg.Cursor, outline: Outline) -> None:
-        for table, rows in outline_rows(outline).items():
-            cur.executemany(insert_sql(table, "%s"), rows)
-
-    def load_entries(self) -> list[Entry]:
-        """Every entry, in reading order of first appearance."""
-        return self._read_entries()
-
-    def _read_entries(self, ids: Sequence[str] | None = None) -> list[Entry]:
-        """Every entry, or those with these ids, in reading order."""
-        db = self._db
-        where, args = ("WHERE entry_id = ANY(%s)", (list(ids),)) if ids is not None else ("", ())
-        grouped: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-        for eid, url in db.execute(f"SELECT entry_id, url FROM entry_urls {where} ORDER BY entry_id, position", args):
-            grouped[eid]["urls"].append(url)
-        for eid, note in db.execute(f"SELECT entry_id, note FROM entry_notes {where} ORDER BY entry_id, position", args):
-            grouped[eid]["notes"].append(note)
-        for eid, kind, value in db.execute(
-            f"SELECT entry_id, kind, value FROM entry_entities {where} ORDER BY entry_id, kind COLLATE \"C\", value COLLATE \"C\"", args
-        ):
-            grouped[eid]["entities"].append(Entity(kind, value))
-        for eid, path, start, end in db.execute(
-            f"SELECT entry_id, path, line_start, line_end FROM entry_sources {where} ORDER BY entry_id, position", args
-        ):
-            grouped[eid]["sources"].append(Span(path, start, end))
-        for eid, kind, value in db.execute(f"SELECT entry_id, kind, value FROM entry_labels {where} ORDER BY entry_id, kind, position", args):
-            grouped[eid][LABELS.get(kind, "tags")].append(value)
-        entries = []
-        for row in db.execute(
-            "SELECT id, title, title_derived, kind, lang, script, date_start, date_end, date_text, fetched, page_text FROM entries "
-            f"{where.replace('entry_id', 'id')} ORDER BY position",
-            args,
-        ):
-            eid, title, derived, kind, lang, script, start, end, text, fetched, page_text = row
-            parts = grouped[eid]
-            date = DateRange(dt.date.fromisoformat(start), dt.date.fromisoformat(end), text or "") if start else None
-            entries.append(
-                Entry(
-                    id=eid, title=title, urls=tuple(parts["urls"]), notes=tuple(parts["notes"]), kind=kind,
-                    entities=tuple(parts["entities"]), date=date, lang=lang, script=script,
-                    sources=tuple(parts["sources"]), headings=tuple(parts["headings"]), tags=tuple(parts["tags"]), idents=tuple(parts["idents"]),
-                    title_derived=bool(derived), fetched=tuple(fetched.split(",")) if fetched else (), page_text=page_text or "",
-                )
-            )
-        return entries
-
-    def load_outline(self) -> Outline:
-        db = self._db
-        placed: dict[str, list[str]] = defaultdict(list)
-        for eid, sid in db.execute("SELECT entry_id, section_id FROM placements ORDER BY section_id, position"):
-            placed[sid].append(eid)
-        sections: dict[str, list[Section]] = defaultdict(list)
-        for sid, cid, title, misc, description in db.execute(
-            "SELECT id, chapter_id, title, misc, description FROM sections ORDER BY chapter_id, position"
-        ):
-            sections[cid].append(Section(sid, title, tuple(placed[sid]), bool(misc), description))
-        chapters = tuple(
-            Chapter(cid, title, tuple(sections[cid]), description)
-            for cid, title, description in db.execute("SELECT id, title, description FROM chapters ORDER BY position")
-        )
-        params = tuple(tuple(r) for r in db.execute("SELECT key, value FROM outline_params ORDER BY key COLLATE \"C\""))
-        return Outline(chapters, params)
-
-    def load_merges(self) -> list[Merge]:
-        rows = self._db.execute("SELECT entry_id, reason, sources FROM merges ORDER BY position")
-        return [Merge(eid, tuple(span(s) for s in json.loads(src)), reason) for eid, reason, src in rows]
-
-    def load_flags(self) -> list[Flag]:
-        return [Flag(*row) for row in self._db.execute('SELECT a, b, reason, score FROM flags ORDER BY a COLLATE "C", b COLLATE "C"')]
-
-    def load_skips(self) -> list[Skip]:
-        rows = self._db.execute('SELECT path, line_start, line_end, reason FROM skips ORDER BY path COLLATE "C", line_start')
-        return [Skip(Span(p, s, e), r) for p, s, e, r in rows]
-
-    def content_hashes(self) -> dict[str, str]:
-        return dict(self._db.execute("SELECT id, content_hash FROM entries").fetchall())
-
-    def last_run(self) -> dict | None:
-        row = self._db.execute("SELECT txid, command, finished, report FROM runs ORDER BY id DESC LIMIT 1").fetchone()
-        if not row:
-            return None
-        return {"txid": row[0], "command": row[1], "finished": row[2], "report": json.loads(row[3])}
-
     # == search: the lexical index and what search reads; see selfbook.search ==========================
-    def _insert_search_index(self, cur: psycopg.Cursor, index: IndexedEntries) -> None:
-        cur.execute("DELETE FROM search_terms")
-        cur.execute("DELETE FROM search_docs")
+    def _save_search_index(self, cur: psycopg.Cursor, index: SearchIndexRows | None) -> None:
+        """Write the index's rows (all of them, or those an add changed; by COPY); ``None`` forgets the index."""
+        if index is None or index.full:
+            cur.execute("DELETE FROM search_terms")
+            cur.execute("DELETE FROM search_docs")
+        if index is None:
+            cur.execute("DELETE FROM meta WHERE key = 'search_index'")
+            return
+        if not index.full:
+            cur.execute("DELETE FROM search_terms WHERE term = ANY(%s)", ([*index.drop, *index.postings],))
+            cur.execute("DELETE FROM search_docs WHERE position = ANY(%s)", ([d[0] for d in index.docs],))
         with cur.copy("COPY search_docs (position, title_len, body_len) FROM STDIN") as copy:
-            for row in zip(range(len(index.title_len)), index.title_len.tolist(), index.body_len.tolist()):
+            for row in index.docs:
                 copy.write_row(row)
         with cur.copy("COPY search_terms (term, positions, title_tf, body_tf) FROM STDIN") as copy:
-            for term, p in index.postings.items():
-                copy.write_row((term, p.positions.astype("<i4").tobytes(), p.title_tf.astype("<u2").tobytes(), p.body_tf.astype("<u2").tobytes()))
-        self._put_meta(cur, [("search_index", INDEX_VERSION)])
+            for term, postings in index.postings.items():
+                copy.write_row(term_row(term, postings))
+        self._put_meta(cur, [("search_index", index.version)])
 
     @staticmethod
     def _book_version(cur: psycopg.Cursor | psycopg.Connection) -> str | None:
@@ -415,47 +331,17 @@ class PostgresStore(FetchedRows, LabelRows, PostgresIndexTerms):
         """The txid of the last saved book: it changes whenever the entries do."""
         return self._book_version(self._db)
 
-    def search_index_version(self) -> str | None:
-        return self.get_meta("search_index")
-
-    def rebuild_search_index(self) -> None:
-        """Rewrite the lexical index from the stored entries (for books saved by an older index)."""
-        index = index_entries(self.load_entries())
+    def save_search_index(self, index: SearchIndexRows) -> None:
+        """Put these rows of the index in place of the stored ones, in a transaction of their own."""
         with self._transaction() as cur:
-            self._insert_search_index(cur, index)
-
-    def search_rows(self) -> SearchRows:
-        """Kind, section, dates and field lengths of every entry, by position."""
-        rows = self._db.execute(
-            # days since 0001-01-01, plus one, is Python's date.toordinal()
-            "SELECT e.kind, p.section_id, e.date_start::date - DATE '0001-01-01' + 1, e.date_end::date - DATE '0001-01-01' + 1, "
-            "d.title_len, d.body_len FROM entries e LEFT JOIN placements p ON p.entry_id = e.id "
-            "LEFT JOIN search_docs d ON d.position = e.position ORDER BY e.position"
-        ).fetchall()
-        kinds = tuple(sorted({r[0] for r in rows}))
-        sections = tuple(sorted({r[1] for r in rows if r[1] is not None}))
-        kind_code = {k: i for i, k in enumerate(kinds)}
-        section_code = {s: i for i, s in enumerate(sections)}
-        return SearchRows(
-            kind=np.array([kind_code[r[0]] for r in rows], dtype=np.int8),
-            kinds=kinds,
-            section=np.array([section_code.get(r[1], -1) for r in rows], dtype=np.int32),
-            sections=sections,
-            date_start=np.array([r[2] or 0 for r in rows], dtype=np.int32),
-            date_end=np.array([r[3] or 0 for r in rows], dtype=np.int32),
-            title_len=np.array([r[4] or 0 for r in rows], dtype=np.float32),
-            body_len=np.array([r[5] or 0 for r in rows], dtype=np.float32),
-        )
+            self._save_search_index(cur, index)
 
     def search_postings(self, terms: Sequence[str]) -> dict[str, Postings]:
         """The postings of those ``terms`` that occur in the book."""
         rows = self._db.execute(
             "SELECT term, positions, title_tf, body_tf FROM search_terms WHERE term = ANY(%s)", (sorted(set(terms)),)
         )
-        return {
-            term: Postings(np.frombuffer(p, dtype="<i4"), np.frombuffer(t, dtype="<u2"), np.frombuffer(b, dtype="<u2"))
-            for term, p, t, b in rows
-        }
+        return {term: postings_from(*row) for term, *row in rows}
 
     def search_vectors(self, model: str) -> tuple[np.ndarray, np.ndarray]:
         """Entry positions that have a cached ``model`` vector, and those vectors (float32 rows)."""
@@ -473,32 +359,6 @@ class PostgresStore(FetchedRows, LabelRows, PostgresIndexTerms):
             matrix[row] = _vector_of(blob, dim)
         return np.array([r[0] for r in rows], dtype=np.int64), matrix
 
-    def positions_from_source(self, source: str) -> np.ndarray:
-        """Positions of entries with a copy from ``source``: that path, or a path ending in /source."""
-        pattern = "%/" + source.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        rows = self._db.execute(
-            "SELECT DISTINCT e.position FROM entry_sources s JOIN entries e ON e.id = s.entry_id "
-            "WHERE s.path = %s OR s.path LIKE %s ESCAPE '\\'",
-            (source, pattern),
-        )
-        return np.array(sorted(r[0] for r in rows), dtype=np.int64)
-
-    def load_placed(self, positions: Sequence[int]) -> list[Placement]:
-        """The entries at ``positions`` (in that order) with their chapter and section."""
-        wanted = [int(p) for p in positions]
-        rows = self._db.execute(
-            "SELECT e.position, e.id, c.id, c.title, s.id, s.title FROM entries e "
-            "JOIN placements p ON p.entry_id = e.id JOIN sections s ON s.id = p.section_id "
-            "JOIN chapters c ON c.id = s.chapter_id WHERE e.position = ANY(%s)",
-            (wanted,),
-        )
-        placed = {row[0]: row[1:] for row in rows}
-        lost = [p for p in wanted if p not in placed]
-        if lost:
-            raise BookError(f"{self.path}: entry position {lost[0]} is in no section — rebuild the book")
-        entries = {e.id: e for e in self._read_entries([placed[p][0] for p in wanted])}
-        return [(entries[placed[p][0]], *placed[p][1:]) for p in wanted]
-
     # == installments and decisions; see selfbook.update and selfbook.curate ==========================
     @staticmethod
     def _save_curation(cur: psycopg.Cursor, state: BookState) -> None:
@@ -507,20 +367,6 @@ class PostgresStore(FetchedRows, LabelRows, PostgresIndexTerms):
         cur.execute("DELETE FROM installments")
         for table, rows in curation_rows(state).items():
             cur.executemany(insert_sql(table, "%s", NEW_DECISION if table == "decisions" else None), rows)
-
-    def load_installments(self) -> list[Installment]:
-        """The dumps added with ``selfbook add``, oldest first."""
-        items = self._db.execute("SELECT installment, role, item FROM installment_items ORDER BY installment, role, position")
-        rows = self._db.execute(f"SELECT {', '.join(COLUMNS['installments'])} FROM installments ORDER BY position")
-        return installments_from(rows.fetchall(), items.fetchall())
-
-    def load_dumps(self) -> dict[str, tuple[str, int]]:
-        """The dumps the book was built from: path -> (sha256, entries)."""
-        return {path: (sha, n) for path, sha, n in self._db.execute('SELECT path, sha256, entries FROM dumps ORDER BY path COLLATE "C"')}
-
-    def load_decisions(self) -> list[Decision]:
-        """Every decision the person made, in the order they were made."""
-        return decisions_from(self._db.execute(f"SELECT {', '.join(COLUMNS['decisions'])} FROM decisions ORDER BY number"))
 
 
 

@@ -14,8 +14,10 @@ import json
 from collections import defaultdict
 from typing import Iterable, Mapping, Sequence
 
+import numpy as np
+
 from ..models import DateRange, Decision, Entry, Installment, Link, Outline, Span
-from .base import BookState
+from .base import BookState, Postings
 
 COLUMNS: dict[str, tuple[str, ...]] = {  # in an order that keeps foreign keys satisfied
     "meta": ("key", "value"),
@@ -50,6 +52,8 @@ LABELS = {"heading": "headings", "tag": "tags", "ident": "idents"}
 """What each kind of ``entry_labels`` row holds: the :class:`~selfbook.models.Entry` field."""
 NEW_DECISION = COLUMNS["decisions"][1:]
 """A new decision's columns: its number is the store's to give."""
+NEW_RUN = COLUMNS["runs"][1:]
+"""A new run's columns: its id is the store's to give."""
 
 
 def insert_sql(table: str, mark: str, columns: Sequence[str] | None = None) -> str:
@@ -99,6 +103,23 @@ def outline_rows(outline: Outline) -> dict[str, list[tuple]]:
         "placements": [(eid, s.id, ei) for c in outline.chapters for s in c.sections for ei, eid in enumerate(s.entry_ids)],
         "outline_params": list(outline.params),
     }
+
+
+def saved_rows(state: BookState) -> dict[str, list[tuple]]:
+    """The rows a save rewrites whole besides the entries, by table: the outline, merges, flags,
+    skips and dumps."""
+    return {
+        **outline_rows(state.outline),
+        "merges": [(m.entry_id, i, m.reason, json.dumps([str(s) for s in m.sources])) for i, m in enumerate(state.merges)],
+        "flags": [(f.a, f.b, f.reason, f.score) for f in state.flags],
+        "skips": [(s.source.path, s.source.start, s.source.end, s.reason) for s in state.skips],
+        "dumps": [(p, h, n) for p, (h, n) in sorted(state.dumps.items())],
+    }
+
+
+def run_row(txid: str, command: str, report: Mapping) -> tuple[str, str, str, str]:
+    """The ``runs`` row of a save (in :data:`NEW_RUN` columns: its id is the store's to give)."""
+    return txid, command, dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), json.dumps(report)
 
 
 def curation_rows(state: BookState) -> dict[str, list[tuple]]:
@@ -165,3 +186,13 @@ def link_from(row: Sequence) -> Link:
         authors=tuple(json.loads(authors)) if authors else (), failures=failures, dead=bool(dead),
         archived_url=archived or "", archived_at=archived_at or "",
     )
+
+
+def term_row(term: str, postings: Postings) -> tuple[str, bytes, bytes, bytes]:
+    """A ``search_terms`` row: the positions as int32 and the counts as uint16, little-endian."""
+    return term, postings.positions.astype("<i4").tobytes(), postings.title_tf.astype("<u2").tobytes(), postings.body_tf.astype("<u2").tobytes()
+
+
+def postings_from(positions: bytes, title_tf: bytes, body_tf: bytes) -> Postings:
+    """The :class:`Postings` a ``search_terms`` row holds (its columns after the term)."""
+    return Postings(np.frombuffer(positions, dtype="<i4"), np.frombuffer(title_tf, dtype="<u2"), np.frombuffer(body_tf, dtype="<u2"))

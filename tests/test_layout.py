@@ -1,0 +1,53 @@
+"""The import graph: the facts about the package's layout that an import-graph tool can check."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import selfbook
+
+PACKAGE = Path(selfbook.__file__).parent
+
+
+def imported(path: Path) -> set[str]:
+    """Every module ``path`` imports, absolute (``selfbook.x.y``), wherever the import statement is
+    (at the top, in a function, under ``TYPE_CHECKING``)."""
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    package = parts[:-1]  # the package a relative import starts from (for __init__.py, its own)
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = ".".join(package[: len(package) - node.level + 1]) if node.level else ""
+            module = ".".join(p for p in (base, node.module or "") if p)
+            found.add(module)
+            found.update(f"{module}.{alias.name}" for alias in node.names)  # from . import search
+    return found
+
+
+def test_imported_resolves_relative_imports():
+    found = imported(PACKAGE / "search" / "index.py")
+    assert "selfbook.store.base" in found and "selfbook.search.terms" in found and "numpy" in found
+
+
+def _selfbook_imports(folder: str) -> dict[str, list[str]]:
+    return {
+        str(path.relative_to(PACKAGE)): sorted(m for m in imported(path) if m == "selfbook" or m.startswith("selfbook."))
+        for path in sorted((PACKAGE / folder).rglob("*.py"))
+    }
+
+
+def test_the_store_imports_nothing_from_search():
+    """search/ counts the lexical index and hands its rows to the store; the store only writes them."""
+    upward = {path: [m for m in found if m.startswith("selfbook.search")] for path, found in _selfbook_imports("store").items()}
+    assert {path: found for path, found in upward.items() if found} == {}
+
+
+def test_the_store_imports_only_the_models_and_errors_from_above_it():
+    """What the store writes (an index's rows, the back-of-book index's term groups) is its own
+    type, filled by the stage that counts it; typing-only imports count too."""
+    allowed = ("selfbook.store", "selfbook.models", "selfbook.errors")
+    upward = {path: [m for m in found if not m.startswith(allowed)] for path, found in _selfbook_imports("store").items()}
+    assert {path: found for path, found in upward.items() if found} == {}
