@@ -451,6 +451,8 @@ def _name_coherent(
         float(np.mean(cluster.loo_cosine(x[[at[int(r)] for r in g]], np.zeros(len(g), dtype=int)))) if len(g) > 1 else 0.0
         for g in groups
     ]
+    if not fit:
+        return titles
     titled = [f for f, t in zip(fit, titles) if t]
     # With no titled sibling to compare with, the bar is the median group of the chapter: the
     # tighter half of a chapter no phrase describes (people, datasets) is named, not lumped.
