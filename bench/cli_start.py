@@ -54,7 +54,8 @@ def book_10k(data: Path | None = None) -> Path:
     import build_speed  # bench/ is on sys.path when this file runs
 
     book = CACHE / "cli-start-10k"
-    if not (book / ".selfbook").is_dir():
+    built = CACHE / "cli-start-10k.built"  # written once the build has finished (a stopped one is built again)
+    if not built.exists():
         build_speed.SHARED = data or build_speed.SHARED
         if not build_speed.SHARED.is_dir():
             raise SystemExit(f"{build_speed.SHARED}: benchmark data not found — pass --data PATH/TO/shared/bench")
@@ -64,6 +65,7 @@ def book_10k(data: Path | None = None) -> Path:
         print(f"building {book} (once; minutes)", file=sys.stderr, flush=True)
         subprocess.run([sys.executable, "-c", "from selfbook.cli import main; main()", "build", str(dump), "--book", str(book),
                         "--json"], check=True, stdout=subprocess.DEVNULL)
+        built.write_text(dt.datetime.now().isoformat(timespec="seconds") + "\n")
     return book
 
 
