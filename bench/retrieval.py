@@ -13,14 +13,18 @@ queries, never used to choose anything. SciFact's dev queries are its train quer
 split once, half and half by a hash of the query id (``split_of``), and the split is recorded in
 bench/retrieval_splits.json (ids only).
 
-    python bench/retrieval.py [--sets scifact,cranfield] [--data PATH] [--fusions] [--terms] [--sweep]
+    python bench/retrieval.py [--sets scifact,cranfield] [--data PATH] [--fusions] [--terms] [--why] [--sweep]
 
 ``--fusions`` compares fusion methods (the fixed z-score and min-max convex sums, RRF, per-query
 adaptive weights over a grid, and per-query rules the engine does not ship: weighing BM25 by the
 agreement of the two lists' tops, each list by the other's support of its top, BM25 by how many
 entries it matched) on dev and test, and names the one dev picks (:func:`pick_fusion`); ``--terms`` compares the
 index's word forms (Snowball stemming on/off, Kannada stem length) by lexical nDCG@10 on dev;
-``--sweep`` scores BM25 knobs on SciFact's dev (train) queries. Each run is appended, dated, with
+``--why`` says per split which list wins on how many queries, where hybrid loses to the better
+list and why, and what the queries show (coverage, short BM25 lists); with IndicQuest and another
+set, it also searches the Kannada questions in the other (English) books by BM25 alone (how many
+share a word with the book, how many get a BM25 vote). ``--sweep`` scores BM25 knobs on SciFact's
+dev (train) queries. Each run is appended, dated, with
 its commit and load average, to bench/results/retrieval.jsonl.
 """
 
@@ -336,6 +340,62 @@ def pick_fusion(per_set: dict[str, list[dict]]) -> dict:
             "best_vs_shipped_dev": against, "picked": best if clear else SHIPPED}
 
 
+# -- why hybrid wins or loses: what each query shows -------------------------------------------------
+def diagnose(library: Library, queries, parts: dict[str, dict], docs) -> dict:
+    """Per split, from the shipped fusion's candidate lists: on how many queries each list beats
+    the other, where hybrid loses to the better list and why (BM25 never matched a relevant
+    entry, or BM25's top stands 4+ standard deviations above its list yet is not relevant), and
+    what the queries show at query time (mean coverage, BM25 lists under 20 entries)."""
+    from selfbook.search.fusion import peak
+
+    qids = sorted({q for rels in parts.values() for q in rels})
+    lists, ids, searcher = candidates(library, queries, qids)
+    out = {}
+    for part, rels in parts.items():
+        lexical_wins = dense_wins = loses = unmatched = confident = short = 0
+        held = []
+        for qid, judged in sorted(rels.items()):
+            rankings, coverage = lists[qid]
+            run = {name: r[0].tolist() for name, r in rankings.items()}
+            run["hybrid"] = [p for p, *_ in searcher.fuse(rankings, coverage)]
+            n10 = {name: ndcg(expand([ids[p] for p in positions[:100]], docs), judged) for name, positions in run.items()}
+            lexical_wins += n10["lexical"] > n10["dense"]
+            dense_wins += n10["dense"] > n10["lexical"]
+            held.append(coverage)
+            short += len(run["lexical"]) < 20
+            if n10["hybrid"] < max(n10["lexical"], n10["dense"]):
+                loses += 1
+                relevant = {d for d, r in judged.items() if r > 0}
+                matched = set(expand([ids[p] for p in run["lexical"]], docs))
+                top = set(expand([ids[p] for p in run["lexical"][:1]], docs))
+                unmatched += not (relevant & matched)
+                confident += bool(relevant & matched) and not (relevant & top) and peak(rankings["lexical"][1].tolist()) >= 4
+        out[part] = {"lexical_beats_dense": lexical_wins, "dense_beats_lexical": dense_wins, "hybrid_below_better_list": loses,
+                     "of_which_bm25_never_matched_a_relevant": unmatched, "of_which_bm25_top_peaked_and_wrong": confident,
+                     "mean_coverage": round(sum(held) / len(held), 3), "bm25_lists_under_20": short, "queries": len(rels)}
+    return out
+
+
+def cross_script(books: dict[str, Library], queries: dict[str, str]) -> dict:
+    """``queries`` searched in each of ``books`` by BM25 alone: how many share some word with the
+    book (a non-empty BM25 list; before the script rule each of those got a share of the vote) and
+    how many get a BM25 vote now (coverage above 0)."""
+    out = {}
+    for name, library in books.items():
+        with library._open(create=False) as store:
+            searcher = Searcher(store, lambda model: None, SearchParams())
+            shared = voted = 0
+            highest = 0.0
+            for text in queries.values():
+                terms = list(dict.fromkeys(search_terms(text)))
+                (positions, _), coverage = searcher._lexical(store, terms, 100, None, word_forms(text))
+                shared += len(positions) > 0
+                voted += coverage > 0
+                highest = max(highest, coverage)
+        out[name] = {"queries": len(queries), "bm25_list_not_empty": shared, "bm25_vote": voted, "highest_coverage": round(highest, 3)}
+    return out
+
+
 # -- counting: which hits are about the topic ---------------------------------------------------------
 def compare_counting(library: Library, queries, parts: dict[str, dict], docs) -> list[dict]:
     """F1 of the entries ``match_topic`` counts for each query (as the topic) against the judged
@@ -479,6 +539,8 @@ def main() -> None:
     parser.add_argument("--terms", action="store_true", help="compare word forms (stemming, Kannada stem length) on dev")
     parser.add_argument("--counting", action="store_true", help="measure the relevance thresholds of counting questions")
     parser.add_argument("--sweep", action="store_true", help="score BM25 knobs on SciFact's dev (train) queries")
+    parser.add_argument("--why", action="store_true", help="per split: which list wins, where hybrid loses and why; and "
+                        "IndicQuest's Kannada questions searched in the other (English) books")
     parser.add_argument("--only", help="with --sweep: only the variants whose name starts with this")
     args = parser.parse_args()
     if not args.data.is_dir():
@@ -490,6 +552,8 @@ def main() -> None:
     }
     fusions: dict[str, list[dict]] = {}
     counting: dict[str, list[dict]] = {}
+    books: dict[str, Library] = {}
+    kannada: dict[str, str] = {}
     for name in args.sets.split(","):
         folder = args.data / name
         corpus = _jsonl(folder / "corpus.jsonl")
@@ -508,9 +572,18 @@ def main() -> None:
             counting[name] = compare_counting(library, queries, {"dev": dev, "test": test}, docs)
         if args.terms:
             row["terms_dev"] = compare_terms(name, library, queries, dev, docs)
+        if args.why:
+            row["why"] = diagnose(library, queries, {"dev": dev, "test": test}, docs)
+            print(f"    why {name}: {row['why']}", file=sys.stderr)
+            books[name] = library
+            if name == "indicquest_kn_kn":
+                kannada = queries
         if args.sweep and name == "scifact":
             row["sweep_dev"] = sweep(library, queries, dev, docs, args.only)
         run["sets"][name] = row
+    if kannada and len(books) > 1:
+        run["kannada_questions_in_other_books"] = cross_script({n: b for n, b in books.items() if n != "indicquest_kn_kn"}, kannada)
+        print(f"Kannada questions in the other books: {run['kannada_questions_in_other_books']}", file=sys.stderr)
     if fusions:
         run["fusion_picked_on_dev"] = pick_fusion(fusions)
         print("\nfusion methods, nDCG@10 (dev picks, test reports):", file=sys.stderr)
