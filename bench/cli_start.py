@@ -25,6 +25,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -69,13 +70,19 @@ def book_10k(data: Path | None = None) -> Path:
     return book
 
 
-def cold(src: Path, argv: list[str]) -> float:
-    """Seconds for one new process running ``selfbook ARGV`` from the code in ``src``."""
+def cold(src: Path, argv: list[str]) -> tuple[float, float]:
+    """Wall seconds for one new process running ``selfbook ARGV`` from the code in ``src``, and the
+    CPU seconds it used (user + system, its threads included): on a machine other jobs load, the
+    wall time swings with them and the CPU time much less, so the two together say whether a slow
+    run waited for the machine or worked."""
     env = {**os.environ, "PYTHONPATH": str(src)}
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run([sys.executable, "-c", "from selfbook.cli import main; main()", *argv], env=env, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime + after.ru_stime - used.ru_utime - used.ru_stime
 
 
 def commit(where: Path) -> str:
@@ -121,24 +128,29 @@ def main() -> None:
             entries = _entries(big)
             jobs |= {(f"{name} [{entries} entries]", "after"): argv for name, argv in commands(big).items() if name != "--help"}
         laps: dict[str, dict[str, list[float]]] = {}
+        cpu: dict[str, dict[str, list[float]]] = {}
         for name in dict.fromkeys(name for name, _ in jobs):
             sides = [side for side in sources if (name, side) in jobs]
             for side in sides:
                 cold(sources[side], jobs[name, side])  # once untimed: the file cache warm for both
             for _ in range(args.runs):
                 for side in sides:
-                    laps.setdefault(name, {}).setdefault(side, []).append(cold(sources[side], jobs[name, side]))
+                    wall, used = cold(sources[side], jobs[name, side])
+                    laps.setdefault(name, {}).setdefault(side, []).append(wall)
+                    cpu.setdefault(name, {}).setdefault(side, []).append(used)
         base = commit(clone)
     result = {
         "date": dt.datetime.now().isoformat(timespec="seconds"), "commit": commit(REPO), "base": base, "runs": args.runs,
         "loadavg": [round(x, 2) for x in (*load_before, *os.getloadavg())][:6], "cpus": os.cpu_count(),
         "median_s": {name: {side: round(statistics.median(v), 3) for side, v in sides.items()} for name, sides in laps.items()},
         "all_s": {name: {side: [round(x, 3) for x in v] for side, v in sides.items()} for name, sides in laps.items()},
+        "median_cpu_s": {name: {side: round(statistics.median(v), 3) for side, v in sides.items()} for name, sides in cpu.items()},
     }
-    print(f"{'command':32} {'before s':>9} {'after s':>8}   (median of {args.runs} cold processes; load {result['loadavg'][:3]} → {result['loadavg'][3:]})")
+    print(f"{'command':40} {'before s':>9} {'after s':>8} {'after cpu s':>12}   (median of {args.runs} cold processes; "
+          f"load {result['loadavg'][:3]} → {result['loadavg'][3:]})")
     for name, sides in result["median_s"].items():
         before = f"{sides['before']:9.2f}" if "before" in sides else f"{'':9}"
-        print(f"{name:32} {before} {sides['after']:8.2f}")
+        print(f"{name:40} {before} {sides['after']:8.2f} {result['median_cpu_s'][name]['after']:12.2f}")
     out = ROOT / "results" / "cli_start.json"
     runs = json.loads(out.read_text()) if out.exists() else []
     out.write_text(json.dumps([*runs, result], indent=2) + "\n", encoding="utf-8")
