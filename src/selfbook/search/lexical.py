@@ -63,9 +63,9 @@ def coverage(words: list[tuple[str, ...]], postings: dict[str, Postings], n: int
     Also 0 when the book holds none of the words written in the query's own script (the script
     most of its words are written in, :func:`script_of`): a Kannada question over English notes
     that shares with them only a year ("2024") or a Latin name ("USA") would otherwise give BM25
-    a share of the vote for entries that merely mention that year. Over the English SciFact book,
-    25 of IndicQuest's 200 Kannada questions held such words (up to 0.24 of a question), and the
-    BM25 lists they made were noise."""
+    a share of the vote for entries that merely mention that year. Searched in the English
+    Cranfield book, 10 of IndicQuest's 200 Kannada questions share such a word with it, and none
+    gets a vote now (``bench/retrieval.py --why``)."""
     if not words or not n:
         return 0.0
     held = weights = 0.0
