@@ -13,12 +13,18 @@ queries, never used to choose anything. SciFact's dev queries are its train quer
 split once, half and half by a hash of the query id (``split_of``), and the split is recorded in
 bench/retrieval_splits.json (ids only).
 
-    python bench/retrieval.py [--sets scifact,cranfield] [--data PATH] [--fusions] [--terms] [--sweep]
+    python bench/retrieval.py [--sets scifact,cranfield] [--data PATH] [--fusions] [--terms] [--why] [--sweep]
 
-``--fusions`` compares fusion methods (the old fixed z-score convex sum, RRF, per-query adaptive
-weights over a grid) on dev and test, and names the one dev picks; ``--terms`` compares the
+``--fusions`` compares fusion methods (the fixed z-score and min-max convex sums, RRF, per-query
+adaptive weights over a grid, and per-query rules the engine does not ship: weighing BM25 by the
+agreement of the two lists' tops, each list by the other's support of its top, BM25 by how many
+entries it matched) on dev and test, and names the one dev picks (:func:`pick_fusion`); ``--terms`` compares the
 index's word forms (Snowball stemming on/off, Kannada stem length) by lexical nDCG@10 on dev;
-``--sweep`` scores BM25 knobs on SciFact's dev (train) queries. Each run is appended, dated, with
+``--why`` says per split which list wins on how many queries, where hybrid loses to the better
+list and why, and what the queries show (coverage, short BM25 lists); with IndicQuest and another
+set, it also searches the Kannada questions in the other (English) books by BM25 alone (how many
+share a word with the book, how many get a BM25 vote). ``--sweep`` scores BM25 knobs on SciFact's
+dev (train) queries. Each run is appended, dated, with
 its commit and load average, to bench/results/retrieval.jsonl.
 """
 
@@ -43,6 +49,7 @@ from selfbook import Library, load_settings
 from selfbook import corpus as corpus_module
 from selfbook.corpus import FLOOR, SEARCH_LIMIT, STRONG, WORDS_FLOOR, MemoryCorpus, match_topic
 from selfbook.search import BM25, QueryVector, Searcher, SearchFilters, SearchParams, embedder_for, search_terms
+from selfbook.search.fusion import convex
 from selfbook.search.index import full_index
 from selfbook.search.terms import word_forms
 from selfbook.search import terms as terms_module
@@ -195,20 +202,68 @@ def _natural(qid: str) -> tuple:
 
 
 # -- fusion methods, compared on the same candidate lists --------------------------------------------
-def fusion_variants() -> dict[str, SearchParams]:
-    """The fusion methods compared by --fusions, by name (the engine's default among them)."""
-    variants = {
-        "convex z-score 0.5/0.5 (before)": SearchParams(fusion="convex"),
-        "rrf k=60": SearchParams(fusion="rrf", weights=(("lexical", 1.0), ("dense", 1.0))),
-        "rrf k=20": SearchParams(fusion="rrf", rrf_k=20, weights=(("lexical", 1.0), ("dense", 1.0))),
+SHIPPED = "adaptive lexical=0.5 coverage_full=0.5 sharpness=0.0 (shipped)"
+
+
+def fusion_variants() -> dict:
+    """The fusion methods compared by --fusions, by name: a SearchParams for the engine's own
+    methods (the shipped default first), or a function ``(lists, coverage) → fused`` for a rule
+    the engine does not ship, measured here to see whether it earns its place."""
+    variants: dict = {
+        "convex z-score 0.5/0.5 (no coverage gate)": SearchParams(fusion="convex"),
+        "convex min-max 0.5/0.5": SearchParams(fusion="convex", norm="minmax"),
     }
-    for lexical in (0.4, 0.5, 0.6):
+    for k in (20, 60):
+        variants[f"rrf k={k}"] = SearchParams(fusion="rrf", rrf_k=k, weights=(("lexical", 1.0), ("dense", 1.0)))
+    for lexical in (0.4, 0.45, 0.5, 0.55, 0.6):
         weights = (("lexical", lexical), ("dense", round(1 - lexical, 2)))
         for sharpness in (0.0, 0.5, 1.0):
-            for full in (0.1, 0.2, 0.3, 0.5, 1.0):
+            for full in (0.1, 0.3, 0.5, 1.0):
+                params = SearchParams(weights=weights, coverage_full=full, sharpness=sharpness)
                 name = f"adaptive lexical={lexical} coverage_full={full} sharpness={sharpness}"
-                variants[name] = SearchParams(weights=weights, coverage_full=full, sharpness=sharpness)
+                variants[name + " (shipped)" if params == SearchParams() else name] = params
+        for k in (5, 10, 20):
+            for floor in (0.25, 0.5):
+                variants[f"agreement lexical={lexical} top={k} floor={floor}"] = functools.partial(
+                    agreement_fusion, lexical=lexical, top=k, floor=floor)
+                variants[f"support lexical={lexical} top={k} floor={floor}"] = functools.partial(
+                    support_fusion, lexical=lexical, top=k, floor=floor)
+        for short in (10, 20, 50):
+            variants[f"short-list lexical={lexical} full={short}"] = functools.partial(short_list_fusion, lexical=lexical, full=short)
     return variants
+
+
+def _gated(lexical: float, held: float) -> dict[str, float]:
+    """The shipped fusion's weights: BM25's shrinks with the query's coverage (coverage_full 0.5)."""
+    return {"lexical": lexical * min(1.0, held / 0.5), "dense": 1 - lexical}
+
+
+def agreement_fusion(lists, held, *, lexical: float, top: int, floor: float):
+    """Not shipped. BM25's weight also shrinks as the two lists' top ``top`` disagree:
+    times ``floor + (1 - floor) * overlap`` (overlap: the share of BM25's top found in dense's top)."""
+    weights = _gated(lexical, held)
+    overlap = len(set(lists["lexical"][0][:top]) & set(lists["dense"][0][:top])) / top
+    weights["lexical"] *= floor + (1 - floor) * overlap
+    return convex(lists, weights=weights, norm="zscore")
+
+
+def support_fusion(lists, held, *, lexical: float, top: int, floor: float):
+    """Not shipped. Each list is weighed by how much of its top ``top`` the other list holds at
+    all (within its depth): a top the other retriever never ranked is unsupported."""
+    weights = _gated(lexical, held)
+    for name, other in (("lexical", "dense"), ("dense", "lexical")):
+        head, found = lists[name][0][:top], set(lists[other][0])
+        share = sum(p in found for p in head) / len(head) if head else 0.0
+        weights[name] *= floor + (1 - floor) * share
+    return convex(lists, weights=weights, norm="zscore")
+
+
+def short_list_fusion(lists, held, *, lexical: float, full: int):
+    """Not shipped. BM25's weight shrinks when it matched fewer than ``full`` entries (a z-score
+    over a handful of candidates is a weak guide)."""
+    weights = _gated(lexical, held)
+    weights["lexical"] *= min(1.0, len(lists["lexical"][0]) / full)
+    return convex(lists, weights=weights, norm="zscore")
 
 
 def candidates(library: Library, queries: dict[str, str], qids) -> dict[str, tuple]:
@@ -230,45 +285,116 @@ def candidates(library: Library, queries: dict[str, str], qids) -> dict[str, tup
 
 
 def compare_fusions(library: Library, queries, parts: dict[str, dict], docs) -> list[dict]:
-    """nDCG@10 of every fusion variant (and of each list alone) on each split, same candidates."""
+    """nDCG@10 of every fusion variant (and of each list alone) on each split, same candidates;
+    each row keeps its per-query dev scores under ``dev_per_query`` for :func:`pick_fusion`."""
     qids = sorted({q for rels in parts.values() for q in rels})
     lists, ids, searcher = candidates(library, queries, qids)
     rows = []
     named = {"lexical alone": None, "dense alone": None, **fusion_variants()}
-    for name, params in named.items():
+    for name, variant in named.items():
         row = {"variant": name}
         for part, rels in parts.items():
             n10 = []
-            for qid, judged in rels.items():
+            for qid, judged in sorted(rels.items()):
                 rankings, held = lists[qid]
-                if params is None:
-                    positions = rankings[name.split()[0]][0].tolist()
-                else:
-                    searcher.params = params
+                scored = {k: (r[0].tolist(), r[1].tolist()) for k, r in rankings.items()}
+                if variant is None:
+                    positions = scored[name.split()[0]][0]
+                elif isinstance(variant, SearchParams):
+                    searcher.params = variant
                     positions = [p for p, *_ in searcher.fuse(rankings, held)]
+                else:
+                    positions = [p for p, *_ in variant(scored, held)]
                 n10.append(ndcg(expand([ids[p] for p in positions[:100]], docs), judged))
             row[part] = round(sum(n10) / len(n10), 4)
+            if part == "dev":
+                row["dev_per_query"] = n10
         rows.append(row)
     searcher.params = SearchParams()
     return rows
 
 
-def pick_fusion(per_set: dict[str, list[dict]]) -> str:
-    """The variant dev picks: the best worst margin over the sets of hybrid above the better of
-    lexical and dense alone (on dev), then the best mean dev nDCG@10; among variants that tie,
-    the adaptive one that silences BM25 soonest (the largest ``coverage_full``), as the
-    cross-lingual case it guards against has no dev queries here."""
+def pick_fusion(per_set: dict[str, list[dict]]) -> dict:
+    """What dev picks. The candidate is the variant with the best worst margin over the sets of
+    hybrid above the better of lexical and dense alone (on dev), then the best mean dev nDCG@10.
+    It replaces the shipped fusion only if, on every set, its dev nDCG@10 is not below the
+    shipped one's and on some set it is above by more than twice the standard error of the paired
+    per-query difference: a margin a query or two could make is noise, not a reason to change."""
     def margins(variant: str) -> tuple[float, float]:
         gaps, means = [], []
         for rows in per_set.values():
             by = {r["variant"]: r["dev"] for r in rows}
             gaps.append(by[variant] - max(by["lexical alone"], by["dense alone"]))
             means.append(by[variant])
-        params = variants[variant]
-        return min(gaps), sum(means) / len(means), params.coverage_full if params.fusion == "adaptive" else -1.0
-    variants = fusion_variants()
+        return min(gaps), sum(means) / len(means)
     names = [r["variant"] for r in next(iter(per_set.values())) if not r["variant"].endswith("alone")]
-    return max(names, key=margins)
+    best = max(names, key=margins)
+    against = {}
+    for name, rows in per_set.items():
+        by = {r["variant"]: r["dev_per_query"] for r in rows}
+        diffs = [a - b for a, b in zip(by[best], by[SHIPPED])]
+        mean = sum(diffs) / len(diffs)
+        se = (sum((d - mean) ** 2 for d in diffs) / (len(diffs) - 1) / len(diffs)) ** 0.5 if len(diffs) > 1 else 0.0
+        against[name] = {"mean_diff": round(mean, 4), "se": round(se, 4)}
+    clear = all(v["mean_diff"] >= 0 for v in against.values()) and any(v["mean_diff"] > 2 * v["se"] for v in against.values())
+    return {"best_worst_margin": best, "worst_margin": round(margins(best)[0], 4), "shipped_worst_margin": round(margins(SHIPPED)[0], 4),
+            "best_vs_shipped_dev": against, "picked": best if clear else SHIPPED}
+
+
+# -- why hybrid wins or loses: what each query shows -------------------------------------------------
+def diagnose(library: Library, queries, parts: dict[str, dict], docs) -> dict:
+    """Per split, from the shipped fusion's candidate lists: on how many queries each list beats
+    the other, where hybrid loses to the better list and why (BM25 never matched a relevant
+    entry, or BM25's top stands 4+ standard deviations above its list yet is not relevant), and
+    what the queries show at query time (mean coverage, BM25 lists under 20 entries)."""
+    from selfbook.search.fusion import peak
+
+    qids = sorted({q for rels in parts.values() for q in rels})
+    lists, ids, searcher = candidates(library, queries, qids)
+    out = {}
+    for part, rels in parts.items():
+        lexical_wins = dense_wins = loses = unmatched = confident = short = 0
+        held = []
+        for qid, judged in sorted(rels.items()):
+            rankings, coverage = lists[qid]
+            run = {name: r[0].tolist() for name, r in rankings.items()}
+            run["hybrid"] = [p for p, *_ in searcher.fuse(rankings, coverage)]
+            n10 = {name: ndcg(expand([ids[p] for p in positions[:100]], docs), judged) for name, positions in run.items()}
+            lexical_wins += n10["lexical"] > n10["dense"]
+            dense_wins += n10["dense"] > n10["lexical"]
+            held.append(coverage)
+            short += len(run["lexical"]) < 20
+            if n10["hybrid"] < max(n10["lexical"], n10["dense"]):
+                loses += 1
+                relevant = {d for d, r in judged.items() if r > 0}
+                matched = set(expand([ids[p] for p in run["lexical"]], docs))
+                top = set(expand([ids[p] for p in run["lexical"][:1]], docs))
+                unmatched += not (relevant & matched)
+                confident += bool(relevant & matched) and not (relevant & top) and peak(rankings["lexical"][1].tolist()) >= 4
+        out[part] = {"lexical_beats_dense": lexical_wins, "dense_beats_lexical": dense_wins, "hybrid_below_better_list": loses,
+                     "of_which_bm25_never_matched_a_relevant": unmatched, "of_which_bm25_top_peaked_and_wrong": confident,
+                     "mean_coverage": round(sum(held) / len(held), 3), "bm25_lists_under_20": short, "queries": len(rels)}
+    return out
+
+
+def cross_script(books: dict[str, Library], queries: dict[str, str]) -> dict:
+    """``queries`` searched in each of ``books`` by BM25 alone: how many share some word with the
+    book (a non-empty BM25 list; before the script rule each of those got a share of the vote) and
+    how many get a BM25 vote now (coverage above 0)."""
+    out = {}
+    for name, library in books.items():
+        with library._open(create=False) as store:
+            searcher = Searcher(store, lambda model: None, SearchParams())
+            shared = voted = 0
+            highest = 0.0
+            for text in queries.values():
+                terms = list(dict.fromkeys(search_terms(text)))
+                (positions, _), coverage = searcher._lexical(store, terms, 100, None, word_forms(text))
+                shared += len(positions) > 0
+                voted += coverage > 0
+                highest = max(highest, coverage)
+        out[name] = {"queries": len(queries), "bm25_list_not_empty": shared, "bm25_vote": voted, "highest_coverage": round(highest, 3)}
+    return out
 
 
 # -- counting: which hits are about the topic ---------------------------------------------------------
@@ -414,6 +540,8 @@ def main() -> None:
     parser.add_argument("--terms", action="store_true", help="compare word forms (stemming, Kannada stem length) on dev")
     parser.add_argument("--counting", action="store_true", help="measure the relevance thresholds of counting questions")
     parser.add_argument("--sweep", action="store_true", help="score BM25 knobs on SciFact's dev (train) queries")
+    parser.add_argument("--why", action="store_true", help="per split: which list wins, where hybrid loses and why; and "
+                        "IndicQuest's Kannada questions searched in the other (English) books")
     parser.add_argument("--only", help="with --sweep: only the variants whose name starts with this")
     args = parser.parse_args()
     if not args.data.is_dir():
@@ -425,6 +553,8 @@ def main() -> None:
     }
     fusions: dict[str, list[dict]] = {}
     counting: dict[str, list[dict]] = {}
+    books: dict[str, Library] = {}
+    kannada: dict[str, str] = {}
     for name in args.sets.split(","):
         folder = args.data / name
         corpus = _jsonl(folder / "corpus.jsonl")
@@ -443,14 +573,24 @@ def main() -> None:
             counting[name] = compare_counting(library, queries, {"dev": dev, "test": test}, docs)
         if args.terms:
             row["terms_dev"] = compare_terms(name, library, queries, dev, docs)
+        if args.why:
+            row["why"] = diagnose(library, queries, {"dev": dev, "test": test}, docs)
+            print(f"    why {name}: {row['why']}", file=sys.stderr)
+            books[name] = library
+            if name == "indicquest_kn_kn":
+                kannada = queries
         if args.sweep and name == "scifact":
             row["sweep_dev"] = sweep(library, queries, dev, docs, args.only)
         run["sets"][name] = row
+    if kannada and len(books) > 1:
+        run["kannada_questions_in_other_books"] = cross_script({n: b for n, b in books.items() if n != "indicquest_kn_kn"}, kannada)
+        print(f"Kannada questions in the other books: {run['kannada_questions_in_other_books']}", file=sys.stderr)
     if fusions:
         run["fusion_picked_on_dev"] = pick_fusion(fusions)
         print("\nfusion methods, nDCG@10 (dev picks, test reports):", file=sys.stderr)
         for name, rows in fusions.items():
             for r in rows:
+                r.pop("dev_per_query")
                 print(f"  {name:17} {r['variant']:52} dev {r['dev']:.4f}  test {r['test']:.4f}", file=sys.stderr)
         print(f"dev picks: {run['fusion_picked_on_dev']}", file=sys.stderr)
     if counting:

@@ -15,6 +15,8 @@ never negative. A query matches with OR semantics: every entry holding any query
 
 from __future__ import annotations
 
+import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,13 +57,42 @@ def coverage(words: list[tuple[str, ...]], postings: dict[str, Postings], n: int
     (each given as its index forms, see :func:`~selfbook.search.terms.word_forms`) of which some
     form occurs in some entry. A word weighs the idf of its most common form, so a word no entry
     holds weighs the most. 0 when no word occurs (a Kannada question over English notes): BM25
-    then has nothing to say; 1 when every word does."""
+    then has nothing to say; 1 when every word does.
+
+    Also 0 when the book holds none of the words written in the query's own script (the script
+    most of its words are written in, :func:`script_of`): a Kannada question over English notes
+    that shares with them only a year ("2024") or a Latin name ("USA") would otherwise give BM25
+    a share of the vote for entries that merely mention that year. Searched in the English
+    Cranfield book, 10 of IndicQuest's 200 Kannada questions share such a word with it, and none
+    gets a vote now (``bench/retrieval.py --why``)."""
     if not words or not n:
         return 0.0
     held = weights = 0.0
+    scripts: Counter[str] = Counter()
+    spoken: set[str] = set()  # scripts of which the book holds some query word
     for forms in words:
         counts = [len(postings[f].positions) if f in postings else 0 for f in forms]
         weight = idf(n, max(counts))
         weights += weight
         held += weight if max(counts) else 0.0
+        script = script_of(forms[0])
+        if script is not None:
+            scripts[script] += 1
+            if max(counts):
+                spoken.add(script)
+    if scripts:
+        most = max(scripts.values())
+        if not spoken & {s for s, count in scripts.items() if count == most}:
+            return 0.0
     return held / weights if weights else 0.0
+
+
+def script_of(word: str) -> str | None:
+    """The script of a word's first letter, as its Unicode name begins ('LATIN', 'KANNADA',
+    'CJK', 'HIRAGANA'…); None for a word without letters (a year, a number).
+
+    >>> script_of("ಕನ್ನಡ"), script_of("dosa"), script_of("2024")
+    ('KANNADA', 'LATIN', None)
+    """
+    letter = next((c for c in word if c.isalpha()), None)
+    return unicodedata.name(letter, "?").split(" ")[0] if letter else None
