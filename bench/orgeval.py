@@ -127,8 +127,9 @@ def baselines(x: np.ndarray, chapter_gold: Sequence[str], section_gold: Sequence
         k = len(set(gold))
         if k < 2:
             continue
-        # One thread: k-means' OpenMP reductions otherwise depend on the machine's load, and its
-        # score moved by up to 0.06 between two runs of the same commit (2026-12-07).
+        # One thread, so that k-means' OpenMP reductions do not follow the machine's load (its
+        # score moved by up to 0.065 between runs on the same vectors, 2026-12-07; the input's
+        # order is fixed by the caller).
         with threadpool_limits(1):
             km = KMeans(k, n_init=4, random_state=SEED).fit_predict(x)
             ward = AgglomerativeClustering(k, linkage="ward").fit_predict(x)
