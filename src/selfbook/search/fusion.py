@@ -12,18 +12,10 @@
   min–max) and summed with fixed weights.
 - :func:`rrf`: reciprocal-rank fusion, each retriever adding ``weight / (k + rank)``.
 
-Chosen on dev queries only (``bench/retrieval.py --fusions``: SciFact's train queries, and the
-recorded dev halves of Cranfield and IndicQuest; see bench/results/retrieval.jsonl). On the dev
-halves of Cranfield and IndicQuest, fixed z-score fusion scored 0.402 and 0.808 nDCG@10, RRF
-(k = 60) 0.398 and 0.794; weighing each list by its :func:`peak` (``sharpness`` 0.5 or 1) lost
-0.002–0.024 on both, so it is off. The coverage gate changes nothing on those monolingual queries
-(coverage at least 0.63 on Cranfield's, 0.21 on IndicQuest's) up to ``coverage_full`` 0.5 and
-costs at 1.0, so 0.5 it is: the most BM25-silencing gate that dev finds free. The script rule of
-:func:`~selfbook.search.lexical.coverage` changes the coverage of none of the 1,534 queries of
-the three sets (every split), so their rankings are the same as before it. Rules that weigh BM25
-by the agreement of the two lists' tops, each list by how much of its top the other list holds,
-or BM25 by how few entries it matched, were measured on dev too (``--fusions``) and none beat
-this fusion by more than noise, so none ships.
+Chosen on dev queries only (``bench/retrieval.py --fusions``: SciFact's train queries and the
+recorded dev halves of Cranfield and IndicQuest); the figures, and the fusions measured and not
+shipped (RRF, peak-weighted lists, rules on the agreement of the two lists), are in the README's
+search section and bench/results/retrieval.jsonl, not here.
 """
 
 from __future__ import annotations
