@@ -22,6 +22,8 @@ book's store, so nothing is embedded twice); the first run embeds about 4,900 te
     python bench/organize.py                   # every set, LOSO, baselines, BERTopic
     python bench/organize.py --no-bertopic     # without BERTopic (numba start-up, UMAP)
     python bench/organize.py --scale 10000     # also time organize alone on 10,000 entries
+    python bench/organize.py --try '{"lexical_weight": 0.3}'   # a variant against the defaults,
+                                               # on the books the last full run cached (seconds)
 
 Each run is appended to bench/results/organize.jsonl (date, commit, load average); nothing is
 overwritten. This is a benchmark, not a test.
@@ -60,6 +62,7 @@ from selfbook.store import open_store  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache" / "organize"
 RESULTS = ROOT / "bench" / "results" / "organize.jsonl"
+TRIED = ROOT / "bench" / "results" / "organize-try.jsonl"
 EXAMPLE = ROOT / "examples" / "self.md"
 EXAMPLE_LABELS = ROOT / "bench" / "example_labels.json"
 REFERENCE = ROOT.parent / "shared" / "reference" / "000_28f95713571e2874.txt"
@@ -310,12 +313,66 @@ def outline_lines(book: Path, limit: int = 60) -> list[str]:
     return lines[:limit]
 
 
+def cached_sets() -> list[Scored]:
+    """Every set read back from the books a full run left in CACHE (texts, vectors and gold;
+    nothing is built or embedded)."""
+    by_set = link_sets()
+    every = orgeval.unique_shuffled([link for n in by_set for link in by_set[n]])
+    books = {"mixed": (CACHE / "mixed_book", link_gold(every, mixed=True))}
+    for name, links in by_set.items():
+        books[name] = (CACHE / f"{name}_book", link_gold(orgeval.unique_shuffled(links), mixed=False))
+    books["example"] = (CACHE / "example_book", example_gold())
+    _, gold_of_line = reference_dump()
+    books["reference"] = (
+        CACHE / "reference_book",
+        lambda p: (lambda g: (None, g, g) if g else None)(gold_of_line.get(p.entry.source.start)),
+    )
+    missing = [str(book) for book, _ in books.values() if not (book / ".selfbook").exists()]
+    if missing:
+        raise SystemExit(f"no cached book at {missing[0]}: run python bench/organize.py once first")
+    out = []
+    for name, (book, gold) in books.items():
+        placed, vectors = read_book(book)
+        out.append(scored_from_book(name, placed, vectors, gold)[0])
+    return out
+
+
+def try_variants(variants: list[dict]) -> dict:
+    """The shipped defaults and each variant of OrganizeParams scored on every cached set, with
+    the mean of _objective: a quick comparison before a change (not held out: a variant chosen
+    by it is a knob, to be added to KNOBS and chosen leave-one-set-out by a full run)."""
+    sets = cached_sets()
+    rows = []
+    for variant in [{}] + variants:
+        params = replace(OrganizeParams(), **variant)
+        scores = {s.name: organize_scored(s, params) for s in sets}
+        rows.append({"variant": variant, "objective": round(float(np.mean([_objective(r) for r in scores.values()])), 4),
+                     "sets": scores})
+    return {"rows": rows}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--no-bertopic", action="store_true")
     parser.add_argument("--scale", type=int, default=0, help="also time organize alone on N entries")
     parser.add_argument("--sets", default="", help="comma-separated set names (default: all)")
+    parser.add_argument("--try", dest="variants", action="append", default=[], metavar="JSON",
+                        help='score OrganizeParams variants (e.g. \'{"lexical_weight": 0.3}\') against the defaults '
+                             "on the books a full run cached, and append them to results/organize-try.jsonl")
     args = parser.parse_args()
+    if args.variants:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
+        dirty = bool(subprocess.run(["git", "status", "--porcelain", "src"], capture_output=True, text=True, cwd=ROOT).stdout.strip())
+        result = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "commit": commit, "dirty": dirty,
+                  "load_avg": os.getloadavg(), **try_variants([json.loads(v) for v in args.variants])}
+        with TRIED.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(result, ensure_ascii=False) + "\n")
+        for row in result["rows"]:
+            print(f"{json.dumps(row['variant']) or '{}':50} objective {row['objective']:.4f}")
+            for name, r in row["sets"].items():
+                print(f"    {name[:40]:40} ch {_f(r['chapter_nmi'])} sec {r['section_ami']:.3f} title {r['title_score']:.3f}"
+                      f" cover {r['title_coverage']:.3f} weak {r['weak_sections']:3d} misc {r['misc_share']:.3f}")
+        return
     CACHE.mkdir(parents=True, exist_ok=True)
     started = time.time()
     # The code under test is what was checked out when the run started (the books are built and
