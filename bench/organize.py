@@ -76,7 +76,6 @@ KNOBS: dict[str, tuple] = {
     "merge_untitled": (False, True),
     "plural_share": (0.0, 0.1, 0.3),
     "follow_titles": (False, True),
-    "smoothing_steps": (3, 5),
 }
 
 
