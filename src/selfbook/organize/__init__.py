@@ -479,13 +479,7 @@ def _follow_titles(
     if len(groups) < 2 or p.rehome_quantile <= 0:
         return groups
     at = {int(r): i for i, r in enumerate(rows)}
-    centres, floors = [], []
-    for g in groups:
-        members = x[[at[int(r)] for r in g]]
-        total = members.sum(axis=0, dtype=np.float64)
-        centres.append(total / max(np.linalg.norm(total), 1e-12))
-        fit = cluster.loo_cosine(members, np.zeros(len(g), dtype=int)) if len(g) > 1 else np.ones(1)
-        floors.append(float(np.quantile(fit, p.rehome_quantile)))
+    centres, floors = _centres_and_floors(x, at, groups, p.rehome_quantile)
     moves: dict[int, int] = {}
     for g, members in enumerate(groups):
         if not hold[g].any():
@@ -496,18 +490,29 @@ def _follow_titles(
             saying = [h for h in range(len(groups)) if h != g and hold[h][r]]
             if len(saying) == 1 and float(x[at[int(r)]] @ centres[saying[0]]) >= floors[saying[0]]:
                 moves[int(r)] = saying[0]
-    staying = [
-        [r for r in members if int(r) not in moves] if sum(int(r) in moves for r in members) <= len(members) - p.min_section
-        else list(members)
-        for members in groups
-    ]
-    arriving: list[list] = [[] for _ in groups]
-    for g, members in enumerate(groups):
-        if len(staying[g]) < len(members):
-            for r in members:
-                if int(r) in moves:
-                    arriving[moves[int(r)]].append(r)
-    return [np.sort(np.asarray(s + a, dtype=rows.dtype)) for s, a in zip(staying, arriving)]
+    # A section that would fall under min_section lets none of its entries go.
+    going = {
+        int(r) for members in groups if sum(int(r) in moves for r in members) <= len(members) - p.min_section
+        for r in members if int(r) in moves
+    }
+    out = [[r for r in members if int(r) not in going] for members in groups]
+    for r in sorted(going):
+        out[moves[r]].append(r)
+    return [np.sort(np.asarray(g, dtype=rows.dtype)) for g in out]
+
+
+def _centres_and_floors(
+    x: np.ndarray, at: dict[int, int], groups: list[np.ndarray], quantile: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each group's unit centre, and the cosine its own members reach at ``quantile`` of their
+    leave-one-out fit (1 for a group of one): how well an entry must fit to join it."""
+    centres, floors = [], []
+    for g in groups:
+        members = x[[at[int(r)] for r in g]]
+        total = members.sum(axis=0, dtype=np.float64)
+        centres.append(total / max(np.linalg.norm(total), 1e-12))
+        floors.append(np.quantile(cluster.loo_cosine(members, np.zeros(len(g), dtype=int)), quantile) if len(g) > 1 else 1.0)
+    return np.stack(centres), np.asarray(floors, dtype=np.float64)
 
 
 def _rehome(
@@ -522,15 +527,10 @@ def _rehome(
     if not groups or not len(leftover) or quantile <= 0:
         return groups, leftover
     at = {int(r): i for i, r in enumerate(rows)}
-    centres, floors = [], []
-    for g in groups:
-        members = x[[at[int(r)] for r in g]]
-        total = members.sum(axis=0, dtype=np.float64)
-        centres.append(total / max(np.linalg.norm(total), 1e-12))
-        floors.append(np.quantile(cluster.loo_cosine(members, np.zeros(len(g), dtype=int)), quantile) if len(g) > 1 else 1.0)
-    sims = x[[at[int(r)] for r in leftover]] @ np.stack(centres).T
+    centres, floors = _centres_and_floors(x, at, groups, quantile)
+    sims = x[[at[int(r)] for r in leftover]] @ centres.T
     best = np.argmax(sims, axis=1)
-    fits = sims[np.arange(len(leftover)), best] >= np.asarray(floors)[best]
+    fits = sims[np.arange(len(leftover)), best] >= floors[best]
     out = [np.sort(np.concatenate([g, leftover[fits & (best == i)]])) for i, g in enumerate(groups)]
     return out, leftover[~fits]
 
