@@ -313,25 +313,37 @@ def outline_lines(book: Path, limit: int = 60) -> list[str]:
     return lines[:limit]
 
 
-def cached_sets() -> list[Scored]:
-    """Every set read back from the books a full run left in CACHE (texts, vectors and gold;
-    nothing is built or embedded)."""
+def book_plan(names: list[str]) -> dict[str, tuple[str | Path, Path, object]]:
+    """Every book a run builds, in order: its dump (text to write, or a file), where the book is
+    kept, and its gold (``placed -> (chapter, section, heading) | None``). The mixed book comes
+    first: the others start from a copy of its store."""
     by_set = link_sets()
-    every = orgeval.unique_shuffled([link for n in by_set for link in by_set[n]])
-    books = {"mixed": (CACHE / "mixed_book", link_gold(every, mixed=True))}
-    for name, links in by_set.items():
-        books[name] = (CACHE / f"{name}_book", link_gold(orgeval.unique_shuffled(links), mixed=False))
-    books["example"] = (CACHE / "example_book", example_gold())
-    _, gold_of_line = reference_dump()
-    books["reference"] = (
+    every = orgeval.unique_shuffled([link for n in names for link in by_set[n]])
+    plan: dict[str, tuple[str | Path, Path, object]] = {
+        "mixed": (orgeval.render_dump(every), CACHE / "mixed_book", link_gold(every, mixed=True))
+    }
+    for name in names:
+        links = orgeval.unique_shuffled(by_set[name])
+        plan[name] = (orgeval.render_dump(links), CACHE / f"{name}_book", link_gold(links, mixed=False))
+    plan["example"] = (EXAMPLE, CACHE / "example_book", example_gold())
+    text, gold_of_line = reference_dump()
+    plan["reference"] = (
+        text,
         CACHE / "reference_book",
         lambda p: (lambda g: (None, g, g) if g else None)(gold_of_line.get(p.entry.source.start)),
     )
-    missing = [str(book) for book, _ in books.values() if not (book / ".selfbook").exists()]
+    return plan
+
+
+def cached_sets() -> list[Scored]:
+    """Every set read back from the books a full run left in CACHE (texts, vectors and gold;
+    nothing is built or embedded)."""
+    plan = book_plan(list(link_sets()))
+    missing = [str(book) for _, book, _ in plan.values() if not (book / ".selfbook").exists()]
     if missing:
         raise SystemExit(f"no cached book at {missing[0]}: run python bench/organize.py once first")
     out = []
-    for name, (book, gold) in books.items():
+    for name, (_, book, gold) in plan.items():
         placed, vectors = read_book(book)
         out.append(scored_from_book(name, placed, vectors, gold)[0])
     return out
@@ -380,31 +392,15 @@ def main() -> None:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
     dirty = bool(subprocess.run(["git", "status", "--porcelain", "src"], capture_output=True, text=True, cwd=ROOT).stdout.strip())
 
-    by_set = link_sets()
-    names = [n for n in by_set if not args.sets or n in args.sets.split(",")]
-    every = orgeval.unique_shuffled([link for n in names for link in by_set[n]])
-    mixed_dump = CACHE / "mixed.md"
-    mixed_dump.write_text(orgeval.render_dump(every), encoding="utf-8")
-    mixed_book = CACHE / "mixed_book"
-    cost = {"mixed": build(mixed_dump, mixed_book)}
-    books = {"mixed": (mixed_book, link_gold(every, mixed=True))}
-    for name in names:
-        dump = CACHE / f"{name}.md"
-        links = orgeval.unique_shuffled(by_set[name])
-        dump.write_text(orgeval.render_dump(links), encoding="utf-8")
-        book = CACHE / f"{name}_book"
-        cost[name] = build(dump, book, like=mixed_book)
-        books[name] = (book, link_gold(links, mixed=False))
-    cost["example"] = build(EXAMPLE, CACHE / "example_book", like=mixed_book)
-    books["example"] = (CACHE / "example_book", example_gold())
-    text, gold_of_line = reference_dump()
-    ref_dump = CACHE / "reference.md"
-    ref_dump.write_text(text, encoding="utf-8")
-    cost["reference"] = build(ref_dump, CACHE / "reference_book", like=mixed_book)
-    books["reference"] = (
-        CACHE / "reference_book",
-        lambda p: (lambda g: (None, g, g) if g else None)(gold_of_line.get(p.entry.source.start)),
-    )
+    names = [n for n in link_sets() if not args.sets or n in args.sets.split(",")]
+    cost, books = {}, {}
+    for name, (dump, book, gold) in book_plan(names).items():
+        if isinstance(dump, str):
+            path = CACHE / f"{name}.md"
+            path.write_text(dump, encoding="utf-8")
+            dump = path
+        cost[name] = build(dump, book, like=None if name == "mixed" else CACHE / "mixed_book")
+        books[name] = (book, gold)
 
     rows, sets = {}, []
     for name, (book, gold) in books.items():
