@@ -26,6 +26,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -106,6 +107,11 @@ class PhraseTable:
 
     def form(self, phrase: str) -> str:
         return self.forms.get(phrase, phrase)
+
+    @cached_property
+    def column(self) -> dict[str, int]:
+        """Each phrase's column in ``matrix``."""
+        return {phrase: j for j, phrase in enumerate(self.phrases)}
 
 
 def _label_names(held: list[set[str]], vocabulary: Sequence[Label]) -> dict[str, str]:
@@ -393,7 +399,7 @@ def title_groups(
     the caller decides what to do with it.
     """
     exclude = set(_boilerplate(table, groups))
-    column = {phrase: j for j, phrase in enumerate(table.phrases)}
+    column = table.column
     picks: list[list[str]] = [[] for _ in groups]
     for g in sorted(range(len(groups)), key=lambda g: (-len(groups[g]), g)):
         rows = groups[g]
@@ -413,8 +419,7 @@ def title_groups(
 
 def holders(table: PhraseTable, phrases: Sequence[str]) -> np.ndarray:
     """Per entry of the table: whether it holds any of ``phrases``."""
-    column = {phrase: j for j, phrase in enumerate(table.phrases)}
-    cols = [column[p] for p in phrases if p in column]
+    cols = [table.column[p] for p in phrases if p in table.column]
     if not cols:
         return np.zeros(table.matrix.shape[0], dtype=bool)
     return np.asarray(table.matrix[:, cols].sum(axis=1)).ravel() > 0
