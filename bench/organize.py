@@ -44,7 +44,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -363,6 +363,21 @@ def try_variants(variants: list[dict]) -> dict:
     return {"rows": rows}
 
 
+def _variant(parser: argparse.ArgumentParser, text: str) -> dict:
+    """A --try value as OrganizeParams fields, or a usage error that says what is wrong."""
+    try:
+        variant = json.loads(text)
+    except json.JSONDecodeError as exc:
+        parser.error(f"--try {text!r} is not JSON ({exc.msg}); write e.g. '{{\"lexical_weight\": 0.3}}'")
+    if not isinstance(variant, dict):
+        parser.error(f"--try {text!r} is not a JSON object of OrganizeParams fields")
+    known = {f.name for f in fields(OrganizeParams)}
+    unknown = sorted(set(variant) - known)
+    if unknown:
+        parser.error(f"--try {text!r}: OrganizeParams has no field {', '.join(unknown)} (it has {', '.join(sorted(known))})")
+    return variant
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--no-bertopic", action="store_true")
@@ -372,11 +387,12 @@ def main() -> None:
                         help='score OrganizeParams variants (e.g. \'{"lexical_weight": 0.3}\') against the defaults '
                              "on the books a full run cached, and append them to results/organize-try.jsonl")
     args = parser.parse_args()
-    if args.variants:
+    variants = [_variant(parser, text) for text in args.variants]
+    if variants:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
         dirty = bool(subprocess.run(["git", "status", "--porcelain", "src"], capture_output=True, text=True, cwd=ROOT).stdout.strip())
         result = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "commit": commit, "dirty": dirty,
-                  "load_avg": os.getloadavg(), **try_variants([json.loads(v) for v in args.variants])}
+                  "load_avg": os.getloadavg(), **try_variants(variants)}
         with TRIED.open("a", encoding="utf-8") as f:
             f.write(json.dumps(result, ensure_ascii=False) + "\n")
         for row in result["rows"]:
