@@ -435,6 +435,9 @@ def test_titles_that_differ_only_in_case_are_made_distinct():
         ("LLM stuff (cleanup Sep 2024)", False),
         ("2024-06-01", False),
         ("New things", False),
+        ("ML papers, 2023Q1", False),
+        ("Reading 2024-H1", False),
+        ("FY2024 notes", False),
     ],
 )
 def test_topical_headings(heading, topical):

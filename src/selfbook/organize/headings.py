@@ -6,7 +6,8 @@ Hampi, Belur, Halebidu", "ಕನ್ನಡ"); others say when or how things were 
 2026)", "unsorted"). A heading is **topical** when, with any parenthetical remark taken out,
 
 - it holds a word that is neither a stopword, a generic word nor a date word;
-- it holds no date (a month or weekday name, a year from 1900 to 2099, a numeric date);
+- it holds no date (a month or weekday name, a year from 1900 to 2099 or a quarter or half of
+  one such as "2023Q1", a numeric date);
 - it holds no file name (``self-1.md``, ``notes.txt``);
 - it holds none of :data:`NOISE` ("unsorted", "bookmarks", "export", "inbox", "stuff"…);
 - it is above at most half of the entries (a heading over everything is the dump's title).
@@ -49,7 +50,8 @@ TITLE_COVER = 0.5
 MAX_HEADING_SHARE = 0.5
 
 _PARENTHETICAL = regex.compile(r"\([^()]*\)|\[[^\[\]]*\]")
-_YEAR = regex.compile(r"^(?:19|20)\d\d(?:s)?$")
+# A year, a decade, or a part of a year written on it: "2023", "2020s", "2023Q1", "2024-H1", "FY2024".
+_YEAR = regex.compile(r"^(?:fy)?(?:19|20)\d\d(?:s|-?(?:q[1-4]|h[12]))?$")
 _NUMERIC_DATE = regex.compile(r"\d{1,4}[-/.]\d{1,2}(?:[-/.]\d{1,4})?")
 _FILE = regex.compile(r"\.(?:md|markdown|txt|html?|csv|json|ya?ml|org|pdf|docx?|xlsx?)\b", regex.IGNORECASE)
 
