@@ -400,6 +400,13 @@ def test_key_phrases_do_not_repeat_a_word_in_the_plural():
     shown = key_phrases(table, np.arange(5), np.arange(8), 5)
     assert [s.casefold() for s in shown].count("images") == 1
 
+def test_a_second_title_phrase_does_not_repeat_a_hyphenated_word_of_the_first():
+    from selfbook.organize.title import _overlaps
+
+    assert _overlaps("long-context", "long contexts")
+    assert _overlaps("mixture-of-experts", "experts")
+    assert not _overlaps("retrieval-augmented generation", "agents")
+
 def test_a_chapter_named_by_its_sections_takes_one_lead_phrase_of_each():
     from selfbook.organize import _lead_pair
 

@@ -292,7 +292,9 @@ def _stem(word: str) -> str:
 
 
 def _overlaps(a: str, b: str) -> bool:
-    return bool({_stem(w) for w in a.split()} & {_stem(w) for w in b.split()})
+    """True if two phrases share a word stem, the parts of hyphenated words included
+    ("long-context" and "long contexts")."""
+    return bool({_stem(w) for w in regex.split(r"[\s-]+", a) if w} & {_stem(w) for w in regex.split(r"[\s-]+", b) if w})
 
 
 def _is_acronym_pair(a: str, b: str) -> bool:
