@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from installment_helpers import book_files, built_with_later, by_title, dumps, library, placements
 from selfbook import BookError, InputError
-from selfbook import library as library_module
+from selfbook import pipeline as pipeline_module
 from selfbook.book import chapter_filename
 from selfbook.book.render import render_installment_entry
 from selfbook.cli import main
@@ -100,8 +100,8 @@ def _search_index(lib) -> tuple[list, list]:
 def test_add_patches_the_search_index_to_what_a_full_reindex_gives(built, monkeypatch, store_url):
     lib, later = built
     handed, patches = [], []
-    count = library_module.updated_index
-    monkeypatch.setattr(library_module, "updated_index", lambda store, now, base: handed.append((count(store, now, base), len(now) - len(base))) or handed[-1][0])
+    count = pipeline_module.updated_index
+    monkeypatch.setattr(pipeline_module, "updated_index", lambda store, now, base: handed.append((count(store, now, base), len(now) - len(base))) or handed[-1][0])
     rewrite = SQLiteStore._rewrite_entries
     monkeypatch.setattr(SQLiteStore, "_rewrite_entries", lambda self, db, state, changed: patches.append(changed) or rewrite(self, db, state, changed))
     lib.add([later])  # new entries, and two links saved again whose notes grow
