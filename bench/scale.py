@@ -60,7 +60,7 @@ def search(book: Path, count: int, index_above: int | None = None) -> dict:
         from selfbook.search import SearchParams, Searcher
 
         with library._open(create=False) as store:
-            library._searcher = Searcher(store, lambda model: library._embedder, SearchParams(index_above=index_above))
+            library._search.searcher = Searcher(store, lambda model: library.embedder, SearchParams(index_above=index_above))
     start = time.perf_counter()
     library.search("warm up the engine", limit=10, method="hybrid")
     result = {"first_search_s": round(time.perf_counter() - start, 2)}
@@ -82,8 +82,8 @@ def dense_overlap(library: Library, count: int) -> float:
     from selfbook.search import SearchParams, Searcher
 
     with library._open(create=False) as store:
-        indexed = library._searcher
-        exact = Searcher(store, lambda model: library._embedder, SearchParams())
+        indexed = library._search.searcher
+        exact = Searcher(store, lambda model: library.embedder, SearchParams())
         shares = []
         for q in queries(count):
             want = {r.position for r in exact.rank(store, q, limit=10, filters=SearchFilters(), method="dense")}

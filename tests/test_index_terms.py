@@ -38,7 +38,6 @@ from selfbook.book.index_terms import (
     singular,
 )
 from selfbook.models import Entry, Span
-from selfbook.pipeline import Pipeline
 from selfbook.phrases import most_common_form, phrase_forms
 from selfbook.topicmap import make_map, map_files
 
@@ -230,7 +229,7 @@ def test_an_add_draws_the_map_a_fresh_fit_draws_without_fitting_again(built, mon
     lib.add([later])
     assert fits == []  # the base is the build's: its projection is used again
     with lib._open(create=False) as store:
-        book = Pipeline(lib).load_book(store)
+        book = lib._pipeline().load_book(store)
     later_ids = {e for i in book.installments for e in i.entry_ids}
     vectors = {e.id: v for e, v in zip(book.entries, book.vectors)}
     fresh = make_map(book.outline, book.by_id(), vectors, frozenset(e.id for e in book.entries if e.id not in later_ids))

@@ -28,7 +28,7 @@ holds at least half of them; with no such section it falls back to the title, an
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import regex
@@ -285,6 +285,15 @@ def decide_merge(outline: Outline, entry_ids: Iterable[str], a: str, b: str) -> 
     if ca is cb:
         raise BookError(f"{a!r} and {b!r} are the same chapter")
     return Decision("merge-chapters", ca.title, cb.title, _members(ca), _members(cb))
+
+
+DECISIONS: dict[str, Callable[..., Decision]] = {
+    "move": lambda outline, ids, entry, to: decide_move(outline, resolve_entry(ids, entry), to),
+    "pin": lambda outline, ids, entry: decide_pin(outline, resolve_entry(ids, entry)),
+    "rename": lambda outline, ids, path, title: decide_rename(outline, path, title),
+    "merge": decide_merge,
+}
+"""Each decision by the command that makes it: ``(outline, entry ids, *the command's arguments)``."""
 
 
 # -- applying decisions ------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ import datetime as dt
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import regex
 
@@ -34,6 +35,9 @@ from .book import chapter_filename, entry_anchor, escape_markdown
 from .book.render import count_label, link, short_title
 from .llm import LLM, Message
 from .models import Chapter, Entry, Installment, Outline
+
+if TYPE_CHECKING:
+    from .store import Store
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +56,14 @@ class DigestView:
     installments: tuple[Installment, ...]
     base_period: str = ""            # "start/end" ISO dates of the built dumps
     created: str = ""                # ISO date the book was first built
+
+    @classmethod
+    def of(cls, store: Store) -> DigestView:
+        return cls(
+            outline=store.load_outline(), entries={e.id: e for e in store.load_entries()},
+            installments=tuple(store.load_installments()), base_period=store.get_meta("period") or "",
+            created=store.get_meta("created") or "",
+        )
 
 
 @dataclass(frozen=True)

@@ -21,14 +21,15 @@ import uuid
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Protocol, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 
-from .embed import Embedder, Executor, content_hash, embed_pending
+from .embed import Embedding, content_hash, embed_pending
 from .errors import BookError, SelfbookError
 from .models import Decision, Entry, Link, LLMTitles, Outline, Skip
 from .reports import AddReport, BuildReport
+from .search.dense import nearest_rows
 from .search.index import updated_index
 from .settings import Settings, source_time, today
 from .store import BookState, Store
@@ -48,21 +49,6 @@ LLM_TITLES = "llm_titles"
 
 Progress = Callable[[str, int, int], None]
 """``progress(stage, done, total)``: called as long steps advance."""
-
-
-class Tools(Protocol):
-    """What the pipeline uses of the book it writes (a :class:`~selfbook.library.Library`)."""
-
-    book_dir: Path
-    settings: Settings
-
-    @property
-    def embedder(self) -> Embedder: ...
-
-    @property
-    def executor(self) -> Executor: ...
-
-    def embedder_of(self, model: str) -> Embedder: ...
 
 
 @dataclass
@@ -103,32 +89,32 @@ class Fresh:
 
 
 class Pipeline:
-    """The stages of a write, and the commit they end with, for the book of ``tools``."""
+    """The stages of a write, and the commit they end with, for the book in ``book_dir``."""
 
-    def __init__(self, tools: Tools) -> None:
-        self.tools = tools
-        self.book_dir = tools.book_dir
-        self.settings = tools.settings
+    def __init__(self, book_dir: Path, settings: Settings, embedding: Embedding) -> None:
+        self.book_dir = book_dir
+        self.settings = settings
+        self.embedding = embedding
+        self.timer = Timer()
+        """How long each stage took (the reports' ``timings``)."""
 
     # -- reading -------------------------------------------------------------------------------
-    def read(self, dumps: Sequence[str | os.PathLike], format: str | None, progress: Progress | None = None) -> list[Dump]:
-        from .importers import read_source  # deferred: a write's
-
-        return [read_source(p, format, progress) for p in dumps]
-
-    def read_with_notes(self, dumps: Sequence[str | os.PathLike], format: str | None, progress: Progress | None) -> list[Dump]:
-        """The dumps and the hand-typed notes of the book (:meth:`~selfbook.library.Library.add_note`)
-        that they do not name, read as markdown."""
+    def read(
+        self, dumps: Sequence[str | os.PathLike], format: str | None, progress: Progress | None = None, *, notes: bool = False
+    ) -> list[Dump]:
+        """Every dump read and checked; with ``notes``, also the hand-typed notes of the book
+        (:meth:`~selfbook.library.Library.add_note`) that ``dumps`` do not name, read as markdown."""
         from .importers import read_source  # deferred: a write's
         from .ingest.note import NOTES_DIR
 
-        notes = self.book_dir / NOTES_DIR
+        folder = self.book_dir / NOTES_DIR
         named = {Path(p).resolve() for p in dumps}
-        dumps = [*dumps, *(p for p in sorted(notes.glob("*.md")) if p.resolve() not in named)]
-        return [read_source(p, "markdown" if Path(p).parent == notes else format, progress) for p in dumps]
+        dumps = [*dumps, *(p for p in sorted(folder.glob("*.md")) if p.resolve() not in named)] if notes else dumps
+        with self.timer.stage("read"):
+            return [read_source(p, "markdown" if notes and Path(p).parent == folder else format, progress) for p in dumps]
 
     # -- the stages of a build, an add, a decision and a fetch ---------------------------------
-    def build(self, store: Store, read: list[Dump], timer: Timer, *, reorganize: bool, progress: Progress | None) -> BuildReport:
+    def build(self, store: Store, read: list[Dump], *, reorganize: bool, progress: Progress | None) -> BuildReport:
         """The whole book from ``read``, with the installments and decisions the store holds
         replayed (see :meth:`selfbook.library.Library.build`), committed."""
         from .book import WriteResult  # deferred: a write's
@@ -137,6 +123,7 @@ class Pipeline:
         from .organize import OrganizeParams, organize
         from .update import Book, moved as moved_entries, replay, split_dumps
 
+        timer = self.timer
         installments, history = store.load_installments(), store.load_decisions()
         base, later = split_dumps([(d, _sha256(Path(d.path))) for d in read], installments, reorganize=reorganize)
         links, pages = store.load_links(), store.load_pages()
@@ -146,10 +133,10 @@ class Pipeline:
         before = store.load_outline()
         entries = list(normalized.entries)
         texts = [e.embed_text() for e in entries]
-        embedder = self.tools.embedder
+        embedder = self.embedding.embedder
         with timer.stage("embed"):
             report = (lambda done, total: progress("embed", done, total)) if progress else None
-            vectors, embedded = embed_pending(texts, embedder, store, batch=self.settings.embed_batch, progress=report, executor=self.tools.executor)
+            vectors, embedded = embed_pending(texts, embedder, store, batch=self.settings.embed_batch, progress=report, executor=self.embedding.executor)
             cached = len(set(texts)) - embedded
         with timer.stage("dedupe"):
             near = near_duplicates(entries, vectors)
@@ -211,11 +198,14 @@ class Pipeline:
             vectors={e.id: v for e, v in zip(entries, vectors)}, progress=progress,
         )
 
-    def add(self, store: Store, read: list[Dump], params: AssignParams, timer: Timer) -> AddReport:
+    def add(self, store: Store, read: list[Dump], params: AssignParams | None) -> AddReport:
         """Each dump of ``read`` placed into the book as an installment (see
         :meth:`selfbook.library.Library.add`), committed unless every one was already in it."""
-        from .book import WriteResult  # deferred: a write's
+        from .assign import AssignParams  # deferred: a write's
+        from .book import WriteResult
         from .update import Added, add_dump
+
+        params, timer = params or AssignParams(), self.timer
 
         with timer.stage("load"):
             book = self.load_book(store)
@@ -243,14 +233,14 @@ class Pipeline:
             files = self.commit(store, book, command="add", report=report, skips=[s for d in read for s in d.skips], stored=stored)
         return AddReport(str(self.book_dir), tuple(results), files, tuple(timer.laps))
 
-    def decide(self, store: Store, make: Callable[[Outline, list[str]], Decision], command: str) -> Decision:
-        """The person's decision that ``make`` draws up from the outline and the entry ids,
+    def decide(self, store: Store, command: str, *args: str) -> Decision:
+        """The decision ``command`` draws up from ``args`` (:data:`selfbook.curate.DECISIONS`),
         numbered, dated, applied and committed."""
-        from .curate import describe  # deferred: a decision's
+        from .curate import DECISIONS, describe  # deferred: a decision's
         from .update import apply as apply_book
 
         book = self.load_book(store, vectors=False)
-        decision = make(book.outline, [e.id for e in book.entries])
+        decision = DECISIONS[command](book.outline, [e.id for e in book.entries], *args)
         decision = replace(decision, made=now_iso(), number=(max((d.number for d in store.load_decisions()), default=0) + 1))
         book, skipped = apply_book(book, [decision])
         if skipped:
@@ -317,9 +307,9 @@ class Pipeline:
             )
         with lap("map"):  # a build's from the vectors a later add reads (a near-duplicate's merged text has its own)
             if fresh:
-                mapped, model = replace(book, vectors=self.cached_vectors(store, book.entries, dict(book.hashes))), self.tools.embedder.model_id
+                mapped, model = replace(book, vectors=self.cached_vectors(store, book.entries, dict(book.hashes))), self.embedding.embedder.model_id
             else:
-                mapped, model = book, store.get_meta("model") or self.tools.embedder.model_id
+                mapped, model = book, store.get_meta("model") or self.embedding.embedder.model_id
             topic_map = self.topic_map(store, mapped, model)
             files.update(map_files(topic_map, self.settings.title))
         with lap("write"):
@@ -352,15 +342,27 @@ class Pipeline:
             tuple(store.load_installments()),
         )
 
+    def book_map(self, store: Store) -> TopicMap:
+        """The map of the stored book, from each entry's vector by the book's model."""
+        book = self.load_book(store, vectors=False)
+        return self.topic_map(store, book, store.get_meta("model") or self.embedding.embedder.model_id)
+
+    def neighbours(self, store: Store, k: int) -> dict[str, tuple[str, ...]]:
+        """Every entry's ``k`` nearest entries by the stored book's vectors (its model's), nearest first."""
+        book = self.load_book(store, vectors=False)
+        vectors = self.vectors_of(store, book, store.get_meta("model") or self.embedding.embedder.model_id)
+        ids = [e.id for e in book.entries]
+        return {ids[i]: tuple(ids[j] for j in row) for i, row in enumerate(nearest_rows(vectors, k))}
+
     def cached_vectors(self, store: Store, entries: Sequence[Entry], hashes: dict[str, str]) -> np.ndarray:
         """Each entry's vector by its hash in ``hashes`` (the text it was placed by), from the cache;
         an entry whose vector the cache lacks (a book built with another model) is embedded, once,
         and ``hashes`` updated."""
-        embedder = self.tools.embedder
+        embedder = self.embedding.embedder
         cached = store.cached_vectors(embedder.model_id, set(hashes.values()))
         missing = [e for e in entries if hashes[e.id] not in cached]
         if missing:
-            embed_pending([e.embed_text() for e in missing], embedder, store, batch=self.settings.embed_batch, executor=self.tools.executor)
+            embed_pending([e.embed_text() for e in missing], embedder, store, batch=self.settings.embed_batch, executor=self.embedding.executor)
             hashes.update((e.id, content_hash(e.embed_text())) for e in missing)
             cached = store.cached_vectors(embedder.model_id, set(hashes.values()))
         return np.stack([cached[hashes[e.id]] for e in entries]) if entries else np.zeros((0, embedder.dim), np.float32)
@@ -368,10 +370,10 @@ class Pipeline:
     def vectors_of(self, store: Store, book: Book, model: str) -> np.ndarray:
         """Each entry's vector by ``model`` (the book's), from what ``book`` holds or the cache
         (embedding, once, any the cache lacks)."""
-        if book.vectors.shape[0] == len(book.entries) and book.vectors.shape[1] and self.tools.embedder.model_id == model:
+        if book.vectors.shape[0] == len(book.entries) and book.vectors.shape[1] and self.embedding.embedder.model_id == model:
             return book.vectors  # an add has them in hand
         texts = [e.embed_text() for e in book.entries]
-        return embed_pending(texts, self.tools.embedder_of(model), store, batch=self.settings.embed_batch, executor=self.tools.executor)[0]
+        return embed_pending(texts, self.embedding.of(model), store, batch=self.settings.embed_batch, executor=self.embedding.executor)[0]
 
     def topic_map(self, store: Store, book: Book, model: str) -> TopicMap:
         """The map of ``book`` from each entry's vector by ``model`` (cached; embedded once if not)."""
@@ -390,7 +392,7 @@ class Pipeline:
         return lambda entries: enrich(entries, links, pages)
 
     def _embed_with(self, store: Store) -> Callable[[Sequence[str]], tuple]:
-        return lambda texts: embed_pending(list(texts), self.tools.embedder, store, batch=self.settings.embed_batch, executor=self.tools.executor)
+        return lambda texts: embed_pending(list(texts), self.embedding.embedder, store, batch=self.settings.embed_batch, executor=self.embedding.executor)
 
     def _relative(self, paths: Sequence[str]) -> tuple[str, ...]:
         return tuple(os.path.relpath(Path(p).resolve(), self.book_dir.resolve()) for p in paths)

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterable
 
-from .models import Entry, Flag, Merge, Skip
+from .models import Entry, Flag, Merge, Outline, Skip
 
 if TYPE_CHECKING:  # for annotations only: the library imports this module on every command (see its docstring)
     from .book import WriteResult
@@ -94,6 +94,15 @@ class PlacedEntry:
             "folders": list(e.headings),
             "idents": list(e.idents),
         }
+
+
+def placed_entries(outline: Outline, entries: Iterable[Entry]) -> list[PlacedEntry]:
+    """Every entry of ``outline`` with its chapter and section, in book order."""
+    by_id = {e.id: e for e in entries}
+    return [
+        PlacedEntry(by_id[eid], chapter.id, chapter.title, section.id, section.title)
+        for chapter in outline.chapters for section in chapter.sections for eid in section.entry_ids
+    ]
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,10 @@ Nothing is fetched unless the person asks: selfbook stays offline by default.
 """
 
 from .client import Attempt, FetchOptions, fetch_urls
-from .links import DEAD_AFTER, DEFAULT_MAX_AGE, book_links, enrich, entry_links, parse_age
+from .links import DEAD_AFTER, DEFAULT_MAX_AGE, book_links, enrich, entry_links, link_holders, parse_age
 from .run import FetchReport, fetch_links
 
 __all__ = [
     "Attempt", "DEAD_AFTER", "DEFAULT_MAX_AGE", "FetchOptions", "FetchReport", "book_links", "enrich", "entry_links",
-    "fetch_links", "fetch_urls", "parse_age",
+    "fetch_links", "fetch_urls", "link_holders", "parse_age",
 ]

@@ -65,6 +65,16 @@ def book_links(entries: Iterable[Entry]) -> list[str]:
     return list(dict.fromkeys(url for entry in entries for url in entry_links(entry)))
 
 
+def link_holders(entries: Iterable[Entry], known: Mapping[str, Link]) -> list[tuple[Link, tuple[str, ...]]]:
+    """Every link of ``entries`` with the ids of the entries that hold it, in reading order, as
+    ``known`` has it (a link not in it has status ``"unfetched"``)."""
+    holders: dict[str, list[str]] = {}
+    for entry in entries:
+        for url in entry_links(entry):
+            holders.setdefault(url, []).append(entry.id)
+    return [(known.get(url) or Link(url, "unfetched", ""), tuple(ids)) for url, ids in holders.items()]
+
+
 def due(urls: Sequence[str], known: Mapping[str, Link], now: dt.datetime, max_age: dt.timedelta) -> list[str]:
     """The links a run fetches (rules in the module docstring)."""
     out = []

@@ -7,6 +7,10 @@ the title are dropped, so the text parses back as exactly one entry.
 
 from __future__ import annotations
 
+import itertools
+import os
+from pathlib import Path
+
 import regex
 
 from ..errors import InputError
@@ -44,3 +48,18 @@ def note_slug(text: str, width: int = 40) -> str:
     """A file-name slug of the title: letters and digits of any script, joined by hyphens."""
     slug = _SLUG_DROP.sub("-", text.lower()).strip("-")
     return slug[:width].strip("-") or "note"
+
+
+def write_note(folder: Path, text: str, stamp: str, title: str) -> Path:
+    """``text`` written whole (or not at all) as ``folder/<stamp>-<slug of title>.md``, or with
+    ``-2``, ``-3``… before the suffix when that name is taken."""
+    name = f"{stamp}-{note_slug(title)}"
+    for k in itertools.count(1):
+        path = folder / f"{name}{'' if k == 1 else f'-{k}'}.md"
+        if not path.exists():
+            break
+    folder.mkdir(exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+    return path

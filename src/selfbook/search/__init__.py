@@ -11,6 +11,7 @@
     filters.py   SearchFilters → one mask of entry positions; parse_period(); QueryError
     snippets.py  snippet() and highlight_spans()
     engine.py    Searcher (loaded once per book version), Hit, Hits, SearchParams
+    session.py   BookSearch: a book's searches from many threads (each keeps its store a while)
 
 The front door is :meth:`selfbook.Library.search`.
 """

@@ -17,8 +17,7 @@ from typing import Callable, ContextManager
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
-from ..embed import EMBEDDERS, Embedder
-from ..errors import BookError
+from ..embed import embedder_for  # noqa: F401 -- re-exported as selfbook.search.embedder_for
 
 log = logging.getLogger(__name__)
 
@@ -73,21 +72,6 @@ def top(scores: np.ndarray, k: int, keep: np.ndarray | None = None) -> np.ndarra
         candidates = candidates[values >= cut]
     order = np.lexsort((candidates, -scores[candidates]))
     return candidates[order][:k]
-
-
-def embedder_for(model: str, preferred: Embedder | None, threads: int = 0) -> Embedder:
-    """An embedder that produces ``model``'s vectors: ``preferred`` if it does, else the registered
-    one that does. Queries must be embedded by the model that embedded the entries."""
-    if preferred is not None and preferred.model_id == model:
-        return preferred
-    for factory in EMBEDDERS.values():
-        candidate = factory(threads=threads)
-        if candidate.model_id == model:
-            return candidate
-    raise BookError(
-        f"this book's vectors come from {model}, which this selfbook cannot load — "
-        "rebuild the book (selfbook build), or search with --method lexical"
-    )
 
 
 def fill_missing(
