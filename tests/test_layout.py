@@ -51,3 +51,25 @@ def test_the_store_imports_only_the_models_and_errors_from_above_it():
     allowed = ("selfbook.store", "selfbook.models", "selfbook.errors")
     upward = {path: [m for m in found if not m.startswith(allowed)] for path, found in _selfbook_imports("store").items()}
     assert {path: found for path, found in upward.items() if found} == {}
+
+
+
+MAX_LINES = 500
+"""A module past this is two ideas (../shared/STYLE.md)."""
+TOO_LONG = {"cli.py", "organize/__init__.py", "book/render.py", "ingest/markdown.py", "normalize/dedupe.py"}
+"""The modules over :data:`MAX_LINES` when the limit came in: this list may only shrink."""
+
+
+def _lines(path: Path) -> int:
+    return len(path.read_text(encoding="utf-8").splitlines())
+
+
+def test_the_facade_is_short():
+    """``library.py`` opens the book and hands each verb on (to the pipeline, the search, ask)."""
+    assert _lines(PACKAGE / "library.py") <= 300
+
+
+def test_no_module_is_over_the_limit_but_the_listed_ones():
+    over = {str(path.relative_to(PACKAGE)) for path in PACKAGE.rglob("*.py") if _lines(path) > MAX_LINES}
+    assert over - TOO_LONG == set(), "split it: a module over 500 lines is two ideas"
+    assert TOO_LONG - over == set(), "it is short now: take it off TOO_LONG"
