@@ -53,6 +53,8 @@ Progress = Callable[[str, int, int], None]
 
 @dataclass
 class Timer:
+    """How long each stage took, in order (a report's ``timings``)."""
+
     laps: list[tuple[str, float]] = field(default_factory=list)
 
     @contextmanager
@@ -96,7 +98,6 @@ class Pipeline:
         self.settings = settings
         self.embedding = embedding
         self.timer = Timer()
-        """How long each stage took (the reports' ``timings``)."""
 
     # -- reading -------------------------------------------------------------------------------
     def read(
@@ -108,8 +109,9 @@ class Pipeline:
         from .ingest.note import NOTES_DIR
 
         folder = self.book_dir / NOTES_DIR
-        named = {Path(p).resolve() for p in dumps}
-        dumps = [*dumps, *(p for p in sorted(folder.glob("*.md")) if p.resolve() not in named)] if notes else dumps
+        if notes:
+            named = {Path(p).resolve() for p in dumps}
+            dumps = [*dumps, *(p for p in sorted(folder.glob("*.md")) if p.resolve() not in named)]
         with self.timer.stage("read"):
             return [read_source(p, "markdown" if notes and Path(p).parent == folder else format, progress) for p in dumps]
 
@@ -175,7 +177,7 @@ class Pipeline:
             moved=tuple(moved_entries(before, book.outline)) if before is not None else (), installments=len(replayed),
             decisions=len(history) - len(skipped), llm=_llm_report(titled),
         )
-        written = self.commit(store, book, command="build", report=result.to_dict(), fresh=fresh, timer=timer)
+        written = self.commit(store, book, command="build", report=result.to_dict(), fresh=fresh, timed=True)
         return BuildReport(**{**result.__dict__, "files": written, "timings": tuple(timer.laps)})
 
     def _llm_titles(
@@ -206,7 +208,6 @@ class Pipeline:
         from .update import Added, add_dump
 
         params, timer = params or AssignParams(), self.timer
-
         with timer.stage("load"):
             book = self.load_book(store)
             stored = book.entries
@@ -274,7 +275,7 @@ class Pipeline:
     # -- the commit ----------------------------------------------------------------------------
     def commit(
         self, store: Store, book: Book, *, command: str, report: dict, fresh: Fresh | None = None,
-        stored: tuple[Entry, ...] = (), skips: Sequence[Skip] = (), decisions: Sequence[Decision] = (), timer: Timer | None = None,
+        stored: tuple[Entry, ...] = (), skips: Sequence[Skip] = (), decisions: Sequence[Decision] = (), timed: bool = False,
     ) -> WriteResult:
         """Render ``book``, draw its map, stage the files, save the store in one transaction,
         then put the files in place: the end of every write.
@@ -282,16 +283,20 @@ class Pipeline:
         ``fresh`` is what a build saves of its own; the index's term counts are then counted
         afresh. Otherwise the rest is kept from the store, and ``stored`` (the entries as the
         store holds them) lets it count, index and rewrite only what changed; the map uses the
-        stored projection again when its base is unchanged (the same files as a fresh count and fit)."""
+        stored projection again when its base is unchanged (the same files as a fresh count and fit).
+        ``timed``: the render, the map and the write are each a stage of :attr:`timer`."""
         from .book import BookMeta, render_book, stage  # deferred: a write's
         from .book.index_terms import count_afresh, placed, recount
         from .topicmap import map_files
 
-        lap = timer.stage if timer else lambda name: nullcontext()
+        lap = self.timer.stage if timed else lambda name: nullcontext()
         created = store.get_meta("created") or self.settings.created or today().isoformat()
         with lap("render"):
-            kept = None if fresh else store.get_meta("sources")
-            sources = fresh.sources if fresh else tuple(json.loads(kept)) if kept else self._relative(list(store.load_dumps()))
+            if fresh:
+                sources = fresh.sources
+            else:
+                kept = store.get_meta("sources")
+                sources = tuple(json.loads(kept)) if kept else self._relative(list(store.load_dumps()))
             meta = BookMeta(title=self.settings.title, created=created, sources=sources + self._relative([i.path for i in book.installments]))
             by_id = book.by_id()
             with no_gc_pauses():  # the index's term counts, kept for later writes: 400k small containers at 10k entries
