@@ -177,9 +177,9 @@ class LocalExecutor:
 
 
 class Embedding:
-    """How a book is embedded: by the embedder given, else the model that embedded the book (see
-    :meth:`keep_the_books`), else the settings' choice; and where (``Settings.executor``: here,
-    or a Ray cluster)."""
+    """How a book is embedded: by the embedder given, else the one the settings choose, else the
+    model that embedded the book (:meth:`keep_the_books`), else the default; and where
+    (``Settings.executor``: here, or a Ray cluster)."""
 
     def __init__(self, settings: Settings, given: Embedder | None = None) -> None:
         self.settings = settings
