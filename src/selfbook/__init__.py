@@ -1,6 +1,7 @@
 """selfbook: turn a dump of links and notes into an organized, indexed book.
 
-The public API is the :class:`Library` facade with its settings, models and errors::
+The public API is the :class:`Library` facade with its settings, models, reports and errors, and
+the value types and functions the front ends need (``Hit``, ``Answer``, ``SearchFilters``…)::
 
     from selfbook import Library
     report = Library("book").build(["self.md"])
