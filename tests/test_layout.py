@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from importlib import import_module
 from pathlib import Path
 
 import selfbook
@@ -73,3 +74,57 @@ def test_no_module_is_over_the_limit_but_the_listed_ones():
     over = {str(path.relative_to(PACKAGE)) for path in PACKAGE.rglob("*.py") if _lines(path) > MAX_LINES}
     assert over - TOO_LONG == set(), "split it: a module over 500 lines is two ideas"
     assert TOO_LONG - over == set(), "it is short now: take it off TOO_LONG"
+
+
+FRONT_ENDS = (
+    "cli.py", "fetch_command.py", "migrate_command.py", "mcp_command.py", "mcp_server.py", "web", "export",
+    "security.py",  # the one rule for who may reach `serve` and `mcp`: shared by those two front ends only
+)
+"""The front ends: the command line (``cli`` and the command modules beside it), the web app, the
+MCP server, the exporters, and what they share. A front end imports only the facade layer below
+(and the other front ends: ``cli`` registers the commands the others define)."""
+
+FACADE = ("selfbook.library", "selfbook.settings", "selfbook.errors", "selfbook.models", "selfbook.reports")
+"""The facade layer: what the package root re-exports from, and what a front end may import beside the root."""
+
+
+def _front_end_files() -> list[Path]:
+    found = []
+    for name in FRONT_ENDS:
+        path = PACKAGE / name
+        found.extend(sorted(path.rglob("*.py")) if path.is_dir() else [path])
+    return found
+
+
+def _allowed(module: str, front_ends: tuple[str, ...]) -> bool:
+    """Whether a front end may import ``module``: the root or a name it exports
+    (``from selfbook import Hit`` reads as ``selfbook.Hit``), the facade layer, another front end."""
+    if module == "selfbook" or module.removeprefix("selfbook.") in {*selfbook._EXPORTS, "__version__"}:
+        return True
+    return any(module == allowed or module.startswith(allowed + ".") for allowed in (*FACADE, *front_ends))
+
+
+def test_the_front_ends_import_only_the_root_and_the_facade_layer():
+    """No front end reaches below the facade: every value type and function one needs is exported
+    by the package root (``selfbook.__all__``). Imports in functions and under ``TYPE_CHECKING``
+    count; so would ``import selfbook.search``."""
+    front_ends = tuple("selfbook." + name.removesuffix(".py") for name in FRONT_ENDS)
+    below = {
+        str(path.relative_to(PACKAGE)): sorted(m for m in imported(path) if m.startswith("selfbook") and not _allowed(m, front_ends))
+        for path in _front_end_files()
+    }
+    assert {path: found for path, found in below.items() if found} == {}
+
+
+def test_the_check_sees_an_import_below_the_facade():
+    front_ends = ("selfbook.cli",)
+    assert not _allowed("selfbook.search", front_ends) and not _allowed("selfbook.search.METHODS", front_ends)
+    assert not _allowed("selfbook.curate", front_ends) and not _allowed("selfbook.describe_it", front_ends)
+    assert _allowed("selfbook.describe", front_ends) and _allowed("selfbook.reports.PlacedEntry", front_ends)
+    assert not _allowed("selfbook.libraryx", front_ends)  # a prefix of a name is not the module
+
+
+def test_every_name_the_root_exports_is_listed_and_resolves():
+    assert set(selfbook.__all__) == {*selfbook._EXPORTS, "__version__"}
+    for name in selfbook._EXPORTS:
+        assert getattr(selfbook, name) is getattr(import_module(f"selfbook.{selfbook._EXPORTS[name]}"), name), name

@@ -1,6 +1,7 @@
 """selfbook: turn a dump of links and notes into an organized, indexed book.
 
-The public API is the :class:`Library` facade with its settings, models and errors::
+The public API is the :class:`Library` facade with its settings, models, reports and errors, and
+the value types and functions the front ends need (``Hit``, ``Answer``, ``SearchFilters``…)::
 
     from selfbook import Library
     report = Library("book").build(["self.md"])
@@ -18,20 +19,63 @@ from typing import TYPE_CHECKING
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "Library": "library", "BuildReport": "library", "PlacedEntry": "library",
+    "Library": "library",
+    **{name: "reports" for name in ("BuildReport", "AddReport", "PlacedEntry")},
     "Settings": "settings", "load_settings": "settings",
-    **{name: "models" for name in ("Entry", "Entity", "DateRange", "Span", "Merge", "Flag", "Skip", "Chapter", "Section", "Outline")},
-    **{name: "errors" for name in ("SelfbookError", "InputError", "BookError", "EmbeddingError", "ConfigError")},
+    **{name: "models" for name in (
+        "Entry", "Entity", "DateRange", "Span", "Merge", "Flag", "Skip", "Chapter", "Section", "Outline",
+        "Decision", "Installment", "Link", "KINDS",
+    )},
+    **{name: "errors" for name in (
+        "SelfbookError", "InputError", "BookError", "EmbeddingError", "ConfigError", "LLMError", "LLMTimeout",
+    )},
+    # What the front ends (cli, web/, mcp, export/, migrate, fetch) need from below the facade: they
+    # import it from here, never from the module that defines it (tests/test_layout.py checks).
+    "Dump": "ingest",
+    "FORMAT_NAMES": "importers",
+    **{name: "search" for name in (
+        "METHODS", "Hit", "Hits", "QueryVector", "SearchFilters", "QueryError", "parse_period",
+        "search_terms", "highlight_spans", "one_blas_thread",
+    )},
+    "Answer": "ask",
+    **{name: "book" for name in ("chapter_filename", "entry_anchor")},
+    "TopicMap": "topicmap",
+    "canonical_url": "normalize",
+    **{name: "resolve" for name in ("entries_named", "named")},
+    "describe": "curate",
+    "get_embedder": "embed",
+    "get_llm": "llm",
+    **{name: "fetch" for name in ("FetchOptions", "parse_age")},
+    "migrate_book": "store.migrate",
 }
 """Each public name and the module (under ``selfbook.``) that defines it."""
 
 __all__ = [*_EXPORTS, "__version__"]
 
 if TYPE_CHECKING:
-    from .errors import BookError, ConfigError, EmbeddingError, InputError, SelfbookError
-    from .library import BuildReport, Library, PlacedEntry
-    from .models import Chapter, DateRange, Entity, Entry, Flag, Merge, Outline, Section, Skip, Span
+    from .ask import Answer
+    from .book import chapter_filename, entry_anchor
+    from .curate import describe
+    from .embed import get_embedder
+    from .errors import BookError, ConfigError, EmbeddingError, InputError, LLMError, LLMTimeout, SelfbookError
+    from .fetch import FetchOptions, parse_age
+    from .importers import FORMAT_NAMES
+    from .ingest import Dump
+    from .library import Library
+    from .llm import get_llm
+    from .models import (
+        KINDS, Chapter, DateRange, Decision, Entity, Entry, Flag, Installment, Link, Merge, Outline, Section, Skip, Span,
+    )
+    from .normalize import canonical_url
+    from .reports import AddReport, BuildReport, PlacedEntry
+    from .resolve import entries_named, named
+    from .search import (
+        METHODS, Hit, Hits, QueryError, QueryVector, SearchFilters, highlight_spans, one_blas_thread, parse_period,
+        search_terms,
+    )
     from .settings import Settings, load_settings
+    from .store.migrate import migrate_book
+    from .topicmap import TopicMap
 
 
 def __getattr__(name: str):

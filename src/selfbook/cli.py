@@ -23,16 +23,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from . import __version__
+from . import FORMAT_NAMES, METHODS, __version__
 from .errors import SelfbookError
 from .export import FORMATS as EXPORT_FORMATS
-from .importers import FORMAT_NAMES
-from .search import METHODS
 from .settings import Settings, load_settings
 
 if TYPE_CHECKING:
-    from .library import AddReport, BuildReport, Library
-    from .search import Hit
+    from . import AddReport, BuildReport, Hit, Library
 
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False)
@@ -87,7 +84,7 @@ BIG_EMBED = 3000
 
 def embed_hint(library: Library, stage: str, total: int) -> str | None:
     """A word on the fast path, when a build is about to embed many texts with e5-small."""
-    from .embed import get_embedder
+    from . import get_embedder
 
     if stage != "embed" or total < BIG_EMBED or library.embedder.model_id != get_embedder("e5-small").model_id:
         return None
@@ -279,7 +276,7 @@ def chapters(book: Path, as_json: bool) -> None:
 # -- search ----------------------------------------------------------------------------------------
 def _period(ctx: click.Context, param: click.Parameter, value: str | None):
     """--since takes the first day of the period it names, --until the last."""
-    from .search import QueryError, parse_period
+    from . import QueryError, parse_period
 
     if value is None:
         return None
@@ -311,7 +308,7 @@ def search(query: str | None, book: Path, limit: int, chapter, section, kind, si
     Shows each result's title, a snippet with the matching words highlighted, its chapter and
     section, date and link. Filters narrow the search; several must all hold.
     """
-    from .search import SearchFilters, search_terms
+    from . import SearchFilters, search_terms
 
     if (query is None) == (batch is None):
         raise click.UsageError("give a QUERY or --batch FILE (one query per line), not both")
@@ -370,7 +367,7 @@ def _highlighted(text: str, spans, style: str = "") -> Text:
 
 
 def print_hits(hits: list[Hit], terms: set[str]) -> None:
-    from .search import highlight_spans
+    from . import highlight_spans
 
     for number, hit in enumerate(hits, start=1):
         e = hit.placed.entry
@@ -492,7 +489,7 @@ def note(title: str, url: str, text: str, book: Path, as_json: bool) -> None:
 
 
 def _said(decision) -> None:
-    from .curate import describe  # deferred: only decisions are described
+    from . import describe  # deferred: only decisions are described
 
     out.print(f"Decision {decision.number}: {describe(decision)}. It will hold through every add and rebuild.", markup=False, soft_wrap=True)
 
@@ -546,7 +543,7 @@ def pin(entry: str, book: Path) -> None:
 @friendly_errors
 def history(book: Path, as_json: bool) -> None:
     """List your decisions (moves, renames, merges, pins) and the installments added."""
-    from .curate import describe  # deferred: only decisions are described
+    from . import describe  # deferred: only decisions are described
 
     decisions, installments = open_library(book).history()
     if as_json:
@@ -576,7 +573,7 @@ def digest(since, book: Path, lang: str, as_json: bool) -> None:
     New entries by section, new sections and fast-growing ones, entries saved again. With an LLM
     configured (SELFBOOK_LLM), a short summary per chapter citing its entries.
     """
-    from .llm import get_llm
+    from . import get_llm
 
     library = open_library(book)
     result = library.digest(since, lang=lang, llm=get_llm(library.settings))

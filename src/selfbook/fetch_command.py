@@ -44,7 +44,7 @@ def fetch_options(allow_local: bool, settings: Settings, *, wayback: bool = True
     and Crossref; the ``wayback_url`` setting for the Wayback Machine's availability API)."""
     import os
 
-    from .fetch import FetchOptions
+    from . import FetchOptions
 
     defaults = FetchOptions()
     return FetchOptions(
@@ -79,7 +79,7 @@ def wayback_api(settings: Settings) -> str:
 
 
 def max_age_of(text: str):
-    from .fetch import parse_age
+    from . import parse_age
 
     try:
         return parse_age(text)

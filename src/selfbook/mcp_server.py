@@ -22,12 +22,9 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
 from pydantic import BaseModel, Field
 
-from . import __version__
+from . import Library, PlacedEntry, SearchFilters, __version__, entries_named, named, parse_period
 from .errors import SelfbookError
-from .library import Library, PlacedEntry
 from .models import Chapter, Installment
-from .resolve import entries_named, named
-from .search import SearchFilters, parse_period
 
 
 DATA_NOT_INSTRUCTIONS = (

@@ -25,8 +25,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 
+from selfbook import METHODS, QueryError
 from selfbook.errors import LLMError, SelfbookError
-from selfbook.search import METHODS, QueryError
 
 from . import views
 from .searchpool import SearchUnavailable

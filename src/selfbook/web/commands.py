@@ -59,7 +59,7 @@ def serve(
 
     from concurrent.futures.process import BrokenProcessPool
 
-    from selfbook.search import one_blas_thread
+    from selfbook import one_blas_thread
 
     from .app import create_app
     from .searchpool import SearchPool

@@ -15,10 +15,9 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
+from selfbook import METHODS, TopicMap
 from selfbook.errors import SelfbookError
 from selfbook.models import KINDS
-from selfbook.search import METHODS
-from selfbook.topicmap import TopicMap
 
 from . import views
 from .api import Service, note_entries

@@ -41,8 +41,8 @@ from pathlib import Path
 
 import anyio
 
+from selfbook import QueryVector, one_blas_thread, search_terms
 from selfbook.errors import SelfbookError
-from selfbook.search import QueryVector, one_blas_thread, search_terms
 from selfbook.settings import Settings
 
 from . import views

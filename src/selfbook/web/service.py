@@ -34,12 +34,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TypeVar
 
-from selfbook import Library, PlacedEntry, SelfbookError, Settings, load_settings
-from selfbook.settings import SERVE_BUDGET_MS
-from selfbook.ask import Answer
-from selfbook.book import chapter_filename
+from selfbook import (
+    Answer, Hits, Library, PlacedEntry, QueryVector, SearchFilters, SelfbookError, Settings, chapter_filename, load_settings,
+)
 from selfbook.models import Chapter, Decision, Installment, Link, Outline
-from selfbook.search import Hits, QueryVector, SearchFilters
+from selfbook.settings import SERVE_BUDGET_MS
 
 log = logging.getLogger(__name__)
 

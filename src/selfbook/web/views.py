@@ -12,12 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from selfbook import PlacedEntry
-from selfbook.book import entry_anchor
-from selfbook.curate import describe
+from selfbook import (
+    METHODS, PlacedEntry, QueryError, QueryVector, SearchFilters, canonical_url, describe, entry_anchor, highlight_spans,
+    parse_period, search_terms,
+)
 from selfbook.models import Chapter, Decision, Installment
-from selfbook.normalize import canonical_url
-from selfbook.search import METHODS, QueryError, QueryVector, SearchFilters, highlight_spans, parse_period, search_terms
 
 from .service import BookService, BookView
 
