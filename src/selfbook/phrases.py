@@ -111,6 +111,8 @@ _HOSTLIKE = regex.compile(
 # Licence identifiers (SPDX style) that awesome lists and READMEs put on every line.
 _LICENCE = regex.compile(r"^(?:[AL]?GPL|Apache|BSD|MPL|EPL|CC-BY|CC0|Unlicense|ISC|Zlib)(?:-[\w.]+)*$", regex.IGNORECASE)
 # Where a phrase must not continue: punctuation, a spaced dash or slash, an end of sentence.
+# A possessive ending: "DoorDash’s" is DoorDash's, and a phrase of it is "DoorDash".
+_POSSESSIVE = regex.compile(r"(?<=\p{L}{2})['’]s$", regex.IGNORECASE)
 _BREAK = regex.compile(r"[,;:!?()\[\]{}|\"“”«»<>•·—–…#*_=~`@]+|\.(?=\s|$)|\s[-/&+]\s|/|\n")
 
 
@@ -127,7 +129,8 @@ def _is_edge_blocker(word: str) -> bool:
 
 
 def _runs(text: str) -> list[list[str]]:
-    """The words of ``text`` in their original case, split into runs at punctuation."""
+    """The words of ``text`` in their original case, split into runs at punctuation, with
+    possessive endings taken off ("DoorDash’s team" holds "DoorDash", not "DoorDash’s")."""
     text = _URL.sub(" \n ", normalize(text))
     runs: list[list[str]] = []
     for segment in _BREAK.split(text):
@@ -138,7 +141,7 @@ def _runs(text: str) -> list[list[str]]:
                     runs.append(run)
                 run = []
                 continue
-            run.append(word)
+            run.append(_POSSESSIVE.sub("", word))
         if run:
             runs.append(run)
     return runs
