@@ -100,7 +100,8 @@ class PhraseTable:
         )
         forms = {p: named.get(p) or most_common_form(casing[p]) for p in phrases}
         weight = np.array(
-            [_preference(p, forms[p]) * (VOCAB_PREFERENCE if p in named else 1.0) for p in phrases], dtype=np.float64
+            [_preference(p, forms[p], p in named) * (VOCAB_PREFERENCE if p in named else 1.0) for p in phrases],
+            dtype=np.float64,
         )
         plural = _plurals(phrases, forms, df, plural_share, texts) if plural_share > 0 else {}
         return cls(matrix, phrases, forms, tuple(texts), weight, {**forms, **plural}, frozenset(named) & set(phrases))
@@ -232,13 +233,16 @@ def _plurals(
     return out
 
 
-def _preference(phrase: str, form: str) -> float:
+def _preference(phrase: str, form: str, name: bool = False) -> float:
     """How much a phrase is preferred as a title, all else equal: 0 if it may not title at all;
     +15% per word beyond the first; +20% for a name (a capital after the phrase's first
-    letter, or letters of a script other than Latin)."""
-    if not is_title_phrase(phrase):
-        return 0.0
+    letter, or letters of a script other than Latin). A ``name`` (a vocabulary's) and a phrase
+    with a word written as a name ("SQLite", "LoRA"; not merely capitalized, as a title's words
+    are) are nouns whatever else their words can be (:func:`is_title_phrase`)."""
     named = any(c.isupper() for c in form[1:]) or any(c.isalpha() and not c.isascii() for c in form)
+    written = any(any(c.isupper() for c in w[1:]) for w in form.split()) or any(c.isalpha() and not c.isascii() for c in form)
+    if not is_title_phrase(phrase, name or written):
+        return 0.0
     return (1 + 0.15 * phrase.count(" ")) * (1.2 if named else 1.0)
 
 
