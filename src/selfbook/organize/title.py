@@ -152,12 +152,14 @@ def _other_senses(held: list[set[str]], labels: Sequence[Label], terms: set[str]
     is the phrase's head, as the phrase is then a kind of it: at its end ("Kali Linux"), or
     before a preposition ("Documentation in French")."""
     single = {label.name.casefold(): label for label in labels if " " not in label.name}
+    naming: dict[str, set[str]] = {}  # a term and the one-word names it says
+    for name, label in single.items():
+        for term in (name, *label.terms):
+            naming.setdefault(term, set()).add(name)
     inside: dict[str, Counter[str]] = {}
     holding: Counter[str] = Counter()
     for keys in held:
-        for name, label in single.items():
-            if name in keys or not keys.isdisjoint(label.terms):
-                holding[name] += 1
+        holding.update({name for key in keys for name in naming.get(key, ())})
         for key in keys:
             parts = key.split()
             if len(parts) > 1 and key not in terms and STOPWORDS.isdisjoint(parts):
