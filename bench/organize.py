@@ -158,6 +158,9 @@ def scored_from_book(name: str, placed, vectors, gold_of) -> tuple[Scored, dict]
         "chapter_nmi": _chapter_nmi(scored.chapter_gold, chapter),
         "section_ami": orgeval.scores(scored.section_gold, section)["ami"],
         "title_score": round(orgeval.title_score(titles, scored.title_gold, misc), 4),
+        # What titles drawn from the entries' words can reach: the share of entries whose own
+        # text names the heading they were filed under (a property of the set, not of selfbook).
+        "heading_said": round(orgeval.title_score(scored.texts, scored.title_gold, [False] * len(keep)), 4),
         "misc_share": round(float(np.mean([p.section == "Miscellany" for p in placed])), 4),
         "chapters": len({p.chapter_id for p in placed}), "sections": len({p.section_id for p in placed}),
     } | coverage(titles, scored.texts, misc, section)
@@ -462,7 +465,8 @@ def summary(result: dict) -> str:
                      f" {h.get('title_coverage', float('nan')):6.3f} {h.get('weak_sections', -1):4d}")
         lines.append(f"{'':44} {'built (defaults)':20} {_f(b['chapter_nmi'])} {b['section_ami']:7.3f} "
                      f"{b['title_score']:6.3f} {b['misc_share']:6.3f} {b['chapters']:4d} {b['sections']:4d}"
-                     f" {b.get('title_coverage', float('nan')):6.3f} {b.get('weak_sections', -1):4d}")
+                     f" {b.get('title_coverage', float('nan')):6.3f} {b.get('weak_sections', -1):4d}"
+                     f"  (entries that say their heading: {b.get('heading_said', float('nan')):.3f})")
         for base in ("kmeans", "ward"):
             if base in row["baselines"]:
                 c = row["baselines"][base].get("chapter", {}).get("nmi", float("nan"))

@@ -178,6 +178,33 @@ def test_vocabulary_names_gather_their_aliases():
     assert "marketing" not in table.phrases
 
 
+def test_a_vocabulary_name_written_only_as_a_modifier_is_another_sense():
+    """"Source" in "Source Code" is not the game engine Source (a GitHub topic): the entries say
+    "source code". A word at the head of the longer phrase keeps its label ("Nobel Prize in
+    Physics" is physics), and so does one the entries also write alone."""
+    from selfbook.organize.domains import chapter_titles
+    from selfbook.organize.title import PhraseTable
+
+    apps = [f"{kind} app {i}. (Demo, Source Code)" for kind in ("wiki", "photo", "mail") for i in range(4)]
+    physics = ["Nobel Prize in Physics 2024", "Nobel Prize in Physics 2023", "Nobel Prize in Physics 1921",
+               "Feynman lectures on physics"]
+    table = PhraseTable.build(apps + physics, labels())
+    assert "physics" in table.labelled
+    assert "source" not in table.labelled
+    titles = chapter_titles(table, [np.arange(12), np.arange(12, 16)])
+    assert "Source" not in titles
+    assert titles[1] == "Physics"
+
+
+def test_a_possessive_is_not_part_of_a_title():
+    from selfbook.organize.title import PhraseTable, title_groups
+
+    texts = ["DoorDash’s dispatch system", "DoorDash's ETA model", "DoorDash’s menu search", "Sourdough bread",
+             "Rye bread", "Bread starter"]
+    table = PhraseTable.build(texts, labels())
+    assert title_groups(table, [np.arange(3), np.arange(3, 6)], np.arange(6))[0] == "DoorDash"
+
+
 def test_kannada_sections_keep_words_whole(built):
     ids, texts, _, label, outline = built
     kannada_words = {w for t in texts for w in words(t) if not w.isascii()}

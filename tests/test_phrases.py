@@ -90,3 +90,18 @@ def test_title_phrases_exclude_dates_and_generic_words():
     for phrase in ("oct", "feb", "monday", "first", "light", "life", "events", "hours", "side", "first light",
                    "oct nobel", "nobel oct", "ಡಿಸೆಂಬರ್"):
         assert not is_title_phrase(phrase), phrase
+
+
+def test_a_title_phrase_reads_as_a_noun_phrase():
+    """Titles name things: a phrase that starts with a word that is only a verb or an adverb, or
+    a lone word that cannot be a noun, never titles ("Install", "Nifty", "Remove & Delete" were
+    section titles of a developer's notes). Activities (-ing), participles (-ed) and words the
+    lexicon does not know (names) stay titles."""
+    from selfbook.phrases import is_title_phrase
+
+    for phrase in ["install docker", "nifty", "remove", "found", "quickly", "googling i found"]:
+        assert not is_title_phrase(phrase), phrase
+    for phrase in ["sleep", "cooking", "dead hang", "named entity recognition", "free-threaded build", "docker",
+                   "sqlite", "ಕನ್ನಡ", "basic configuration"]:
+        assert is_title_phrase(phrase), phrase
+    assert not is_title_phrase("react") and is_title_phrase("react", name=True)  # a vocabulary's name

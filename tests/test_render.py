@@ -438,3 +438,18 @@ def test_weak_section_titles_are_listed_unless_they_are_the_persons_heading() ->
     ))
     weak = {(c.title, s.title): round(share, 2) for c, s, share in weak_titles(outline, entries)}
     assert weak == {("News", "Nobel Prize"): 0.2}  # Sleep: 2 of 4 say it; Money is the person's own heading
+
+
+def test_a_title_is_borne_out_by_its_words_in_the_singular_and_by_short_names() -> None:
+    from selfbook.book.render import weak_titles
+
+    tools = [entry(f"t{i}", t) for i, t in enumerate(["A tool for diffs", "Another tool", "ripgrep", "fd"])]
+    jq = [entry(f"j{i}", t) for i, t in enumerate(["jq filters", "jq: select by key", "yq", "gron"])]
+    entries = {e.id: e for e in tools + jq}
+    outline = Outline((
+        Chapter("cli", "Command line", (
+            Section("tools", "Tools", tuple(e.id for e in tools)),
+            Section("jq", "Jq", tuple(e.id for e in jq)),
+        ), ""),
+    ))
+    assert weak_titles(outline, entries) == []  # "tool" bears out "Tools", "jq" bears out "Jq": half of each

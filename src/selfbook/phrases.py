@@ -21,7 +21,7 @@ Titles are stricter than the index (:func:`is_title_phrase`): month and weekday 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 import regex
@@ -111,6 +111,8 @@ _HOSTLIKE = regex.compile(
 # Licence identifiers (SPDX style) that awesome lists and READMEs put on every line.
 _LICENCE = regex.compile(r"^(?:[AL]?GPL|Apache|BSD|MPL|EPL|CC-BY|CC0|Unlicense|ISC|Zlib)(?:-[\w.]+)*$", regex.IGNORECASE)
 # Where a phrase must not continue: punctuation, a spaced dash or slash, an end of sentence.
+# A possessive ending: "DoorDash’s" is DoorDash's, and a phrase of it is "DoorDash".
+_POSSESSIVE = regex.compile(r"(?<=\p{L}{2})['’]s$", regex.IGNORECASE)
 _BREAK = regex.compile(r"[,;:!?()\[\]{}|\"“”«»<>•·—–…#*_=~`@]+|\.(?=\s|$)|\s[-/&+]\s|/|\n")
 
 
@@ -127,7 +129,8 @@ def _is_edge_blocker(word: str) -> bool:
 
 
 def _runs(text: str) -> list[list[str]]:
-    """The words of ``text`` in their original case, split into runs at punctuation."""
+    """The words of ``text`` in their original case, split into runs at punctuation, with
+    possessive endings taken off ("DoorDash’s team" holds "DoorDash", not "DoorDash’s")."""
     text = _URL.sub(" \n ", normalize(text))
     runs: list[list[str]] = []
     for segment in _BREAK.split(text):
@@ -138,7 +141,7 @@ def _runs(text: str) -> list[list[str]]:
                     runs.append(run)
                 run = []
                 continue
-            run.append(word)
+            run.append(_POSSESSIVE.sub("", word))
         if run:
             runs.append(run)
     return runs
@@ -172,15 +175,44 @@ def candidate_phrases(text: str, max_len: int = 3) -> list[str]:
     return [form.casefold() for form in phrase_forms(text, max_len)]
 
 
-def is_title_phrase(phrase: str) -> bool:
+def is_title_phrase(phrase: str, name: bool = False) -> bool:
     """True if ``phrase`` (lower-cased, as :func:`candidate_phrases` gives it) may make a title:
-    it neither starts nor ends with a date word, and holds a word that is neither a stopword,
-    a date word nor a generic word. "sleep", "dead hang", "art of fermentation" may; "oct",
-    "first", "light", "events", "oct 2024 nobel" may not."""
+    it neither starts nor ends with a date word, holds a word that is neither a stopword, a date
+    word nor a generic word, and reads as a noun phrase (:func:`_noun_phrase`). "sleep", "dead
+    hang", "art of fermentation" may; "oct", "first", "light", "events", "oct 2024 nobel",
+    "nifty", "install docker" may not. A ``name`` (a published vocabulary's: "React", "Google")
+    is a noun whatever else its words can be."""
     parts = phrase.split()
     if not parts or parts[0] in DATE_WORDS or parts[-1] in DATE_WORDS:
         return False
+    if not name and not _noun_phrase(parts):
+        return False
     return any(w not in STOPWORDS and w not in DATE_WORDS and w not in GENERIC_WORDS for w in parts)
+
+
+@lru_cache(maxsize=65536)
+def _parts_of_speech(word: str) -> frozenset[str]:
+    """What an English word form can be ("found": VERB; "terminal": ADJ, NOUN), from the lexicon
+    of lemminflect (MIT; built from the NIH SPECIALIST Lexicon); empty for a word it does not
+    know: a name ("SQLite", "Karpathy"), a word of another script, a coinage."""
+    from lemminflect import getAllLemmas  # deferred: its lexicon loads in about half a second
+
+    return frozenset(getAllLemmas(word))
+
+
+def _noun_phrase(parts: Sequence[str]) -> bool:
+    """True unless the words cannot be a noun phrase, as a title is: a phrase that starts with a
+    word that is only a verb or an adverb ("install docker", "quickly"), one word that cannot be
+    a noun ("nifty", "remove", "found"), or a phrase that ends with a word that is only a verb
+    and does not start with an adjective ("googling i found"; "Dead Hang" is a noun phrase). A
+    word ending in -ing names an activity ("Cooking") and one in -ed may describe ("Named Entity
+    Recognition"); a word the lexicon does not know is taken for a name."""
+    first, last = _parts_of_speech(parts[0]), _parts_of_speech(parts[-1])
+    if len(parts) == 1:
+        return not first or "NOUN" in first or "PROPN" in first or parts[0].endswith("ing")
+    if first and first <= {"VERB", "ADV"} and not parts[0].endswith(("ing", "ed")):
+        return False
+    return not last or not last <= {"VERB", "ADV"} or parts[-1].endswith("ing") or "ADJ" in first
 
 
 def most_common_form(forms: Counter[str]) -> str:

@@ -396,8 +396,14 @@ _SMALL_WORDS = frozenset("a an and as at by for from in of on or the to vs via w
 
 
 def _stems(text: str) -> set[str]:
-    """Words of three letters or more, cut to five letters: "postgres" and "PostgreSQL" meet."""
-    return {w.casefold()[:5] for w in _TITLE_WORD.findall(text) if len(w) >= 3 and w.casefold() not in _SMALL_WORDS}
+    """Words of two letters or more, each cut to five letters or, if shorter, without a plural
+    -s: "postgres" and "PostgreSQL" meet, and so do "Tools" and "tool", "Jq" and "jq"."""
+    out = set()
+    for word in _TITLE_WORD.findall(text):
+        low = word.casefold()
+        if len(low) >= 2 and low not in _SMALL_WORDS:
+            out.add(low[:5] if len(low) > 5 else low.removesuffix("s") or low)
+    return out
 
 
 def weak_titles(outline: Outline, entries: Mapping[str, Entry]) -> list[tuple[Chapter, Section, float]]:

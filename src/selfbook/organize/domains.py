@@ -33,7 +33,8 @@ MIN_SUPPORT = 0.1
 def _lexical(table: PhraseTable, chapters: Sequence[np.ndarray], vocab: Sequence[Label]) -> tuple[np.ndarray, np.ndarray]:
     """chapters × labels: the KL term of each label's share in each chapter against the book,
     and the share itself (0 for labels that may not title, see ``PhraseTable.weight``)."""
-    cols = np.array([table.column.get(label.name.casefold(), -1) for label in vocab])
+    cols = np.array([table.column.get(label.name.casefold(), -1) if label.name.casefold() in table.labelled else -1
+                     for label in vocab])
     present = np.flatnonzero(cols >= 0)
     usable = present[table.weight[cols[present]] > 0]
     n = table.matrix.shape[0]

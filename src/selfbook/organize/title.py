@@ -47,6 +47,9 @@ _ACRONYM = regex.compile(r"^[A-Z][A-Z0-9]{1,5}s?$")
 # How much a name from a published vocabulary is preferred as a title over a phrase of the
 # entries alone that scores the same.
 VOCAB_PREFERENCE = 1.3
+# A longer phrase that comes with a shorter one in this share of the entries saying the shorter
+# is what they say: "networks" → "Kolmogorov-Arnold Networks" (see _widen, _other_senses).
+WIDEN_SHARE = 0.6
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,7 @@ class PhraseTable:
     texts: tuple[str, ...]
     weight: np.ndarray  # per phrase: 0 if it may not title a group, else its preference (≥ 1)
     title_forms: dict[str, str] = field(default_factory=dict)  # as a title shows it: "Courses"
+    labelled: frozenset[str] = frozenset()  # phrases that are vocabulary names in the sense the texts use
 
     @classmethod
     def build(cls, texts: Sequence[str], vocabulary: Sequence[Label] = (), plural_share: float = 0.0) -> PhraseTable:
@@ -96,10 +100,11 @@ class PhraseTable:
         )
         forms = {p: named.get(p) or most_common_form(casing[p]) for p in phrases}
         weight = np.array(
-            [_preference(p, forms[p]) * (VOCAB_PREFERENCE if p in named else 1.0) for p in phrases], dtype=np.float64
+            [_preference(p, forms[p], p in named) * (VOCAB_PREFERENCE if p in named else 1.0) for p in phrases],
+            dtype=np.float64,
         )
         plural = _plurals(phrases, forms, df, plural_share, texts) if plural_share > 0 else {}
-        return cls(matrix, phrases, forms, tuple(texts), weight, {**forms, **plural})
+        return cls(matrix, phrases, forms, tuple(texts), weight, {**forms, **plural}, frozenset(named) & set(phrases))
 
     def counts(self, rows: np.ndarray) -> np.ndarray:
         """How many of the given entries hold each phrase."""
@@ -123,6 +128,8 @@ def _label_names(held: list[set[str]], vocabulary: Sequence[Label]) -> dict[str,
     # topic Marketing) is as often another word.
     said = Counter(key for keys in held for key in keys)
     usable = [label for label in vocabulary if said[label.name.casefold()] + said[label.name.casefold() + "s"] >= 2]
+    other = _other_senses(held, usable, {term for label in vocabulary for term in label.terms})
+    usable = [label for label in usable if label.name not in other]
     by_term: dict[str, list[Label]] = {}
     for label in usable:
         for term in label.terms:
@@ -133,6 +140,39 @@ def _label_names(held: list[set[str]], vocabulary: Sequence[Label]) -> dict[str,
             keys.add(label.name.casefold())
             named.setdefault(label.name.casefold(), label.name)
     return named
+
+
+def _other_senses(held: list[set[str]], labels: Sequence[Label], terms: set[str]) -> frozenset[str]:
+    """Names of one-word labels that the texts write mostly as the modifier of one longer phrase
+    which neither a label nor the label's own description holds: "source" in "source code" is
+    not the game engine Source. As a title is widened (:func:`_widen`), the longer phrase is
+    what the entries say when ``WIDEN_SHARE`` of the entries that say any of the label's terms
+    ("postgres", "postgresql") hold it. The label stands where the rest of the phrase is in its
+    description ("terminal emulator": "…uses terminal emulators such as…"), and where the word
+    is the phrase's head, as the phrase is then a kind of it: at its end ("Kali Linux"), or
+    before a preposition ("Documentation in French")."""
+    single = {label.name.casefold(): label for label in labels if " " not in label.name}
+    naming: dict[str, set[str]] = {}  # a term and the one-word names it says
+    for name, label in single.items():
+        for term in (name, *label.terms):
+            naming.setdefault(term, set()).add(name)
+    inside: dict[str, Counter[str]] = {}
+    holding: Counter[str] = Counter()
+    for keys in held:
+        holding.update({name for key in keys for name in naming.get(key, ())})
+        for key in keys:
+            parts = key.split()
+            if len(parts) > 1 and key not in terms and STOPWORDS.isdisjoint(parts):
+                for word in set(parts[:-1]) & single.keys():
+                    inside.setdefault(word, Counter())[key] += 1
+    out = set()
+    for word, longer in inside.items():
+        described = {_stem(w) for w in single[word].context}
+        for phrase, count in longer.items():
+            rest = [w for w in phrase.split() if w != word]
+            if count >= WIDEN_SHARE * holding[word] and not any(_stem(w) in described for w in rest):
+                out.add(single[word].name)
+    return frozenset(out)
 
 
 def _plural_words(word: str) -> list[str]:
@@ -195,13 +235,16 @@ def _plurals(
     return out
 
 
-def _preference(phrase: str, form: str) -> float:
+def _preference(phrase: str, form: str, name: bool = False) -> float:
     """How much a phrase is preferred as a title, all else equal: 0 if it may not title at all;
     +15% per word beyond the first; +20% for a name (a capital after the phrase's first
-    letter, or letters of a script other than Latin)."""
-    if not is_title_phrase(phrase):
-        return 0.0
+    letter, or letters of a script other than Latin). A ``name`` (a vocabulary's) and a phrase
+    with a word written as a name ("SQLite", "LoRA"; not merely capitalized, as a title's words
+    are) are nouns whatever else their words can be (:func:`is_title_phrase`)."""
     named = any(c.isupper() for c in form[1:]) or any(c.isalpha() and not c.isascii() for c in form)
+    written = any(any(c.isupper() for c in w[1:]) for w in form.split()) or any(c.isalpha() and not c.isascii() for c in form)
+    if not is_title_phrase(phrase, name or written):
+        return 0.0
     return (1 + 0.15 * phrase.count(" ")) * (1.2 if named else 1.0)
 
 
@@ -262,7 +305,7 @@ def _widen(table: PhraseTable, best: _Scored, ranked: list[_Scored]) -> _Scored:
         s for s in ranked
         if len(table.phrases[s.index].split()) > len(words_best)
         and _contains(table.phrases[s.index].split(), words_best)
-        and s.count >= 0.6 * best.count
+        and s.count >= WIDEN_SHARE * best.count
     ]
     return max(wider, key=lambda s: (s.count, s.score, table.phrases[s.index])) if wider else best
 

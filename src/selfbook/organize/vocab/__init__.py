@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+import regex
+
 __all__ = ["Label", "labels", "ATTRIBUTION"]
 
 ATTRIBUTION = (
@@ -45,6 +47,8 @@ class Label:
     name: str  # as a title shows it: "PostgreSQL", "Fitness and Exercise"
     source: str  # "github" or "iab"
     terms: tuple[str, ...]  # lower-cased surface forms that say an entry is about it
+    context: frozenset[str] = frozenset()  # lower-cased words the vocabulary uses around it (its
+    # description, related topics and aliases; an IAB category's tiers): which sense it is
 
 
 def _read(name: str) -> str:
@@ -72,6 +76,12 @@ def _shown(display: str) -> str:
     return name
 
 
+def _context(text: str) -> frozenset[str]:
+    """The lower-cased words of a label's description ("a terminal emulator…"), dashes and
+    underscores as spaces ("container-image")."""
+    return frozenset(regex.findall(r"\p{L}[\p{L}\p{N}.+#]*", text.replace("-", " ").replace("_", " ").casefold()))
+
+
 def _github() -> list[Label]:
     out = []
     for line in _read("github_topics.jsonl").splitlines():
@@ -80,7 +90,9 @@ def _github() -> list[Label]:
         terms = _forms(row["topic"]) | _forms(name) | _forms(row["display_name"])
         for alias in row.get("aliases") or ():
             terms |= _forms(alias)
-        out.append(Label(name, "github", tuple(sorted(terms))))
+        about = " ".join([row.get("short_description") or "", row.get("description") or "",
+                          *(row.get("related") or ()), *(row.get("aliases") or ())])
+        out.append(Label(name, "github", tuple(sorted(terms)), _context(about)))
     return out
 
 
@@ -92,7 +104,7 @@ def _iab() -> list[Label]:
             continue
         name = row[2].strip()
         terms = _forms(name)  # the name as a whole: "running" alone is as often a server as a sport
-        out.append(Label(name, "iab", tuple(sorted(terms))))
+        out.append(Label(name, "iab", tuple(sorted(terms)), _context(" ".join(row[3:7]))))
     return out
 
 
