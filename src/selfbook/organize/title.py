@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import regex
 
+from selfbook.organize.plurals import plurals
 from selfbook.organize.vocab import Label
 from selfbook.phrases import STOPWORDS, is_title_phrase, most_common_form, phrase_forms
 from selfbook.text import words
@@ -74,7 +75,7 @@ class PhraseTable:
         With ``plural_share`` above 0, a phrase that names a kind of thing is titled in the
         plural, as a person names a shelf of them ("Courses", "URL Shorteners"): when the texts
         write its plural in at least that share as many entries as the singular (see
-        :func:`_plurals`)."""
+        :func:`selfbook.organize.plurals.plurals`)."""
         held: list[set[str]] = []
         casing: dict[str, Counter[str]] = {}
         for text in texts:
@@ -103,7 +104,7 @@ class PhraseTable:
             [_preference(p, forms[p], p in named) * (VOCAB_PREFERENCE if p in named else 1.0) for p in phrases],
             dtype=np.float64,
         )
-        plural = _plurals(phrases, forms, df, plural_share, texts) if plural_share > 0 else {}
+        plural = plurals(phrases, forms, df, plural_share, texts) if plural_share > 0 else {}
         return cls(matrix, phrases, forms, tuple(texts), weight, {**forms, **plural}, frozenset(named) & set(phrases))
 
     def counts(self, rows: np.ndarray) -> np.ndarray:
@@ -173,66 +174,6 @@ def _other_senses(held: list[set[str]], labels: Sequence[Label], terms: set[str]
             if count >= WIDEN_SHARE * holding[word] and not any(_stem(w) in described for w in rest):
                 out.add(single[word].name)
     return frozenset(out)
-
-
-def _plural_words(word: str) -> list[str]:
-    """The regular English plurals a lower-case ``word`` may have ("box" → "boxes", "library" →
-    "libraries"); none for a word that looks plural already or is not plain Latin letters."""
-    if not (word.isascii() and word.isalpha()) or word.endswith("s") or len(word) < 3:
-        return []
-    if word.endswith(("x", "z", "ch", "sh")):
-        return [word + "es"]
-    if word.endswith("y") and word[-2] not in "aeiou":
-        return [word[:-1] + "ies"]
-    return [word + "s"]
-
-
-_FOLLOWED = regex.compile(r"\b(\p{L}+)\b(?=( +(\p{L}+))?)")
-# Words after which a word ending in -s is a verb with its object ("supports the", "runs a").
-_OBJECT_START = frozenset("the a an your my its their his her our this that these those all any every multiple".split())
-
-
-def _verb_forms(texts: Sequence[str]) -> frozenset[str]:
-    """Lower-cased words ending in -s that the texts mostly write as a verb with its object
-    ("Supports extensive survey logic", "runs the server"): in most of their uses the next word,
-    in the same clause, is a content word or a determiner. A plural noun ends its phrase ("online
-    courses.", "courses on X", "Docker images for Y")."""
-    uses: Counter[str] = Counter()
-    objects: Counter[str] = Counter()
-    for text in texts:
-        for match in _FOLLOWED.finditer(text):
-            word = match.group(1).casefold()
-            if not word.endswith("s"):
-                continue
-            uses[word] += 1
-            after = (match.group(3) or "").casefold()
-            if after and (after in _OBJECT_START or (after not in STOPWORDS and not after.isdigit())):
-                objects[word] += 1
-    return frozenset(w for w, n in uses.items() if objects[w] > 0.5 * n)
-
-
-def _plurals(
-    phrases: Sequence[str], forms: dict[str, str], df: Counter[str], share: float, texts: Sequence[str] = ()
-) -> dict[str, str]:
-    """Phrases whose plural the texts write in at least ``share`` times as many entries as the
-    phrase itself (and in two), each with its plural form: "course" → "Courses", "llm" →
-    "LLMs", "url shortener" → "URL Shorteners". A name never pluralizes, as its plural is never
-    written ("Google"), and a mass noun seldom is ("code" → "codes" in far fewer entries)."""
-    verbs = _verb_forms(texts)
-    out: dict[str, str] = {}
-    for p in phrases:
-        head, _, last = p.rpartition(" ")
-        for plural in _plural_words(last):
-            key = f"{head} {plural}" if head else plural
-            form = forms[p]
-            if df.get(key, 0) >= max(2.0, share * df[p]) and form.casefold() == p and plural not in verbs:
-                written = form[: len(form) - len(last)]
-                tail = form[len(form) - len(last):]
-                suffix = plural[len(last) - (1 if plural.endswith("ies") else 0):]
-                stem = tail[:-1] if plural.endswith("ies") else tail
-                out[p] = written + stem + suffix
-                break
-    return out
 
 
 def _preference(phrase: str, form: str, name: bool = False) -> float:
