@@ -569,3 +569,19 @@ def test_a_second_phrase_is_not_widened_into_the_first():
     everything = np.arange(len(texts))
     titles = title_groups(table, [np.arange(0, 5), np.arange(5, 8), np.arange(8, len(texts))], everything)
     assert titles[0] == "Nobel Prize & Physics"  # not "Nobel Prize & Prize in Physics"
+
+
+def test_siblings_are_not_titled_by_an_acronym_or_another_number_of_one_title():
+    """"LLMs" or "Large Language Model" beside "Large Language Models" names one topic twice:
+    once a group's title leads with a phrase, no later sibling leads with its acronym, its
+    expansion, or its singular or plural."""
+    from selfbook.organize.title import PhraseTable, title_groups
+
+    texts = ["Large language models: scaling laws", "Large language models and alignment",
+             "Evaluating large language models", "Large language models as agents",
+             "Tool use in large language models", "Large language models for code",
+             "LLMs at inference time", "LLMs as judges", "Quantizing LLMs", "Sleep and memory", "Sleep debt", "Sleep hygiene"]
+    table = PhraseTable.build(texts, labels())
+    titles = title_groups(table, [np.arange(6), np.arange(6, 9), np.arange(9, 12)], np.arange(len(texts)))
+    assert titles[0] == "Large Language Models" and titles[2] == "Sleep"
+    assert not {"LLM", "Large Language Model"} & set(titles[1].split(" & "))

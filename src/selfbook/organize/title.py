@@ -181,9 +181,12 @@ def _preference(phrase: str, form: str, name: bool = False) -> float:
     +15% per word beyond the first; +20% for a name (a capital after the phrase's first
     letter, or letters of a script other than Latin). A ``name`` (a vocabulary's) and a phrase
     with a word written as a name ("SQLite", "LoRA"; not merely capitalized, as a title's words
-    are) are nouns whatever else their words can be (:func:`is_title_phrase`)."""
+    are, nor an acronym: "CMS That Allows") are nouns whatever else their words can be
+    (:func:`is_title_phrase`)."""
     named = any(c.isupper() for c in form[1:]) or any(c.isalpha() and not c.isascii() for c in form)
-    written = any(any(c.isupper() for c in w[1:]) for w in form.split()) or any(c.isalpha() and not c.isascii() for c in form)
+    written = any(any(c.isupper() for c in w[1:]) and not w.isupper() for w in form.split()) or any(
+        c.isalpha() and not c.isascii() for c in form
+    )
     if not is_title_phrase(phrase, name or written):
         return 0.0
     return (1 + 0.15 * phrase.count(" ")) * (1.2 if named else 1.0)
@@ -283,6 +286,14 @@ def _overlaps(a: str, b: str) -> bool:
 
 def _is_acronym_pair(a: str, b: str) -> bool:
     return _initials(a) == b or _initials(b) == a
+
+
+def _spells(acronym: str, phrase: str) -> bool:
+    """True if ``acronym`` (one word, a plural -s aside) is the initials of the longer ``phrase``:
+    "llms" and "large language models"."""
+    if " " in acronym or " " not in phrase.replace("-", " ") or len(acronym) < 2:
+        return False
+    return _initials(phrase) in (acronym, acronym.removesuffix("s"))
 
 
 def _pick(table: PhraseTable, rows: np.ndarray, ranked: list[_Scored], max_phrases: int) -> list[str]:
@@ -397,6 +408,12 @@ def title_groups(
                 chosen.append(table.phrases[wide.index])
         if chosen:
             exclude.add(column[chosen[0]])
+            # nor its other number, acronym or expansion: "Large Language Model" or "LLMs" beside
+            # "Large Language Models" says it twice
+            lead = chosen[0]
+            exclude.update(
+                j for p, j in column.items() if _singular(p) == _singular(lead) or _spells(p, lead) or _spells(lead, p)
+            )
         picks[g] = chosen
     if phrases is not None:
         phrases[:] = picks
