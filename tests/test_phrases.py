@@ -105,3 +105,16 @@ def test_a_title_phrase_reads_as_a_noun_phrase():
                    "sqlite", "ಕನ್ನಡ", "basic configuration"]:
         assert is_title_phrase(phrase), phrase
     assert not is_title_phrase("react") and is_title_phrase("react", name=True)  # a vocabulary's name
+
+
+def test_a_word_written_with_a_capital_inside_sentences_is_a_name():
+    """"Go" the language titles a section though "go" is a common verb: the notes write it with a
+    capital inside their sentences. A title-cased first line proves nothing ("Running Specific
+    Test"), nor does a capital after a full stop."""
+    from selfbook.phrases import is_title_phrase, proper_names
+
+    texts = ["Running Specific Test\nWhen your Go project grows, run one test.",
+             "Multiline strings\nStrings in Go are quoted with backticks. Specific rules apply.",
+             "Go home\nTime to go."]
+    assert proper_names(texts) == {"go"}
+    assert not is_title_phrase("go") and is_title_phrase("go", proper=True)

@@ -34,6 +34,7 @@ __all__ = [
     "STOPWORDS",
     "candidate_phrases",
     "is_title_phrase",
+    "proper_names",
     "most_common_form",
     "phrase_forms",
     "surface_forms",
@@ -175,19 +176,42 @@ def candidate_phrases(text: str, max_len: int = 3) -> list[str]:
     return [form.casefold() for form in phrase_forms(text, max_len)]
 
 
-def is_title_phrase(phrase: str, name: bool = False) -> bool:
+def is_title_phrase(phrase: str, name: bool = False, proper: bool = False) -> bool:
     """True if ``phrase`` (lower-cased, as :func:`candidate_phrases` gives it) may make a title:
     it neither starts nor ends with a date word, holds a word that is neither a stopword, a date
     word nor a generic word, and reads as a noun phrase (:func:`_noun_phrase`). "sleep", "dead
     hang", "art of fermentation" may; "oct", "first", "light", "events", "oct 2024 nobel",
     "nifty", "install docker" may not. A ``name`` (a published vocabulary's: "React", "Google")
-    is a noun whatever else its words can be."""
+    is a noun whatever else its words can be; a ``proper`` name (one the texts write with a
+    capital inside their sentences: the language "Go") is not a generic word either."""
     parts = phrase.split()
     if not parts or parts[0] in DATE_WORDS or parts[-1] in DATE_WORDS:
         return False
-    if not name and not _noun_phrase(parts):
+    if not (name or proper) and not _noun_phrase(parts):
         return False
-    return any(w not in STOPWORDS and w not in DATE_WORDS and w not in GENERIC_WORDS for w in parts)
+    generic = frozenset() if proper else GENERIC_WORDS
+    return any(w not in STOPWORDS and w not in DATE_WORDS and w not in generic for w in parts)
+
+
+_INNER_WORD = regex.compile(r"(?<=[\p{L}\p{N},;)] )\p{L}[\p{L}\p{N}]*")
+
+
+def proper_names(texts: Iterable[str]) -> frozenset[str]:
+    """Lower-cased words that the texts write with a capital inside their sentences more often
+    than without, twice at least: names ("Go", "Rust", "Swift") even where the word is common
+    ("go", "rust"). Only the lines after each text's first are read, as a first line is often a
+    title in title case ("Running Specific Test"); a word after a full stop is not counted."""
+    upper: Counter[str] = Counter()
+    lower: Counter[str] = Counter()
+    for text in texts:
+        for line in text.split("\n")[1:]:
+            for match in _INNER_WORD.finditer(line):
+                word = match.group()
+                if word[0].isupper() and (len(word) == 1 or not word[1:].isupper()):
+                    upper[word.casefold()] += 1
+                elif word.islower():
+                    lower[word] += 1
+    return frozenset(w for w, n in upper.items() if n >= 2 and n > lower[w])
 
 
 @lru_cache(maxsize=65536)

@@ -34,7 +34,7 @@ import regex
 
 from selfbook.organize.plurals import plurals
 from selfbook.organize.vocab import Label
-from selfbook.phrases import STOPWORDS, is_title_phrase, most_common_form, phrase_forms
+from selfbook.phrases import STOPWORDS, is_title_phrase, most_common_form, phrase_forms, proper_names
 from selfbook.text import words
 
 if TYPE_CHECKING:  # scipy is imported where a table is built: the organizer's, as in organize.cluster
@@ -86,6 +86,7 @@ class PhraseTable:
                 casing.setdefault(key, Counter())[form] += 1
             held.append(keys)
         named = _label_names(held, vocabulary)
+        proper = proper_names(texts)
         df = Counter(key for keys in held for key in keys)
         phrases = tuple(sorted(k for k, count in df.items() if count >= 2))
         column = {p: j for j, p in enumerate(phrases)}
@@ -101,7 +102,7 @@ class PhraseTable:
         )
         forms = {p: named.get(p) or most_common_form(casing[p]) for p in phrases}
         weight = np.array(
-            [_preference(p, forms[p], p in named) * (VOCAB_PREFERENCE if p in named else 1.0) for p in phrases],
+            [_preference(p, forms[p], p in named, p in proper) * (VOCAB_PREFERENCE if p in named else 1.0) for p in phrases],
             dtype=np.float64,
         )
         plural = plurals(phrases, forms, df, plural_share, texts) if plural_share > 0 else {}
@@ -176,7 +177,7 @@ def _other_senses(held: list[set[str]], labels: Sequence[Label], terms: set[str]
     return frozenset(out)
 
 
-def _preference(phrase: str, form: str, name: bool = False) -> float:
+def _preference(phrase: str, form: str, name: bool = False, proper: bool = False) -> float:
     """How much a phrase is preferred as a title, all else equal: 0 if it may not title at all;
     +15% per word beyond the first; +20% for a name (a capital after the phrase's first
     letter, or letters of a script other than Latin). A ``name`` (a vocabulary's) and a phrase
@@ -187,7 +188,7 @@ def _preference(phrase: str, form: str, name: bool = False) -> float:
     written = any(any(c.isupper() for c in w[1:]) and not w.isupper() for w in form.split()) or any(
         c.isalpha() and not c.isascii() for c in form
     )
-    if not is_title_phrase(phrase, name or written):
+    if not is_title_phrase(phrase, name or written, proper):
         return 0.0
     return (1 + 0.15 * phrase.count(" ")) * (1.2 if named else 1.0)
 
