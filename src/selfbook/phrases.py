@@ -183,11 +183,12 @@ def is_title_phrase(phrase: str, name: bool = False, proper: bool = False) -> bo
     hang", "art of fermentation" may; "oct", "first", "light", "events", "oct 2024 nobel",
     "nifty", "install docker" may not. A ``name`` (a published vocabulary's: "React", "Google")
     is a noun whatever else its words can be; a ``proper`` name (one the texts write with a
-    capital inside their sentences: the language "Go") is not a generic word either."""
+    capital inside their sentences: the language "Go") is not a generic word, though it must
+    still read as a noun ("Recurrent", capitalized in cited titles, does not)."""
     parts = phrase.split()
     if not parts or parts[0] in DATE_WORDS or parts[-1] in DATE_WORDS:
         return False
-    if not (name or proper) and not _noun_phrase(parts):
+    if not name and not _noun_phrase(parts):
         return False
     generic = frozenset() if proper else GENERIC_WORDS
     return any(w not in STOPWORDS and w not in DATE_WORDS and w not in generic for w in parts)
