@@ -32,9 +32,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import regex
 
+from selfbook.organize.names import WIDEN_SHARE, label_names, stem as _stem
 from selfbook.organize.plurals import plurals
 from selfbook.organize.vocab import Label
-from selfbook.phrases import STOPWORDS, is_title_phrase, most_common_form, phrase_forms, proper_names
+from selfbook.phrases import is_title_phrase, most_common_form, phrase_forms, proper_names
 from selfbook.text import words
 
 if TYPE_CHECKING:  # scipy is imported where a table is built: the organizer's, as in organize.cluster
@@ -48,9 +49,6 @@ _ACRONYM = regex.compile(r"^[A-Z][A-Z0-9]{1,5}s?$")
 # How much a name from a published vocabulary is preferred as a title over a phrase of the
 # entries alone that scores the same.
 VOCAB_PREFERENCE = 1.3
-# A longer phrase that comes with a shorter one in this share of the entries saying the shorter
-# is what they say: "networks" → "Kolmogorov-Arnold Networks" (see _widen, _other_senses).
-WIDEN_SHARE = 0.6
 
 
 @dataclass(frozen=True)
@@ -85,7 +83,7 @@ class PhraseTable:
                 keys.add(key)
                 casing.setdefault(key, Counter())[form] += 1
             held.append(keys)
-        named = _label_names(held, vocabulary)
+        named = label_names(held, vocabulary)
         proper = proper_names(texts)
         df = Counter(key for keys in held for key in keys)
         phrases = tuple(sorted(k for k, count in df.items() if count >= 2))
@@ -120,61 +118,33 @@ class PhraseTable:
         """Each phrase's column in ``matrix``."""
         return {phrase: j for j, phrase in enumerate(self.phrases)}
 
+    @cached_property
+    def _by_singular(self) -> dict[str, list[int]]:
+        out: dict[str, list[int]] = {}
+        for j, phrase in enumerate(self.phrases):
+            out.setdefault(_singular(phrase), []).append(j)
+        return out
 
-def _label_names(held: list[set[str]], vocabulary: Sequence[Label]) -> dict[str, str]:
-    """Adds to each entry's phrase keys the (lower-cased) names of the labels it holds, and
-    returns every such key with the label's written name."""
-    if not vocabulary:
-        return {}
-    # A label counts only where its own name is written too: an alias alone ("growth" for the
-    # topic Marketing) is as often another word.
-    said = Counter(key for keys in held for key in keys)
-    usable = [label for label in vocabulary if said[label.name.casefold()] + said[label.name.casefold() + "s"] >= 2]
-    other = _other_senses(held, usable, {term for label in vocabulary for term in label.terms})
-    usable = [label for label in usable if label.name not in other]
-    by_term: dict[str, list[Label]] = {}
-    for label in usable:
-        for term in label.terms:
-            by_term.setdefault(term, []).append(label)
-    named: dict[str, str] = {}
-    for keys in held:
-        for label in [label for key in keys for label in by_term.get(key, ())]:
-            keys.add(label.name.casefold())
-            named.setdefault(label.name.casefold(), label.name)
-    return named
+    @cached_property
+    def _by_initials(self) -> dict[str, list[int]]:
+        out: dict[str, list[int]] = {}
+        for j, phrase in enumerate(self.phrases):
+            if " " in phrase.replace("-", " "):
+                out.setdefault(_initials(phrase), []).append(j)
+        return out
 
-
-def _other_senses(held: list[set[str]], labels: Sequence[Label], terms: set[str]) -> frozenset[str]:
-    """Names of one-word labels that the texts write mostly as the modifier of one longer phrase
-    which neither a label nor the label's own description holds: "source" in "source code" is
-    not the game engine Source. As a title is widened (:func:`_widen`), the longer phrase is
-    what the entries say when ``WIDEN_SHARE`` of the entries that say any of the label's terms
-    ("postgres", "postgresql") hold it. The label stands where the rest of the phrase is in its
-    description ("terminal emulator": "…uses terminal emulators such as…"), and where the word
-    is the phrase's head, as the phrase is then a kind of it: at its end ("Kali Linux"), or
-    before a preposition ("Documentation in French")."""
-    single = {label.name.casefold(): label for label in labels if " " not in label.name}
-    naming: dict[str, set[str]] = {}  # a term and the one-word names it says
-    for name, label in single.items():
-        for term in (name, *label.terms):
-            naming.setdefault(term, set()).add(name)
-    inside: dict[str, Counter[str]] = {}
-    holding: Counter[str] = Counter()
-    for keys in held:
-        holding.update({name for key in keys for name in naming.get(key, ())})
-        for key in keys:
-            parts = key.split()
-            if len(parts) > 1 and key not in terms and STOPWORDS.isdisjoint(parts):
-                for word in set(parts[:-1]) & single.keys():
-                    inside.setdefault(word, Counter())[key] += 1
-    out = set()
-    for word, longer in inside.items():
-        described = {_stem(w) for w in single[word].context}
-        for phrase, count in longer.items():
-            rest = [w for w in phrase.split() if w != word]
-            if count >= WIDEN_SHARE * holding[word] and not any(_stem(w) in described for w in rest):
-                out.add(single[word].name)
-    return frozenset(out)
+    def variants(self, phrase: str) -> set[int]:
+        """The columns of the phrases that name what ``phrase`` names: its singular or plural,
+        and its acronym or expansion ("llms", "large language model" for "large language
+        models")."""
+        out = set(self._by_singular.get(_singular(phrase), ()))
+        if " " not in phrase and len(phrase) >= 2:  # an acronym: the phrases it abbreviates
+            for key in {phrase, phrase.removesuffix("s")}:
+                out.update(self._by_initials.get(key, ()))
+        if " " in phrase.replace("-", " "):  # an expansion: its acronym, in either number
+            initials = _initials(phrase)
+            out.update(self.column[key] for key in (initials, initials + "s") if len(key) >= 2 and key in self.column)
+        return out
 
 
 def _preference(phrase: str, form: str, name: bool = False, proper: bool = False) -> float:
@@ -274,11 +244,6 @@ def _expansion(acronym: str, table: PhraseTable, ranked: list[_Scored]) -> _Scor
     return None
 
 
-def _stem(word: str) -> str:
-    """A crude stem, enough to see that 'files' and 'file', 'tracker' and 'tracking' overlap."""
-    return word[:5] if len(word) > 5 else word.removesuffix("s")
-
-
 def _overlaps(a: str, b: str) -> bool:
     """True if two phrases share a word stem, the parts of hyphenated words included
     ("long-context" and "long contexts")."""
@@ -287,14 +252,6 @@ def _overlaps(a: str, b: str) -> bool:
 
 def _is_acronym_pair(a: str, b: str) -> bool:
     return _initials(a) == b or _initials(b) == a
-
-
-def _spells(acronym: str, phrase: str) -> bool:
-    """True if ``acronym`` (one word, a plural -s aside) is the initials of the longer ``phrase``:
-    "llms" and "large language models"."""
-    if " " in acronym or " " not in phrase.replace("-", " ") or len(acronym) < 2:
-        return False
-    return _initials(phrase) in (acronym, acronym.removesuffix("s"))
 
 
 def _pick(table: PhraseTable, rows: np.ndarray, ranked: list[_Scored], max_phrases: int) -> list[str]:
@@ -411,10 +368,7 @@ def title_groups(
             exclude.add(column[chosen[0]])
             # nor its other number, acronym or expansion: "Large Language Model" or "LLMs" beside
             # "Large Language Models" says it twice
-            lead = chosen[0]
-            exclude.update(
-                j for p, j in column.items() if _singular(p) == _singular(lead) or _spells(p, lead) or _spells(lead, p)
-            )
+            exclude.update(table.variants(chosen[0]))
         picks[g] = chosen
     if phrases is not None:
         phrases[:] = picks
