@@ -9,12 +9,9 @@ from typing import Sequence
 
 import click
 
+from .console import book_option
 from .settings import Settings, load_settings
 
-book_option = click.option(
-    "--book", "book", type=click.Path(file_okay=False, path_type=Path), envvar="SELFBOOK_BOOK", default="book",
-    show_default=True, help="The book folder (env SELFBOOK_BOOK).",
-)
 allow_local_option = click.option(
     "--allow-local", is_flag=True,
     help="Also fetch links to loopback, private and link-local addresses (intranets, tests); refused by default.",
@@ -90,7 +87,7 @@ def max_age_of(text: str):
 def run_fetch(book: Path, *, allow_local: bool, max_age: str, dumps: Sequence[Path] = (), format: str | None = None,
               quiet: bool = False, wayback: bool = True, archive: bool = False):
     """Fetch with a progress bar; print the report's line unless ``quiet``. Returns the report."""
-    from .cli import err, progress_bar
+    from .console import err, progress_bar
     from .library import Library
 
     age = max_age_of(max_age)
@@ -133,7 +130,7 @@ def fetch_command(book: Path, allow_local: bool, max_age: str, no_wayback: bool,
     snapshot shown beside it in 'selfbook links' and the web page. With --archive, each page's
     readable text is kept too: search and ask read it, and it stays when the link dies.
     """
-    from .cli import friendly_errors
+    from .console import friendly_errors
 
     report = friendly_errors(run_fetch)(book, allow_local=allow_local, max_age=max_age, quiet=as_json, wayback=not no_wayback, archive=archive)
     if as_json:
@@ -148,7 +145,7 @@ def links_command(book: Path, dead: bool, as_json: bool) -> None:
     """Every link of the book with what its last fetch found ('unfetched' before the first)."""
     from rich.table import Table
 
-    from .cli import friendly_errors, out
+    from .console import friendly_errors, out
     from .library import Library
 
     rows = [(link, ids) for link, ids in friendly_errors(Library(book).links)() if link.dead or not dead]
