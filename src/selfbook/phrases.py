@@ -111,9 +111,9 @@ _HOSTLIKE = regex.compile(
 )
 # Licence identifiers (SPDX style) that awesome lists and READMEs put on every line.
 _LICENCE = regex.compile(r"^(?:[AL]?GPL|Apache|BSD|MPL|EPL|CC-BY|CC0|Unlicense|ISC|Zlib)(?:-[\w.]+)*$", regex.IGNORECASE)
-# Where a phrase must not continue: punctuation, a spaced dash or slash, an end of sentence.
 # A possessive ending: "DoorDash’s" is DoorDash's, and a phrase of it is "DoorDash".
 _POSSESSIVE = regex.compile(r"(?<=\p{L}{2})['’]s$", regex.IGNORECASE)
+# Where a phrase must not continue: punctuation, a spaced dash or slash, an end of sentence.
 _BREAK = regex.compile(r"[,;:!?()\[\]{}|\"“”«»<>•·—–…#*_=~`@]+|\.(?=\s|$)|\s[-/&+]\s|/|\n")
 
 
@@ -220,7 +220,7 @@ def _parts_of_speech(word: str) -> frozenset[str]:
     """What an English word form can be ("found": VERB; "terminal": ADJ, NOUN), from the lexicon
     of lemminflect (MIT; built from the NIH SPECIALIST Lexicon); empty for a word it does not
     know: a name ("SQLite", "Karpathy"), a word of another script, a coinage."""
-    from lemminflect import getAllLemmas  # deferred: its lexicon loads in about half a second
+    from lemminflect import getAllLemmas  # deferred: loading its lexicon is for the organizer only
 
     return frozenset(getAllLemmas(word))
 

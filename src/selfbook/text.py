@@ -73,6 +73,12 @@ def terms(text: str) -> list[str]:
     return out
 
 
+def stem(word: str) -> str:
+    """A crude stem, enough to see that 'files' and 'file', 'tracker' and 'tracking' overlap:
+    the first five letters of a longer word, a shorter one without a plural -s."""
+    return word[:5] if len(word) > 5 else word.removesuffix("s")
+
+
 def slug(title: str) -> str:
     """A lower-case, dash-joined id that keeps every script's letters: 'ಕನ್ನಡ-ಸಾಹಿತ್ಯ'. Chapter
     and section ids are made with it, by the organizer and by curation alike."""

@@ -62,6 +62,7 @@ from selfbook.book.markdown import (
     chapter_filename, count_label, destination, domain, entry_anchor, escape_markdown, link, link_line, section_anchor, short_title,
 )
 from selfbook.models import Chapter, Entry, Flag, Installment, LLMTitles, Merge, Outline, Section
+from selfbook.text import stem
 
 __all__ = [
     "BookMeta",
@@ -396,14 +397,10 @@ _SMALL_WORDS = frozenset("a an and as at by for from in of on or the to vs via w
 
 
 def _stems(text: str) -> set[str]:
-    """Words of two letters or more, each cut to five letters or, if shorter, without a plural
-    -s: "postgres" and "PostgreSQL" meet, and so do "Tools" and "tool", "Jq" and "jq"."""
-    out = set()
-    for word in _TITLE_WORD.findall(text):
-        low = word.casefold()
-        if len(low) >= 2 and low not in _SMALL_WORDS:
-            out.add(low[:5] if len(low) > 5 else low.removesuffix("s") or low)
-    return out
+    """The stems (:func:`selfbook.text.stem`) of the words of two letters or more: "postgres" and
+    "PostgreSQL" meet, and so do "Tools" and "tool", "Jq" and "jq"."""
+    low = (w.casefold() for w in _TITLE_WORD.findall(text))
+    return {stem(w) for w in low if len(w) >= 2 and w not in _SMALL_WORDS}
 
 
 def weak_titles(outline: Outline, entries: Mapping[str, Entry]) -> list[tuple[Chapter, Section, float]]:

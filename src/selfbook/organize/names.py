@@ -13,17 +13,13 @@ from collections.abc import Sequence
 
 from selfbook.organize.vocab import Label
 from selfbook.phrases import STOPWORDS
+from selfbook.text import stem
 
-__all__ = ["WIDEN_SHARE", "label_names", "stem"]
+__all__ = ["WIDEN_SHARE", "label_names"]
 
 # A longer phrase that comes with a shorter one in this share of the entries saying the shorter
 # is what they say: "networks" → "Kolmogorov-Arnold Networks" (title._widen, _other_senses).
 WIDEN_SHARE = 0.6
-
-
-def stem(word: str) -> str:
-    """A crude stem, enough to see that 'files' and 'file', 'tracker' and 'tracking' overlap."""
-    return word[:5] if len(word) > 5 else word.removesuffix("s")
 
 
 def label_names(held: list[set[str]], vocabulary: Sequence[Label]) -> dict[str, str]:

@@ -32,11 +32,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import regex
 
-from selfbook.organize.names import WIDEN_SHARE, label_names, stem as _stem
+from selfbook.organize.names import WIDEN_SHARE, label_names
 from selfbook.organize.plurals import plurals
 from selfbook.organize.vocab import Label
 from selfbook.phrases import is_title_phrase, most_common_form, phrase_forms, proper_names
-from selfbook.text import words
+from selfbook.text import stem, words
 
 if TYPE_CHECKING:  # scipy is imported where a table is built: the organizer's, as in organize.cluster
     from scipy import sparse
@@ -134,8 +134,8 @@ class PhraseTable:
         return out
 
     def variants(self, phrase: str) -> set[int]:
-        """The columns of the phrases that name what ``phrase`` names: its singular or plural,
-        and its acronym or expansion ("llms", "large language model" for "large language
+        """The columns of the phrases that name what ``phrase`` names: itself, its singular or
+        plural, and its acronym or expansion ("llms", "large language model" for "large language
         models")."""
         out = set(self._by_singular.get(_singular(phrase), ()))
         if " " not in phrase and len(phrase) >= 2:  # an acronym: the phrases it abbreviates
@@ -154,10 +154,9 @@ def _preference(phrase: str, form: str, name: bool = False, proper: bool = False
     with a word written as a name ("SQLite", "LoRA"; not merely capitalized, as a title's words
     are, nor an acronym: "CMS That Allows") are nouns whatever else their words can be
     (:func:`is_title_phrase`)."""
-    named = any(c.isupper() for c in form[1:]) or any(c.isalpha() and not c.isascii() for c in form)
-    written = any(any(c.isupper() for c in w[1:]) and not w.isupper() for w in form.split()) or any(
-        c.isalpha() and not c.isascii() for c in form
-    )
+    other_script = any(c.isalpha() and not c.isascii() for c in form)
+    named = other_script or any(c.isupper() for c in form[1:])
+    written = other_script or any(any(c.isupper() for c in w[1:]) and not w.isupper() for w in form.split())
     if not is_title_phrase(phrase, name or written, proper):
         return 0.0
     return (1 + 0.15 * phrase.count(" ")) * (1.2 if named else 1.0)
@@ -247,7 +246,7 @@ def _expansion(acronym: str, table: PhraseTable, ranked: list[_Scored]) -> _Scor
 def _overlaps(a: str, b: str) -> bool:
     """True if two phrases share a word stem, the parts of hyphenated words included
     ("long-context" and "long contexts")."""
-    return bool({_stem(w) for w in regex.split(r"[\s-]+", a) if w} & {_stem(w) for w in regex.split(r"[\s-]+", b) if w})
+    return bool({stem(w) for w in regex.split(r"[\s-]+", a) if w} & {stem(w) for w in regex.split(r"[\s-]+", b) if w})
 
 
 def _is_acronym_pair(a: str, b: str) -> bool:
@@ -354,7 +353,6 @@ def title_groups(
     the caller decides what to do with it.
     """
     exclude = set(_boilerplate(table, groups))
-    column = table.column
     picks: list[list[str]] = [[] for _ in groups]
     for g in sorted(range(len(groups)), key=lambda g: (-len(groups[g]), g)):
         rows = groups[g]
@@ -365,7 +363,6 @@ def title_groups(
             if wide is not None:
                 chosen.append(table.phrases[wide.index])
         if chosen:
-            exclude.add(column[chosen[0]])
             # nor its other number, acronym or expansion: "Large Language Model" or "LLMs" beside
             # "Large Language Models" says it twice
             exclude.update(table.variants(chosen[0]))
