@@ -3,6 +3,7 @@ import pytest
 
 from selfbook.embed import HashingEmbedder, embed_pending, get_embedder
 from selfbook.errors import ConfigError
+from selfbook.models import Entry, Span, is_byline
 from selfbook.store import open_store
 
 
@@ -76,3 +77,38 @@ def test_fast_embedder_reads_only_the_first_tokens():
     assert np.allclose(fast.embed(short), full.embed(short), atol=1e-6)
     assert np.allclose(fast.embed([long]), full.embed([start]), atol=1e-6)
     assert np.allclose(fast.embed([long], query=True), full.embed([long], query=True), atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "note, byline",
+    [
+        ("(Paper) Walmart 2014", True),
+        ("Netflix 2022", True),
+        ("Stitch Fix 2021", True),
+        ("(2015), R. Girshick [pdf]", True),
+        ("(Code) WeWork", True),
+        ("AT&T 2019", True),
+        ("Uber", False),  # a name alone may be the person's own tag for the topic
+        ("Rust", False),
+        ("Persian BERT.", False),
+        ("A great talk on Rust (2019)", False),  # a sentence, not names
+        ("by Adam Coates", False),
+        ("Netflix 2022\nWhat they learned running recommendations", False),
+    ],
+)
+def test_a_byline_is_names_with_a_year_or_a_tag(note, byline):
+    assert is_byline(note) is byline
+
+
+def _entry(title: str, *notes: str) -> Entry:
+    return Entry(id="e", title=title, urls=(), notes=notes, kind="post", entities=(), date=None,
+                 lang="en", script="Latin", sources=(Span("self.md", 1, 1),))
+
+
+def test_the_model_does_not_see_a_byline_note():
+    title = "RecSysOps: best practices for operating a large-scale recommender system"
+    assert _entry(title, "Netflix 2022").embed_text() == title
+    assert _entry(title, "(Paper) Netflix 2022").embed_text() == _entry(title).embed_text()
+    assert _entry(title, "Netflix").embed_text() == f"{title}\nNetflix"
+    both = _entry(title, "Netflix 2022", "read with the team").embed_text()
+    assert both == f"{title}\nread with the team"

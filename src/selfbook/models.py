@@ -11,6 +11,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import regex
+
 KINDS = ("paper", "repo", "video", "post", "article", "note")
 
 
@@ -159,12 +161,35 @@ class Entry:
         """The text a model sees for this entry: title, then note, each line without a date that
         closes it ("…by looking at screenshots; Oct 2024."). That date is the entry's ``date``;
         in the text it would make the model group entries by when they were saved rather than
-        by what they are about."""
+        by what they are about. For the same reason a note that is only a byline ("(Paper)
+        Walmart 2014", see :func:`is_byline`) is left out: it says who published the link and
+        when, and would group entries by publisher."""
         parts = [self.title]
-        if self.note and self.note != self.title:
-            parts.append(self.note)
+        note = "\n\n".join(n for n in self.notes if n and not is_byline(n))
+        if note and note != self.title:
+            parts.append(note)
         lines = "\n".join(parts).split("\n")
         return "\n".join(_undated(line) if any(c.isdigit() for c in line) else line for line in lines)
+
+
+_TAGS = regex.compile(r"\([^()]*\)|\[[^\[\]]*\]")
+_YEAR = regex.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+_NAME = regex.compile(r"(?:\p{Lu}[\p{L}\p{M}'’&.\-]*|\d[\p{L}\d]*\.?),?")
+
+
+@lru_cache(maxsize=1 << 15)
+def is_byline(note: str) -> bool:
+    """True if ``note`` is a byline: one to three capitalized names with a year or a bracketed
+    tag and nothing else, as in "(Paper) Walmart 2014", "Netflix 2022", "(2015), R. Girshick
+    [pdf]". Lists of industry papers and posts carry one per link; the names are the
+    publisher or the authors, not what the link is about. A name alone ("Rust", "Uber") may be
+    the person's own tag for the topic, so it is not a byline."""
+    if "\n" in note or len(note) > 60:
+        return False
+    rest, tags = _TAGS.subn(" ", note)
+    rest, years = _YEAR.subn(" ", rest)
+    names = rest.strip(" ,;:-–—·|/").split()
+    return bool(tags or years) and 1 <= len(names) <= 3 and all(_NAME.fullmatch(n) for n in names)
 
 
 @lru_cache(maxsize=1 << 15)
