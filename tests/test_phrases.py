@@ -107,6 +107,19 @@ def test_a_title_phrase_reads_as_a_noun_phrase():
     assert not is_title_phrase("react") and is_title_phrase("react", name=True)  # a vocabulary's name
 
 
+def test_a_phrase_with_a_clause_word_inside_never_titles():
+    """"Finds That LLMs" titled a section of paper summaries ("…; finds that LLMs surpass
+    experts"): a function word inside a phrase that is not an article, a preposition or
+    "and"/"or" makes it part of a clause, even when a name ("LLMs") is in it."""
+    from selfbook.phrases import is_title_phrase
+
+    for phrase in ["finds that llms", "what is rag", "cms that allows", "models can reason"]:
+        assert not is_title_phrase(phrase) and not is_title_phrase(phrase, name=True), phrase
+    for phrase in ["art of fermentation", "retrieval for question answering", "search and ranking",
+                   "alternative to google"]:
+        assert is_title_phrase(phrase), phrase
+
+
 def test_a_word_written_with_a_capital_inside_sentences_is_a_name():
     """"Go" the language titles a section though "go" is a common verb: the notes write it with a
     capital inside their sentences. A title-cased first line proves nothing ("Running Specific

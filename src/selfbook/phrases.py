@@ -181,13 +181,17 @@ def is_title_phrase(phrase: str, name: bool = False, proper: bool = False) -> bo
     it neither starts nor ends with a date word, holds a word that is neither a stopword, a date
     word nor a generic word, and reads as a noun phrase (:func:`_noun_phrase`). "sleep", "dead
     hang", "art of fermentation" may; "oct", "first", "light", "events", "oct 2024 nobel",
-    "nifty", "install docker" may not. A ``name`` (a published vocabulary's: "React", "Google")
-    is a noun whatever else its words can be; a ``proper`` name (one the texts write with a
+    "nifty", "install docker", and a phrase with a function word inside that is not an
+    article, a preposition or "and"/"or" ("finds that LLMs", "CMS that allows") may not. A
+    ``name`` (a published vocabulary's: "React", "Google") is a noun whatever else its words
+    can be; a ``proper`` name (one the texts write with a
     capital inside their sentences: the language "Go") is not a generic word, though it must
     still read as a noun ("Recurrent", capitalized in cited titles, does not)."""
     parts = phrase.split()
     if not parts or parts[0] in DATE_WORDS or parts[-1] in DATE_WORDS:
         return False
+    if any(w in STOPWORDS and w not in _LINKING for w in parts[1:-1]):
+        return False  # "finds that llms", "what is rag": part of a clause, even with a name in it
     if not name and not _noun_phrase(parts):
         return False
     generic = frozenset() if proper else GENERIC_WORDS
@@ -223,6 +227,15 @@ def _parts_of_speech(word: str) -> frozenset[str]:
     from lemminflect import getAllLemmas  # deferred: loading its lexicon is for the organizer only
 
     return frozenset(getAllLemmas(word))
+
+
+# The function words a noun phrase holds inside: articles, prepositions and "and"/"or" ("Art
+# of Fermentation", "Retrieval for Question Answering"). Any other stopword inside a phrase
+# ("that", "is", "can", "it") makes it part of a clause.
+_LINKING = frozenset(
+    "a an the and or of for in on to with without at by from into over under about against "
+    "between through via vs versus as per".split()
+)
 
 
 def _noun_phrase(parts: Sequence[str]) -> bool:
