@@ -99,10 +99,10 @@ def test_a_title_phrase_reads_as_a_noun_phrase():
     lexicon does not know (names) stay titles."""
     from selfbook.phrases import is_title_phrase
 
-    for phrase in ["install docker", "nifty", "remove", "found", "quickly", "googling i found"]:
+    for phrase in ["install docker", "nifty", "remove", "found", "quickly", "googling i found", "recurrent neural"]:
         assert not is_title_phrase(phrase), phrase
     for phrase in ["sleep", "cooking", "dead hang", "named entity recognition", "free-threaded build", "docker",
-                   "sqlite", "ಕನ್ನಡ", "basic configuration"]:
+                   "sqlite", "ಕನ್ನಡ", "basic configuration", "recurrent neural networks", "open source"]:
         assert is_title_phrase(phrase), phrase
     assert not is_title_phrase("react") and is_title_phrase("react", name=True)  # a vocabulary's name
 

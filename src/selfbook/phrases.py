@@ -241,8 +241,9 @@ _LINKING = frozenset(
 def _noun_phrase(parts: Sequence[str]) -> bool:
     """True unless the words cannot be a noun phrase, as a title is: a phrase that starts with a
     word that is only a verb or an adverb ("install docker", "quickly"), one word that cannot be
-    a noun ("nifty", "remove", "found"), or a phrase that ends with a word that is only a verb
-    and does not start with an adjective ("googling i found"; "Dead Hang" is a noun phrase). A
+    a noun ("nifty", "remove", "found"), a phrase that ends with a word that is only an
+    adjective or an adverb ("recurrent neural"), or one that ends with a word that is only a
+    verb and does not start with an adjective ("googling i found"; "Dead Hang" is a noun phrase). A
     word ending in -ing names an activity ("Cooking") and one in -ed may describe ("Named Entity
     Recognition"); a word the lexicon does not know is taken for a name."""
     first, last = _parts_of_speech(parts[0]), _parts_of_speech(parts[-1])
@@ -250,6 +251,8 @@ def _noun_phrase(parts: Sequence[str]) -> bool:
         return not first or "NOUN" in first or "PROPN" in first or parts[0].endswith("ing")
     if first and first <= {"VERB", "ADV"} and not parts[0].endswith(("ing", "ed")):
         return False
+    if last and last <= {"ADJ", "ADV"}:
+        return False  # "recurrent neural": the noun it describes is missing
     return not last or not last <= {"VERB", "ADV"} or parts[-1].endswith("ing") or "ADJ" in first
 
 
