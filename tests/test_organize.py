@@ -499,6 +499,34 @@ def test_section_heading_rules():
     assert section_heading(heading_of, np.array([0, 1, 9, 5, 6]), totals, "x") is None  # no heading dominates
 
 
+def test_a_chapter_no_name_fits_takes_the_heading_its_filed_entries_share():
+    """Entries from the dump's dated parts ("X bookmarks") do not vote: "Software, tools" names a
+    chapter of 25 entries filed under it and 36 saved elsewhere (the bundled example)."""
+    from selfbook.organize.headings import chapter_heading
+
+    heading_of = ["Software, tools"] * 6 + [None] * 9 + ["Health"] * 2
+    totals = Counter(h for h in heading_of if h) + Counter({"Health": 8})
+    assert chapter_heading(heading_of, np.arange(17), totals, least=6) == "Software, tools"
+    assert chapter_heading(heading_of, np.arange(17), totals, least=7) is None  # too few entries to name a chapter
+    assert chapter_heading(heading_of, np.arange(6, 15), totals, least=1) is None  # none of them was filed
+    mixed = ["Software, tools"] * 6 + ["Health"] * 6
+    assert chapter_heading(mixed, np.arange(12), Counter(mixed), least=2) is None  # no heading dominates
+
+
+def test_a_chapter_is_not_named_after_one_of_its_sections():
+    """A name said in one section only ("Redis" over SSH and Redis) is that section's, not the
+    chapter's; a name said across two sections is broader than either."""
+    from selfbook.organize import _across, _Draft
+    from selfbook.organize.title import PhraseTable
+
+    texts = [f"ssh key number {i} on linux" for i in range(6)] + [f"redis cache trick {i} on linux" for i in range(6)]
+    table = PhraseTable.build(texts)
+    sections = [_Draft("SSH", np.arange(6)), _Draft("Redis", np.arange(6, 12))]
+    assert not _across(table, ["redis"], sections)
+    assert _across(table, ["linux"], sections)
+    assert _across(table, ["redis"], sections[1:])  # a chapter of one section
+
+
 def test_headings_title_the_sections_they_dominate():
     ids, texts, vectors, label = dataset(SIX, stragglers=False)
     rng = np.random.default_rng(3)

@@ -55,7 +55,7 @@ from threadpoolctl import threadpool_limits
 from selfbook.models import Chapter, Outline, Section
 from selfbook.organize import cluster
 from selfbook.organize.domains import chapter_titles
-from selfbook.organize.headings import entry_headings, pull, section_heading
+from selfbook.organize.headings import chapter_heading, entry_headings, pull, section_heading
 from selfbook.organize.vocab import labels
 from selfbook.organize.title import (
     PhraseTable,
@@ -347,16 +347,20 @@ def _outline(
     totals = Counter(h for h in heading_of if h is not None)
     by_heading = [section_heading(heading_of, rows, totals) for rows in chapter_rows]
     by_vocab = chapter_titles(table, chapter_rows)
-    by_phrases = title_groups(table, chapter_rows, everything, 1, min_share=CHAPTER_MIN_SHARE)
+    picked: list[list[str]] = []
+    by_phrases = title_groups(table, chapter_rows, everything, 1, min_share=CHAPTER_MIN_SHARE, phrases=picked)
     extras = [key_phrases(table, rows, everything, 5, min_share=CHAPTER_MIN_SHARE) for rows in chapter_rows]
     titles = [h or v or k for h, v, k in zip(by_heading, by_vocab, by_phrases)]
+    said = [[v.casefold()] if v else k for v, k in zip(by_vocab, picked)]  # what a name from the texts says
 
     chapters: list[tuple[_Draft, list[_Draft], str]] = []
-    for title, rows in zip(titles, chapter_rows):
+    for title, rows, heading, says in zip(titles, chapter_rows, by_heading, said):
         sections = _sections(table, rows, section_of, heading_of, totals, p, title, grouping.features)
         named = [d.title for d in sections if not d.misc]
-        if not title:  # no name fits the whole chapter: its two largest sections name it
-            title = _lead_pair(named) or central_titles(texts, vectors, rows)
+        if title and not heading and not _across(table, says, sections):
+            title = ""  # the name of one section ("Redis" over SSH and Redis) is not the chapter's
+        if not title:  # no name fits the whole chapter: the person's heading or its two largest sections do
+            title = chapter_heading(heading_of, rows, totals, p.min_chapter) or _lead_pair(named) or central_titles(texts, vectors, rows)
             if len(sections) == 1 and not sections[0].misc:
                 sections = [_Draft(title, sections[0].rows)]
         others = [t for t in named if t.casefold() != title.casefold()]
@@ -553,6 +557,17 @@ def _assemble(ids: list[str], chapters: list[tuple[_Draft, list[_Draft], str]]) 
             )
         out.append(Chapter(chapter_id, chapter.title, tuple(built), description))
     return tuple(out)
+
+
+def _across(table: PhraseTable, says: Sequence[str], sections: Sequence[_Draft]) -> bool:
+    """True if a chapter name that says ``says`` is broader than any one of the chapter's
+    sections: at least ``CHAPTER_MIN_SHARE`` of the entries of two of them say it (or the
+    chapter has one section)."""
+    titled = [d for d in sections if not d.misc]
+    if len(titled) < 2:
+        return True
+    held = holders(table, says)
+    return sum(float(held[d.rows].mean()) >= CHAPTER_MIN_SHARE for d in titled) >= 2
 
 
 def _lead_pair(titles: Sequence[str]) -> str:

@@ -18,8 +18,10 @@ headings are used twice:
 1. **Grouping.** Entries under one topical heading are pulled toward their group's mean before
    clustering (:func:`pull`), so that a short entry ("Idli", "jq") lands with its neighbours in
    the person's notebook rather than with other short entries.
-2. **Section titles.** A section whose entries mostly share a topical heading, and which holds
-   most of that heading's entries, takes the heading as its title (:func:`section_heading`).
+2. **Titles.** A section whose entries mostly share a topical heading, and which holds most of
+   that heading's entries, takes the heading as its title (:func:`section_heading`). A chapter
+   does too; and where no name fits the whole chapter, the heading that most of its filed
+   entries share names it (:func:`chapter_heading`).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ import regex
 from selfbook.phrases import DATE_WORDS, GENERIC_WORDS, STOPWORDS
 from selfbook.text import words
 
-__all__ = ["NOISE", "is_topical", "entry_headings", "pull", "section_heading"]
+__all__ = ["NOISE", "is_topical", "entry_headings", "pull", "section_heading", "chapter_heading"]
 
 NOISE = frozenset(
     """
@@ -125,3 +127,17 @@ def section_heading(
     said = {w.casefold() for w in words(chapter_title)}
     own = {w.casefold() for w in words(heading)} - STOPWORDS
     return None if own <= said else heading
+
+
+def chapter_heading(heading_of: Sequence[str | None], rows: np.ndarray, totals: Counter[str], least: int) -> str | None:
+    """The topical heading that names a chapter of ``rows`` that no name fits as a whole: as for
+    a section (:func:`section_heading`), but only the entries filed under a topical heading
+    vote, and the heading must hold at least ``least`` of them. Such a chapter also gathers
+    entries from the dated and untitled parts of a dump ("X bookmarks", "March 2024"), which
+    say nothing of its name; the person's heading over the rest ("Software, tools" over SQLite
+    and the terminal) is the name they chose for the domain."""
+    headed = [i for i in rows if heading_of[i] is not None]
+    if not headed:
+        return None
+    name = section_heading(heading_of, np.asarray(headed), totals)
+    return name if name and sum(heading_of[i] == name for i in headed) >= least else None
