@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from graphlib import CycleError, TopologicalSorter
 from importlib import import_module
 from pathlib import Path
 
@@ -53,6 +54,48 @@ def test_the_store_imports_only_the_models_and_errors_from_above_it():
     upward = {path: [m for m in found if not m.startswith(allowed)] for path, found in _selfbook_imports("store").items()}
     assert {path: found for path, found in upward.items() if found} == {}
 
+
+
+def _folder(module: str) -> str:
+    """The folder (or the module at the root) that ``module`` belongs to: ``selfbook.ingest.oneline``
+    → ``selfbook.ingest``; a name the root exports (``selfbook.Hit``) counts as its module's."""
+    parts = module.split(".")
+    if len(parts) == 2 and parts[1] in selfbook._EXPORTS:
+        parts = ["selfbook", *selfbook._EXPORTS[parts[1]].split(".")]
+    return ".".join(parts[:2])
+
+
+def folder_graph() -> dict[str, set[str]]:
+    """Which folders (and root modules) each one imports, imports in functions and under
+    ``TYPE_CHECKING`` included; the package root, which names everything lazily, left out."""
+    graph: dict[str, set[str]] = {}
+    for path in PACKAGE.rglob("*.py"):
+        if path == PACKAGE / "__init__.py":
+            continue
+        here = _folder("selfbook." + ".".join(path.relative_to(PACKAGE).with_suffix("").parts))
+        found = {_folder(m) for m in imported(path) if m.startswith("selfbook.")}
+        graph.setdefault(here, set()).update(found - {here, "selfbook"})
+    return graph
+
+
+def test_no_import_cycle_across_folders():
+    """Each folder (and each module at the root) only imports what sits below it: models imports
+    dates, not ingest (which reads dates into models)."""
+    try:
+        TopologicalSorter(folder_graph()).prepare()
+    except CycleError as exc:
+        raise AssertionError(f"an import cycle: {' → '.join(exc.args[1])}") from None
+
+
+def test_the_cycle_check_sees_a_cycle():
+    assert _folder("selfbook.ingest.oneline") == "selfbook.ingest" and _folder("selfbook.Hit") == "selfbook.search"
+    graph = folder_graph()
+    graph["selfbook.models"].add("selfbook.ingest")  # what models.py did before selfbook.dates
+    try:
+        TopologicalSorter(graph).prepare()
+    except CycleError:
+        return
+    raise AssertionError("the check missed models → ingest → models")
 
 
 MAX_LINES = 500

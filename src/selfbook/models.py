@@ -7,9 +7,10 @@ merged into :class:`Entry` records (normalize), embedded, organized into an :cla
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from functools import lru_cache
+
+from .dates import DateRange, closing_date
 
 KINDS = ("paper", "repo", "video", "post", "article", "note")
 
@@ -26,53 +27,6 @@ class Span:
         if self.start == self.end:
             return f"{self.path}:{self.start}"
         return f"{self.path}:{self.start}-{self.end}"
-
-
-@dataclass(frozen=True)
-class DateRange:
-    """A date known to some precision: a day, a month, a year, or a span between two of them.
-
-    ``start`` and ``end`` are inclusive calendar days; ``text`` is how the source wrote it.
-    """
-
-    start: dt.date
-    end: dt.date
-    text: str = ""
-
-    def __post_init__(self) -> None:
-        if self.end < self.start:
-            raise ValueError(f"date range ends before it starts: {self.start} > {self.end}")
-
-    @property
-    def is_day(self) -> bool:
-        return self.start == self.end
-
-    def label(self) -> str:
-        """A short human label: '2024-06-19', 'Jun 2024', '2024', or 'Oct 2024 – Feb 2026'."""
-        return format_range(self.start, self.end)
-
-    def iso(self) -> str:
-        """ISO 8601: a day, or 'start/end' for a range."""
-        if self.is_day:
-            return self.start.isoformat()
-        return f"{self.start.isoformat()}/{self.end.isoformat()}"
-
-
-def _month_end(day: dt.date) -> dt.date:
-    nxt = dt.date(day.year + (day.month == 12), day.month % 12 + 1, 1)
-    return nxt - dt.timedelta(days=1)
-
-
-def format_range(start: dt.date, end: dt.date) -> str:
-    if start == end:
-        return start.isoformat()
-    whole_months = start.day == 1 and end == _month_end(end)
-    if whole_months and start.month == 1 and end.month == 12:
-        return str(start.year) if start.year == end.year else f"{start.year} – {end.year}"
-    if whole_months:
-        first, last = start.strftime("%b %Y"), end.strftime("%b %Y")
-        return first if first == last else f"{first} – {last}"
-    return f"{start.isoformat()} – {end.isoformat()}"
 
 
 @dataclass(frozen=True, order=True)
@@ -171,8 +125,6 @@ class Entry:
 def _undated(line: str) -> str:
     """``line`` without the date that closes it; cached, as a build asks for an entry's
     :meth:`Entry.embed_text` several times (hashing, embedding, organizing)."""
-    from selfbook.ingest.oneline import closing_date  # deferred: ingest imports this module
-
     return closing_date(line)[0]
 
 

@@ -1,4 +1,7 @@
-"""Dates written in a dump: "Jan 2025", "Sep 17, 2024", "2024-06-19", "Oct 2024 – Feb 2026".
+"""Dates: :class:`DateRange`, and the dates written in a dump ("Jan 2025", "Sep 17, 2024",
+"2024-06-19", "Oct 2024 – Feb 2026"). Below :mod:`selfbook.models`, which re-exports
+:class:`DateRange` and strips a closing date from the text an entry is embedded by
+(:func:`closing_date`); ingest finds each entry's date here.
 
 Rules, chosen to keep false positives out of a dump full of version numbers and ids:
 
@@ -22,10 +25,51 @@ from dataclasses import dataclass
 
 import regex
 
-from ..models import DateRange
-from ..text import URL_CHAR, WEB_URL
+from .text import URL_CHAR, WEB_URL
 
-__all__ = ["find_date", "find_date_range"]
+__all__ = ["DateRange", "closing_date", "find_date", "find_date_range", "format_range"]
+
+@dataclass(frozen=True)
+class DateRange:
+    """A date known to some precision: a day, a month, a year, or a span between two of them.
+
+    ``start`` and ``end`` are inclusive calendar days; ``text`` is how the source wrote it.
+    """
+
+    start: dt.date
+    end: dt.date
+    text: str = ""
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError(f"date range ends before it starts: {self.start} > {self.end}")
+
+    @property
+    def is_day(self) -> bool:
+        return self.start == self.end
+
+    def label(self) -> str:
+        """A short human label: '2024-06-19', 'Jun 2024', '2024', or 'Oct 2024 – Feb 2026'."""
+        return format_range(self.start, self.end)
+
+    def iso(self) -> str:
+        """ISO 8601: a day, or 'start/end' for a range."""
+        if self.is_day:
+            return self.start.isoformat()
+        return f"{self.start.isoformat()}/{self.end.isoformat()}"
+
+
+def format_range(start: dt.date, end: dt.date) -> str:
+    if start == end:
+        return start.isoformat()
+    whole_months = start.day == 1 and end == _month_end(end)
+    if whole_months and start.month == 1 and end.month == 12:
+        return str(start.year) if start.year == end.year else f"{start.year} – {end.year}"
+    if whole_months:
+        first, last = start.strftime("%b %Y"), end.strftime("%b %Y")
+        return first if first == last else f"{first} – {last}"
+    return f"{start.isoformat()} – {end.isoformat()}"
+
 
 _EN_MONTHS = (
     "january february march april may june july august september october november december".split()
@@ -77,6 +121,7 @@ _MONTH_SPAN = regex.compile(
 _YEAR_SPAN = regex.compile(rf"{_LB}(?P<a>{_YEAR})[ \t]*[–—-][ \t]*(?P<b>{_YEAR}){_RB}")
 _CONNECTOR = regex.compile(r"[ \t\u00a0]*(?:[–—-]|to|until|till|through)[ \t\u00a0]*", regex.IGNORECASE)
 _URL = regex.compile(rf"{WEB_URL}|www\.{URL_CHAR}+", regex.IGNORECASE)
+_LETTER_OR_DIGIT = regex.compile(r"[\p{L}\p{N}]")
 
 
 @dataclass(frozen=True)
@@ -87,8 +132,9 @@ class _Point:
     bare_year: bool
 
 
-def _month_end(first: dt.date) -> dt.date:
-    return first.replace(day=calendar.monthrange(first.year, first.month)[1])
+def _month_end(day: dt.date) -> dt.date:
+    """The last day of ``day``'s month."""
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
 def _digits(text: str) -> int:
@@ -146,6 +192,28 @@ def find_date(text: str) -> DateRange | None:
     """
     dated = [p for p in _points(text) if not p.bare_year]
     return dated[-1].range if dated else None
+
+
+def closing_date(text: str) -> tuple[str, bool]:
+    """``text`` without the day or month that closes it ("(2020-08-19)", "; Oct 2024.", ". Sep
+    2024."), and whether there was one. A full stop before the date stays with the text."""
+    found = find_date(text)
+    if found is None or not found.text:
+        return text, False
+    at = text.rfind(found.text)
+    before, after = text[:at], text[at + len(found.text) :]
+    if not regex.fullmatch(r"[ \t]*\)?[ \t]*\.?[ \t]*", after):
+        return text, False
+    before = before.rstrip()
+    if ")" in after:
+        if not before.endswith("("):
+            return text, False
+        before = before[:-1].rstrip()
+    stop = before.endswith(".")
+    rest = before.rstrip(" \t;,.—–-")
+    if not _LETTER_OR_DIGIT.search(rest):  # nothing left but punctuation
+        return text, False
+    return rest + ("." if stop else ""), True
 
 
 def _spans(text: str, points: list[_Point]) -> list[DateRange]:
