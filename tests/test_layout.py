@@ -171,3 +171,37 @@ def test_every_name_the_root_exports_is_listed_and_resolves():
     assert set(selfbook.__all__) == {*selfbook._EXPORTS, "__version__"}
     for name in selfbook._EXPORTS:
         assert getattr(selfbook, name) is getattr(import_module(f"selfbook.{selfbook._EXPORTS[name]}"), name), name
+
+
+LIBRARY_INNARDS = {"query_vectors", "embedding"}
+"""Attributes a Library has for the library layer's own use (the search's query-vector cache, the
+embedder's keeper): a front end asks :class:`~selfbook.SharedBook` or a Library method instead."""
+
+
+def reached_inside(source: str, name: str) -> list[str]:
+    """Where the module ``name`` (its ``source``) reads an attribute of another object that is not
+    its to read: a private one (``library._search``, ``view._map``; ``self._x`` is its own) or one
+    of :data:`LIBRARY_INNARDS`."""
+    found = []
+    for node in ast.walk(ast.parse(source, name)):
+        if not isinstance(node, ast.Attribute):
+            continue
+        owner = node.value.id if isinstance(node.value, ast.Name) else ""
+        private = node.attr.startswith("_") and not node.attr.startswith("__") and owner not in ("self", "cls")
+        if (private and f"{owner}.{node.attr}" != "os._exit") or node.attr in LIBRARY_INNARDS:
+            found.append(f"{name}:{node.lineno}: {ast.unparse(node)}")
+    return found
+
+
+def test_the_front_ends_reach_no_private_attribute_nor_the_library_innards():
+    """The web app and the MCP server share the book through SharedBook's public methods (read,
+    write, search, ask…), not by reaching into a Library or each other's objects."""
+    reached = [hit for path in _front_end_files() for hit in reached_inside(path.read_text(encoding="utf-8"), str(path.relative_to(PACKAGE)))]
+    assert reached == []
+
+
+def test_the_reach_check_sees_what_the_web_did():
+    source = "q = service._searcher.query_vectors\nview._map = None\nself._lock = 1\nos._exit(0)\n"
+    assert sorted(reached_inside(source, "web/service.py")) == [
+        "web/service.py:1: service._searcher", "web/service.py:1: service._searcher.query_vectors", "web/service.py:2: view._map",
+    ]
