@@ -18,6 +18,7 @@ from selfbook.mcp_server import BookTools
 from selfbook.web import create_app
 
 from conftest import SMALL_DUMP
+from llm_servers import ollama_server
 
 SETTINGS = Settings(embedder="hashing", created="2026-01-01")
 WAIT_S = 30
@@ -114,15 +115,28 @@ def test_a_read_waits_for_a_write_in_progress(book: Path):
 
 
 def test_mcp_tools_that_read_run_together_and_add_note_waits_for_them(book: Path):
-    shared_book = shared(book)
-    tools = BookTools(shared_book)
-    entry = shared_book.read(lambda library: library.entries()[0].entry.id)
-    with shared_book.reading():  # a read in progress, as another tool call's
+    """ask holds the read side until its answer starts (its LLM is held up here): other tools read
+    meanwhile, add_note waits for it, and every tool after add_note sees the new entry."""
+    asking, go = threading.Event(), threading.Event()
+
+    def reply(body: dict) -> str:
+        asking.set()
+        go.wait(WAIT_S)
+        return "Attention, explained visually [1]."
+
+    with ollama_server(reply) as llm:
+        settings = SETTINGS.replace(llm="ollama:llama3.2", ollama_host=llm.url)
+        tools = BookTools(SharedBook(book, settings, make_library=lambda: Library(book, settings, embedder=HashingEmbedder())))
+        entry = tools.search("transformers").results[0].id
+        ask = Call(lambda: tools.ask("what explains attention in transformers?"))
+        assert asking.wait(WAIT_S)  # the ask tool has read the book and waits for its LLM
         reads = [Call(tools.list_chapters), Call(lambda: tools.get_entry(entry)), Call(lambda: tools.search("transformers"))]
         assert all(call.finished() for call in reads)
-        add = Call(lambda: tools.add_note("Idli batter ferments overnight", "https://example.org/idli", "Held up by a read."))
-        assert not add.finished(HELD_S), "add_note ran while a read was in progress"
-    assert add.finished() and add.result.added
+        add = Call(lambda: tools.add_note("Idli batter ferments overnight", "https://example.org/idli", "Held up by a question."))
+        assert not add.finished(HELD_S), "add_note ran while a question was reading"
+        go.set()
+        assert ask.finished() and ask.result.mode == "llm"
+        assert add.finished() and add.result.added
     new = add.result.entries[0].id
     assert tools.get_entry(new).title == "Idli batter ferments overnight"
     assert new in {r.id for r in tools.search("idli batter", method="lexical").results}
