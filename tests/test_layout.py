@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from graphlib import CycleError, TopologicalSorter
 from importlib import import_module
 from pathlib import Path
 
@@ -53,6 +54,48 @@ def test_the_store_imports_only_the_models_and_errors_from_above_it():
     upward = {path: [m for m in found if not m.startswith(allowed)] for path, found in _selfbook_imports("store").items()}
     assert {path: found for path, found in upward.items() if found} == {}
 
+
+
+def _folder(module: str) -> str:
+    """The folder (or the module at the root) that ``module`` belongs to: ``selfbook.ingest.oneline``
+    → ``selfbook.ingest``; a name the root exports (``selfbook.Hit``) counts as its module's."""
+    parts = module.split(".")
+    if len(parts) == 2 and parts[1] in selfbook._EXPORTS:
+        parts = ["selfbook", *selfbook._EXPORTS[parts[1]].split(".")]
+    return ".".join(parts[:2])
+
+
+def folder_graph() -> dict[str, set[str]]:
+    """Which folders (and root modules) each one imports, imports in functions and under
+    ``TYPE_CHECKING`` included; the package root, which names everything lazily, left out."""
+    graph: dict[str, set[str]] = {}
+    for path in PACKAGE.rglob("*.py"):
+        if path == PACKAGE / "__init__.py":
+            continue
+        here = _folder("selfbook." + ".".join(path.relative_to(PACKAGE).with_suffix("").parts))
+        found = {_folder(m) for m in imported(path) if m.startswith("selfbook.")}
+        graph.setdefault(here, set()).update(found - {here, "selfbook"})
+    return graph
+
+
+def test_no_import_cycle_across_folders():
+    """Each folder (and each module at the root) only imports what sits below it: models imports
+    dates, not ingest (which reads dates into models)."""
+    try:
+        TopologicalSorter(folder_graph()).prepare()
+    except CycleError as exc:
+        raise AssertionError(f"an import cycle: {' → '.join(exc.args[1])}") from None
+
+
+def test_the_cycle_check_sees_a_cycle():
+    assert _folder("selfbook.ingest.oneline") == "selfbook.ingest" and _folder("selfbook.Hit") == "selfbook.search"
+    graph = folder_graph()
+    graph["selfbook.models"].add("selfbook.ingest")  # what models.py did before selfbook.dates
+    try:
+        TopologicalSorter(graph).prepare()
+    except CycleError:
+        return
+    raise AssertionError("the check missed models → ingest → models")
 
 
 MAX_LINES = 500
@@ -128,3 +171,37 @@ def test_every_name_the_root_exports_is_listed_and_resolves():
     assert set(selfbook.__all__) == {*selfbook._EXPORTS, "__version__"}
     for name in selfbook._EXPORTS:
         assert getattr(selfbook, name) is getattr(import_module(f"selfbook.{selfbook._EXPORTS[name]}"), name), name
+
+
+LIBRARY_INNARDS = {"query_vectors", "embedding"}
+"""Attributes a Library has for the library layer's own use (the search's query-vector cache, the
+embedder's keeper): a front end asks :class:`~selfbook.SharedBook` or a Library method instead."""
+
+
+def reached_inside(source: str, name: str) -> list[str]:
+    """Where the module ``name`` (its ``source``) reads an attribute of another object that is not
+    its to read: a private one (``library._search``, ``view._map``; ``self._x`` is its own) or one
+    of :data:`LIBRARY_INNARDS`."""
+    found = []
+    for node in ast.walk(ast.parse(source, name)):
+        if not isinstance(node, ast.Attribute):
+            continue
+        owner = node.value.id if isinstance(node.value, ast.Name) else ""
+        private = node.attr.startswith("_") and not node.attr.startswith("__") and owner not in ("self", "cls")
+        if (private and f"{owner}.{node.attr}" != "os._exit") or node.attr in LIBRARY_INNARDS:
+            found.append(f"{name}:{node.lineno}: {ast.unparse(node)}")
+    return found
+
+
+def test_the_front_ends_reach_no_private_attribute_nor_the_library_innards():
+    """The web app and the MCP server share the book through SharedBook's public methods (read,
+    write, search, ask…), not by reaching into a Library or each other's objects."""
+    reached = [hit for path in _front_end_files() for hit in reached_inside(path.read_text(encoding="utf-8"), str(path.relative_to(PACKAGE)))]
+    assert reached == []
+
+
+def test_the_reach_check_sees_what_the_web_did():
+    source = "q = service._searcher.query_vectors\nview._map = None\nself._lock = 1\nos._exit(0)\n"
+    assert sorted(reached_inside(source, "web/service.py")) == [
+        "web/service.py:1: service._searcher", "web/service.py:1: service._searcher.query_vectors", "web/service.py:2: view._map",
+    ]

@@ -23,7 +23,7 @@ from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 from mcp.server.mcpserver.exceptions import ToolError
 
-from selfbook import Library, Settings
+from selfbook import Library, Settings, SharedBook
 from selfbook.embed import HashingEmbedder
 from selfbook.mcp_command import Guard, http_app, mcp_command
 from selfbook.mcp_server import find_chapter
@@ -206,9 +206,9 @@ def test_refuses_a_public_address_without_a_token(book: Path):
 
 
 def test_every_http_app_is_guarded(book: Path):
-    library = Library(book)
+    shared = SharedBook(book)
     for host, token, loopback_only in [("127.0.0.1", None, True), ("127.0.0.2", TOKEN, True), ("0.0.0.0", TOKEN, False)]:
-        app = http_app(library, host, token)
+        app = http_app(shared, host, token)
         assert isinstance(app, Guard) and app.token == token and app.loopback_only == loopback_only
 
 

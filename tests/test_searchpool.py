@@ -113,9 +113,8 @@ def test_a_query_vector_not_ready_in_time_ranks_by_words_and_says_so(built: Path
         lexical = Library(built, SETTINGS, embedder=HashingEmbedder()).search("fermented batter", method="lexical")
         assert [r["id"] for r in late["results"]] == [h.placed.entry.id for h in lexical] and late["results"]
         # the late query was embedded all the same (the backlog): asked again, it is answered in full
-        queries = app.state.service._searcher.query_vectors
         deadline = time.monotonic() + 30
-        while queries.cached(HashingEmbedder().model_id, "fermented batter") is None:
+        while app.state.service.cached_query_vector("fermented batter") is None:
             assert time.monotonic() < deadline, "the late query was never embedded"
             time.sleep(0.01)
         assert web.get("/api/search", params={"q": "fermented batter"}).json()["degraded"] is None

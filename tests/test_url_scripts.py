@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from selfbook import phrases
 from selfbook.importers import read_source
 from selfbook.ingest import find_urls
-from selfbook.ingest.dates import _mask_urls, find_date
+from selfbook.dates import _mask_urls, find_date
 from selfbook.ingest.links import strip_urls
 from selfbook.ingest.note import note_dump
 from selfbook.normalize.entities import extract_entities

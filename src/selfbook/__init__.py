@@ -1,7 +1,8 @@
 """selfbook: turn a dump of links and notes into an organized, indexed book.
 
-The public API is the :class:`Library` facade with its settings, models, reports and errors, and
-the value types and functions the front ends need (``Hit``, ``Answer``, ``SearchFilters``…)::
+The public API is the :class:`Library` facade (and :class:`SharedBook`, one book shared by the
+threads of a server) with its settings, models, reports and errors, and the value types and
+functions the front ends need (``Hit``, ``Answer``, ``SearchFilters``…)::
 
     from selfbook import Library
     report = Library("book").build(["self.md"])
@@ -20,6 +21,7 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "Library": "library",
+    "SharedBook": "shared",
     **{name: "reports" for name in ("BuildReport", "AddReport", "PlacedEntry")},
     "Settings": "settings", "load_settings": "settings",
     **{name: "models" for name in (
@@ -74,6 +76,7 @@ if TYPE_CHECKING:
         search_terms,
     )
     from .settings import Settings, load_settings
+    from .shared import SharedBook
     from .store.migrate import migrate_book
     from .topicmap import TopicMap
 

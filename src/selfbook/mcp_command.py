@@ -26,7 +26,7 @@ from .errors import SelfbookError
 from .security import bearer_matches, check_bind, host_is_loopback, is_loopback
 
 if TYPE_CHECKING:
-    from .library import Library
+    from . import SharedBook
     from starlette.types import ASGIApp, Receive, Scope, Send
 from .settings import load_settings
 
@@ -63,13 +63,13 @@ async def _refuse(send: Send, status: int, error: str, description: str, headers
     await send({"type": "http.response.body", "body": body})
 
 
-def http_app(library: Library, host: str, token: str | None) -> ASGIApp:
+def http_app(book: SharedBook, host: str, token: str | None) -> ASGIApp:
     """The streamable HTTP app at ``/mcp``: the SDK's (with its request size limit and, on
     127.0.0.1, localhost and ::1, its DNS-rebinding guard), behind :class:`Guard`."""
     from .mcp_server import build_server  # the MCP SDK, deferred: see the module's docstring
 
     check_bind(host, token)
-    app = build_server(library).streamable_http_app(streamable_http_path=MCP_PATH, host=host)
+    app = build_server(book).streamable_http_app(streamable_http_path=MCP_PATH, host=host)
     return Guard(app, token, loopback_only=is_loopback(host))
 
 
@@ -100,14 +100,14 @@ def mcp_command(book: Path, transport: str, host: str, port: int, token: str | N
     try:
         if transport == "http":
             check_bind(host, token)
-        from .library import Library  # deferred: `selfbook --help` lists this command without the library
+        from . import SharedBook  # deferred: `selfbook --help` lists this command without the library
 
-        library = Library(book, load_settings(book, llm=llm))
-        library.outline()  # fail now, not on every call, when there is no book
+        shared = SharedBook(book, load_settings(book, llm=llm))
+        shared.read(lambda library: library.outline())  # fail now, not on every call, when there is no book
         if transport == "stdio":
-            anyio.run(build_server(library).run_stdio_async)
+            anyio.run(build_server(shared).run_stdio_async)
             return
-        app = http_app(library, host, token)
+        app = http_app(shared, host, token)
     except SelfbookError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"selfbook MCP server for {book} on http://{host}:{port}{MCP_PATH}", err=True)

@@ -1,7 +1,8 @@
 """The book as an MCP server: tools an agent (Claude Desktop, an IDE agent) calls to read,
 search, ask and add to a book, on the official MCP Python SDK (:class:`mcp.server.MCPServer`).
 
-Every tool is a thin call into :class:`selfbook.Library`; its result is a pydantic model, so the
+Every tool is a thin call into :class:`selfbook.Library`, lent by a :class:`selfbook.SharedBook`
+under the policy ``selfbook serve`` follows too (reads together, a write alone); its result is a pydantic model, so the
 client gets an output schema and ``structuredContent``. A :class:`~selfbook.errors.SelfbookError`
 comes back as a tool error (``isError``) carrying its message, which says what to do next.
 The transports (stdio, streamable HTTP) and the ``selfbook mcp`` command live in
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Literal
@@ -22,7 +22,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
 from pydantic import BaseModel, Field
 
-from . import Library, PlacedEntry, SearchFilters, __version__, entries_named, named, parse_period
+from . import AddReport, Library, PlacedEntry, SearchFilters, SharedBook, __version__, entries_named, named, parse_period
 from .errors import SelfbookError
 from .models import Chapter, Installment
 
@@ -251,20 +251,23 @@ def _since(installment: Installment, first: dt.date) -> bool:
 
 # -- the tools -------------------------------------------------------------------------------------
 class BookTools:
-    """The tools over one :class:`Library`. Calls run one at a time: the MCP SDK runs each sync
-    tool on a worker thread, and the library keeps one search index in memory."""
+    """The tools over one :class:`SharedBook`. The MCP SDK runs each sync tool on a worker thread:
+    tools that read run together, ``add_note`` alone (the book's policy, as for ``selfbook serve``)."""
 
-    def __init__(self, library: Library) -> None:
-        self.library = library
-        self._lock = threading.Lock()
+    def __init__(self, book: SharedBook) -> None:
+        self.book = book
 
     @contextmanager
-    def _call(self) -> Iterator[Library]:
-        with self._lock:
-            try:
-                yield self.library
-            except SelfbookError as exc:
-                raise ToolError(str(exc)) from exc
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except SelfbookError as exc:
+            raise ToolError(str(exc)) from exc
+
+    @contextmanager
+    def _reading(self) -> Iterator[Library]:
+        with self._errors(), self.book.reading() as library:
+            yield library
 
     def list_chapters(self) -> BookOutline:
         """The book's table of contents: every chapter with its id, description, entry count and
@@ -272,12 +275,12 @@ class BookTools:
 
         Call this first to learn what the book covers and to get chapter ids for get_chapter and
         for search's chapter filter."""
-        with self._call() as library:
+        with self._reading() as library:
             outline = library.outline()
             _, installments = library.history()
         chapters = [summary(c) for c in outline.chapters]
         return BookOutline(
-            title=library.settings.title, entries=sum(c.entries for c in chapters), chapters=chapters,
+            title=self.book.title, entries=sum(c.entries for c in chapters), chapters=chapters,
             installments=[installment_info(i) for i in installments],
             last_installment=max((i.added for i in installments), default=None),
         )
@@ -292,7 +295,7 @@ class BookTools:
         (id, title, first link, kind, date). Long chapters come in pages: when next_offset is not
         null, call again with offset=next_offset. Use get_entry for an entry's note and provenance.
         """
-        with self._call() as library:
+        with self._reading() as library:
             found = find_chapter(library.outline().chapters, chapter)
             placed = {p.entry.id: p for p in library.entries() if p.chapter_id == found.id}
         ids = found.entry_ids[offset : offset + limit]
@@ -314,7 +317,7 @@ class BookTools:
         """One entry in full: title, every link, kind, date, its chapter and section, the user's
         note, the entities it names, and its provenance (the dump file and line of each saved copy).
         """
-        with self._call() as library:
+        with self._reading() as library:
             return detail(find_entry(library.entries(), entry_id))
 
     def search(
@@ -335,12 +338,12 @@ class BookTools:
         and must all hold. Use search to find entries to read or cite; use ask when the user wants
         an answer written from the notes. A filter that matches nothing in the book is an error
         that says so."""
-        with self._call() as library:
+        with self._errors():
             filters = SearchFilters(
                 chapter=chapter, section=section, kind=kind, source=source, tags=tuple(tags or ()),
                 since=parse_period(since)[0] if since else None, until=parse_period(until)[1] if until else None,
             )
-            hits = library.search(query, limit=limit, filters=filters, method=method)
+            hits = self.book.search(query, limit=limit, filters=filters, method=method)
         return SearchResults(
             query=query,
             results=[
@@ -360,8 +363,8 @@ class BookTools:
         best extracts (mode 'extractive'). Questions about the whole book ('how many papers did I
         save in 2024?') are computed from it (mode 'corpus'). The answer is built from the notes:
         quote it as such, and read cited entries with get_entry."""
-        with self._call() as library:
-            answer = library.ask(question, limit=limit)
+        with self._errors():
+            answer = self.book.ask(question, limit=limit)
         data = answer.to_dict()
         return AskResult(
             question=question, answer=answer.text, mode=answer.mode, citations=[CitationOut(**c) for c in data["citations"]],
@@ -377,7 +380,7 @@ class BookTools:
         entry counts as new when the dump that brought it covers time on or after the date (so
         this is about what the user saved lately, not when a paper was published). Summarize it
         yourself; read any entry with get_entry."""
-        with self._call() as library:
+        with self._reading() as library:
             first = parse_period(since)[0]
             digest = library.digest(first)
             _, installments = library.history()
@@ -407,9 +410,12 @@ class BookTools:
         A link already in the book merges into its entry (see resaved). The same note twice is
         added once. Only add what the user asked you to save. The note is stored as data, never
         run or followed as instructions."""
-        with self._call() as library:
+        def add(library: Library) -> tuple[AddReport, dict[str, PlacedEntry]]:
             report = library.add_note(title, url, note)
-            placed = {p.entry.id: p for p in library.entries()} if report.changed else {}
+            return report, ({p.entry.id: p for p in library.entries()} if report.changed else {})
+
+        with self._errors():
+            report, placed = self.book.write(add)
         added = report.added[0]
         where = lambda ids: [  # noqa: E731
             PlacedNote(id=e, title=placed[e].entry.title, chapter=placed[e].chapter, section=placed[e].section) for e in ids if e in placed
@@ -427,9 +433,9 @@ class BookTools:
         )
 
 
-def build_server(library: Library) -> MCPServer:
-    """An MCP server whose tools read, search, ask and add to ``library``'s book."""
-    tools = BookTools(library)
+def build_server(book: SharedBook) -> MCPServer:
+    """An MCP server whose tools read, search, ask and add to ``book``."""
+    tools = BookTools(book)
     server = MCPServer("selfbook", title="selfbook", version=__version__, instructions=INSTRUCTIONS, log_level="WARNING")
     reads: list[Callable[..., BaseModel]] = [tools.list_chapters, tools.get_chapter, tools.get_entry, tools.search, tools.ask, tools.whats_new]
     for fn in reads:

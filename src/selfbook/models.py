@@ -7,11 +7,10 @@ merged into :class:`Entry` records (normalize), embedded, organized into an :cla
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import regex
+from .dates import DateRange, closing_date
 
 KINDS = ("paper", "repo", "video", "post", "article", "note")
 
@@ -28,53 +27,6 @@ class Span:
         if self.start == self.end:
             return f"{self.path}:{self.start}"
         return f"{self.path}:{self.start}-{self.end}"
-
-
-@dataclass(frozen=True)
-class DateRange:
-    """A date known to some precision: a day, a month, a year, or a span between two of them.
-
-    ``start`` and ``end`` are inclusive calendar days; ``text`` is how the source wrote it.
-    """
-
-    start: dt.date
-    end: dt.date
-    text: str = ""
-
-    def __post_init__(self) -> None:
-        if self.end < self.start:
-            raise ValueError(f"date range ends before it starts: {self.start} > {self.end}")
-
-    @property
-    def is_day(self) -> bool:
-        return self.start == self.end
-
-    def label(self) -> str:
-        """A short human label: '2024-06-19', 'Jun 2024', '2024', or 'Oct 2024 – Feb 2026'."""
-        return format_range(self.start, self.end)
-
-    def iso(self) -> str:
-        """ISO 8601: a day, or 'start/end' for a range."""
-        if self.is_day:
-            return self.start.isoformat()
-        return f"{self.start.isoformat()}/{self.end.isoformat()}"
-
-
-def _month_end(day: dt.date) -> dt.date:
-    nxt = dt.date(day.year + (day.month == 12), day.month % 12 + 1, 1)
-    return nxt - dt.timedelta(days=1)
-
-
-def format_range(start: dt.date, end: dt.date) -> str:
-    if start == end:
-        return start.isoformat()
-    whole_months = start.day == 1 and end == _month_end(end)
-    if whole_months and start.month == 1 and end.month == 12:
-        return str(start.year) if start.year == end.year else f"{start.year} – {end.year}"
-    if whole_months:
-        first, last = start.strftime("%b %Y"), end.strftime("%b %Y")
-        return first if first == last else f"{first} – {last}"
-    return f"{start.isoformat()} – {end.isoformat()}"
 
 
 @dataclass(frozen=True, order=True)
@@ -172,9 +124,17 @@ class Entry:
         return "\n".join(_undated(line) if any(c.isdigit() for c in line) else line for line in lines)
 
 
-_TAGS = regex.compile(r"\([^()]*\)|\[[^\[\]]*\]")
-_YEAR = regex.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
-_NAME = regex.compile(r"(?:\p{Lu}[\p{L}\p{M}'’&.\-]*|\d[\p{L}\d]*\.?),?")
+@lru_cache(maxsize=1)
+def _byline_patterns():
+    """Bracketed tags, years, and a name, compiled on first use (``selfbook --help`` imports
+    this module)."""
+    import regex  # deferred: see the docstring
+
+    return (
+        regex.compile(r"\([^()]*\)|\[[^\[\]]*\]"),
+        regex.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)"),
+        regex.compile(r"(?:\p{Lu}[\p{L}\p{M}'’&.\-]*|\d[\p{L}\d]*\.?),?"),
+    )
 
 
 @lru_cache(maxsize=1 << 15)
@@ -186,18 +146,17 @@ def is_byline(note: str) -> bool:
     the person's own tag for the topic, so it is not a byline."""
     if "\n" in note or len(note) > 60:
         return False
-    rest, tags = _TAGS.subn(" ", note)
-    rest, years = _YEAR.subn(" ", rest)
+    tag, year, name = _byline_patterns()
+    rest, tags = tag.subn(" ", note)
+    rest, years = year.subn(" ", rest)
     names = rest.strip(" ,;:-–—·|/").split()
-    return bool(tags or years) and 1 <= len(names) <= 3 and all(_NAME.fullmatch(n) for n in names)
+    return bool(tags or years) and 1 <= len(names) <= 3 and all(name.fullmatch(n) for n in names)
 
 
 @lru_cache(maxsize=1 << 15)
 def _undated(line: str) -> str:
     """``line`` without the date that closes it; cached, as a build asks for an entry's
     :meth:`Entry.embed_text` several times (hashing, embedding, organizing)."""
-    from selfbook.ingest.oneline import closing_date  # deferred: ingest imports this module
-
     return closing_date(line)[0]
 
 

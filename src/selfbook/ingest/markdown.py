@@ -28,7 +28,7 @@ Entries: the title is the first text line, with markdown emphasis and URLs taken
   ends ("Title — note (2020-08-19)", "Title: note URL", "Title. Note. Mon YYYY.": see
   :mod:`.oneline`), whose title is cut there, the rest its note, the closing date neither. The note is the other text lines; URL lines, identifier
   lines and domain lines that name the URL's host stay in ``lines`` but not in the note. The date
-  is the last date written in the entry's text (see :mod:`.dates`); hashtags become ``tags``.
+  is the last date written in the entry's text (see :mod:`selfbook.dates`); hashtags become ``tags``.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ import yaml
 from ..errors import InputError
 from ..models import DateRange, RawEntry, Skip, Span
 from ..text import normalize
-from .dates import find_date, find_date_range
+from ..dates import find_date, find_date_range
 from .oneline import split_line
 from .links import (
     AUTOLINK, DOMAIN, HASHTAG, IDENT, MD_LINK, SEPARATORS, WORD_CHAR, find_urls, is_url_line, names_host, strip_urls, url_host,

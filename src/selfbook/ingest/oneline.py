@@ -2,7 +2,7 @@
 
 A dump's entry is often one line. When the line says where its title ends, the title is cut
 there and the rest becomes the note; a date that closes the line leaves both (it is the entry's
-date, found by :mod:`.dates`). Conservatively: a line that does not clearly say so keeps today's
+date, found by :mod:`selfbook.dates`). Conservatively: a line that does not clearly say so keeps today's
 form, its whole text as the title. The rules, chosen on the dev half of the hand-labelled lines
 of ``bench/oneline_labels.jsonl`` (``python bench/oneline.py --set dev``):
 
@@ -29,10 +29,10 @@ from dataclasses import dataclass
 
 import regex
 
-from .dates import find_date
+from ..dates import closing_date
 from .links import find_urls, strip_urls
 
-__all__ = ["OneLine", "closing_date", "split_line"]
+__all__ = ["OneLine", "split_line"]
 
 TITLE_LIMIT = 90
 
@@ -102,28 +102,6 @@ def _starts_with_verb(note: str) -> bool:
     if not first.isalpha():  # "avva's version", "q4_K_M fits": a name, not a verb
         return False
     return first.endswith(("es", "ed")) or (first.endswith("s") and not first.endswith("ss") and len(first) > 4)
-
-
-def closing_date(text: str) -> tuple[str, bool]:
-    """``text`` without the day or month that closes it ("(2020-08-19)", "; Oct 2024.", ". Sep
-    2024."), and whether there was one. A full stop before the date stays with the text."""
-    found = find_date(text)
-    if found is None or not found.text:
-        return text, False
-    at = text.rfind(found.text)
-    before, after = text[:at], text[at + len(found.text) :]
-    if not regex.fullmatch(r"[ \t]*\)?[ \t]*\.?[ \t]*", after):
-        return text, False
-    before = before.rstrip()
-    if ")" in after:
-        if not before.endswith("("):
-            return text, False
-        before = before[:-1].rstrip()
-    stop = before.endswith(".")
-    rest = before.rstrip(" \t;,.—–-")
-    if not _words(rest):
-        return text, False
-    return rest + ("." if stop else ""), True
 
 
 def _cut_at_stop(text: str) -> tuple[str, str] | None:

@@ -7,8 +7,9 @@
       ├── /…      (pages.py)   the HTML pages (Jinja2 templates, autoescaped), each with a JSON twin
       └── /static/…            style.css and app.js (search-as-you-type, streamed answers)
 
-Every endpoint reaches the book through :class:`~selfbook.web.service.BookService`, which lends
-each thread its own :class:`~selfbook.Library`.
+Every endpoint reaches the book through :class:`~selfbook.web.service.BookService`, a
+:class:`~selfbook.SharedBook` (the library's read/write policy, which lends each thread its own
+:class:`~selfbook.Library`) with the pages' cached view.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""Dates written in a dump: "Jan 2025", "Sep 17, 2024", "2024-06-19", "Oct 2024 – Feb 2026".
+"""Dates: :class:`DateRange`, and the dates written in a dump ("Jan 2025", "Sep 17, 2024",
+"2024-06-19", "Oct 2024 – Feb 2026"). Below :mod:`selfbook.models`, which re-exports
+:class:`DateRange` and strips a closing date from the text an entry is embedded by
+(:func:`closing_date`); ingest finds each entry's date here.
 
 Rules, chosen to keep false positives out of a dump full of version numbers and ids:
 
@@ -16,16 +19,57 @@ Rules, chosen to keep false positives out of a dump full of version numbers and 
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
 
-import regex
+if TYPE_CHECKING:
+    import regex
 
-from ..models import DateRange
-from ..text import URL_CHAR, WEB_URL
+__all__ = ["DateRange", "closing_date", "find_date", "find_date_range", "format_range"]
 
-__all__ = ["find_date", "find_date_range"]
+@dataclass(frozen=True)
+class DateRange:
+    """A date known to some precision: a day, a month, a year, or a span between two of them.
+
+    ``start`` and ``end`` are inclusive calendar days; ``text`` is how the source wrote it.
+    """
+
+    start: dt.date
+    end: dt.date
+    text: str = ""
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError(f"date range ends before it starts: {self.start} > {self.end}")
+
+    @property
+    def is_day(self) -> bool:
+        return self.start == self.end
+
+    def label(self) -> str:
+        """A short human label: '2024-06-19', 'Jun 2024', '2024', or 'Oct 2024 – Feb 2026'."""
+        return format_range(self.start, self.end)
+
+    def iso(self) -> str:
+        """ISO 8601: a day, or 'start/end' for a range."""
+        if self.is_day:
+            return self.start.isoformat()
+        return f"{self.start.isoformat()}/{self.end.isoformat()}"
+
+
+def format_range(start: dt.date, end: dt.date) -> str:
+    if start == end:
+        return start.isoformat()
+    whole_months = start.day == 1 and end == _month_end(end)
+    if whole_months and start.month == 1 and end.month == 12:
+        return str(start.year) if start.year == end.year else f"{start.year} – {end.year}"
+    if whole_months:
+        first, last = start.strftime("%b %Y"), end.strftime("%b %Y")
+        return first if first == last else f"{first} – {last}"
+    return f"{start.isoformat()} – {end.isoformat()}"
+
 
 _EN_MONTHS = (
     "january february march april may june july august september october november december".split()
@@ -57,26 +101,53 @@ _LW = rf"(?<![{_WORDISH}])"
 # follows it ("Oct 2024-Feb 2026" is fine, "2024-06" is not).
 _RB = rf"(?![{_WORDISH}/]|[.,]\d|-(?![\p{{L}}]))"
 _SP = r"[ \t\u00a0]+"
-_MON = "(?:" + "|".join(sorted(map(regex.escape, MONTHS), key=len, reverse=True)) + r")\.?"
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 _YEAR = r"\d{4}"
 
-_POINT = regex.compile(
-    rf"{_LB}(?P<y>{_YEAR})(?P<sep>[-/])(?P<m>\d{{1,2}})(?P=sep)(?P<d>\d{{1,2}}){_RB}"
-    rf"|{_LB}(?P<d>{_DAY}){_SP}(?P<mon>{_MON}),?{_SP}(?P<y>{_YEAR}){_RB}"
-    rf"|{_LW}(?P<mon>{_MON}){_SP}(?P<d>{_DAY}),?{_SP}(?P<y>{_YEAR}){_RB}"
-    rf"|{_LW}(?P<mon>{_MON}),?{_SP}(?P<y>{_YEAR}){_RB}"
-    rf"|{_LB}(?P<year>{_YEAR}){_RB}",
-    regex.IGNORECASE,
-)
-# "Oct – Dec 2024": a month with no year, a dash, then a month with a year.
-_MONTH_SPAN = regex.compile(
-    rf"{_LW}(?P<mon1>{_MON})[ \t]*[–—-][ \t]*(?P<mon2>{_MON}){_SP}(?P<y>{_YEAR}){_RB}", regex.IGNORECASE
-)
-# "2023-2024": two years joined by a hyphen, which the point pattern refuses to split.
-_YEAR_SPAN = regex.compile(rf"{_LB}(?P<a>{_YEAR})[ \t]*[–—-][ \t]*(?P<b>{_YEAR}){_RB}")
-_CONNECTOR = regex.compile(r"[ \t\u00a0]*(?:[–—-]|to|until|till|through)[ \t\u00a0]*", regex.IGNORECASE)
-_URL = regex.compile(rf"{WEB_URL}|www\.{URL_CHAR}+", regex.IGNORECASE)
+
+@dataclass(frozen=True)
+class _Patterns:
+    point: regex.Pattern[str]
+    month_span: regex.Pattern[str]
+    """"Oct – Dec 2024": a month with no year, a dash, then a month with a year."""
+    year_span: regex.Pattern[str]
+    """"2023-2024": two years joined by a hyphen, which the point pattern refuses to split."""
+    connector: regex.Pattern[str]
+    url: regex.Pattern[str]
+    after_date: regex.Pattern[str]
+    """What may follow a closing date: a closing parenthesis, a full stop, blanks."""
+    letter_or_digit: regex.Pattern[str]
+
+
+@cache
+def _patterns() -> _Patterns:
+    """The patterns, compiled on first use: ``selfbook --help`` imports this module (through
+    :mod:`selfbook.models`) but reads no date, and compiling them and importing ``regex`` took
+    about 20 ms of its start."""
+    import regex  # deferred: start-up, as the docstring says
+
+    from .text import URL_CHAR, WEB_URL
+
+    mon = "(?:" + "|".join(sorted(map(regex.escape, MONTHS), key=len, reverse=True)) + r")\.?"
+    point = regex.compile(
+        rf"{_LB}(?P<y>{_YEAR})(?P<sep>[-/])(?P<m>\d{{1,2}})(?P=sep)(?P<d>\d{{1,2}}){_RB}"
+        rf"|{_LB}(?P<d>{_DAY}){_SP}(?P<mon>{mon}),?{_SP}(?P<y>{_YEAR}){_RB}"
+        rf"|{_LW}(?P<mon>{mon}){_SP}(?P<d>{_DAY}),?{_SP}(?P<y>{_YEAR}){_RB}"
+        rf"|{_LW}(?P<mon>{mon}),?{_SP}(?P<y>{_YEAR}){_RB}"
+        rf"|{_LB}(?P<year>{_YEAR}){_RB}",
+        regex.IGNORECASE,
+    )
+    return _Patterns(
+        point=point,
+        month_span=regex.compile(
+            rf"{_LW}(?P<mon1>{mon})[ \t]*[–—-][ \t]*(?P<mon2>{mon}){_SP}(?P<y>{_YEAR}){_RB}", regex.IGNORECASE
+        ),
+        year_span=regex.compile(rf"{_LB}(?P<a>{_YEAR})[ \t]*[–—-][ \t]*(?P<b>{_YEAR}){_RB}"),
+        connector=regex.compile(r"[ \t\u00a0]*(?:[–—-]|to|until|till|through)[ \t\u00a0]*", regex.IGNORECASE),
+        url=regex.compile(rf"{WEB_URL}|www\.{URL_CHAR}+", regex.IGNORECASE),
+        after_date=regex.compile(r"[ \t]*\)?[ \t]*\.?[ \t]*"),
+        letter_or_digit=regex.compile(r"[\p{L}\p{N}]"),
+    )
 
 
 @dataclass(frozen=True)
@@ -87,8 +158,10 @@ class _Point:
     bare_year: bool
 
 
-def _month_end(first: dt.date) -> dt.date:
-    return first.replace(day=calendar.monthrange(first.year, first.month)[1])
+def _month_end(day: dt.date) -> dt.date:
+    """The last day of ``day``'s month."""
+    following = dt.date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+    return following - dt.timedelta(days=1)
 
 
 def _digits(text: str) -> int:
@@ -124,12 +197,12 @@ def _range_of(match: regex.Match[str]) -> DateRange | None:
 
 def _mask_urls(text: str) -> str:
     """Blank out URLs, keeping every other character at its place."""
-    return _URL.sub(lambda m: " " * len(m[0]), text)
+    return _patterns().url.sub(lambda m: " " * len(m[0]), text)
 
 
 def _points(text: str) -> list[_Point]:
     points = []
-    for match in _POINT.finditer(_mask_urls(text)):
+    for match in _patterns().point.finditer(_mask_urls(text)):
         found = _range_of(match)
         if found is not None:
             points.append(_Point(match.start(), match.end(), found, bool(match["year"])))
@@ -148,19 +221,41 @@ def find_date(text: str) -> DateRange | None:
     return dated[-1].range if dated else None
 
 
+def closing_date(text: str) -> tuple[str, bool]:
+    """``text`` without the day or month that closes it ("(2020-08-19)", "; Oct 2024.", ". Sep
+    2024."), and whether there was one. A full stop before the date stays with the text."""
+    found = find_date(text)
+    if found is None or not found.text:
+        return text, False
+    at = text.rfind(found.text)
+    before, after = text[:at], text[at + len(found.text) :]
+    if not _patterns().after_date.fullmatch(after):
+        return text, False
+    before = before.rstrip()
+    if ")" in after:
+        if not before.endswith("("):
+            return text, False
+        before = before[:-1].rstrip()
+    stop = before.endswith(".")
+    rest = before.rstrip(" \t;,.—–-")
+    if not _patterns().letter_or_digit.search(rest):  # nothing left but punctuation
+        return text, False
+    return rest + ("." if stop else ""), True
+
+
 def _spans(text: str, points: list[_Point]) -> list[DateRange]:
     """Ranges written as two dates joined by a dash or "to", in order of appearance."""
     found: list[tuple[int, DateRange]] = []
     for a, b in zip(points, points[1:]):
-        if a.range.start <= b.range.end and _CONNECTOR.fullmatch(text, a.end, b.start):
+        if a.range.start <= b.range.end and _patterns().connector.fullmatch(text, a.end, b.start):
             found.append((a.start, DateRange(a.range.start, b.range.end, text[a.start : b.end])))
-    for match in _MONTH_SPAN.finditer(text):
+    for match in _patterns().month_span.finditer(text):
         year = _digits(match["y"])
         first, last = _month_number(match["mon1"]), _month_number(match["mon2"])
         if 1900 <= year <= 2100 and first and last and first <= last:
             start = dt.date(year, first, 1)
             found.append((match.start(), DateRange(start, _month_end(dt.date(year, last, 1)), match[0])))
-    for match in _YEAR_SPAN.finditer(text):
+    for match in _patterns().year_span.finditer(text):
         a, b = _digits(match["a"]), _digits(match["b"])
         if 1900 <= a <= b <= 2100:
             found.append((match.start(), DateRange(dt.date(a, 1, 1), dt.date(b, 12, 31), match[0])))
