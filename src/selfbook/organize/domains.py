@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from selfbook.organize.title import PhraseTable, _boilerplate
+from selfbook.organize.title import PhraseTable, _boilerplate, _titlecase
 from selfbook.organize.vocab import Label, labels
 
 __all__ = ["chapter_titles", "MIN_SUPPORT"]
@@ -72,5 +72,6 @@ def chapter_titles(table: PhraseTable, chapters: Sequence[np.ndarray]) -> list[s
     for c, j in zip(rows, cols):
         if score[c, useful[j]] > 0:
             name = vocab[useful[j]].name
-            titles[c] = table.title_forms.get(name.casefold()) or name  # "Datasets" where the book says so
+            # "Datasets" where the book says so; in title case, as section titles ("Deep Learning")
+            titles[c] = _titlecase(table.title_forms.get(name.casefold()) or name)
     return titles
