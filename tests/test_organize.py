@@ -380,6 +380,17 @@ def test_a_vocabulary_name_every_chapter_says_does_not_name_one():
     assert "Music" in titles  # a topic one chapter holds
     assert not {"Source", "Demo", "Code"} & set(titles)  # on every line of every chapter
 
+
+def test_a_chapter_named_by_the_vocabulary_is_in_title_case():
+    """GitHub writes its topics in sentence case ("Machine learning"); a chapter's name reads
+    like the section titles beside it."""
+    from selfbook.organize.domains import chapter_titles
+    from selfbook.organize.title import PhraseTable
+
+    texts = [f"machine learning notes {i}" for i in range(6)] + [f"sourdough bread recipe {i}" for i in range(6)]
+    table = PhraseTable.build(texts, labels())
+    assert chapter_titles(table, [np.arange(6), np.arange(6, 12)])[0] == "Machine Learning"
+
 def test_an_entry_that_says_a_siblings_title_and_fits_it_moves_there():
     from selfbook.organize import _follow_titles
 
