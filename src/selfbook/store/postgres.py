@@ -273,7 +273,7 @@ class PostgresStore(BookRows, FetchedRows, LabelRows, PostgresIndexTerms):
                 cur.executemany(insert_sql(table, "%s"), rows)
             self._put_meta(cur, sorted(state.meta.items()))
             self._save_curation(cur, state)
-            self._save_index_terms(cur, state.index_terms)  # m003
+            self._save_index_terms(cur, state.index_terms)  # m004
             cur.execute(insert_sql("runs", "%s", NEW_RUN), run_row(txid, command, report))
         self._seen = txid
 
