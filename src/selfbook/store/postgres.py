@@ -122,33 +122,37 @@ class PostgresStore(BookRows, FetchedRows, LabelRows, PostgresIndexTerms):
             self._db.execute("SET lock_timeout = 0")
 
     def _migrate(self) -> None:
-        """Run the schema's steps this database lacks, all in one transaction. ``selfbook_schema``
-        holds the last step's number, and a column ``numbering`` since the stores share one list
-        of steps; a table without it counted PostgreSQL's own steps, and is converted once."""
-        with self._transaction() as cur:
-            cur.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY + 1,))  # one migrator at a time
-            cur.execute("CREATE TABLE IF NOT EXISTS selfbook_schema (version INTEGER NOT NULL, numbering TEXT NOT NULL DEFAULT 'shared')")
-            row = cur.execute("SELECT * FROM selfbook_schema").fetchone()  # *: which columns it has
-            old = len(cur.description) == 1
-            if old:
-                cur.execute("ALTER TABLE selfbook_schema ADD COLUMN numbering TEXT NOT NULL DEFAULT 'shared'")
-            if row is None:
-                current = 0
-                cur.execute("INSERT INTO selfbook_schema (version) VALUES (0)")
-            elif old:
-                current = schema.from_old_postgres(row[0])
-                cur.execute("UPDATE selfbook_schema SET version = %s", (current,))
-            else:
-                current = row[0]
-            schema.migrate("pg", current, self.path, partial(self._apply, cur))
-
-    def _apply(self, cur: psycopg.Cursor, step: schema.Step) -> None:
+        """Run the schema's steps this database lacks, all in one transaction."""
         try:
-            for statement in step.statements:
-                cur.execute(statement)
+            with self._transaction() as cur:
+                cur.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY + 1,))  # one migrator at a time
+                schema.migrate("pg", self._recorded_step(cur), self.path, partial(self._apply, cur))
         except psycopg.errors.InsufficientPrivilege as exc:
-            raise BookError(f"{self.path}: cannot set up the book's tables ({str(exc).strip()}) — "
-                            "ask the database's owner to run CREATE EXTENSION vector, or use a database you own") from None
+            raise BookError(f"{self.path}: cannot set up the book's tables ({str(exc).strip().splitlines()[0]}) — open the book once as "
+                            "the database's owner (who may need to run CREATE EXTENSION vector), or use a database you own") from None
+
+    @staticmethod
+    def _recorded_step(cur: psycopg.Cursor) -> int:
+        """The last step this database has. ``selfbook_schema`` holds its number, and a column
+        ``numbering`` since the stores share one list of steps: a table without it counted
+        PostgreSQL's own steps, and is converted here, once."""
+        cur.execute("CREATE TABLE IF NOT EXISTS selfbook_schema (version INTEGER NOT NULL, numbering TEXT NOT NULL DEFAULT 'shared')")
+        row = cur.execute("SELECT * FROM selfbook_schema").fetchone()  # *: which columns it has
+        old = len(cur.description) == 1
+        if old:
+            cur.execute("ALTER TABLE selfbook_schema ADD COLUMN numbering TEXT NOT NULL DEFAULT 'shared'")
+        if row is None:
+            cur.execute("INSERT INTO selfbook_schema (version) VALUES (0)")
+            return 0
+        if old:
+            cur.execute("UPDATE selfbook_schema SET version = %s", (schema.from_old_postgres(row[0]),))
+            return schema.from_old_postgres(row[0])
+        return row[0]
+
+    @staticmethod
+    def _apply(cur: psycopg.Cursor, step: schema.Step) -> None:
+        for statement in step.statements:
+            cur.execute(statement)
         cur.execute("UPDATE selfbook_schema SET version = %s", (step.number,))
 
     @property
