@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import uuid
 from importlib import resources
 
 import numpy as np
 import pytest
 
+from selfbook.errors import BookError
 from selfbook.store import open_store, schema
 from selfbook.store.sqlite import DB_NAME
 
@@ -111,3 +113,26 @@ def test_an_old_numbered_postgres_database_is_converted_once(tmp_path, old, new_
         assert _pg_schema(url) == new_pg_schema
         store.put_vectors("m", {"h": np.ones(4, dtype=np.float32)})  # the embedding cache works
         assert store.cached_vectors("m", ["h"])["h"].tolist() == [1.0] * 4
+
+
+def test_a_role_that_may_only_read_opens_a_book_but_cannot_convert_one(tmp_path):
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict
+
+    url = fresh_database()
+    with open_store(tmp_path, url):
+        pass
+    role = "reader_" + uuid.uuid4().hex[:8]
+    with psycopg.connect(url, autocommit=True) as db:
+        db.execute(f"CREATE ROLE {role} LOGIN")
+        db.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}")
+    where = conninfo_to_dict(url)
+    reader = f"postgresql://{role}@/{where['dbname']}?host={where['host']}"
+    (tmp_path / "reader").mkdir()
+    with open_store(tmp_path / "reader", reader) as store:  # up to date: nothing to change
+        assert store.schema_version == NEWEST
+    with psycopg.connect(url, autocommit=True) as db:  # as an old selfbook left it
+        db.execute("ALTER TABLE selfbook_schema DROP COLUMN numbering")
+        db.execute("UPDATE selfbook_schema SET version = 7")
+    with pytest.raises(BookError, match="open the book once as the database's owner"):
+        open_store(tmp_path / "reader", reader)

@@ -135,8 +135,11 @@ class PostgresStore(BookRows, FetchedRows, LabelRows, PostgresIndexTerms):
     def _recorded_step(cur: psycopg.Cursor) -> int:
         """The last step this database has. ``selfbook_schema`` holds its number, and a column
         ``numbering`` since the stores share one list of steps: a table without it counted
-        PostgreSQL's own steps, and is converted here, once."""
-        cur.execute("CREATE TABLE IF NOT EXISTS selfbook_schema (version INTEGER NOT NULL, numbering TEXT NOT NULL DEFAULT 'shared')")
+        PostgreSQL's own steps, and is converted here, once. A role that may only read a book
+        that is up to date opens it (so the table is made only when missing: CREATE TABLE IF NOT
+        EXISTS needs the right to create)."""
+        if cur.execute("SELECT to_regclass('selfbook_schema')").fetchone()[0] is None:
+            cur.execute("CREATE TABLE selfbook_schema (version INTEGER NOT NULL, numbering TEXT NOT NULL DEFAULT 'shared')")
         row = cur.execute("SELECT * FROM selfbook_schema").fetchone()  # *: which columns it has
         old = len(cur.description) == 1
         if old:
