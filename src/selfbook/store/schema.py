@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from typing import Callable
 
@@ -30,9 +31,11 @@ class Step:
     statements: tuple[str, ...]  # this store's body, one SQL statement each; none for an empty body
 
 
-def steps(backend: str) -> list[Step]:
+@cache
+def steps(backend: str) -> tuple[Step, ...]:
     """The steps for ``backend`` (``"sqlite"`` or ``"pg"``), in order: every number from 1 up,
-    each with a body for both stores (a step without one is an incomplete install)."""
+    each with a body for both stores (a step without one is an incomplete install). Read once
+    per process."""
     folder = resources.files(__package__).joinpath("migrations")
     bodies: dict[tuple[int, str], tuple[str, str]] = {}
     for item in folder.iterdir():
@@ -45,7 +48,7 @@ def steps(backend: str) -> list[Step]:
         for store in BACKENDS:
             if (number, store) not in bodies:
                 raise BookError(f"{folder}: no migration {number:03d}_*.{store}.sql — selfbook's install is incomplete; reinstall it")
-    return [Step(n, bodies[n, backend][0], _statements(bodies[n, backend][1])) for n in numbers]
+    return tuple(Step(n, bodies[n, backend][0], _statements(bodies[n, backend][1])) for n in numbers)
 
 
 def _statements(body: str) -> tuple[str, ...]:
