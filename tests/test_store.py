@@ -5,8 +5,8 @@ import pytest
 
 from selfbook.errors import BookError
 from selfbook.models import Chapter, DateRange, Entity, Entry, Flag, Merge, Outline, Section, Skip, Span
-from selfbook.store import BookState, open_store
-from selfbook.store.sqlite import DB_NAME, _migrations
+from selfbook.store import BookState, open_store, schema
+from selfbook.store.sqlite import DB_NAME
 
 from pg_helpers import fresh_database
 
@@ -43,14 +43,8 @@ def make_state(entries) -> BookState:
 
 
 def test_migrations_are_numbered_and_applied(tmp_path, store_url):
-    if store_url:
-        from selfbook.store import postgres
-
-        migrations = postgres._migrations()
-    else:
-        migrations = _migrations()
-    numbers = [n for n, _, _ in migrations]
-    assert numbers == sorted(numbers) and numbers[0] == 1
+    numbers = [step.number for step in schema.steps("pg" if store_url else "sqlite")]
+    assert numbers == list(range(1, len(numbers) + 1))
     with open_store(tmp_path, store_url) as store:
         assert store.schema_version == numbers[-1]
     with open_store(tmp_path, store_url) as store:  # reopening applies nothing twice

@@ -4,6 +4,7 @@ Every other test imports selfbook from the source tree (an editable install), so
 wheel leaves out (a migration, a template) goes unnoticed there. This one builds the wheel from a
 copy of the project, installs it (no dependencies: they come from this interpreter's
 site-packages), and runs the installed ``selfbook`` from an empty folder with a clean PYTHONPATH.
+A fast test beside them checks pyproject.toml's package-data against the files on disk.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import shutil
 import site
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -24,8 +26,6 @@ from conftest import SMALL_DUMP
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "src" / "selfbook"
-
-pytestmark = pytest.mark.slow
 
 
 def run(command: list, cwd: Path, **env: str) -> subprocess.CompletedProcess:
@@ -62,6 +62,20 @@ def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return env
 
 
+def test_package_data_names_every_data_file():
+    """Every file under src/selfbook that is not Python (migrations of both stores, templates,
+    static files, vocabularies) matches a glob of package-data: setuptools ships nothing else."""
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    shipped = {path for pattern in setuptools["package-data"]["selfbook"] for path in PACKAGE.glob(pattern)}
+    data = {
+        path for path in PACKAGE.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix not in (".py", ".pyc")
+    }
+    assert data, "no data files found under src/selfbook"
+    assert sorted(path.relative_to(PACKAGE).as_posix() for path in data - shipped) == []
+
+
+@pytest.mark.slow
 def test_the_wheel_holds_every_file_of_the_package(wheel: Path):
     """Every file under src/selfbook, code or data (migrations, templates, static, taxonomy)."""
     wanted = {
@@ -73,6 +87,7 @@ def test_the_wheel_holds_every_file_of_the_package(wheel: Path):
     assert wanted - shipped == set()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("store", ["sqlite", "postgresql"])
 def test_the_installed_wheel_builds_a_book(venv: Path, store: str, tmp_path: Path):
     url = "" if store == "sqlite" else pg_helpers.fresh_database()

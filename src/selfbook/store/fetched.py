@@ -1,5 +1,5 @@
-"""What fetching keeps, the same SQL for both stores: each link's state (``links``, SQLite m005 /
-PostgreSQL m004) and the archive of pages' text (``pages``, m008 / m007); see :mod:`selfbook.fetch`.
+"""What fetching keeps, the same SQL for both stores: each link's state (``links``, m005)
+and the archive of pages' text (``pages``, m008); see :mod:`selfbook.fetch`.
 
 A store mixes :class:`FetchedRows` in and names its placeholder (``MARK``: ``?`` or ``%s``); both
 stores' connections run ``execute`` and their ``_transaction()`` gives what runs ``executemany``.

@@ -1,6 +1,6 @@
 """Moving a book between stores: ``selfbook migrate --book DIR --to postgresql://…|sqlite``.
 
-Both stores hold the same tables, column for column (``migrations/`` and ``migrations_pg/``), so a
+Both stores hold the same tables, column for column (the steps of ``schema.py``), so a
 move copies every table row by row: entries, the embedding cache, outline, merges, flags, skips,
 dumps, installments, decisions, meta, the history of runs and the search index. Rows travel in
 the SQLite store's form (dates as ISO text, vectors as little-endian float32 bytes); PostgreSQL

@@ -1,7 +1,7 @@
 """The PostgreSQL + pgvector store: a shared, team-sized book in a PostgreSQL database.
 
 Chosen with ``--store postgresql://…`` (or ``SELFBOOK_STORE``); see :func:`selfbook.store.open_store`.
-The tables are the SQLite store's, column for column (``migrations_pg/``), so the search engine
+The tables are the SQLite store's, column for column (:mod:`selfbook.store.schema`), so the search engine
 reads the same postings and gives the same results on both stores. On top of them:
 
 - the embedding cache keeps vectors in a pgvector column with an HNSW (cosine) index per model
@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from contextlib import contextmanager
-from importlib import resources
+from functools import partial
 from typing import Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
@@ -29,7 +29,7 @@ from psycopg import sql
 
 from ..errors import BookError
 from ..models import Entry
-from . import redact
+from . import redact, schema
 from .base import BookState, Postings, SearchIndexRows
 from .book_rows import BookRows
 from .postgres_terms import PostgresIndexTerms
@@ -50,15 +50,6 @@ _FTS = (
     "|| coalesce((SELECT string_agg(n.note, ' ' ORDER BY n.position) FROM entry_notes n WHERE n.entry_id = e.id), '') || ' ' "
     "|| coalesce((SELECT string_agg(l.value, ' ' ORDER BY l.position) FROM entry_labels l WHERE l.entry_id = e.id AND l.kind = 'tag'), ''))"
 )
-
-
-def _migrations() -> list[tuple[int, str, str]]:
-    found = []
-    for item in resources.files(__package__).joinpath("migrations_pg").iterdir():
-        name = item.name
-        if name.startswith("m") and name.endswith(".sql"):
-            found.append((int(name[1:4]), name, item.read_text(encoding="utf-8")))
-    return sorted(found)
 
 
 def _vector_text(v: np.ndarray) -> str:
@@ -131,28 +122,41 @@ class PostgresStore(BookRows, FetchedRows, LabelRows, PostgresIndexTerms):
             self._db.execute("SET lock_timeout = 0")
 
     def _migrate(self) -> None:
-        migrations = _migrations()
-        newest = migrations[-1][0]
-        with self._transaction() as cur:
-            cur.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY + 1,))  # one migrator at a time
-            cur.execute("CREATE TABLE IF NOT EXISTS selfbook_schema (version INTEGER NOT NULL)")
-            row = cur.execute("SELECT version FROM selfbook_schema").fetchone()
-            current = row[0] if row else 0
-            if row is None:
-                cur.execute("INSERT INTO selfbook_schema VALUES (0)")
-            if current > newest:
-                raise BookError(
-                    f"{self.path}: this book was written by a newer selfbook (schema {current}, "
-                    f"this one knows {newest}) — upgrade selfbook"
-                )
-            for number, _name, text in migrations:
-                if number > current:
-                    try:
-                        cur.execute(text)
-                    except psycopg.errors.InsufficientPrivilege as exc:
-                        raise BookError(f"{self.path}: cannot set up the book's tables ({str(exc).strip()}) — "
-                                        "ask the database's owner to run CREATE EXTENSION vector, or use a database you own") from None
-                    cur.execute("UPDATE selfbook_schema SET version = %s", (number,))
+        """Run the schema's steps this database lacks, all in one transaction."""
+        try:
+            with self._transaction() as cur:
+                cur.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY + 1,))  # one migrator at a time
+                schema.migrate("pg", self._recorded_step(cur), self.path, partial(self._apply, cur))
+        except psycopg.errors.InsufficientPrivilege as exc:
+            raise BookError(f"{self.path}: cannot set up the book's tables ({str(exc).strip().splitlines()[0]}) — open the book once as "
+                            "the database's owner (who may need to run CREATE EXTENSION vector), or use a database you own") from None
+
+    @staticmethod
+    def _recorded_step(cur: psycopg.Cursor) -> int:
+        """The last step this database has. ``selfbook_schema`` holds its number, and a column
+        ``numbering`` since the stores share one list of steps: a table without it counted
+        PostgreSQL's own steps, and is converted here, once. A role that may only read a book
+        that is up to date opens it (so the table is made only when missing: CREATE TABLE IF NOT
+        EXISTS needs the right to create)."""
+        if cur.execute("SELECT to_regclass('selfbook_schema')").fetchone()[0] is None:
+            cur.execute("CREATE TABLE selfbook_schema (version INTEGER NOT NULL, numbering TEXT NOT NULL DEFAULT 'shared')")
+        row = cur.execute("SELECT * FROM selfbook_schema").fetchone()  # *: which columns it has
+        old = len(cur.description) == 1
+        if old:
+            cur.execute("ALTER TABLE selfbook_schema ADD COLUMN numbering TEXT NOT NULL DEFAULT 'shared'")
+        if row is None:
+            cur.execute("INSERT INTO selfbook_schema (version) VALUES (0)")
+            return 0
+        if old:
+            cur.execute("UPDATE selfbook_schema SET version = %s", (schema.from_old_postgres(row[0]),))
+            return schema.from_old_postgres(row[0])
+        return row[0]
+
+    @staticmethod
+    def _apply(cur: psycopg.Cursor, step: schema.Step) -> None:
+        for statement in step.statements:
+            cur.execute(statement)
+        cur.execute("UPDATE selfbook_schema SET version = %s", (step.number,))
 
     @property
     def schema_version(self) -> int:
@@ -276,7 +280,7 @@ class PostgresStore(BookRows, FetchedRows, LabelRows, PostgresIndexTerms):
                 cur.executemany(insert_sql(table, "%s"), rows)
             self._put_meta(cur, sorted(state.meta.items()))
             self._save_curation(cur, state)
-            self._save_index_terms(cur, state.index_terms)  # m003
+            self._save_index_terms(cur, state.index_terms)  # m004
             cur.execute(insert_sql("runs", "%s", NEW_RUN), run_row(txid, command, report))
         self._seen = txid
 

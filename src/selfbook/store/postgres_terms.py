@@ -1,4 +1,4 @@
-"""The index's term counts in the PostgreSQL store (its m003; the SQLite store's m004), mixed into
+"""The index's term counts in the PostgreSQL store (m004), mixed into
 :class:`~selfbook.store.postgres.PostgresStore`. What a row holds is :mod:`selfbook.book.index_terms`'s."""
 
 from __future__ import annotations

@@ -1,15 +1,14 @@
 """The SQLite store: a book's state in ``<book>/.selfbook/book.db``.
 
-All SQL selfbook runs lives under ``selfbook.store``. Migrations are numbered files
-``migrations/mNNN_*.sql`` applied in order inside one transaction each; ``PRAGMA user_version``
-records how far a database has come.
+All SQL selfbook runs lives under ``selfbook.store``. The schema is the numbered steps of
+:mod:`selfbook.store.schema` (``migrations/NNN_*.sqlite.sql``), applied in order inside one
+transaction each; ``PRAGMA user_version`` records how far a database has come.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from contextlib import contextmanager
-from importlib import resources
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping, Sequence
 
@@ -17,6 +16,7 @@ import numpy as np
 
 from ..errors import BookError
 from ..models import Entry
+from . import schema
 from .base import BookState, Postings, SearchIndexRows
 from .book_rows import BookRows
 from .fetched import FetchedRows
@@ -24,15 +24,6 @@ from .labels import LabelRows
 from .rows import NEW_DECISION, NEW_RUN, curation_rows, entry_rows, insert_sql, postings_from, run_row, saved_rows, term_row
 
 DB_NAME = "book.db"
-
-
-def _migrations() -> list[tuple[int, str, str]]:
-    found = []
-    for item in resources.files(__package__).joinpath("migrations").iterdir():
-        name = item.name
-        if name.startswith("m") and name.endswith(".sql"):
-            found.append((int(name[1:4]), name, item.read_text(encoding="utf-8")))
-    return sorted(found)
 
 
 class SQLiteStore(BookRows, FetchedRows, LabelRows):
@@ -70,22 +61,13 @@ class SQLiteStore(BookRows, FetchedRows, LabelRows):
         self._db.execute("COMMIT")
 
     def _migrate(self) -> None:
-        migrations = _migrations()
-        current = self._db.execute("PRAGMA user_version").fetchone()[0]
-        newest = migrations[-1][0]
-        if current > newest:
-            raise BookError(
-                f"{self.path}: this book was written by a newer selfbook (schema {current}, "
-                f"this one knows {newest}) — upgrade selfbook"
-            )
-        for number, _name, sql in migrations:
-            if number <= current:
-                continue
-            with self._transaction() as db:
-                for statement in sql.split(";\n"):
-                    if statement.strip():
-                        db.execute(statement)
-                db.execute(f"PRAGMA user_version = {number}")
+        schema.migrate("sqlite", self.schema_version, str(self.path), self._apply)
+
+    def _apply(self, step: schema.Step) -> None:
+        with self._transaction() as db:
+            for statement in step.statements:
+                db.execute(statement)
+            db.execute(f"PRAGMA user_version = {step.number}")
 
     @property
     def schema_version(self) -> int:

@@ -1,4 +1,4 @@
--- m004 (PostgreSQL): section descriptions and the cache of LLM answers; the SQLite store's m005
+-- 006 (PostgreSQL): section descriptions and the cache of LLM answers; SQLite's 006
 -- (see selfbook.organize.llm_titles), column for column.
 
 ALTER TABLE sections ADD COLUMN description TEXT NOT NULL DEFAULT '';

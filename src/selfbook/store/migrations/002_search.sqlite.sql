@@ -1,4 +1,4 @@
--- m002: the lexical search index (see selfbook.search). Written by save_book in the same
+-- 002 (SQLite): the lexical search index (see selfbook.search). Written by save_book in the same
 -- transaction as the entries, so it never falls out of step with them. A book saved before this
 -- migration has an empty index (meta 'search_index' unset): search rebuilds it on first use.
 

@@ -1,4 +1,4 @@
--- m003: installments and the person's decisions (see selfbook.update and selfbook.curate).
+-- 003 (SQLite): installments and the person's decisions (see selfbook.update and selfbook.curate).
 -- Installments are computed state: every save rewrites them with the entries. Decisions are the
 -- person's: appended, never rewritten or deleted by a build, an add or a reorganization.
 

@@ -1,4 +1,4 @@
--- m003 (PostgreSQL): what the back-of-book index chooses its terms from; the SQLite store's m004
+-- 004 (PostgreSQL): what the back-of-book index chooses its terms from; SQLite's 004
 -- (see selfbook.book.index_terms), column for column.
 
 CREATE TABLE index_terms (

@@ -1,4 +1,4 @@
--- m005: what `selfbook fetch` learned about each link of the book (see selfbook.fetch). One row
+-- 005 (SQLite): what `selfbook fetch` learned about each link of the book (see selfbook.fetch). One row
 -- per URL as the book's entries write it (arXiv ids and DOIs by their canonical URL). Like the
 -- embedding cache, it is not book state: each fetch commits its rows on its own, a batch at a
 -- time, and a build reads them to enrich the entries it makes.

@@ -1,4 +1,4 @@
--- m006 (PostgreSQL): the Wayback Machine's snapshot of a dead link; the SQLite store's m007,
+-- 007 (PostgreSQL): the Wayback Machine's snapshot of a dead link; SQLite's 007,
 -- column for column.
 
 ALTER TABLE links ADD COLUMN archived_url TEXT NOT NULL DEFAULT '';

@@ -1,4 +1,4 @@
--- m004 (PostgreSQL): what `selfbook fetch` learned about each link; the SQLite store's m005
+-- 005 (PostgreSQL): what `selfbook fetch` learned about each link; SQLite's 005
 -- (see selfbook.fetch), column for column.
 
 CREATE TABLE links (

@@ -1,4 +1,4 @@
--- m007 (PostgreSQL): the optional archive of fetched pages' text; the SQLite store's m008,
+-- 008 (PostgreSQL): the optional archive of fetched pages' text; SQLite's 008,
 -- column for column.
 
 CREATE TABLE pages (

@@ -1,4 +1,4 @@
--- m004: what the back-of-book index chooses its terms from (see selfbook.book.index_terms), so
+-- 004 (SQLite): what the back-of-book index chooses its terms from (see selfbook.book.index_terms), so
 -- that an add counts only its own entries' phrases. One row per group of phrases that index as
 -- one term (singular and plural). Written by save_book with the entries, in one transaction; meta
 -- 'index_terms' names the counting that wrote it. A book saved before this migration has no rows

@@ -1,0 +1,1 @@
+-- 003 (PostgreSQL): nothing to do: 001 made the installments' and decisions' tables (SQLite's 003).

@@ -1,0 +1,2 @@
+-- 009 (SQLite): nothing to do: the embedding cache is 001's table of float32 blobs, and search
+-- needs no full-text column here (PostgreSQL's 009 adds pgvector and a tsvector).
