@@ -33,7 +33,9 @@ The method, in order (each step deterministic; up to 4,000 entries no step is ra
    own best phrase, else their two largest sections' titles; a chapter's description lists
    its sections.
 
-What was measured to choose these steps is in bench/README.md (bench/organize.py).
+Steps 1-5 are :mod:`selfbook.organize.grouping`; the titles, and the outline they make, are
+here; the settings are :class:`~selfbook.organize.params.OrganizeParams`. What was measured to
+choose these steps is in bench/README.md (bench/organize.py).
 
 Reading order: chapters by size (largest first) then title, the Miscellany chapter last;
 sections likewise, the Miscellany section last; entries inside a section in input order (the
@@ -43,11 +45,9 @@ order stable when entries are added. Ids are slugs of titles, made unique across
 
 from __future__ import annotations
 
-import logging
-import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -55,7 +55,9 @@ from threadpoolctl import threadpool_limits
 from selfbook.models import Chapter, Outline, Section
 from selfbook.organize import cluster
 from selfbook.organize.domains import chapter_titles
-from selfbook.organize.headings import chapter_heading, entry_headings, pull, section_heading
+from selfbook.organize.grouping import Grouping, group, neighbor_count
+from selfbook.organize.headings import chapter_heading, entry_headings, section_heading
+from selfbook.organize.params import OrganizeParams
 from selfbook.organize.vocab import labels
 from selfbook.organize.title import (
     PhraseTable,
@@ -69,8 +71,6 @@ from selfbook.text import slug
 
 __all__ = ["OrganizeParams", "organize", "MISC_TITLE"]
 
-log = logging.getLogger(__name__)
-
 MISC_TITLE = "Miscellany"
 METHOD = "headings+knn-smooth+ward+silhouette-k+vocab-titles"
 # A group no phrase describes is named after its central entries only when their titles are
@@ -78,93 +78,6 @@ METHOD = "headings+knn-smooth+ward+silhouette-k+vocab-titles"
 NAME_WORDS = 3
 # Chapters are titled by phrases that at least this share of their entries hold.
 CHAPTER_MIN_SHARE = 0.1
-
-
-@dataclass(frozen=True)
-class OrganizeParams:
-    """Settings of :func:`organize`. Zero means "choose from the number of entries"."""
-
-    seed: int = 0
-    """Seed of every random step (k-means, SVD, above 4,000 entries only); recorded in the outline."""
-    min_section: int = 3
-    """Smaller groups go to their chapter's Miscellany section."""
-    chapters: int = 0
-    """A fixed number of chapters to cut the tree into; 0 chooses it (see the module docstring)."""
-    min_chapters: int = 2
-    """The fewest chapters the automatic choice considers."""
-    max_chapters: int = 12
-    """The most chapters the automatic choice considers."""
-    max_chapter_sections: int = 12
-    """The automatic choice considers at least enough chapters for each to hold about this many
-    sections of ``section_size`` entries (a chapter a person can take in at a glance)."""
-    min_chapter: int = 0
-    """Chapters smaller than this go to the final Miscellany chapter; 0: max(2·min_section, n/100)."""
-    section_size: int = 0
-    """The typical size of a section; 0: 0.7·sqrt(n), kept within 8..150 (40 for 3,300 entries)."""
-    straggler_ratio: float = 0.3
-    """An entry whose cosine to the rest of its section is under this share of the chapter's
-    median goes to the Miscellany section (0 turns this off)."""
-    dims: int = 64
-    """Principal components kept for the micro-clusters above 4,000 entries (0: keep all)."""
-    micro_size: int = 5
-    """The average size of the micro-clusters the tree is built on above 4,000 entries."""
-    max_micro: int = 2000
-    """The most micro-clusters (the tree's memory is quadratic in this)."""
-    neighbors: int = 10
-    """Neighbours per entry in the smoothing graph (fewer below 400 entries: sqrt(n)/2)."""
-    section_neighbors: int = 5
-    """Neighbours per entry when a chapter is smoothed again to find its sections."""
-    smoothing_steps: int = 3
-    """Diffusion steps on the neighbour graph; 0 turns smoothing off."""
-    smoothing_keep: float = 0.5
-    """How much of its own position an entry keeps at each smoothing step."""
-    heading_weight: float = 1.0
-    """How strongly entries under one topical heading are pulled together (0: not at all)."""
-    lexical_weight: float = 0.0
-    """Weight of the texts' LSA next to the dense vectors (0: vectors only)."""
-    lexical_dims: int = 100
-    """Dimensions of the LSA when ``lexical_weight`` is above 0."""
-    plural_share: float = 0.1
-    """A phrase whose plural the entries write at least this share as often as the phrase
-    titles in the plural ("Courses"; 0: as written most). Chosen leave-one-set-out by
-    bench/organize.py among 0, 0.1, 0.3."""
-    follow_titles: bool = True
-    """An entry that says a sibling section's title, not its own, moves there when it fits
-    (see ``_follow_titles``)."""
-    title_phrases: int = 2
-    """At most this many phrases in a section title ("RAG & LlamaIndex")."""
-    section_title_share: float = 0.1
-    """A section is titled by phrases that at least this share of its entries hold (chosen
-    leave-one-set-out by bench/organize.py among 0.1, 0.2, 0.3); a section that no phrase (nor
-    heading) describes so is named after its central entries or re-homed (see ``_sections``)."""
-    refine_steps: int = 0
-    """Rounds of moving each entry to the chapter whose centre it is nearest after the tree is
-    cut (k-means started from the cut; 0: the cut as it is). Measured with bench/organize.py
-    (2026-11-28): 10 rounds took the awesome lists' chapter NMI from 0.783 to 0.724 and the
-    example's from 0.751 to 0.754, so the cut stays as it is."""
-    chapter_choice: str = "silhouette"
-    """How the number of chapters is chosen: "silhouette", "gap" (largest jump in merge height)."""
-    merge_untitled: bool = True
-    """A group no title describes joins its nearest sibling, and the two are titled afresh."""
-    rehome_quantile: float = 0.1
-    """An entry no titled section holds joins the nearest one if it fits it as well as that
-    section's own members at this quantile of their fit (0: it goes to Miscellany)."""
-
-    def resolved(self, n: int) -> OrganizeParams:
-        """These settings with the automatic (zero) values worked out for ``n`` entries."""
-        section_size = self.section_size or min(150, max(8, round(0.7 * math.sqrt(n))))
-        min_chapter = self.min_chapter or max(2 * self.min_section, round(n / 100))
-        return OrganizeParams(**{**asdict(self), "section_size": section_size, "min_chapter": min_chapter})
-
-
-@dataclass(frozen=True)
-class _Grouping:
-    """Each entry's chapter (-1: Miscellany chapter) and section (-1: its Miscellany section)."""
-
-    chapter_of: np.ndarray
-    section_of: np.ndarray
-    choice: str  # how the number of chapters was chosen
-    features: np.ndarray  # the rows that were clustered (centred, pulled by headings)
 
 
 def organize(
@@ -194,134 +107,8 @@ def organize(
     vectors = np.asarray(vectors, dtype=np.float32)
     table = PhraseTable.build(texts, labels(), p.plural_share)
     with threadpool_limits(1):
-        grouping = _group(texts, vectors, heading_of, p)
+        grouping = group(texts, vectors, heading_of, p)
     return _outline(list(ids), list(texts), vectors, table, grouping, heading_of, p)
-
-
-def _chapter_bounds(n: int, p: OrganizeParams) -> tuple[int, int]:
-    hi = min(p.max_chapters, max(p.min_chapters, n // (3 * p.min_section)))
-    lo = min(hi, max(p.min_chapters, math.ceil(n / (p.section_size * p.max_chapter_sections))))
-    return lo, hi
-
-
-def _neighbors(n: int, wanted: int) -> int:
-    """Fewer smoothing neighbours for small inputs, so that small topics are not blurred."""
-    return min(wanted, max(2, round(math.sqrt(n) / 2)))
-
-
-def _graph(x: np.ndarray, wanted: int, p: OrganizeParams) -> np.ndarray:
-    """The smoothing graph: each row's nearest neighbours (none when smoothing is off)."""
-    n = len(x)
-    if p.smoothing_steps <= 0 or n < 3:
-        return np.zeros((n, 0), dtype=np.int64)
-    return cluster.neighbors(x, _neighbors(n, wanted), p.seed)
-
-
-def _leaves(x: np.ndarray, p: OrganizeParams) -> cluster.Micro:
-    """What the tree is built over: the entries themselves up to ``EXACT_TREE_MAX``, else
-    k-means micro-clusters of about ``micro_size`` entries in ``dims`` principal components."""
-    n = len(x)
-    if n <= cluster.EXACT_TREE_MAX:
-        return cluster.singletons(x)
-    count = min(n, p.max_micro, round(n / p.micro_size))
-    return cluster.micro_clusters(cluster.reduce(x, p.dims, p.seed), count, p.seed)
-
-
-def _group(
-    texts: Sequence[str],
-    vectors: np.ndarray,
-    heading_of: list[str | None],
-    p: OrganizeParams,
-) -> _Grouping:
-    n = len(texts)
-    base = cluster.features(texts, vectors, p.lexical_weight, p.lexical_dims, p.seed)
-    base = pull(base, heading_of, p.heading_weight)
-    chapter_of, choice = _chapters(base, p)
-    section_of = np.full(n, -1)
-    next_id = 0
-    for c in range(chapter_of.max() + 1):
-        members = np.flatnonzero(chapter_of == c)
-        local = _drop_stragglers(base[members], _section_groups(base[members], p), p.straggler_ratio)
-        counts = np.bincount(local[local >= 0]) if np.any(local >= 0) else np.zeros(0, dtype=int)
-        for s in np.flatnonzero(counts >= p.min_section):
-            section_of[members[local == s]] = next_id
-            next_id += 1
-    log.debug("organize: %d entries, %d chapters (%s), %d sections", n, chapter_of.max() + 1, choice, next_id)
-    return _Grouping(chapter_of, section_of, choice, base)
-
-
-def _chapters(base: np.ndarray, p: OrganizeParams) -> tuple[np.ndarray, str]:
-    """Each entry's chapter, numbered from 0 (-1 for chapters under ``min_chapter`` entries),
-    and how their number was chosen."""
-    nbrs = _graph(base, p.neighbors, p)
-    smoothed = cluster.diffuse(base, nbrs, p.smoothing_steps, p.smoothing_keep)
-    micro = _leaves(smoothed, p)
-    tree = cluster.ward_tree(micro.centroids, micro.sizes)
-    k, choice = _chapter_count(len(base), tree, micro, p, smoothed)
-    chapter_of = cluster.refine(smoothed, cluster.cut(tree, len(micro.sizes), k)[micro.labels], p.refine_steps)
-    k = chapter_of.max() + 1
-    sizes = np.bincount(chapter_of, minlength=k)
-    kept = np.flatnonzero(sizes >= p.min_chapter)
-    renumber = np.full(k, -1)
-    renumber[kept] = np.arange(len(kept))
-    return renumber[chapter_of], choice
-
-
-def _chapter_count(n: int, tree: np.ndarray, micro: cluster.Micro, p: OrganizeParams, features: np.ndarray) -> tuple[int, str]:
-    """The number of chapters, and how it was chosen (see the module docstring, step 4)."""
-    if p.chapters:
-        return p.chapters, "fixed"
-    lo, hi = _chapter_bounds(n, p)
-    if p.chapter_choice == "gap":
-        return cluster.merge_gap_choice(tree, lo, hi), "merge-gap"
-    k, _ = cluster.silhouette_choice(features, tree, micro, lo, hi)
-    return k, "silhouette"
-
-
-def _section_groups(base: np.ndarray, p: OrganizeParams) -> np.ndarray:
-    """The sections of one chapter's entries, numbered from 0.
-
-    The chapter is looked at on its own: its vectors centred again (what all its entries
-    share says nothing about how they differ), smoothed over ``section_neighbors``
-    neighbours, then put in a tree and cut by :func:`_split`.
-    """
-    n = len(base)
-    x = cluster.recentre(base)
-    x = cluster.diffuse(x, _graph(x, p.section_neighbors, p), p.smoothing_steps, p.smoothing_keep)
-    micro = _leaves(x, p)
-    leaves = np.arange(len(micro.sizes))
-    return _split(micro, leaves, round(n / p.section_size), p.section_size)[micro.labels]
-
-
-def _drop_stragglers(x: np.ndarray, local: np.ndarray, ratio: float) -> np.ndarray:
-    """Groups with the stragglers set to -1: entries whose cosine to the rest of their group
-    (:func:`cluster.loo_cosine`) is under ``ratio`` times the chapter's median."""
-    if ratio <= 0 or len(local) < 2:
-        return local
-    fit = cluster.loo_cosine(x, local)
-    return np.where(fit < ratio * np.median(fit), -1, local)
-
-
-def _split(micro: cluster.Micro, leaves: np.ndarray, wanted: int, size: int) -> np.ndarray:
-    """A group per micro-cluster (-1 outside ``leaves``): the leaves' Ward tree cut into
-    ``wanted`` groups, then any group over 2.5 × ``size`` entries cut again the same way."""
-    out = np.full(len(micro.sizes), -1)
-    if len(leaves) == 0:
-        return out
-    tree = cluster.ward_tree(micro.centroids[leaves], micro.sizes[leaves])
-    first = cluster.cut(tree, len(leaves), max(1, wanted))
-    next_id = 0
-    for g in range(first.max() + 1):
-        part = leaves[first == g]
-        weight = micro.sizes[part].sum()
-        if weight > 2.5 * size and len(part) > 1:
-            sub = cluster.ward_tree(micro.centroids[part], micro.sizes[part])
-            pieces = cluster.cut(sub, len(part), round(weight / size))
-        else:
-            pieces = np.zeros(len(part), dtype=int)
-        out[part] = pieces + next_id
-        next_id += pieces.max() + 1
-    return out
 
 
 @dataclass(frozen=True)
@@ -336,7 +123,7 @@ def _outline(
     texts: list[str],
     vectors: np.ndarray,
     table: PhraseTable,
-    grouping: _Grouping,
+    grouping: Grouping,
     heading_of: list[str | None],
     p: OrganizeParams,
 ) -> Outline:
@@ -620,7 +407,7 @@ def _recorded(
         ("min_section", str(p.min_section)),
         ("section_size", str(p.section_size)),
         ("micro_size", str(p.micro_size)),
-        ("neighbors", str(_neighbors(n, p.neighbors))),
+        ("neighbors", str(neighbor_count(n, p.neighbors))),
         ("section_neighbors", str(p.section_neighbors)),
         ("smoothing_steps", str(p.smoothing_steps)),
         ("dims", str(p.dims)),
