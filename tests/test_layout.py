@@ -100,7 +100,7 @@ def test_the_cycle_check_sees_a_cycle():
 
 MAX_LINES = 500
 """A module past this is two ideas (../shared/STYLE.md)."""
-TOO_LONG = {"cli.py", "organize/__init__.py", "ingest/markdown.py"}
+TOO_LONG = {"cli.py", "organize/__init__.py"}
 """The modules over :data:`MAX_LINES` when the limit came in: this list may only shrink."""
 
 
