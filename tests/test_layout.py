@@ -100,7 +100,7 @@ def test_the_cycle_check_sees_a_cycle():
 
 MAX_LINES = 500
 """A module past this is two ideas (../shared/STYLE.md)."""
-TOO_LONG = {"cli.py", "book/render.py", "ingest/markdown.py"}
+TOO_LONG: set[str] = set()
 """The modules over :data:`MAX_LINES` when the limit came in: this list may only shrink."""
 
 
@@ -120,7 +120,8 @@ def test_no_module_is_over_the_limit_but_the_listed_ones():
 
 
 FRONT_ENDS = (
-    "cli.py", "console.py", "fetch_command.py", "migrate_command.py", "mcp_command.py", "mcp_server.py", "web", "export",
+    "cli.py", "console.py", "curate_command.py", "fetch_command.py", "migrate_command.py", "mcp_command.py", "mcp_server.py",
+    "search_command.py", "web", "export",
     "security.py",  # the one rule for who may reach `serve` and `mcp`: shared by those two front ends only
 )
 """The front ends: the command line (``cli`` and the command modules beside it), the web app, the

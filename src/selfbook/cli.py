@@ -1,5 +1,12 @@
 """The ``selfbook`` command: a thin mirror of :class:`selfbook.Library`.
 
+Here: the group, and the commands of a book's making and reading whole (``build``, ``add``,
+``note``, ``entries``, ``chapters``, ``export``, ``digest``). The other commands live in modules
+beside this one and are registered at its end: ``search`` and ``ask`` (search_command.py), your
+decisions (curate_command.py), ``fetch`` and ``links`` (fetch_command.py), ``mcp``
+(mcp_command.py), ``migrate`` (migrate_command.py) and ``serve`` (web/commands.py); what they
+share is in console.py.
+
 Start-up is a feature (bench/cli_start.py): this module imports the library, which imports at its
 top only what reading and searching a book need. The organizer, the web stack and the MCP SDK are
 imported by the commands that use them (``build``/``add``, ``serve``, ``mcp``), at their seams;
@@ -17,15 +24,20 @@ from typing import TYPE_CHECKING
 
 import click
 from rich.table import Table
-from rich.text import Text
 
-from . import FORMAT_NAMES, METHODS, __version__
-from .console import book_option, embed_hint, err, friendly_errors, open_library, out, progress_bar
+from . import FORMAT_NAMES, __version__
+from .console import book_option, embed_hint, friendly_errors, open_library, out, period, progress_bar
+from .curate_command import history, merge, move, pin, rename
 from .export import FORMATS as EXPORT_FORMATS
+from .fetch_command import fetch_command, links_command
+from .mcp_command import mcp_command
+from .migrate_command import migrate_command
+from .search_command import ask, search
 from .settings import load_settings
+from .web.commands import serve
 
 if TYPE_CHECKING:
-    from . import AddReport, BuildReport, Hit
+    from . import AddReport, BuildReport
 
 
 @click.group()
@@ -197,115 +209,6 @@ def chapters(book: Path, as_json: bool) -> None:
             out.print(f"  {section.title} ({len(section.entry_ids)})", markup=False)
 
 
-# -- search ----------------------------------------------------------------------------------------
-def _period(ctx: click.Context, param: click.Parameter, value: str | None):
-    """--since takes the first day of the period it names, --until the last."""
-    from . import QueryError, parse_period
-
-    if value is None:
-        return None
-    try:
-        first, last = parse_period(value)
-    except QueryError as exc:
-        raise click.BadParameter(str(exc)) from None
-    return first if param.name == "since" else last
-
-
-@main.command()
-@click.argument("query", required=False)
-@book_option
-@click.option("--limit", "-n", type=click.IntRange(min=1), default=10, show_default=True, help="How many results.")
-@click.option("--chapter", help="Only this chapter: its id, title, or words of its title.")
-@click.option("--section", help="Only this section: its id, title, or words of its title.")
-@click.option("--kind", help="Only this kind: paper, repo, video, post, article or note.")
-@click.option("--since", callback=_period, metavar="DATE", help="Dated on or after DATE (YYYY, YYYY-MM or YYYY-MM-DD).")
-@click.option("--until", callback=_period, metavar="DATE", help="Dated on or before the end of DATE.")
-@click.option("--source", help="Only entries saved in this dump file (path or file name).")
-@click.option("--tag", "tags", multiple=True, metavar="TAG", help="Only entries tagged TAG (llm or #llm); repeat it for entries with every tag.")
-@click.option("--method", type=click.Choice(METHODS), default="hybrid", show_default=True, help="Ranking: fused, BM25 only, or vectors only.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per result, one per line.")
-@click.option("--batch", type=click.File("r", encoding="utf-8"), help="Run every line of this file as a query ('-': stdin); prints one JSON line per query.")
-@friendly_errors
-def search(query: str | None, book: Path, limit: int, chapter, section, kind, since, until, source, tags, method: str, as_json: bool, batch) -> None:
-    """Search the book for QUERY: words and meaning, fused.
-
-    Shows each result's title, a snippet with the matching words highlighted, its chapter and
-    section, date and link. Filters narrow the search; several must all hold.
-    """
-    from . import SearchFilters, search_terms
-
-    if (query is None) == (batch is None):
-        raise click.UsageError("give a QUERY or --batch FILE (one query per line), not both")
-    library = open_library(book)
-    filters = SearchFilters(chapter=chapter, section=section, kind=kind, since=since, until=until, source=source, tags=tuple(tags))
-    if batch is not None:
-        for line in batch:
-            if line.strip():
-                hits = library.search(line.strip(), limit=limit, filters=filters, method=method)
-                click.echo(json.dumps({"query": line.strip(), "results": [h.to_dict() for h in hits]}, ensure_ascii=False))
-        return
-    hits = library.search(query, limit=limit, filters=filters, method=method)
-    if as_json:
-        for hit in hits:
-            click.echo(json.dumps(hit.to_dict(), ensure_ascii=False))
-    elif not hits:
-        err.print("No results.", markup=False)
-    else:
-        print_hits(hits, set(search_terms(query)))
-
-
-@main.command()
-@click.argument("question")
-@book_option
-@click.option("--limit", "-n", type=click.IntRange(min=1), default=8, show_default=True, help="Notes to answer from.")
-@click.option("--llm", help="BACKEND:MODEL, e.g. ollama:llama3.2 or openai:gpt-4o-mini (env SELFBOOK_LLM). None: extracts.")
-@click.option("--json", "as_json", is_flag=True, help="The answer, its citations and the retrieved entries as JSON.")
-@friendly_errors
-def ask(question: str, book: Path, limit: int, llm: str | None, as_json: bool) -> None:
-    """Answer QUESTION from your notes, citing them as [1] [2].
-
-    Uses the LLM in SELFBOOK_LLM (Ollama or any OpenAI-compatible server) and streams its answer;
-    with no LLM, shows the best extracts with their citations. Counts and time spans ("how many
-    papers did I save in 2024?") are computed from the book itself.
-    """
-    library = open_library(book, load_settings(book, llm=llm))
-    stream = None if as_json else (lambda text: click.echo(text, nl=False))
-    result = library.ask(question, limit=limit, on_text=stream)
-    if as_json:
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
-        return
-    click.echo()
-    for citation in result.citations:
-        where = f"{citation.chapter} / {citation.section}"
-        out.print(f"[{citation.number}] {citation.title} — {where}" + (f" — {citation.url}" if citation.url else ""), markup=False, highlight=False)
-    for warning in result.warnings:
-        err.print(f"warning: {warning}", markup=False)
-
-
-def _highlighted(text: str, spans, style: str = "") -> Text:
-    """Plain text (never markup: notes are data) with ``spans`` highlighted."""
-    out = Text(text, style=style)
-    for start, end in spans:
-        out.stylize("bold yellow", start, end)
-    return out
-
-
-def print_hits(hits: list[Hit], terms: set[str]) -> None:
-    from . import highlight_spans
-
-    for number, hit in enumerate(hits, start=1):
-        e = hit.placed.entry
-        title = e.title
-        out.print(Text(f"{number}. ", style="bold") + _highlighted(title, highlight_spans(title, terms), "bold"))
-        if hit.snippet and hit.snippet != title:
-            out.print(Text("   ") + _highlighted(hit.snippet, hit.highlights))
-        where = f"{hit.placed.chapter} / {hit.placed.section}"
-        facts = "  ·  ".join(x for x in (where, e.date.label() if e.date else "", e.kind) if x)
-        out.print(Text(f"   {facts}", style="dim"))
-        if e.urls:
-            out.print(Text(f"   {e.urls[0]}", style="cyan"))
-
-
 @main.command()
 @click.argument("target", metavar="OUT", type=click.Path(path_type=Path))
 @book_option
@@ -333,7 +236,7 @@ def export(target: Path, book: Path, format: str, related: int, as_json: bool) -
     out.print(said, markup=False, soft_wrap=True)
 
 
-# -- installments and curation ---------------------------------------------------------------------
+# -- installments ----------------------------------------------------------------------------------
 @main.command()
 @click.argument("dumps", nargs=-1, required=True, type=click.Path(path_type=Path))
 @book_option
@@ -412,81 +315,8 @@ def note(title: str, url: str, text: str, book: Path, as_json: bool) -> None:
     print_added(open_library(book).add_note(title, url, text), book, as_json)
 
 
-def _said(decision) -> None:
-    from . import describe  # deferred: only decisions are described
-
-    out.print(f"Decision {decision.number}: {describe(decision)}. It will hold through every add and rebuild.", markup=False, soft_wrap=True)
-
-
 @main.command()
-@click.argument("entry")
-@click.option("--to", "to", required=True, metavar="CHAPTER/SECTION", help="Where it goes: 'Chapter/Section' (a new section title makes one).")
-@book_option
-@friendly_errors
-def move(entry: str, to: str, book: Path) -> None:
-    """Move ENTRY (an id, or the start of one) to another section, for good."""
-    _said(open_library(book).move(entry, to))
-
-
-@main.command()
-@click.argument("path", metavar="CHAPTER[/SECTION]")
-@click.argument("title")
-@book_option
-@friendly_errors
-def rename(path: str, title: str, book: Path) -> None:
-    """Rename a chapter or a section (CHAPTER/SECTION) to TITLE, for good."""
-    _said(open_library(book).rename(path, title))
-
-
-@main.command()
-@click.argument("a")
-@click.argument("b")
-@book_option
-@friendly_errors
-def merge(a: str, b: str, book: Path) -> None:
-    """Merge B into A: two entries (ids), two sections (CHAPTER/SECTION) or two chapters.
-
-    Entries: B's notes, links and sources join A, which keeps its place; sections or chapters:
-    B's entries join A and B is gone.
-    """
-    _said(open_library(book).merge(a, b))
-
-
-@main.command()
-@click.argument("entry")
-@book_option
-@friendly_errors
-def pin(entry: str, book: Path) -> None:
-    """Keep ENTRY in its chapter and section through every reorganization."""
-    _said(open_library(book).pin(entry))
-
-
-@main.command()
-@book_option
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
-@friendly_errors
-def history(book: Path, as_json: bool) -> None:
-    """List your decisions (moves, renames, merges, pins) and the installments added."""
-    from . import describe  # deferred: only decisions are described
-
-    decisions, installments = open_library(book).history()
-    if as_json:
-        for d in decisions:
-            click.echo(json.dumps({"number": d.number, "made": d.made, "action": d.action, "subject": d.subject, "target": d.target, "text": describe(d)}, ensure_ascii=False))
-        for i in installments:
-            click.echo(json.dumps({"installment": i.name, "added": i.added, "period": i.period.label() if i.period else None, "entries": len(i.entry_ids), "resaved": len(i.resaved)}, ensure_ascii=False))
-        return
-    if not decisions and not installments:
-        out.print("No decisions and no installments yet.", markup=False, soft_wrap=True)
-    for d in decisions:
-        out.print(f"{d.number:>3}  {d.made}  {describe(d)}", markup=False, soft_wrap=True)
-    for i in installments:
-        period = f" ({i.period.label()})" if i.period else ""
-        out.print(f"  +  {i.added}  added {i.name}{period}: {len(i.entry_ids)} new entries, {len(i.resaved)} saved again", markup=False, soft_wrap=True)
-
-
-@main.command()
-@click.option("--since", "since", required=True, callback=_period, metavar="DATE", help="New since DATE (YYYY, YYYY-MM or YYYY-MM-DD).")
+@click.option("--since", "since", required=True, callback=period, metavar="DATE", help="New since DATE (YYYY, YYYY-MM or YYYY-MM-DD).")
 @book_option
 @click.option("--lang", default="", help="Language of the summaries: en, kn (Kannada), … (needs an LLM).")
 @click.option("--json", "as_json", is_flag=True, help="Print the digest as JSON.")
@@ -507,16 +337,6 @@ def digest(since, book: Path, lang: str, as_json: bool) -> None:
         click.echo(result.markdown, nl=False)
 
 
-# -- front ends that live in their own modules -------------------------------------------------------
-from .mcp_command import mcp_command  # noqa: E402  (registered after the commands above)
-from .migrate_command import migrate_command  # noqa: E402
-
-main.add_command(mcp_command)
-main.add_command(migrate_command)
-from .fetch_command import fetch_command, links_command  # noqa: E402
-
-main.add_command(fetch_command)
-main.add_command(links_command)
-from .web.commands import serve  # noqa: E402
-
-main.add_command(serve)
+# -- the commands that live in their own modules -----------------------------------------------------
+for command in (search, ask, move, rename, merge, pin, history, fetch_command, links_command, mcp_command, migrate_command, serve):
+    main.add_command(command)

@@ -1,8 +1,9 @@
 """What the commands of the ``selfbook`` CLI share: the two consoles, ``--book``, a SelfbookError
-as a one-line message, the book's library opened on demand, and a progress bar.
+as a one-line message, the book's library opened on demand, a progress bar, and ``--since`` /
+``--until`` read as dates.
 
-``cli.py`` and the command modules beside it (``fetch_command.py``) import these from here, so
-that neither imports the other for them.
+``cli.py`` and the command modules beside it (``search_command.py``, ``curate_command.py``,
+``fetch_command.py``) import these from here, so that none imports another for them.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from .settings import Settings
 if TYPE_CHECKING:
     from . import Library
 
-__all__ = ["BIG_EMBED", "book_option", "embed_hint", "err", "friendly_errors", "open_library", "out", "progress_bar"]
+__all__ = ["BIG_EMBED", "book_option", "embed_hint", "err", "friendly_errors", "open_library", "out", "period", "progress_bar"]
 
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False)
@@ -96,3 +97,17 @@ def progress_bar(*, quiet: bool = False, hint: Callable[[str, int], str | None] 
             bar.update(tasks[stage], completed=done, total=total)
 
         yield progress
+
+
+def period(ctx: click.Context, param: click.Parameter, value: str | None):
+    """The callback of ``--since`` and ``--until`` (search, digest): --since takes the first day of
+    the period it names, --until the last."""
+    from . import QueryError, parse_period
+
+    if value is None:
+        return None
+    try:
+        first, last = parse_period(value)
+    except QueryError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return first if param.name == "since" else last

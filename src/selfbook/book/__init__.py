@@ -9,8 +9,9 @@ A book is a folder a person reads in any markdown viewer (GitHub, Obsidian, VS C
 
 :func:`render_book` turns an outline into those files' text (pure and byte-deterministic);
 :mod:`selfbook.book.write` puts them on disk so that a crash leaves the book before or after,
-never between. The layers: ``markdown`` (escaping, links, anchors) ← ``render`` (pages) ←
-``index`` (INDEX.md, from the phrase counts of ``index_terms``, which the store keeps) ← here.
+never between. The layers: ``markdown`` (escaping, links, anchors) ← ``entry`` (how an entry is
+laid out) ← ``review`` (REVIEW.md) ← ``render`` (chapters, the README) ← ``index`` (INDEX.md, from
+the phrase counts of ``index_terms``, which the store keeps) ← here.
 """
 
 from __future__ import annotations
@@ -26,9 +27,9 @@ from selfbook.book.render import (
     escape_markdown,
     render_chapter,
     render_readme,
-    render_review,
     section_anchor,
 )
+from selfbook.book.review import render_review
 from selfbook.book.write import Staged, WriteResult, discard, recover, stage
 from selfbook.models import Entry, Flag, Installment, LLMTitles, Merge, Outline
 

@@ -14,6 +14,7 @@ import hashlib
 import re
 import unicodedata
 import urllib.parse
+from collections.abc import Sequence
 
 import regex
 
@@ -22,7 +23,7 @@ from selfbook.text import words
 
 __all__ = [
     "chapter_filename", "count_label", "destination", "domain", "entry_anchor", "escape_markdown", "link", "link_line",
-    "section_anchor", "short_title",
+    "page", "section_anchor", "short_title",
 ]
 
 SLUG_MAX = 60
@@ -156,6 +157,12 @@ def chapter_filename(index: int, chapter: Chapter) -> str:
 
 
 # -- small pieces of markdown --------------------------------------------------------------------
+
+
+def page(blocks: Sequence[str]) -> str:
+    """A page's text: the blocks separated by one blank line (empty ones left out), ``\\n``
+    endings, exactly one trailing newline."""
+    return "\n\n".join(b.rstrip("\n") for b in blocks if b) + "\n"
 
 
 def count_label(n: int, one: str, many: str) -> str:
