@@ -1,7 +1,7 @@
 """The SQLite store: a book's state in ``<book>/.selfbook/book.db``.
 
 All SQL selfbook runs lives under ``selfbook.store``. The schema is the numbered steps of
-:mod:`selfbook.store.schema` (``migrations/NNN_*.sqlite.sql``), applied in order inside one
+:mod:`selfbook.store.schema` (``migrations/NNN_*.sql``), applied in order inside one
 transaction each; ``PRAGMA user_version`` records how far a database has come.
 """
 
