@@ -7,11 +7,26 @@ shared, team-sized books behind the same :class:`Store` protocol (``open_store``
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Collection, Iterable, Mapping, Protocol, Sequence
+from typing import Collection, Iterable, Mapping, Protocol, Self, Sequence
 
 import numpy as np
 
 from ..models import Decision, Entry, Flag, Installment, Link, Merge, Outline, Skip
+
+
+class Closing:
+    """``with store:`` closes the store when the block ends; both stores mix it in, each with its own
+    :meth:`close`."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 @dataclass(frozen=True)
 class TermRows:

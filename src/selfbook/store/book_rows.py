@@ -4,8 +4,12 @@ them. (What a save writes is :mod:`selfbook.store.rows`'s rows, put by each stor
 
 A store mixes :class:`BookRows` in and names its dialect: its placeholder (``MARK``: ``?`` or
 ``%s``), the collation that orders text by code point as Python does (``COLLATE``: SQLite's
-default, PostgreSQL's ``"C"``), how a column is matched against a list (:meth:`BookRows._in`), and
-how a stored ISO date becomes Python's ``date.toordinal()`` (``ORDINAL``).
+default, PostgreSQL's ``"C"``), how a column is matched against a list (:meth:`BookRows._in`),
+how a stored ISO date becomes Python's ``date.toordinal()`` (``ORDINAL``), and how its cached
+vectors are read (:meth:`BookRows._vector_cursor`, :meth:`BookRows._vector_matrix`). The defaults
+are SQLite's. Two steps of a save are the same on both stores too, run in its transaction:
+clearing what a save derives before writing it again (:meth:`BookRows._make_room`), and rewriting
+the installments with the new decisions (:meth:`BookRows._save_curation`).
 """
 
 from __future__ import annotations
@@ -19,8 +23,8 @@ import numpy as np
 
 from ..errors import BookError
 from ..models import Chapter, DateRange, Decision, Entity, Entry, Flag, Installment, Merge, Outline, Section, Skip, Span
-from .base import Placement, SearchRows
-from .rows import COLUMNS, LABELS, decisions_from, installments_from, span
+from .base import BookState, Placement, SearchRows
+from .rows import COLUMNS, LABELS, NEW_DECISION, curation_rows, decisions_from, insert_sql, installments_from, span
 
 CHUNK = 500
 """Ids or positions asked for in one statement: SQLite's ``IN (…)`` lists stay under its limit."""
@@ -180,6 +184,41 @@ class BookRows:
         for i in range(0, len(ids), CHUNK):
             entries.update((e.id, e) for e in self._read_entries(ids[i : i + CHUNK]))
         return [(entries[placed[p][0]], *placed[p][1:]) for p in wanted]
+
+    def search_vectors(self, model: str) -> tuple[np.ndarray, np.ndarray]:
+        """Entry positions that have a cached ``model`` vector, and those vectors (float32 rows)."""
+        rows = self._vector_cursor().execute(
+            "SELECT e.position, v.dim, v.vector FROM entries e JOIN embeddings v "
+            f"ON v.content_hash = e.content_hash AND v.model = {self.MARK} ORDER BY e.position",
+            (model,),
+        ).fetchall()
+        dims = {row[1] for row in rows}
+        if len(dims) > 1:
+            raise BookError(f"{self.path}: vectors of {model} have several sizes {sorted(dims)} — rebuild the book")
+        dim = dims.pop() if dims else 0
+        return np.array([row[0] for row in rows], dtype=np.int64), self._vector_matrix([row[2] for row in rows], dim)
+
+    def _vector_cursor(self):
+        """What runs a query that reads stored vectors."""
+        return self._db
+
+    @staticmethod
+    def _vector_matrix(stored: Sequence, dim: int) -> np.ndarray:
+        """Stored vectors of size ``dim`` as the rows of one float32 matrix (SQLite's are float32 blobs)."""
+        return np.frombuffer(b"".join(stored), dtype="<f4").reshape(len(stored), dim)
+
+    def _make_room(self, db, rows, key: str, *tables: str) -> bool:
+        """Before a save writes ``rows`` of what it derives from the entries (the search index, the
+        index's term counts) in ``db``'s transaction: empty ``tables`` when the rows replace them
+        all (``rows.full``) or are None, and for None forget the meta ``key`` that names what wrote
+        them. Whether there are rows to write."""
+        if rows is None or rows.full:
+            for table in tables:
+                db.execute(f"DELETE FROM {table}")
+        if rows is None:
+            db.execute(f"DELETE FROM meta WHERE key = {self.MARK}", (key,))
+            return False
+        return True
     # == end search ===================================================================================
 
     # == installments and decisions (m003); see selfbook.update and selfbook.curate ================
@@ -197,4 +236,12 @@ class BookRows:
     def load_decisions(self) -> list[Decision]:
         """Every decision the person made, in the order they were made."""
         return decisions_from(self._db.execute(f"SELECT {', '.join(COLUMNS['decisions'])} FROM decisions ORDER BY number"))
+
+    def _save_curation(self, db, state: BookState) -> None:
+        """Rewrite the installments (computed state); append the new decisions (never rewritten).
+        ``db`` runs the save's transaction."""
+        db.execute("DELETE FROM installment_items")
+        db.execute("DELETE FROM installments")
+        for table, rows in curation_rows(state).items():
+            db.executemany(insert_sql(table, self.MARK, NEW_DECISION if table == "decisions" else None), rows)
     # == end installments and decisions ===============================================================

@@ -30,12 +30,12 @@ from psycopg import sql
 from ..errors import BookError
 from ..models import Entry
 from . import redact, schema
-from .base import BookState, Postings, SearchIndexRows
+from .base import BookState, Closing, Postings, SearchIndexRows
 from .book_rows import BookRows
 from .postgres_terms import PostgresIndexTerms
 from .fetched import FetchedRows
 from .labels import LabelRows
-from .rows import NEW_DECISION, NEW_RUN, curation_rows, entry_rows, insert_sql, postings_from, run_row, saved_rows, term_row
+from .rows import NEW_RUN, entry_rows, insert_sql, postings_from, run_row, saved_rows, term_row
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def _vector_text(v: np.ndarray) -> str:
     return "[" + ",".join(map(repr, np.asarray(v, dtype=np.float32).tolist())) + "]"
 
 
-class PostgresStore(BookRows, FetchedRows, LabelRows, PostgresIndexTerms):
+class PostgresStore(Closing, BookRows, FetchedRows, LabelRows, PostgresIndexTerms):
     """A book's store in a PostgreSQL database with pgvector. Use as a context manager, or :meth:`close`."""
 
     MARK = "%s"
@@ -92,12 +92,6 @@ class PostgresStore(BookRows, FetchedRows, LabelRows, PostgresIndexTerms):
     def close(self) -> None:
         if not self._db.closed:
             self._db.close()  # ends the session: its advisory lock goes with it
-
-    def __enter__(self) -> "PostgresStore":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     @contextmanager
     def _transaction(self) -> Iterator[psycopg.Cursor]:
@@ -309,11 +303,7 @@ class PostgresStore(BookRows, FetchedRows, LabelRows, PostgresIndexTerms):
     # == search: the lexical index and what search reads; see selfbook.search ==========================
     def _save_search_index(self, cur: psycopg.Cursor, index: SearchIndexRows | None) -> None:
         """Write the index's rows (all of them, or those an add changed; by COPY); ``None`` forgets the index."""
-        if index is None or index.full:
-            cur.execute("DELETE FROM search_terms")
-            cur.execute("DELETE FROM search_docs")
-        if index is None:
-            cur.execute("DELETE FROM meta WHERE key = 'search_index'")
+        if not self._make_room(cur, index, "search_index", "search_terms", "search_docs"):
             return
         if not index.full:
             cur.execute("DELETE FROM search_terms WHERE term = ANY(%s)", ([*index.drop, *index.postings],))
@@ -347,31 +337,15 @@ class PostgresStore(BookRows, FetchedRows, LabelRows, PostgresIndexTerms):
         )
         return {term: postings_from(*row) for term, *row in rows}
 
-    def search_vectors(self, model: str) -> tuple[np.ndarray, np.ndarray]:
-        """Entry positions that have a cached ``model`` vector, and those vectors (float32 rows)."""
-        rows = self._db.cursor(binary=True).execute(
-            "SELECT e.position, v.dim, v.vector FROM entries e JOIN embeddings v "
-            "ON v.content_hash = e.content_hash AND v.model = %s ORDER BY e.position",
-            (model,),
-        ).fetchall()
-        dims = {r[1] for r in rows}
-        if len(dims) > 1:
-            raise BookError(f"{self.path}: vectors of {model} have several sizes {sorted(dims)} — rebuild the book")
-        dim = dims.pop() if dims else 0
-        matrix = np.empty((len(rows), dim), dtype=np.float32)
-        for row, (_, _, blob) in enumerate(rows):
-            matrix[row] = _vector_of(blob, dim)
-        return np.array([r[0] for r in rows], dtype=np.int64), matrix
+    def _vector_cursor(self) -> psycopg.Cursor:
+        return self._db.cursor(binary=True)  # pgvector's binary form: read without parsing text
 
-    # == installments and decisions; see selfbook.update and selfbook.curate ==========================
     @staticmethod
-    def _save_curation(cur: psycopg.Cursor, state: BookState) -> None:
-        """Rewrite the installments (computed state); append the new decisions (never rewritten)."""
-        cur.execute("DELETE FROM installment_items")
-        cur.execute("DELETE FROM installments")
-        for table, rows in curation_rows(state).items():
-            cur.executemany(insert_sql(table, "%s", NEW_DECISION if table == "decisions" else None), rows)
-
+    def _vector_matrix(stored: Sequence, dim: int) -> np.ndarray:
+        matrix = np.empty((len(stored), dim), dtype=np.float32)
+        for row, blob in enumerate(stored):
+            matrix[row] = _vector_of(blob, dim)
+        return matrix
 
 
 def _vector_of(blob: bytes, dim: int) -> np.ndarray:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Callable, Iterable
 
 import psycopg
 
@@ -12,13 +12,11 @@ from .rows import COLUMNS
 
 class PostgresIndexTerms:
     _db: psycopg.Connection
+    _make_room: Callable[..., bool]  # BookRows's, mixed in beside this
 
     def _save_index_terms(self, cur: psycopg.Cursor, terms) -> None:
         """Write the groups counted (all, or those an add touched; by COPY); ``None`` forgets them."""
-        if terms is None or terms.full:
-            cur.execute("DELETE FROM index_terms")
-        if terms is None:
-            cur.execute("DELETE FROM meta WHERE key = 'index_terms'")
+        if not self._make_room(cur, terms, "index_terms", "index_terms"):
             return
         if not terms.full:
             cur.execute("DELETE FROM index_terms WHERE stem = ANY(%s)", ([*terms.drop, *(r[0] for r in terms.rows)],))

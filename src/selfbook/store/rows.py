@@ -2,7 +2,7 @@
 entries, outline and curation become, and the models rows become again.
 
 SQLite (``sqlite.py``) and PostgreSQL (``postgres.py``) hold the same tables column for column
-(the steps of ``schema.py``, a body per store); only their SQL differs (placeholders, collation, array
+(the steps of ``schema.py``, written once for both); only their SQL differs (placeholders, collation, array
 parameters). What a row holds is decided here, once, so the two cannot drift apart, and
 ``selfbook migrate`` copies tables by these columns.
 """

@@ -1,7 +1,7 @@
 """The SQLite store: a book's state in ``<book>/.selfbook/book.db``.
 
 All SQL selfbook runs lives under ``selfbook.store``. The schema is the numbered steps of
-:mod:`selfbook.store.schema` (``migrations/NNN_*.sqlite.sql``), applied in order inside one
+:mod:`selfbook.store.schema` (``migrations/NNN_*.sql``), applied in order inside one
 transaction each; ``PRAGMA user_version`` records how far a database has come.
 """
 
@@ -17,16 +17,16 @@ import numpy as np
 from ..errors import BookError
 from ..models import Entry
 from . import schema
-from .base import BookState, Postings, SearchIndexRows
+from .base import BookState, Closing, Postings, SearchIndexRows
 from .book_rows import BookRows
 from .fetched import FetchedRows
 from .labels import LabelRows
-from .rows import NEW_DECISION, NEW_RUN, curation_rows, entry_rows, insert_sql, postings_from, run_row, saved_rows, term_row
+from .rows import NEW_RUN, entry_rows, insert_sql, postings_from, run_row, saved_rows, term_row
 
 DB_NAME = "book.db"
 
 
-class SQLiteStore(BookRows, FetchedRows, LabelRows):
+class SQLiteStore(Closing, BookRows, FetchedRows, LabelRows):
     """A book's store in one SQLite file. Use as a context manager, or call :meth:`close`."""
 
     def __init__(self, path: Path) -> None:
@@ -43,12 +43,6 @@ class SQLiteStore(BookRows, FetchedRows, LabelRows):
     # -- lifecycle ---------------------------------------------------------------------------
     def close(self) -> None:
         self._db.close()
-
-    def __enter__(self) -> "SQLiteStore":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -157,14 +151,9 @@ class SQLiteStore(BookRows, FetchedRows, LabelRows):
             db.executemany(insert_sql(table, "?"), rows)
 
     # == search (m002): the lexical index and what search reads; see selfbook.search ================
-    @staticmethod
-    def _save_search_index(db: sqlite3.Connection, index: SearchIndexRows | None) -> None:
+    def _save_search_index(self, db: sqlite3.Connection, index: SearchIndexRows | None) -> None:
         """Write the index's rows (all of them, or those an add changed); ``None`` forgets the index."""
-        if index is None or index.full:
-            db.execute("DELETE FROM search_terms")
-            db.execute("DELETE FROM search_docs")
-        if index is None:
-            db.execute("DELETE FROM meta WHERE key = 'search_index'")
+        if not self._make_room(db, index, "search_index", "search_terms", "search_docs"):
             return
         db.executemany("DELETE FROM search_terms WHERE term = ?", [(term,) for term in index.drop])
         db.executemany("INSERT OR REPLACE INTO search_terms VALUES (?, ?, ?, ?)", (term_row(t, p) for t, p in index.postings.items()))
@@ -193,46 +182,12 @@ class SQLiteStore(BookRows, FetchedRows, LabelRows):
                 found[term] = postings_from(*row)
         return found
 
-    def search_vectors(self, model: str) -> tuple[np.ndarray, np.ndarray]:
-        """Entry positions that have a cached ``model`` vector, and those vectors (float32 rows)."""
-        positions: list[int] = []
-        blobs: list[bytes] = []
-        dims = set()
-        for position, dim, blob in self._db.execute(
-            "SELECT e.position, v.dim, v.vector FROM entries e JOIN embeddings v "
-            "ON v.content_hash = e.content_hash AND v.model = ? ORDER BY e.position",
-            (model,),
-        ):
-            positions.append(position)
-            blobs.append(blob)
-            dims.add(dim)
-        if len(dims) > 1:
-            raise BookError(f"{self.path}: vectors of {model} have several sizes {sorted(dims)} — rebuild the book")
-        dim = dims.pop() if dims else 0
-        matrix = np.frombuffer(b"".join(blobs), dtype="<f4").reshape(len(positions), dim)
-        return np.array(positions, dtype=np.int64), matrix
-
     # == end search ===================================================================================
 
-    # == installments and decisions (m003); see selfbook.update and selfbook.curate ================
-    @staticmethod
-    def _save_curation(db: sqlite3.Connection, state: BookState) -> None:
-        """Rewrite the installments (computed state); append the new decisions (never rewritten)."""
-        db.execute("DELETE FROM installment_items")
-        db.execute("DELETE FROM installments")
-        for table, rows in curation_rows(state).items():
-            db.executemany(insert_sql(table, "?", NEW_DECISION if table == "decisions" else None), rows)
-
-    # == end installments and decisions ===============================================================
-
     # == the index's term counts (m004); see selfbook.book.index_terms ===============================
-    @staticmethod
-    def _save_index_terms(db: sqlite3.Connection, terms) -> None:
+    def _save_index_terms(self, db: sqlite3.Connection, terms) -> None:
         """Write the groups counted (all of them, or those an add touched); ``None`` forgets them."""
-        if terms is None or terms.full:
-            db.execute("DELETE FROM index_terms")
-        if terms is None:
-            db.execute("DELETE FROM meta WHERE key = 'index_terms'")
+        if not self._make_room(db, terms, "index_terms", "index_terms"):
             return
         db.executemany("DELETE FROM index_terms WHERE stem = ?", [(stem,) for stem in terms.drop])
         db.executemany("INSERT OR REPLACE INTO index_terms VALUES (?, ?, ?, ?, ?, ?, ?)", terms.rows)

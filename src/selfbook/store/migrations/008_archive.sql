@@ -1,4 +1,4 @@
--- 008 (SQLite): the optional archive (`selfbook fetch --archive`): each fetched HTML page's readable text,
+-- 008: the optional archive (`selfbook fetch --archive`): each fetched HTML page's readable text,
 -- by URL, capped per page and in total (selfbook.fetch.archive). A row stays when its link
 -- later dies: the archive is what is left of the page. entries.page_text holds the start of
 -- the entry's first archived link's text, which the lexical index and `ask` read (never the

@@ -1,4 +1,4 @@
--- 003 (SQLite): installments and the person's decisions (see selfbook.update and selfbook.curate).
+-- 003: installments and the person's decisions (see selfbook.update and selfbook.curate).
 -- Installments are computed state: every save rewrites them with the entries. Decisions are the
 -- person's: appended, never rewritten or deleted by a build, an add or a reorganization.
 
@@ -23,7 +23,7 @@ CREATE TABLE installment_items (
 );
 
 CREATE TABLE decisions (
-    number         INTEGER PRIMARY KEY,      -- the order they were made in
+    number         {counter},      -- the order they were made in
     made           TEXT NOT NULL,            -- ISO timestamp
     action         TEXT NOT NULL,            -- move, pin, rename, merge-entries, merge-sections, merge-chapters
     subject        TEXT NOT NULL,

@@ -1,4 +1,4 @@
--- 005 (SQLite): what `selfbook fetch` learned about each link of the book (see selfbook.fetch). One row
+-- 005: what `selfbook fetch` learned about each link of the book (see selfbook.fetch). One row
 -- per URL as the book's entries write it (arXiv ids and DOIs by their canonical URL). Like the
 -- embedding cache, it is not book state: each fetch commits its rows on its own, a batch at a
 -- time, and a build reads them to enrich the entries it makes.
@@ -17,7 +17,7 @@ CREATE TABLE links (
     authors      TEXT,                       -- JSON list (arXiv, Crossref)
     failures     INTEGER NOT NULL DEFAULT 0, -- runs in a row whose fetch failed the way dead links fail
     dead         INTEGER NOT NULL DEFAULT 0  -- 1 once failures reach selfbook.fetch.DEAD_AFTER runs
-) WITHOUT ROWID;
+){without_rowid};
 
 -- What an entry took from its pages: 'title', 'note' (comma-separated; empty when nothing).
 ALTER TABLE entries ADD COLUMN fetched TEXT NOT NULL DEFAULT ''

@@ -1,4 +1,4 @@
--- 007 (SQLite): the Wayback Machine's snapshot of a dead link (see selfbook.fetch.client.Fetcher.snapshot),
+-- 007: the Wayback Machine's snapshot of a dead link (see selfbook.fetch.client.Fetcher.snapshot),
 -- found through its availability API when `selfbook fetch` judges a link dead. Empty until found.
 -- archived_url is an http(s) URL, never anything else; archived_at the snapshot's time as
 -- Wayback gives it (YYYYMMDDhhmmss).

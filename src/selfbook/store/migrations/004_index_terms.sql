@@ -1,7 +1,7 @@
--- 004 (SQLite): what the back-of-book index chooses its terms from (see selfbook.book.index_terms), so
+-- 004: what the back-of-book index chooses its terms from (see selfbook.book.index_terms), so
 -- that an add counts only its own entries' phrases. One row per group of phrases that index as
 -- one term (singular and plural). Written by save_book with the entries, in one transaction; meta
--- 'index_terms' names the counting that wrote it. A book saved before this migration has no rows
+-- 'index_terms' names the counting that wrote it. A book saved before this step has no rows
 -- and no mark: its next save counts every entry.
 
 CREATE TABLE index_terms (
@@ -10,8 +10,8 @@ CREATE TABLE index_terms (
     phrase   TEXT,                           -- the phrase it is listed under, lower-cased  ┐
     form     TEXT,                           -- that phrase's usual casing                  │ NULL in a group
     ids      TEXT,                           -- JSON: the entries, sorted                   │ of one entry
-    score    REAL,                           -- rank: entries × (1 + (words − 1) / 2)       ┘
+    score    {float},                           -- rank: entries × (1 + (words − 1) / 2)       ┘
     variants TEXT NOT NULL                   -- JSON: [[phrase, [entry ids], [[casing, times written], …]], …]
-) WITHOUT ROWID;
+){without_rowid};
 
-CREATE INDEX index_terms_rank ON index_terms(score DESC, phrase) WHERE score IS NOT NULL;
+CREATE INDEX index_terms_rank ON index_terms(score DESC, phrase{bytewise}) WHERE score IS NOT NULL;

@@ -1,2 +1,0 @@
--- 002 (PostgreSQL): nothing to do: 001 made the search index's tables (SQLite's 002), and
--- entries.position is UNIQUE there from the start.

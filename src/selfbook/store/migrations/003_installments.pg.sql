@@ -1,1 +1,0 @@
--- 003 (PostgreSQL): nothing to do: 001 made the installments' and decisions' tables (SQLite's 003).
