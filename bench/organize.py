@@ -55,7 +55,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import orgeval  # noqa: E402
 from selfbook import Library, Settings  # noqa: E402
-from selfbook.book.render import WEAK_TITLE_SHARE, _stems  # noqa: E402  (REVIEW.md's weak-title rule)
+from selfbook.book.review import WEAK_TITLE_SHARE, _stems  # noqa: E402  (REVIEW.md's weak-title rule)
 from selfbook.normalize import canonical_url  # noqa: E402
 from selfbook.organize import OrganizeParams, organize  # noqa: E402
 from selfbook.store import open_store  # noqa: E402
