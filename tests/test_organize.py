@@ -525,16 +525,19 @@ def test_a_chapter_no_name_fits_takes_the_heading_its_filed_entries_share():
 
 
 def test_a_chapter_is_not_named_after_one_of_its_sections():
-    """A name said in one section only ("Redis" over SSH and Redis) is that section's, not the
-    chapter's; a name said across two sections is broader than either."""
+    """A name said in a smaller section only ("Redis" over SSH and Redis) is that section's, not
+    the chapter's; a name said across two sections is broader than either, and the largest
+    section's is the topic of most of the chapter ("Transformers" over "Attention &
+    Transformers" and "Experts")."""
     from selfbook.organize import _across, _Draft
     from selfbook.organize.title import PhraseTable
 
-    texts = [f"ssh key number {i} on linux" for i in range(6)] + [f"redis cache trick {i} on linux" for i in range(6)]
+    texts = [f"ssh key number {i} on linux" for i in range(9)] + [f"redis cache trick {i} on linux" for i in range(6)]
     table = PhraseTable.build(texts)
-    sections = [_Draft("SSH", np.arange(6)), _Draft("Redis", np.arange(6, 12))]
-    assert not _across(table, ["redis"], sections)
-    assert _across(table, ["linux"], sections)
+    sections = [_Draft("SSH", np.arange(9)), _Draft("Redis", np.arange(9, 15))]
+    assert not _across(table, ["redis"], sections)  # the smaller section's
+    assert _across(table, ["ssh"], sections)  # the largest section's
+    assert _across(table, ["linux"], sections)  # said across both
     assert _across(table, ["redis"], sections[1:])  # a chapter of one section
 
 

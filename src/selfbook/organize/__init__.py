@@ -145,7 +145,7 @@ def _outline(
         sections = _sections(table, rows, section_of, heading_of, totals, p, title, grouping.features)
         named = [d.title for d in sections if not d.misc]
         if title and not heading and not _across(table, says, sections):
-            title = ""  # the name of one section ("Redis" over SSH and Redis) is not the chapter's
+            title = ""  # a smaller section's name ("Redis" over SSH and Redis) is not the chapter's
         if not title:  # no name fits the whole chapter: the person's heading or its two largest sections do
             title = chapter_heading(heading_of, rows, totals, p.min_chapter) or _lead_pair(named) or central_titles(texts, vectors, rows)
             if len(sections) == 1 and not sections[0].misc:
@@ -347,14 +347,17 @@ def _assemble(ids: list[str], chapters: list[tuple[_Draft, list[_Draft], str]]) 
 
 
 def _across(table: PhraseTable, says: Sequence[str], sections: Sequence[_Draft]) -> bool:
-    """True if a chapter name that says ``says`` is broader than any one of the chapter's
-    sections: at least ``CHAPTER_MIN_SHARE`` of the entries of two of them say it (or the
-    chapter has one section)."""
-    titled = [d for d in sections if not d.misc]
+    """True if a chapter name that says ``says`` may name the chapter: at least
+    ``CHAPTER_MIN_SHARE`` of the entries of two of its sections say it (it is broader than
+    either), or of its largest section (the topic of most of its entries; "Transformers" over
+    "Attention & Transformers" and "Experts"), or the chapter has one section. The name of a
+    smaller section alone ("Redis" over SSH and Redis) is not the chapter's."""
+    titled = sorted((d for d in sections if not d.misc), key=lambda d: -len(d.rows))
     if len(titled) < 2:
         return True
     held = holders(table, says)
-    return sum(float(held[d.rows].mean()) >= CHAPTER_MIN_SHARE for d in titled) >= 2
+    said = [float(held[d.rows].mean()) >= CHAPTER_MIN_SHARE for d in titled]
+    return said[0] or sum(said) >= 2
 
 
 def _lead_pair(titles: Sequence[str]) -> str:
