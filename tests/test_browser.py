@@ -195,8 +195,11 @@ def test_ask_streams_and_cites(served: Served, page):
     cite = page.locator("#answer a.cite").first
     cite.wait_for()
     assert page.locator("#answer").inner_text().startswith("Fermentation needs warmth [1]")
-    states = page.evaluate("window.answerStates")
-    assert len(set(states)) > 3 and any(0 < len(s) < 20 for s in states)  # it arrived in pieces
+    states = [s for s in page.evaluate("window.answerStates") if s]
+    # It arrived in pieces: the page showed several growing texts, the first a start of the
+    # answer. (How long the first piece is depends on how the stream's chunks meet the network
+    # reads: "Fermentation needs warmth" came whole in one CI run under load.)
+    assert len(set(states)) > 3 and len(states[0]) < len(states[-1]) and states[-1].startswith(states[0][:10])
     assert page.locator("#citations li").count() == 1
     shot(page, "ask")
     cited = page.locator("#citations li a").first.inner_text()
