@@ -110,9 +110,9 @@ class ReadWriteLock:
 class SharedBook:
     """The book in ``book_dir`` shared by many threads (the policy in the module docstring).
     ``readers``: Libraries lent for reading and writing; ``askers``: for questions (searches share
-    one more). ``budget_ms``: how long a search waits for its query's vector (None: the settings'
-    ``search_budget_ms``; 0: no limit). ``make_library``: how to make each Library (tests pass one
-    with the hashing embedder)."""
+    one more). ``budget_ms``: how long a search waits for its query's vector (None:
+    :meth:`default_budget_ms`; 0: no limit). ``make_library``: how to make each Library (tests pass
+    one with the hashing embedder)."""
 
     def __init__(
         self,
@@ -125,6 +125,8 @@ class SharedBook:
         budget_ms: int | None = None,
     ) -> None:
         settings = settings or load_settings(book_dir)
+        if budget_ms is None:
+            budget_ms = self.default_budget_ms(settings)
         if settings.threads == 0:
             # One thread per embedding call: the Libraries already run side by side, and a
             # multi-threaded call waits for its slowest thread whenever the cores are busy
@@ -132,7 +134,7 @@ class SharedBook:
             settings = settings.replace(threads=1)
         make = make_library or (lambda: Library(book_dir, settings))
         self.book_dir = book_dir
-        self.budget_ms = settings.search_budget_ms if budget_ms is None else budget_ms
+        self.budget_ms = budget_ms
         self._readers: queue.Queue[Library] = queue.Queue()
         self._askers: queue.Queue[Library] = queue.Queue()
         for _ in range(max(1, readers)):
@@ -144,6 +146,12 @@ class SharedBook:
         self._model: str | None = None  # the model of the last query vector found
         self._lock = ReadWriteLock()
         self.settings = self._searcher.settings
+
+    @staticmethod
+    def default_budget_ms(settings: Settings) -> int:
+        """How long a search waits for its query's vector when none is given: the settings'
+        ``search_budget_ms``."""
+        return settings.search_budget_ms
 
     @property
     def title(self) -> str:

@@ -15,14 +15,13 @@ the one ``selfbook mcp`` follows too. The web adds its budget and what its pages
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TypeVar
 
-from selfbook import Library, PlacedEntry, SharedBook, chapter_filename, load_settings
+from selfbook import Library, PlacedEntry, SharedBook, chapter_filename
 from selfbook.models import Chapter, Decision, Installment, Link, Outline
 from selfbook.settings import SERVE_BUDGET_MS, Settings
 
@@ -70,27 +69,18 @@ class BookView:
 
 
 class BookService(SharedBook):
-    """The book served to the web's threads: a :class:`~selfbook.SharedBook` with serve's search
-    budget and the pages' cached view. ``readers``: Libraries lent for reading (searches share one
-    more). ``budget_ms``: how long a search waits for its query's vector (None: the settings'
-    ``search_budget_ms`` if they choose one, else :data:`SERVE_BUDGET_MS`; 0: no limit)."""
+    """The book served to the web's threads: a :class:`~selfbook.SharedBook` (made with the same
+    arguments) with serve's search budget and the pages' cached view."""
 
-    def __init__(
-        self,
-        book_dir: str | os.PathLike,
-        settings: Settings | None = None,
-        *,
-        make_library: Callable[[], Library] | None = None,
-        readers: int = 2,
-        askers: int = 2,
-        budget_ms: int | None = None,
-    ) -> None:
-        settings = settings or load_settings(book_dir)
-        if budget_ms is None:
-            budget_ms = settings.search_budget_ms if "search_budget_ms" in settings.chosen else SERVE_BUDGET_MS
-        super().__init__(book_dir, settings, make_library=make_library, readers=readers, askers=askers, budget_ms=budget_ms)
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
         self._view_lock = threading.Lock()
         self._view: BookView | None = None
+
+    @staticmethod
+    def default_budget_ms(settings: Settings) -> int:
+        """The settings' ``search_budget_ms`` if they choose one, else :data:`SERVE_BUDGET_MS`."""
+        return settings.search_budget_ms if "search_budget_ms" in settings.chosen else SERVE_BUDGET_MS
 
     def write(self, call: Callable[[Library], T]) -> T:
         """:meth:`SharedBook.write`; the next view is read afresh."""
