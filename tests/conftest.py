@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
 from pathlib import Path
 
@@ -131,6 +132,22 @@ def settings(store_url: str) -> Settings:
 @pytest.fixture
 def library(tmp_path: Path, settings: Settings) -> Library:
     return Library(tmp_path / "book", settings, embedder=HashingEmbedder())
+
+
+def build_book(tmp_path_factory: pytest.TempPathFactory, name: str, dump: str, settings: Settings) -> Path:
+    """A book built with the hashing embedder from the text ``dump``, in a folder of its own
+    (for a module-scoped fixture: a test that changes the book changes a :func:`copy_of_book`)."""
+    root = tmp_path_factory.mktemp(name)
+    (root / "self.md").write_text(dump, encoding="utf-8")
+    Library(root / "book", settings, embedder=HashingEmbedder()).build([root / "self.md"])
+    return root / "book"
+
+
+def copy_of_book(built: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the book ``built``, for a test that changes it."""
+    copy = tmp_path / "book"
+    shutil.copytree(built, copy)
+    return copy
 
 
 def _book_files(book: Path) -> dict[str, bytes]:

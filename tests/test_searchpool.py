@@ -9,7 +9,6 @@ the book at once, and go on after a worker dies.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -22,7 +21,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 import pg_helpers
-from conftest import SMALL_DUMP, HeldEmbedder
+from conftest import SMALL_DUMP, HeldEmbedder, build_book, copy_of_book
 from selfbook import Library, Settings
 from selfbook.embed import HashingEmbedder
 from selfbook.web import create_app, views
@@ -49,11 +48,7 @@ def app_for(book: Path, embedder=None):
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("pool")
-    dump = root / "self.md"
-    dump.write_text(SMALL_DUMP, encoding="utf-8")
-    Library(root / "book", SETTINGS, embedder=HashingEmbedder()).build([dump])
-    return root / "book"
+    return build_book(tmp_path_factory, "pool", SMALL_DUMP, SETTINGS)
 
 
 @pytest.fixture(scope="module")
@@ -123,8 +118,7 @@ def test_a_query_vector_not_ready_in_time_ranks_by_words_and_says_so(built: Path
 
 
 def test_a_change_of_the_book_shows_in_the_workers_next_search(built: Path, tmp_path: Path):
-    book = tmp_path / "book"
-    shutil.copytree(built, book)
+    book = copy_of_book(built, tmp_path)
     app = app_for(book)
     pool = app.state.search_pool = SearchPool(book, app.state.service, SETTINGS, workers=1)
     pool.warm()
@@ -166,8 +160,7 @@ def test_a_worker_that_dies_is_replaced(built: Path):
 def test_serve_searches_in_a_worker_and_stops_it_when_it_stops(built: Path, tmp_path: Path, stop: signal.Signals):
     """The real command: `selfbook serve --workers 1` answers searches, and however it is
     stopped (Ctrl-C, a service manager's SIGTERM, SIGKILL) it leaves no process behind."""
-    book = tmp_path / "book"
-    shutil.copytree(built, book)
+    book = copy_of_book(built, tmp_path)
     with socket_port() as port:
         pass
     env = {**os.environ, "SELFBOOK_EMBEDDER": "hashing", "SELFBOOK_LLM": ""}

@@ -6,7 +6,6 @@ the test lets it: "still waiting" is certain, not a timing."""
 
 from __future__ import annotations
 
-import shutil
 import threading
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from selfbook.embed import HashingEmbedder
 from selfbook.mcp_server import BookTools
 from selfbook.web import create_app
 
-from conftest import SMALL_DUMP
+from conftest import SMALL_DUMP, build_book, copy_of_book
 from llm_servers import ollama_server
 
 SETTINGS = Settings(embedder="hashing", created="2026-01-01")
@@ -29,18 +28,12 @@ HELD_S = 0.2
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("shared")
-    dump = root / "self.md"
-    dump.write_text(SMALL_DUMP, encoding="utf-8")
-    Library(root / "book", SETTINGS, embedder=HashingEmbedder()).build([dump])
-    return root / "book"
+    return build_book(tmp_path_factory, "shared", SMALL_DUMP, SETTINGS)
 
 
 @pytest.fixture
 def book(built: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "book"
-    shutil.copytree(built, copy)
-    return copy
+    return copy_of_book(built, tmp_path)
 
 
 def shared(book: Path) -> SharedBook:

@@ -7,7 +7,6 @@ import asyncio
 import html
 import json
 import re
-import shutil
 import threading
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from llm_servers import ollama_server
 
-from conftest import SMALL_DUMP, HeldEmbedder
+from conftest import SMALL_DUMP, HeldEmbedder, build_book, copy_of_book
 from selfbook import ConfigError, Library, Settings
 from selfbook.embed import HashingEmbedder
 from selfbook.search import SearchFilters
@@ -39,19 +38,13 @@ SETTINGS = Settings(embedder="hashing", created="2026-01-01", title="Test <b>boo
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("web")
-    dump = root / "self.md"
-    dump.write_text(HOSTILE_DUMP, encoding="utf-8")
-    Library(root / "book", SETTINGS, embedder=HashingEmbedder()).build([dump])
-    return root / "book"
+    return build_book(tmp_path_factory, "web", HOSTILE_DUMP, SETTINGS)
 
 
 @pytest.fixture
 def book(built: Path, tmp_path: Path) -> Path:
     """A fresh copy of the built book, for a test that changes it."""
-    copy = tmp_path / "book"
-    shutil.copytree(built, copy)
-    return copy
+    return copy_of_book(built, tmp_path)
 
 
 def app_for(book: Path, settings: Settings = SETTINGS, **options):
