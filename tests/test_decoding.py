@@ -122,3 +122,14 @@ def test_a_utf16_file_is_detected_without_format(tmp_path):
     path.write_bytes(text.encode("utf-16"))
     assert detect_format(path) == "netscape"
     assert [e.title for e in read_source(path).entries] == ["ಕನ್ನಡ ಪುಸ್ತಕ"]
+
+
+def test_a_wide_xml_file_cut_inside_a_character_is_refused_by_name(tmp_path: Path):
+    """A UTF-16 OPML file cut one byte short no longer reads as UTF-16; read as another codec its
+    bytes hold NULs, and expat took its declared encoding ("autf-16", unknown) and crashed with a
+    LookupError (found by tests/test_importers_fuzz.py). The whole-file decoder refuses NULs, as
+    the streamed one (TextChunks) always did."""
+    path = tmp_path / "list.opml"
+    path.write_bytes(codecs.BOM_UTF16_LE + '<?xml version="1.0" encoding="autf-16"?>\n'.encode("utf-16-le")[:-1])
+    with pytest.raises(InputError, match=r"list\.opml:1: looks like a binary file"):
+        read_source(path, "opml")

@@ -180,11 +180,24 @@ def guess_codec(sample: bytes, whole: bool = True) -> str:
 
 
 def decode_text(data: bytes, shown: str, declared: str | None = None) -> str:
-    """The text of a whole file's bytes (a byte-order mark dropped)."""
+    """The text of a whole file's bytes (a byte-order mark dropped). Refuses a binary file, as
+    :class:`TextChunks` does."""
     codec = choose_codec(data, shown, declared)
     if codec != bom_codec(data):
         data = data[_bom_length(data) :]
+    refuse_binary(data, codec, shown)
     return data.decode(codec)
+
+
+def refuse_binary(block: bytes, codec: str, shown: str, line: int = 1) -> None:
+    """An InputError if ``block`` (starting at ``line``) holds a NUL byte and ``codec`` is not
+    UTF-16/32: a binary file, or wide text whose mark no longer fits its bytes."""
+    if codec.startswith(_WIDE):
+        return
+    nul = block.find(b"\0")
+    if nul >= 0:
+        line += block.count(b"\n", 0, nul)
+        raise InputError(shown, f"looks like a binary file (a NUL byte on line {line})", "name a text export such as bookmarks.html", line=line)
 
 
 def xml_as_utf8(data: bytes, shown: str) -> bytes:
@@ -225,7 +238,7 @@ class TextChunks:
         decoder = codecs.getincrementaldecoder(self.codec)()
         plain = True  # everything so far was ASCII, which every codec chosen here reads alike
         for block in _chain(first, blocks):
-            self._refuse_binary(block)
+            refuse_binary(block, self.codec, self.shown, self.line)
             try:
                 text = decoder.decode(block)
             except UnicodeDecodeError as err:
@@ -247,14 +260,6 @@ class TextChunks:
             raise InputError(self.shown, f"ends in the middle of a character (line {self.line})", "the file looks truncated; export it again", line=self.line) from None
         if tail:
             yield tail
-
-    def _refuse_binary(self, block: bytes) -> None:
-        if self.codec.startswith(_WIDE):
-            return
-        nul = block.find(b"\0")
-        if nul >= 0:
-            line = self.line + block.count(b"\n", 0, nul)
-            raise InputError(self.shown, f"looks like a binary file (a NUL byte on line {line})", "name a text export such as bookmarks.html", line=line)
 
     def _undecodable(self, block: bytes, err: UnicodeDecodeError) -> InputError:
         return mixed_encodings(self.shown, self.codec, self.line + block.count(b"\n", 0, max(err.start, 0)))
