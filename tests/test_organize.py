@@ -381,6 +381,26 @@ def test_a_vocabulary_name_every_chapter_says_does_not_name_one():
     assert not {"Source", "Demo", "Code"} & set(titles)  # on every line of every chapter
 
 
+def test_a_word_said_only_inside_compounds_titles_as_its_compound():
+    """"Learning" named chapters and "Systems" sections: words the entries say almost only as
+    the head of compounds ("deep learning", "machine learning"; "recommender system") name none
+    of them alone. The compound most of the group holds titles it; a word said on its own too
+    ("Sleep" beside "sleep hygiene") and a name stay as they are."""
+    from selfbook.organize.domains import chapter_titles
+    from selfbook.organize.title import PhraseTable, title_groups
+
+    texts = ([f"deep learning course {i}" for i in range(4)] + [f"machine learning basics {i}" for i in range(3)]
+             + [f"sourdough bread recipe {i}" for i in range(7)])
+    table = PhraseTable.build(texts, labels())
+    assert chapter_titles(table, [np.arange(7), np.arange(7, 14)])[0] == "Deep Learning"
+    texts = ["Blueprints for recommender systems", "A recommender system at scale", "Recommender systems in retail",
+             "Evaluating a recommender system", "Music recommender systems",
+             "Why we sleep", "Sleep hygiene basics", "Sleep and recovery", "How much sleep", "Sleep tracking rings"]
+    table = PhraseTable.build(texts)
+    titles = title_groups(table, [np.arange(5), np.arange(5, 10)], np.arange(10))
+    assert titles == ["Recommender Systems", "Sleep"]
+
+
 def test_a_chapter_named_by_the_vocabulary_is_in_title_case():
     """GitHub writes its topics in sentence case ("Machine learning"); a chapter's name reads
     like the section titles beside it."""

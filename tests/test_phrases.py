@@ -107,6 +107,28 @@ def test_a_title_phrase_reads_as_a_noun_phrase():
     assert not is_title_phrase("react") and is_title_phrase("react", name=True)  # a vocabulary's name
 
 
+def test_a_word_the_lexicon_lacks_is_read_by_how_english_forms_words():
+    """"Convolutional", "Large-Scale", "End-to-End" and "Open-Domain"-like fragments titled
+    sections of paper lists: words the lexicon lacks were all taken for names. A compound that
+    describes (an adjective first part, a participle or adjective last part, "X-to-X", "of")
+    and a derived adjective (-ional, -ive, -ous...) are adjectives now; a compound that names a
+    thing or a task is a noun; an idiom the parts do not tell, and a capitalized coinage, stay
+    names."""
+    from selfbook.phrases import is_title_phrase
+
+    for phrase in ["convolutional", "large-scale", "end-to-end", "peer-to-peer", "state-of-the-art",
+                   "instruction-tuned", "pretrained", "autoregressive", "self-hosted"]:
+        assert not is_title_phrase(phrase), phrase
+    for phrase in ["e-commerce", "self-attention", "text-to-speech", "long-context", "to-do", "in-memory",
+                   "kolmogorov-arnold", "word2vec", "yt-dlp", "convolutional networks", "large-scale recommendation"]:
+        assert is_title_phrase(phrase), phrase
+    # A title-cased compound is not written as a name: its capitals start its parts.
+    from selfbook.organize.title import _preference
+
+    assert _preference("large-scale", "Large-Scale") == 0.0
+    assert _preference("sqlite", "SQLite") > 0 and _preference("kolmogorov-arnold", "Kolmogorov-Arnold") > 0
+
+
 def test_a_phrase_with_a_clause_word_inside_never_titles():
     """"Finds That LLMs" titled a section of paper summaries ("…; finds that LLMs surpass
     experts"): a function word inside a phrase that is not an article, a preposition or

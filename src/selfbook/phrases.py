@@ -222,11 +222,46 @@ def proper_names(texts: Iterable[str]) -> frozenset[str]:
 @lru_cache(maxsize=65536)
 def _parts_of_speech(word: str) -> frozenset[str]:
     """What an English word form can be ("found": VERB; "terminal": ADJ, NOUN), from the lexicon
-    of lemminflect (MIT; built from the NIH SPECIALIST Lexicon); empty for a word it does not
-    know: a name ("SQLite", "Karpathy"), a word of another script, a coinage."""
+    of lemminflect (MIT; built from the NIH SPECIALIST Lexicon). A word it does not know is read
+    by English word formation (:func:`_formed`) where that is plain, else taken for a name and
+    left empty: "SQLite", "Karpathy", a word of another script, a coinage."""
     from lemminflect import getAllLemmas  # deferred: loading its lexicon is for the organizer only
 
-    return frozenset(getAllLemmas(word))
+    known = frozenset(getAllLemmas(word))
+    return known or _formed(word)
+
+
+# Suffixes that make English adjectives of nouns and verbs ("convolutional", "generative",
+# "autoregressive", "pretrained"): a word the lexicon lacks that ends so is read as an adjective.
+_ADJECTIVE_SUFFIXES = ("ional", "ative", "itive", "ive", "ous", "ful", "less", "able", "ible", "ical", "ed")
+
+
+def _formed(word: str) -> frozenset[str]:
+    """What a lower-case word the lexicon lacks is, by how English forms words: a compound that
+    describes ("large-scale", "end-to-end", "open-domain", "instruction-tuned": ADJ) and one that
+    names ("e-commerce", "self-attention": NOUN) by its parts; a derived adjective by its suffix.
+    Empty where neither tells (a name, a coinage)."""
+    if not word.isascii() or not word.islower():
+        return frozenset()
+    parts = [part for part in word.split("-") if part]
+    if len(parts) > 1:
+        if parts[0] in STOPWORDS or parts[-1] in STOPWORDS:
+            return frozenset()  # "to-do", "in-memory", "sign-in": idioms the parts do not tell
+        if any(part in STOPWORDS for part in parts[1:-1]):
+            if parts[0] == parts[-1] or "of" in parts:
+                return frozenset({"ADJ"})  # "end-to-end", "peer-to-peer", "state-of-the-art"
+            return _parts_of_speech(parts[-1])  # "text-to-speech": a task, named by its noun
+        last = _parts_of_speech(parts[-1])
+        if not last:
+            return frozenset()
+        if parts[-1].endswith("ed") or last <= {"ADJ", "ADV"}:
+            return frozenset({"ADJ"})  # "instruction-tuned", "fine-grained", "non-linear"
+        if _parts_of_speech(parts[0]) == frozenset({"ADJ"}):
+            return frozenset({"ADJ"})  # "large-scale", "open-domain", "real-time": a quality
+        return last  # "e-commerce", "self-attention", "long-context"
+    if len(word) > 5 and word.endswith(_ADJECTIVE_SUFFIXES):
+        return frozenset({"ADJ"})
+    return frozenset()
 
 
 # The function words a noun phrase holds inside: articles, prepositions and "and"/"or" ("Art

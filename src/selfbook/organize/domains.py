@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from selfbook.organize.title import PhraseTable, _boilerplate, _titlecase
+from selfbook.organize.title import PhraseTable, _boilerplate, _titlecase, compounds_of
 from selfbook.organize.vocab import Label, labels
 
 __all__ = ["chapter_titles", "MIN_SUPPORT"]
@@ -72,6 +72,13 @@ def chapter_titles(table: PhraseTable, chapters: Sequence[np.ndarray]) -> list[s
     for c, j in zip(rows, cols):
         if score[c, useful[j]] > 0:
             name = vocab[useful[j]].name
+            held = table.matrix[chapters[c]].tocsc()
+            inside = compounds_of(table, held, name.casefold())
+            if inside:  # "Learning" said only as "deep learning", "machine learning": the compound
+                k = max(inside, key=lambda k: (held[:, k].sum(), table.phrases[k]))
+                if held[:, k].sum() < MIN_SUPPORT * len(chapters[c]):
+                    continue
+                name = table.phrases[k]
             # "Datasets" where the book says so; in title case, as section titles ("Deep Learning")
-            titles[c] = _titlecase(table.title_forms.get(name.casefold()) or name)
+            titles[c] = _titlecase(table.title_forms.get(name.casefold()) or table.form(name) if inside else table.title_forms.get(name.casefold()) or name)
     return titles

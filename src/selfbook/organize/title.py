@@ -49,6 +49,9 @@ _ACRONYM = regex.compile(r"^[A-Z][A-Z0-9]{1,5}s?$")
 # How much a name from a published vocabulary is preferred as a title over a phrase of the
 # entries alone that scores the same.
 VOCAB_PREFERENCE = 1.3
+# A common noun said inside compounds by at least this share of the entries that say it names
+# none of them alone ("Learning" for "deep learning", "machine learning"; see _head_of_compounds).
+COMPOUND_SHARE = 0.8
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,7 @@ class PhraseTable:
     weight: np.ndarray  # per phrase: 0 if it may not title a group, else its preference (≥ 1)
     title_forms: dict[str, str] = field(default_factory=dict)  # as a title shows it: "Courses"
     labelled: frozenset[str] = frozenset()  # phrases that are vocabulary names in the sense the texts use
+    proper: frozenset[str] = frozenset()  # words the texts write as names inside sentences ("Go", "Rust")
 
     @classmethod
     def build(cls, texts: Sequence[str], vocabulary: Sequence[Label] = (), plural_share: float = 0.0) -> PhraseTable:
@@ -104,11 +108,18 @@ class PhraseTable:
             dtype=np.float64,
         )
         plural = plurals(phrases, forms, df, plural_share, texts) if plural_share > 0 else {}
-        return cls(matrix, phrases, forms, tuple(texts), weight, {**forms, **plural}, frozenset(named) & set(phrases))
+        return cls(
+            matrix, phrases, forms, tuple(texts), weight, {**forms, **plural}, frozenset(named) & set(phrases), proper
+        )
 
     def counts(self, rows: np.ndarray) -> np.ndarray:
         """How many of the given entries hold each phrase."""
         return np.asarray(self.matrix[rows].sum(axis=0)).ravel()
+
+    @cached_property
+    def df(self) -> np.ndarray:
+        """How many entries hold each phrase."""
+        return np.asarray(self.matrix.sum(axis=0)).ravel()
 
     def form(self, phrase: str) -> str:
         return self.forms.get(phrase, phrase)
@@ -123,6 +134,15 @@ class PhraseTable:
         out: dict[str, list[int]] = {}
         for j, phrase in enumerate(self.phrases):
             out.setdefault(_singular(phrase), []).append(j)
+        return out
+
+    @cached_property
+    def _by_head(self) -> dict[str, list[int]]:
+        """The columns of the phrases of two words or more, by the singular of their last word."""
+        out: dict[str, list[int]] = {}
+        for j, phrase in enumerate(self.phrases):
+            if " " in phrase:
+                out.setdefault(_singular(phrase.rsplit(" ", 1)[1]), []).append(j)
         return out
 
     @cached_property
@@ -156,7 +176,10 @@ def _preference(phrase: str, form: str, name: bool = False, proper: bool = False
     (:func:`is_title_phrase`)."""
     other_script = any(c.isalpha() and not c.isascii() for c in form)
     named = other_script or any(c.isupper() for c in form[1:])
-    written = other_script or any(any(c.isupper() for c in w[1:]) and not w.isupper() for w in form.split())
+    # a capital inside a word, not merely at the start of a part of a compound ("Large-Scale")
+    written = other_script or any(
+        any(c.isupper() for c in part[1:]) and not part.isupper() for w in form.split() for part in w.split("-")
+    )
     if not is_title_phrase(phrase, name or written, proper):
         return 0.0
     return (1 + 0.15 * phrase.count(" ")) * (1.2 if named else 1.0)
@@ -265,9 +288,9 @@ def _pick(table: PhraseTable, rows: np.ndarray, ranked: list[_Scored], max_phras
     """
     if not ranked:
         return []
-    first = _widen(table, ranked[0], ranked)
-    chosen = [first]
     held = table.matrix[rows].tocsc()
+    first = _head_of_compounds(table, held, ranked, _widen(table, ranked[0], ranked))
+    chosen = [first]
     for s in ranked[1:]:
         if len(chosen) >= max_phrases or s.score < 0.6 * first.score:
             break
@@ -290,6 +313,39 @@ def _pick(table: PhraseTable, rows: np.ndarray, ranked: list[_Scored], max_phras
             wide = s  # "physics" widened to "prize in physics" beside "Nobel Prize" would say "Prize" twice
         chosen.append(wide)
     return [table.phrases[c.index] for c in chosen]
+
+
+def _head_of_compounds(table: PhraseTable, held, ranked: list[_Scored], best: _Scored) -> _Scored:
+    """``best``, or the ranked compound it is the head of (see :func:`compounds_of`)."""
+    inside = compounds_of(table, held, table.phrases[best.index])
+    wider = [s for s in ranked if s.index in inside]
+    return max(wider, key=lambda s: (s.count, s.score, table.phrases[s.index])) if wider else best
+
+
+def compounds_of(table: PhraseTable, held, phrase: str) -> frozenset[int]:
+    """The columns of the compounds ``phrase`` is the head of in a group, if it names none of
+    them on its own: a common noun that the group's entries say almost only inside compounds
+    ("learning" in "deep learning" and "machine learning", "networks" in "neural networks")
+    is no title; the compound most of them hold is ("Deep Learning"). Almost only:
+    ``COMPOUND_SHARE`` of the entries that say the word say it in a compound of the book (a
+    phrase of two words or more that ends with it and that three entries hold). Empty for a
+    name ("Rust", "SQLite") or a phrase said on its own. ``held``: the group's rows of
+    ``table.matrix``, by column (CSC)."""
+    j = table.column.get(phrase)
+    if j is None or " " in phrase or "-" in phrase or phrase in table.proper or _named(table.form(phrase)):
+        return frozenset()
+    key = _singular(phrase)
+    compounds = [k for k in table._by_head.get(key, ()) if table.df[k] >= 3]
+    if not compounds:
+        return frozenset()
+    says = held[:, j].toarray().ravel() > 0
+    inside = (held[:, compounds].toarray() > 0).any(axis=1) & says
+    return frozenset(compounds) if says.any() and inside.sum() >= COMPOUND_SHARE * says.sum() else frozenset()
+
+
+def _named(form: str) -> bool:
+    """True for a form written as a name: a capital after its first letter, or another script."""
+    return any(c.isupper() for c in form[1:]) or any(c.isalpha() and not c.isascii() for c in form)
 
 
 def _joined(table: PhraseTable, ranked: list[_Scored], a: str, b: str) -> _Scored | None:
