@@ -450,6 +450,20 @@ def test_sections_no_phrase_describes_are_not_lumped_into_one():
     assert all(len(d.rows) <= 2.5 * p.section_size for d in drafts if not d.misc)
     assert sorted(np.concatenate([d.rows for d in drafts]).tolist()) == list(range(60))
 
+def test_a_group_is_not_named_after_web_addresses():
+    """A list of labs saved as bare addresses titled a section "cs.washington.edu/research/ai,
+    cs.brown.edu/research/ai, …": an address is not a name, so such a group stays untitled
+    (re-homed or in Miscellany), while people's names still name theirs."""
+    from selfbook.organize import _name_coherent
+    from selfbook.organize.title import PhraseTable
+
+    texts = ["cs.washington.edu/research/ai", "cs.brown.edu/research/ai", "Yoshua Bengio", "Geoffrey Hinton"]
+    x = np.array([[1, 0], [1, 0.01], [0, 1], [0.01, 1]], dtype=np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    titles = _name_coherent(x, np.arange(4), [np.arange(2), np.arange(2, 4)], ["", ""], PhraseTable.build(texts))
+    assert titles[0] == "" and titles[1].startswith(("Yoshua Bengio", "Geoffrey Hinton"))
+
+
 def test_key_phrases_do_not_repeat_a_word_in_the_plural():
     from selfbook.organize.title import PhraseTable, key_phrases
 

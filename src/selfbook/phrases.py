@@ -118,7 +118,8 @@ _BREAK = regex.compile(r"[,;:!?()\[\]{}|\"“”«»<>•·—–…#*_=~`@]+|\.
 
 
 @lru_cache(maxsize=65536)
-def _is_hostlike(word: str) -> bool:
+def is_hostlike(word: str) -> bool:
+    """True for a bare host or file name (\"paul.mou.dev\", \"index.html\")."""
     return _HOSTLIKE.match(word) is not None
 
 
@@ -137,7 +138,7 @@ def _runs(text: str) -> list[list[str]]:
     for segment in _BREAK.split(text):
         run: list[str] = []
         for word in words(segment):
-            if _is_hostlike(word):
+            if is_hostlike(word):
                 if run:
                     runs.append(run)
                 run = []

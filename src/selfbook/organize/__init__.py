@@ -67,6 +67,7 @@ from selfbook.organize.title import (
     holders,
     title_groups,
 )
+from selfbook.phrases import is_hostlike
 from selfbook.text import slug
 
 __all__ = ["OrganizeParams", "organize", "MISC_TITLE"]
@@ -252,10 +253,15 @@ def _name_coherent(
     for t, f, g in zip(titles, fit, groups):
         if not t and f >= bar:
             t = central_titles(table.texts, x, np.array([at[int(r)] for r in g]), rows=g)
-            if any(len(name.split()) > NAME_WORDS for name in t.removesuffix(", …").split(", ")):
-                t = ""  # sentences, not names: no title at all reads better than two of them
+            if any(len(name.split()) > NAME_WORDS or _is_address(name) for name in t.removesuffix(", …").split(", ")):
+                t = ""  # sentences or addresses, not names: no title at all reads better than two of them
         out.append(t)
     return out
+
+
+def _is_address(name: str) -> bool:
+    """True for a first line that is a web address, not a name ("cs.washington.edu/research/ai")."""
+    return "/" in name or any(is_hostlike(word) for word in name.split())
 
 
 def _follow_titles(
