@@ -112,3 +112,17 @@ def test_the_model_does_not_see_a_byline_note():
     assert _entry(title, "Netflix").embed_text() == f"{title}\nNetflix"
     both = _entry(title, "Netflix 2022", "read with the team").embed_text()
     assert both == f"{title}\nread with the team"
+
+
+def test_the_model_does_not_see_licence_identifiers():
+    """Lists of software end every line with a licence ("AGPL-3.0 Ruby"): seen by the model, it
+    grouped programs by licence (awesome-selfhosted's "Alternative" chapter held AGPL-3.0
+    projects of every kind). Identifiers are left out; names that are also words or other things
+    ("Apache Kafka", "MIT 18.06", "BSD") and the language tag stay."""
+    mastodon = _entry("Mastodon", "Federated microblogging server. (Source Code, Clients) AGPL-3.0 Ruby")
+    assert mastodon.embed_text() == "Mastodon\nFederated microblogging server. (Source Code, Clients) Ruby"
+    assert _entry("Tracim", "Collaboration. AGPL-3.0/LGPL-3.0/MIT Python").embed_text() == "Tracim\nCollaboration. Python"
+    assert _entry("Caddy", "Web server. Apache-2.0 Go").embed_text() == "Caddy\nWeb server. Go"
+    for kept in ["Apache Kafka in practice", "MIT 18.06 Linear Algebra", "BSD kernel notes", "GPT-3 and Llama-2-7B"]:
+        assert _entry(kept).embed_text() == kept
+    assert mastodon.note.endswith("AGPL-3.0 Ruby")  # what the book shows keeps it

@@ -115,13 +115,15 @@ class Entry:
         in the text it would make the model group entries by when they were saved rather than
         by what they are about. For the same reason a note that is only a byline ("(Paper)
         Walmart 2014", see :func:`is_byline`) is left out: it says who published the link and
-        when, and would group entries by publisher."""
+        when, and would group entries by publisher; and so are licence identifiers
+        ("AGPL-3.0", "Apache-2.0", see :func:`_untagged`), which lists of software put on every
+        line and which would group programs by their licence."""
         parts = [self.title]
         note = "\n\n".join(n for n in self.notes if n and not is_byline(n))
         if note and note != self.title:
             parts.append(note)
         lines = "\n".join(parts).split("\n")
-        return "\n".join(_undated(line) if any(c.isdigit() for c in line) else line for line in lines)
+        return "\n".join(_untagged(_undated(line) if any(c.isdigit() for c in line) else line) for line in lines)
 
 
 @lru_cache(maxsize=1)
@@ -135,6 +137,29 @@ def _byline_patterns():
         regex.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)"),
         regex.compile(r"(?:\p{Lu}[\p{L}\p{M}'’&.\-]*|\d[\p{L}\d]*\.?),?"),
     )
+
+
+@lru_cache(maxsize=1)
+def _licence_tags():
+    """SPDX-style licence identifiers as lists of software tag their lines with: "AGPL-3.0",
+    "Apache-2.0", "BSD-3-Clause", "GPL-3.0/MIT", "CC-BY-SA-4.0", "WTFPL". A name that is also a
+    word or another thing needs its version ("Apache Kafka", "BSD" the system, "MIT" the
+    university stay)."""
+    import regex  # deferred: see _byline_patterns
+
+    versioned = r"(?:[AL]?GPL|Apache|BSD|MPL|EPL|EUPL|CC-BY(?:-SA|-NC|-ND)*|CC0|ISC|Zlib|OSL|CDDL|Artistic|BSL|SSPL)-[\w.]+(?:-[\w.]+)*"
+    bare = r"(?:[AL]?GPL(?:v[23])?\+?|Unlicense|WTFPL|0BSD)"
+    one = rf"(?:{versioned}|{bare})"
+    return regex.compile(rf"(?<![\w/-])(?:{one}(?:/(?:{one}|MIT))*)(?![\w-])")
+
+
+@lru_cache(maxsize=1 << 15)
+def _untagged(line: str) -> str:
+    """``line`` without its licence identifiers (see :func:`_licence_tags`)."""
+    if "-" not in line and "GPL" not in line and "WTFPL" not in line and "Unlicense" not in line:
+        return line
+    out = _licence_tags().sub("", line)
+    return " ".join(out.split()) if out != line else line
 
 
 @lru_cache(maxsize=1 << 15)
