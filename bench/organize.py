@@ -115,6 +115,13 @@ def in_child(fn, *args):
 
 
 def build(dump: Path, book: Path, like: Path | None = None) -> dict:
+    """``dump`` built into ``book`` (its store started from ``like``'s), from a clean folder: the
+    pages of an earlier run are the bench's own, and a stale one that selfbook no longer counts
+    as its own (an obsolete page it kept as the user's) would stop the build."""
+    if book.exists():
+        for child in book.iterdir():
+            if child.name != ".selfbook":
+                shutil.rmtree(child) if child.is_dir() else child.unlink()
     if like is not None and not (book / ".selfbook").exists() and (like / ".selfbook").exists():
         book.mkdir(parents=True, exist_ok=True)
         shutil.copytree(like / ".selfbook", book / ".selfbook", ignore=shutil.ignore_patterns("lock", "journal*"))
