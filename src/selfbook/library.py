@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 from .embed import Embedder
-from .executors import Embedding
+from .embed.executors import Embedding
 from .errors import BookError
 from .models import Decision, Installment, Link, Outline
 from .pipeline import Pipeline, Progress, no_gc_pauses, now_iso

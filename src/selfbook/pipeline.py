@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Sequence
 import numpy as np
 
 from .embed import content_hash, embed_pending
-from .executors import Embedding
+from .embed.executors import Embedding
 from .errors import BookError, SelfbookError
 from .models import Decision, Entry, Link, LLMTitles, Outline, Skip
 from .reports import AddReport, BuildReport

@@ -43,7 +43,7 @@ class Settings:
     executor: str = "local"
     """Where embedding runs: ``local`` (this process) or ``ray`` / ``ray=ADDRESS`` (a Ray cluster
     through Ray Data: ``ray=auto``, ``ray=ray://head:10001``; plain ``ray`` uses RAY_ADDRESS or
-    starts a Ray here). Both give the same vectors. See :mod:`selfbook.executors`."""
+    starts a Ray here). Both give the same vectors. See :mod:`selfbook.embed.executors`."""
 
     seed: int = 0
     """Seed for every randomized step; recorded in the book."""
