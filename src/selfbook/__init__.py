@@ -39,14 +39,14 @@ _EXPORTS = {
         "METHODS", "Hit", "Hits", "QueryVector", "SearchFilters", "QueryError", "parse_period",
         "search_terms", "highlight_spans", "one_blas_thread",
     )},
-    "Answer": "ask",
+    "Answer": "answer.ask",
     **{name: "book" for name in ("chapter_filename", "entry_anchor")},
     "TopicMap": "topicmap",
     "canonical_url": "normalize",
     **{name: "resolve" for name in ("entries_named", "named")},
     "describe": "curate",
     "get_embedder": "embed",
-    "get_llm": "llm",
+    "get_llm": "answer.llm",
     **{name: "fetch" for name in ("FetchOptions", "parse_age")},
     "migrate_book": "store.migrate",
 }
@@ -55,7 +55,7 @@ _EXPORTS = {
 __all__ = [*_EXPORTS, "__version__"]
 
 if TYPE_CHECKING:
-    from .ask import Answer
+    from .answer.ask import Answer
     from .book import chapter_filename, entry_anchor
     from .curate import describe
     from .embed import get_embedder
@@ -64,7 +64,7 @@ if TYPE_CHECKING:
     from .importers import FORMAT_NAMES
     from .ingest import Dump
     from .library import Library
-    from .llm import get_llm
+    from .answer.llm import get_llm
     from .models import (
         KINDS, Chapter, DateRange, Decision, Entity, Entry, Flag, Installment, Link, Merge, Outline, Section, Skip, Span,
     )

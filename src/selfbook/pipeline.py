@@ -189,7 +189,7 @@ class Pipeline:
         with a warning in the record: a build never fails for the LLM."""
         if not self.settings.llm or not self.settings.llm_titles:
             return outline, None
-        from .llm import get_llm  # deferred: asked only when a model is set
+        from .answer.llm import get_llm  # deferred: asked only when a model is set
         from .organize import llm_titles
 
         try:

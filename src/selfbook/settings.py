@@ -65,7 +65,7 @@ class Settings:
     (``"degraded": "lexical"``). 0: no limit, every search waits (the default, except for
     ``selfbook serve``, which keeps searches answering under load with its own default)."""
 
-    # -- answering questions (selfbook.llm, selfbook.ask) ----------------------------------------
+    # -- answering questions (selfbook.answer.llm, selfbook.answer.ask) ----------------------------------------
     llm: str = ""
     """The LLM that phrases answers, as ``BACKEND:MODEL``: ``ollama:llama3.2`` or
     ``openai:gpt-4o-mini`` (any OpenAI-compatible server). Empty: no LLM; answers are extracts."""
