@@ -162,7 +162,7 @@ def test_the_front_ends_import_only_the_root_and_the_facade_layer():
 def test_the_check_sees_an_import_below_the_facade():
     front_ends = ("selfbook.cli",)
     assert not _allowed("selfbook.search", front_ends) and not _allowed("selfbook.search.METHODS", front_ends)
-    assert not _allowed("selfbook.curate", front_ends) and not _allowed("selfbook.describe_it", front_ends)
+    assert not _allowed("selfbook.place.curate", front_ends) and not _allowed("selfbook.describe_it", front_ends)
     assert _allowed("selfbook.describe", front_ends) and _allowed("selfbook.reports.PlacedEntry", front_ends)
     assert not _allowed("selfbook.libraryx", front_ends)  # a prefix of a name is not the module
 

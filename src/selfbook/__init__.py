@@ -43,8 +43,8 @@ _EXPORTS = {
     **{name: "book" for name in ("chapter_filename", "entry_anchor")},
     "TopicMap": "topicmap",
     "canonical_url": "normalize",
-    **{name: "resolve" for name in ("entries_named", "named")},
-    "describe": "curate",
+    **{name: "place.resolve" for name in ("entries_named", "named")},
+    "describe": "place.curate",
     "get_embedder": "embed",
     "get_llm": "answer.llm",
     **{name: "fetch" for name in ("FetchOptions", "parse_age")},
@@ -57,7 +57,7 @@ __all__ = [*_EXPORTS, "__version__"]
 if TYPE_CHECKING:
     from .answer.ask import Answer
     from .book import chapter_filename, entry_anchor
-    from .curate import describe
+    from .place.curate import describe
     from .embed import get_embedder
     from .errors import BookError, ConfigError, EmbeddingError, InputError, LLMError, LLMTimeout, SelfbookError
     from .fetch import FetchOptions, parse_age
@@ -70,7 +70,7 @@ if TYPE_CHECKING:
     )
     from .normalize import canonical_url
     from .reports import AddReport, BuildReport, PlacedEntry
-    from .resolve import entries_named, named
+    from .place.resolve import entries_named, named
     from .search import (
         METHODS, Hit, Hits, QueryError, QueryVector, SearchFilters, highlight_spans, one_blas_thread, parse_period,
         search_terms,
