@@ -41,7 +41,7 @@ _EXPORTS = {
     )},
     "Answer": "answer.ask",
     **{name: "book" for name in ("chapter_filename", "entry_anchor")},
-    "TopicMap": "topicmap",
+    "TopicMap": "book.topicmap",
     "canonical_url": "normalize",
     **{name: "place.resolve" for name in ("entries_named", "named")},
     "describe": "place.curate",
@@ -78,7 +78,7 @@ if TYPE_CHECKING:
     from .settings import Settings, load_settings
     from .shared import SharedBook
     from .store.migrate import migrate_book
-    from .topicmap import TopicMap
+    from .book.topicmap import TopicMap
 
 
 def __getattr__(name: str):

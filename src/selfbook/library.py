@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from .answer.digest import Digest
     from .fetch import FetchOptions, FetchReport
     from .answer.llm import LLM
-    from .topicmap import TopicMap
+    from .book.topicmap import TopicMap
 
 __all__ = ["AddReport", "BuildReport", "Library", "PlacedEntry", "Progress", "now_iso"]
 
@@ -230,7 +230,7 @@ class Library:
 
     def topic_map(self) -> TopicMap:
         """Every entry placed in 2-D by meaning and coloured by chapter: the layout of the book's
-        ``map.png`` and ``map.html`` (see :mod:`selfbook.topicmap`)."""
+        ``map.png`` and ``map.html`` (see :mod:`selfbook.book.topicmap`)."""
         with self._open(create=False) as store:
             return self._pipeline().book_map(store)
 

@@ -40,11 +40,11 @@ if TYPE_CHECKING:
     from .book import WriteResult
     from .fetch import FetchOptions, FetchReport
     from .ingest import Dump
-    from .topicmap import TopicMap
+    from .book.topicmap import TopicMap
     from .place.update import Book
 
 MAP_PROJECTION = "map_projection"
-"""The meta key of the topic map's fitted projection (see :class:`selfbook.topicmap.Projection`)."""
+"""The meta key of the topic map's fitted projection (see :class:`selfbook.book.topicmap.Projection`)."""
 LLM_TITLES = "llm_titles"
 """The meta key of the last build's title choices by an LLM (see :mod:`selfbook.organize.llm_titles`)."""
 
@@ -288,7 +288,7 @@ class Pipeline:
         ``timed``: the render, the map and the write are each a stage of :attr:`timer`."""
         from .book import BookMeta, render_book, stage  # deferred: a write's
         from .book.index_terms import count_afresh, placed, recount
-        from .topicmap import map_files
+        from .book.topicmap import map_files
 
         lap = self.timer.stage if timed else lambda name: nullcontext()
         created = store.get_meta("created") or self.settings.created or today().isoformat()
@@ -383,7 +383,7 @@ class Pipeline:
 
     def topic_map(self, store: Store, book: Book, model: str) -> TopicMap:
         """The map of ``book`` from each entry's vector by ``model`` (cached; embedded once if not)."""
-        from .topicmap import Projection, make_map  # deferred: the map's
+        from .book.topicmap import Projection, make_map  # deferred: the map's
 
         vectors = self.vectors_of(store, book, model)
         later = {eid for installment in book.installments for eid in installment.entry_ids}
