@@ -30,7 +30,7 @@ from .console import book_option, embed_hint, friendly_errors, open_library, out
 from .curate_command import history, merge, move, pin, rename
 from ..export import FORMATS as EXPORT_FORMATS
 from .fetch_command import fetch_command, links_command
-from ..mcp_command import mcp_command
+from ..mcp.command import mcp_command
 from .migrate_command import migrate_command
 from .search_command import ask, search
 from ..settings import load_settings
