@@ -56,29 +56,29 @@ __all__ = [*_EXPORTS, "__version__"]
 
 if TYPE_CHECKING:
     from .answer.ask import Answer
+    from .answer.llm import get_llm
     from .book import chapter_filename, entry_anchor
-    from .place.curate import describe
     from .embed import get_embedder
     from .errors import BookError, ConfigError, EmbeddingError, InputError, LLMError, LLMTimeout, SelfbookError
     from .fetch import FetchOptions, parse_age
     from .importers import FORMAT_NAMES
     from .ingest import Dump
     from .library import Library
-    from .answer.llm import get_llm
+    from .place.curate import describe
     from .models import (
         KINDS, Chapter, DateRange, Decision, Entity, Entry, Flag, Installment, Link, Merge, Outline, Section, Skip, Span,
     )
     from .normalize import canonical_url
-    from .reports import AddReport, BuildReport, PlacedEntry
     from .place.resolve import entries_named, named
+    from .reports import AddReport, BuildReport, PlacedEntry
     from .search import (
         METHODS, Hit, Hits, QueryError, QueryVector, SearchFilters, highlight_spans, one_blas_thread, parse_period,
         search_terms,
     )
+    from .book.topicmap import TopicMap
     from .settings import Settings, load_settings
     from .shared import SharedBook
     from .store.migrate import migrate_book
-    from .book.topicmap import TopicMap
 
 
 def __getattr__(name: str):

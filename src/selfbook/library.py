@@ -31,11 +31,11 @@ from .store import Store, open_store, writer_lock
 
 if TYPE_CHECKING:
     from .answer.ask import Answer
-    from .place.assign import AssignParams
     from .answer.digest import Digest
-    from .fetch import FetchOptions, FetchReport
     from .answer.llm import LLM
     from .book.topicmap import TopicMap
+    from .fetch import FetchOptions, FetchReport
+    from .place.assign import AssignParams
 
 __all__ = ["AddReport", "BuildReport", "Library", "PlacedEntry", "Progress", "now_iso"]
 

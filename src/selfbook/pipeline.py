@@ -36,11 +36,11 @@ from .settings import Settings, source_time, today
 from .store import BookState, Store
 
 if TYPE_CHECKING:
-    from .place.assign import AssignParams
     from .book import WriteResult
+    from .book.topicmap import TopicMap
     from .fetch import FetchOptions, FetchReport
     from .ingest import Dump
-    from .book.topicmap import TopicMap
+    from .place.assign import AssignParams
     from .place.update import Book
 
 MAP_PROJECTION = "map_projection"
@@ -204,8 +204,8 @@ class Pipeline:
     def add(self, store: Store, read: list[Dump], params: AssignParams | None) -> AddReport:
         """Each dump of ``read`` placed into the book as an installment (see
         :meth:`selfbook.library.Library.add`), committed unless every one was already in it."""
-        from .place.assign import AssignParams  # deferred: a write's
-        from .book import WriteResult
+        from .book import WriteResult  # deferred: a write's
+        from .place.assign import AssignParams
         from .place.update import Added, add_dump
 
         params, timer = params or AssignParams(), self.timer

@@ -39,12 +39,12 @@ from typing import Callable, Sequence
 
 import regex
 
-from .corpus import CorpusView, answer_corpus, parse_question, question_terms
-from .llm import LLM, Message
 from ..reports import PlacedEntry
 from ..search.engine import Hit
 from ..settings import today as _today
 from ..text import normalize
+from .corpus import CorpusView, answer_corpus, parse_question, question_terms
+from .llm import LLM, Message
 
 log = logging.getLogger(__name__)
 

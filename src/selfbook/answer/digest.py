@@ -30,11 +30,11 @@ from typing import TYPE_CHECKING
 
 import regex
 
-from .ask import cited_numbers, format_note
 from ..book import chapter_filename, entry_anchor, escape_markdown
 from ..book.render import count_label, link, short_title
-from .llm import LLM, Message
 from ..models import Chapter, Entry, Installment, Outline
+from .ask import cited_numbers, format_note
+from .llm import LLM, Message
 
 if TYPE_CHECKING:
     from ..store import Store

@@ -9,8 +9,8 @@ from typing import Sequence
 
 import click
 
-from .console import book_option
 from ..settings import Settings, load_settings
+from .console import book_option
 
 allow_local_option = click.option(
     "--allow-local", is_flag=True,
@@ -87,8 +87,8 @@ def max_age_of(text: str):
 def run_fetch(book: Path, *, allow_local: bool, max_age: str, dumps: Sequence[Path] = (), format: str | None = None,
               quiet: bool = False, wayback: bool = True, archive: bool = False):
     """Fetch with a progress bar; print the report's line unless ``quiet``. Returns the report."""
-    from .console import err, progress_bar
     from ..library import Library
+    from .console import err, progress_bar
 
     age = max_age_of(max_age)
     settings = load_settings(book)
@@ -145,8 +145,8 @@ def links_command(book: Path, dead: bool, as_json: bool) -> None:
     """Every link of the book with what its last fetch found ('unfetched' before the first)."""
     from rich.table import Table
 
-    from .console import friendly_errors, out
     from ..library import Library
+    from .console import friendly_errors, out
 
     rows = [(link, ids) for link, ids in friendly_errors(Library(book).links)() if link.dead or not dead]
     if as_json:

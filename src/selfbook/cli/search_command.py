@@ -11,8 +11,8 @@ import click
 from rich.text import Text
 
 from .. import METHODS
-from .console import book_option, err, friendly_errors, open_library, out, period
 from ..settings import load_settings
+from .console import book_option, err, friendly_errors, open_library, out, period
 
 if TYPE_CHECKING:
     from .. import Hit

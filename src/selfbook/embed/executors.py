@@ -25,8 +25,8 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from . import EMBEDDERS, Embedder, Executor, LocalExecutor, embedder_for, get_embedder
 from ..errors import BookError, ConfigError, EmbeddingError
+from . import EMBEDDERS, Embedder, Executor, LocalExecutor, embedder_for, get_embedder
 
 if TYPE_CHECKING:
     from pathlib import Path

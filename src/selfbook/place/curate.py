@@ -36,8 +36,8 @@ import regex
 from ..errors import BookError
 from ..models import Chapter, Decision, Entry, Outline, Section
 from ..normalize import dedupe_key
-from .resolve import entries_named
 from ..text import slug
+from .resolve import entries_named
 
 log = logging.getLogger(__name__)
 

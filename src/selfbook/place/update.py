@@ -39,8 +39,6 @@ from pathlib import Path
 
 import numpy as np
 
-from .assign import AssignParams, plan
-from .curate import EditableOutline, absorb, apply_decisions
 from ..embed import content_hash
 from ..ingest import Dump, find_date_range
 from ..models import DateRange, Decision, Entry, Flag, Installment, Merge, Outline, Skip
@@ -48,6 +46,8 @@ from ..normalize import dedupe_key, entry_id, fragment_flags, is_specific, near_
 from ..normalize.dedupe import MIN_TEXT_CHARS, PAPER_KINDS
 from ..normalize.entities import url_entities
 from ..text import first_word
+from .assign import AssignParams, plan
+from .curate import EditableOutline, absorb, apply_decisions
 
 log = logging.getLogger(__name__)
 
