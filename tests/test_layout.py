@@ -204,3 +204,30 @@ def test_the_reach_check_sees_what_the_web_did():
     assert sorted(reached_inside(source, "web/service.py")) == [
         "web/service.py:1: service._searcher", "web/service.py:1: service._searcher.query_vectors", "web/service.py:2: view._map",
     ]
+
+
+AT_THE_ROOT = {
+    # the facade layer: the package root, the library and the policy that shares it, and what they hand out
+    "__init__", "library", "shared", "settings", "models", "reports", "errors",
+    "pipeline",  # the library's other half: the stages each verb runs and the one commit; it imports every stage, only library imports it
+    "dates", "text", "phrases",  # below every stage (models imports dates; text and phrases are the words ingest, organize and search share)
+}
+"""The modules that may sit loose in ``src/selfbook/``; every other module lives in the folder of
+its stage (ingest, normalize, embed, organize, place, book, store, search, answer) or front end."""
+
+
+def loose_modules(package: Path) -> set[str]:
+    """The modules at the root of ``package`` that are not in :data:`AT_THE_ROOT`."""
+    return {path.stem for path in package.glob("*.py")} - AT_THE_ROOT
+
+
+def test_nothing_is_loose_at_the_root_but_the_facade_layer():
+    assert loose_modules(PACKAGE) == set(), "move it into the folder of its stage (or its front end)"
+
+
+def test_the_root_check_sees_a_loose_module(tmp_path):
+    for name in ("__init__", "library", "text", "ask"):
+        (tmp_path / f"{name}.py").write_text("")
+    (tmp_path / "answer").mkdir()
+    (tmp_path / "answer" / "corpus.py").write_text("")
+    assert loose_modules(tmp_path) == {"ask"}

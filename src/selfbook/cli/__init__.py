@@ -2,10 +2,10 @@
 
 Here: the group, and the commands of a book's making and reading whole (``build``, ``add``,
 ``note``, ``entries``, ``chapters``, ``export``, ``digest``). The other commands live in modules
-beside this one and are registered at its end: ``search`` and ``ask`` (search_command.py), your
-decisions (curate_command.py), ``fetch`` and ``links`` (fetch_command.py), ``mcp``
-(mcp_command.py), ``migrate`` (migrate_command.py) and ``serve`` (web/commands.py); what they
-share is in console.py.
+beside this one, or in their front end's folder, and are registered at its end: ``search`` and
+``ask`` (search_command.py), your decisions (curate_command.py), ``fetch`` and ``links``
+(fetch_command.py), ``migrate`` (migrate_command.py), ``mcp`` (mcp/command.py) and ``serve``
+(web/commands.py); what the ones here share is in console.py.
 
 Start-up is a feature (bench/cli_start.py): this module imports the library, which imports at its
 top only what reading and searching a book need. The organizer, the web stack and the MCP SDK are
@@ -26,15 +26,15 @@ import click
 from rich.table import Table
 
 from .. import FORMAT_NAMES, __version__
-from .console import book_option, embed_hint, friendly_errors, open_library, out, period, progress_bar
-from .curate_command import history, merge, move, pin, rename
 from ..export import FORMATS as EXPORT_FORMATS
-from .fetch_command import fetch_command, links_command
 from ..mcp.command import mcp_command
-from .migrate_command import migrate_command
-from .search_command import ask, search
 from ..settings import load_settings
 from ..web.commands import serve
+from .console import book_option, embed_hint, friendly_errors, open_library, out, period, progress_bar
+from .curate_command import history, merge, move, pin, rename
+from .fetch_command import fetch_command, links_command
+from .migrate_command import migrate_command
+from .search_command import ask, search
 
 if TYPE_CHECKING:
     from .. import AddReport, BuildReport

@@ -2,8 +2,9 @@
 as a one-line message, the book's library opened on demand, a progress bar, and ``--since`` /
 ``--until`` read as dates.
 
-``cli.py`` and the command modules beside it (``search_command.py``, ``curate_command.py``,
-``fetch_command.py``) import these from here, so that none imports another for them.
+The group (``cli/__init__.py``) and the command modules beside it (``search_command.py``,
+``curate_command.py``, ``fetch_command.py``) import these from here, so that none imports another
+for them.
 """
 
 from __future__ import annotations
