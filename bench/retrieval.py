@@ -46,8 +46,8 @@ import time
 from pathlib import Path
 
 from selfbook import Library, load_settings
-from selfbook import corpus as corpus_module
-from selfbook.corpus import FLOOR, SEARCH_LIMIT, STRONG, WORDS_FLOOR, MemoryCorpus, match_topic
+from selfbook.answer import corpus as corpus_module
+from selfbook.answer.corpus import FLOOR, SEARCH_LIMIT, STRONG, WORDS_FLOOR, MemoryCorpus, match_topic
 from selfbook.search import BM25, QueryVector, Searcher, SearchFilters, SearchParams, embedder_for, search_terms
 from selfbook.search.fusion import convex
 from selfbook.search.index import full_index

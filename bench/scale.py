@@ -168,7 +168,7 @@ def embed(count: int, batch: int = 64) -> dict:
     import ray
 
     from selfbook.embed import E5Small, LocalExecutor
-    from selfbook.executors import RayExecutor
+    from selfbook.embed.executors import RayExecutor
 
     texts = [e.embed_text() for e in synthetic_entries(count, sentences(), seed=5)]
     batches = [texts[i : i + batch] for i in range(0, count, batch)]

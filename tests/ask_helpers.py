@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
-from selfbook.corpus import MemoryCorpus, question_terms
+from selfbook.answer.corpus import MemoryCorpus, question_terms
 from selfbook.library import PlacedEntry
 from selfbook.models import Chapter, DateRange, Entry, Outline, Section, Span
 from selfbook.text import dominant_script, language

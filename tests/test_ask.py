@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from llm_servers import ollama_server, openai_server
 
-from selfbook.ask import EXTRACTS_HEADER, NOT_IN_NOTES_TEXT, SENTINEL, _Cleaner, answer, build_messages
-from selfbook.corpus import MemoryCorpus
+from selfbook.answer.ask import EXTRACTS_HEADER, NOT_IN_NOTES_TEXT, SENTINEL, _Cleaner, answer, build_messages
+from selfbook.answer.corpus import MemoryCorpus
 from selfbook.errors import LLMError
-from selfbook.llm import OllamaLLM, OpenAICompatibleLLM
+from selfbook.answer.llm import OllamaLLM, OpenAICompatibleLLM
 
 QUESTION = "What does Corrective RAG do before generating?"
 

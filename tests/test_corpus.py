@@ -10,9 +10,9 @@ from ask_helpers import Hit, TermSearch, fixture_corpus
 from llm_servers import ollama_server
 
 from selfbook import Library, Settings
-from selfbook.ask import answer
-from selfbook.corpus import CorpusQuestion, MemoryCorpus, Period, answer_corpus, match_topic, parse_question
-from selfbook.llm import OllamaLLM
+from selfbook.answer.ask import answer
+from selfbook.answer.corpus import CorpusQuestion, MemoryCorpus, Period, answer_corpus, match_topic, parse_question
+from selfbook.answer.llm import OllamaLLM
 
 TODAY = dt.date(2025, 3, 15)
 

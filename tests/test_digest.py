@@ -14,7 +14,7 @@ import selfbook.library
 import selfbook.organize
 from installment_helpers import dumps, keyword_organize, library
 from selfbook.cli import main
-from selfbook.llm import OllamaLLM
+from selfbook.answer.llm import OllamaLLM
 
 pytestmark = pytest.mark.usefixtures("store_url")  # every test on SQLite and on PostgreSQL
 

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from selfbook.cli import main
 from selfbook.embed import EMBEDDERS, E5Small, HashingEmbedder, LocalExecutor, embed_pending
 from selfbook.errors import ConfigError, EmbeddingError
-from selfbook.executors import RayExecutor, get_executor
+from selfbook.embed.executors import RayExecutor, get_executor
 from selfbook.settings import load_settings
 from selfbook.store import open_store
 

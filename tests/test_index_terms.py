@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from installment_helpers import built_with_later, by_title
 
-import selfbook.topicmap
+import selfbook.book.topicmap
 from selfbook.book import BookMeta, render_book
 from selfbook.book.index import (
     COMMON_FLOOR,
@@ -39,7 +39,7 @@ from selfbook.book.index_terms import (
 )
 from selfbook.models import Entry, Span
 from selfbook.phrases import most_common_form, phrase_forms
-from selfbook.topicmap import make_map, map_files
+from selfbook.book.topicmap import make_map, map_files
 
 # -- the choice from counts is the choice the rules describe ----------------------------------------
 
@@ -224,8 +224,8 @@ def test_a_book_without_counts_is_counted_afresh_by_its_next_add(built):
 def test_an_add_draws_the_map_a_fresh_fit_draws_without_fitting_again(built, monkeypatch):
     lib, later = built
     fits = []
-    fit = selfbook.topicmap.fit_projection
-    monkeypatch.setattr(selfbook.topicmap, "fit_projection", lambda *a: fits.append(1) or fit(*a))
+    fit = selfbook.book.topicmap.fit_projection
+    monkeypatch.setattr(selfbook.book.topicmap, "fit_projection", lambda *a: fits.append(1) or fit(*a))
     lib.add([later])
     assert fits == []  # the base is the build's: its projection is used again
     with lib._open(create=False) as store:
@@ -242,10 +242,10 @@ def test_an_add_draws_the_map_a_fresh_fit_draws_without_fitting_again(built, mon
 def test_a_kept_projection_is_used_only_for_the_rows_it_was_fitted_on():
     rnd = random.Random(2)
     vectors = np.array([[rnd.random() for _ in range(6)] for _ in range(40)], dtype=np.float32)
-    fresh, projection = selfbook.topicmap.placed(vectors, np.arange(30))
-    again, same = selfbook.topicmap.placed(vectors, np.arange(30), selfbook.topicmap.Projection.loads(projection.dumps()))
+    fresh, projection = selfbook.book.topicmap.placed(vectors, np.arange(30))
+    again, same = selfbook.book.topicmap.placed(vectors, np.arange(30), selfbook.book.topicmap.Projection.loads(projection.dumps()))
     assert np.array_equal(fresh, again) and same.key == projection.key
-    _, other = selfbook.topicmap.placed(vectors, np.arange(31), projection)
+    _, other = selfbook.book.topicmap.placed(vectors, np.arange(31), projection)
     assert other.key != projection.key  # another base: fitted afresh
-    assert selfbook.topicmap.Projection.loads("not json") is None and selfbook.topicmap.Projection.loads(None) is None
+    assert selfbook.book.topicmap.Projection.loads("not json") is None and selfbook.book.topicmap.Projection.loads(None) is None
     assert json.loads(projection.dumps())["dim"] == 6

@@ -119,12 +119,11 @@ def test_no_module_is_over_the_limit():
 
 
 FRONT_ENDS = (
-    "cli.py", "console.py", "curate_command.py", "fetch_command.py", "migrate_command.py", "mcp_command.py", "mcp_server.py",
-    "search_command.py", "web", "export",
-    "security.py",  # the one rule for who may reach `serve` and `mcp`: shared by those two front ends only
+    "cli", "mcp", "web", "export",
 )
-"""The front ends: the command line (``cli`` and the command modules beside it), the web app, the
-MCP server, the exporters, and what they share. A front end imports only the facade layer below
+"""The front ends: the command line (``cli/``: the group and the command modules), the web app, the
+MCP server (``mcp/``), the exporters. The one rule for who may reach ``serve`` and ``mcp`` is
+``web/access.py``. A front end imports only the facade layer below
 (and the other front ends: ``cli`` registers the commands the others define)."""
 
 FACADE = ("selfbook.library", "selfbook.settings", "selfbook.errors", "selfbook.models", "selfbook.reports")
@@ -162,7 +161,7 @@ def test_the_front_ends_import_only_the_root_and_the_facade_layer():
 def test_the_check_sees_an_import_below_the_facade():
     front_ends = ("selfbook.cli",)
     assert not _allowed("selfbook.search", front_ends) and not _allowed("selfbook.search.METHODS", front_ends)
-    assert not _allowed("selfbook.curate", front_ends) and not _allowed("selfbook.describe_it", front_ends)
+    assert not _allowed("selfbook.place.curate", front_ends) and not _allowed("selfbook.describe_it", front_ends)
     assert _allowed("selfbook.describe", front_ends) and _allowed("selfbook.reports.PlacedEntry", front_ends)
     assert not _allowed("selfbook.libraryx", front_ends)  # a prefix of a name is not the module
 
@@ -205,3 +204,30 @@ def test_the_reach_check_sees_what_the_web_did():
     assert sorted(reached_inside(source, "web/service.py")) == [
         "web/service.py:1: service._searcher", "web/service.py:1: service._searcher.query_vectors", "web/service.py:2: view._map",
     ]
+
+
+AT_THE_ROOT = {
+    # the facade layer: the package root, the library and the policy that shares it, and what they hand out
+    "__init__", "library", "shared", "settings", "models", "reports", "errors",
+    "pipeline",  # the library's other half: the stages each verb runs and the one commit; it imports every stage, only library imports it
+    "dates", "text", "phrases",  # below every stage (models imports dates; text and phrases are the words ingest, organize and search share)
+}
+"""The modules that may sit loose in ``src/selfbook/``; every other module lives in the folder of
+its stage (ingest, normalize, embed, organize, place, book, store, search, answer) or front end."""
+
+
+def loose_modules(package: Path) -> set[str]:
+    """The modules at the root of ``package`` that are not in :data:`AT_THE_ROOT`."""
+    return {path.stem for path in package.glob("*.py")} - AT_THE_ROOT
+
+
+def test_nothing_is_loose_at_the_root_but_the_facade_layer():
+    assert loose_modules(PACKAGE) == set(), "move it into the folder of its stage (or its front end)"
+
+
+def test_the_root_check_sees_a_loose_module(tmp_path):
+    for name in ("__init__", "library", "text", "ask"):
+        (tmp_path / f"{name}.py").write_text("")
+    (tmp_path / "answer").mkdir()
+    (tmp_path / "answer" / "corpus.py").write_text("")
+    assert loose_modules(tmp_path) == {"ask"}

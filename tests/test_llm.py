@@ -8,7 +8,7 @@ import pytest
 from llm_servers import free_port, ollama_server, openai_server
 
 from selfbook.errors import ConfigError, LLMError
-from selfbook.llm import BACKENDS, Message, OllamaLLM, OpenAICompatibleLLM, get_llm
+from selfbook.answer.llm import BACKENDS, Message, OllamaLLM, OpenAICompatibleLLM, get_llm
 from selfbook.settings import Settings, load_settings
 
 MESSAGES = [Message("system", "Be brief."), Message("user", "Say hello ಕನ್ನಡ")]

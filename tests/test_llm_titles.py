@@ -16,9 +16,9 @@ from click.testing import CliRunner
 from selfbook import Library, Settings
 from selfbook.book.render import render_review
 from selfbook.cli import main
-from selfbook.curate import slug
+from selfbook.place.curate import slug
 from selfbook.embed import HashingEmbedder
-from selfbook.llm import OllamaLLM
+from selfbook.answer.llm import OllamaLLM
 from selfbook.models import Chapter, Entry, Outline, Section, Span
 from selfbook.organize.llm_titles import SYSTEM, check_description, check_title, dumps, loads, parse, retitle
 from selfbook.store.sqlite import SQLiteStore

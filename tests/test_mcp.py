@@ -25,8 +25,8 @@ from mcp.server.mcpserver.exceptions import ToolError
 
 from selfbook import Library, Settings, SharedBook
 from selfbook.embed import HashingEmbedder
-from selfbook.mcp_command import Guard, http_app, mcp_command
-from selfbook.mcp_server import find_chapter
+from selfbook.mcp.command import Guard, http_app, mcp_command
+from selfbook.mcp.server import find_chapter
 from selfbook.models import Chapter, Section
 
 import pg_helpers
@@ -64,7 +64,7 @@ def book(tmp_path_factory: pytest.TempPathFactory, store: str) -> Path:
 @pytest.fixture(scope="module")
 async def client(book: Path, store: str, anyio_backend):
     env = {**ENV, "SELFBOOK_STORE": store}
-    params = StdioServerParameters(command=sys.executable, args=["-m", "selfbook.mcp_command", "--book", str(book)], env=env)
+    params = StdioServerParameters(command=sys.executable, args=["-m", "selfbook.mcp.command", "--book", str(book)], env=env)
     async with Client(params, read_timeout_seconds=60) as client:
         yield client
 
@@ -230,7 +230,7 @@ def http_server(book: Path, store: str):
     with ollama_server(lambda body: "Soak the rice and dal overnight [1].") as llm:
         port = free_port()
         env = {**os.environ, **ENV, "SELFBOOK_STORE": store, "SELFBOOK_TOKEN": TOKEN, "SELFBOOK_LLM": "ollama:llama3.2", "SELFBOOK_OLLAMA_HOST": llm.url}
-        command = [sys.executable, "-m", "selfbook.mcp_command", "--book", str(book), "--transport", "http", "--host", "0.0.0.0", "--port", str(port)]
+        command = [sys.executable, "-m", "selfbook.mcp.command", "--book", str(book), "--transport", "http", "--host", "0.0.0.0", "--port", str(port)]
         process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         try:
             _wait_for(port, process)

@@ -20,7 +20,7 @@ from pg_helpers import fresh_database
 from selfbook import BookError, Library
 from selfbook.cli import main
 from selfbook.embed import HashingEmbedder
-from selfbook.migrate_command import migrate_command
+from selfbook.cli.migrate_command import migrate_command
 from selfbook.store import open_store
 from selfbook.store.migrate import TABLES, index_memory_mb, migrate_book, read_rows
 

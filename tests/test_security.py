@@ -1,4 +1,4 @@
-"""The one security rule (selfbook.security) as both servers apply it: ``selfbook serve`` and
+"""The one security rule (selfbook.web.access) as both servers apply it: ``selfbook serve`` and
 ``selfbook mcp --transport http``. The Host rule is checked on real servers bound to 127.0.0.2:
 a loopback address the MCP SDK's own DNS-rebinding guard does not cover."""
 
@@ -18,7 +18,7 @@ from selfbook import Library, Settings
 from selfbook.cli import main
 from selfbook.embed import HashingEmbedder
 from selfbook.errors import ConfigError
-from selfbook.security import MIN_TOKEN_LENGTH, bearer_matches, check_bind, host_is_loopback, is_loopback
+from selfbook.web.access import MIN_TOKEN_LENGTH, bearer_matches, check_bind, host_is_loopback, is_loopback
 
 from conftest import SMALL_DUMP
 from llm_servers import free_port

@@ -13,7 +13,7 @@ import pytest
 
 from selfbook import Library, Settings, SharedBook
 from selfbook.embed import HashingEmbedder
-from selfbook.mcp_server import BookTools
+from selfbook.mcp.server import BookTools
 from selfbook.web import create_app
 
 from conftest import SMALL_DUMP, build_book, copy_of_book

@@ -11,7 +11,7 @@ import numpy as np
 
 from selfbook import Library
 from selfbook.embed import HashingEmbedder
-from selfbook.topicmap import layout, render_html
+from selfbook.book.topicmap import layout, render_html
 
 HOSTILE = "<script>alert(1)</script> & \"quotes\""
 

@@ -39,14 +39,14 @@ _EXPORTS = {
         "METHODS", "Hit", "Hits", "QueryVector", "SearchFilters", "QueryError", "parse_period",
         "search_terms", "highlight_spans", "one_blas_thread",
     )},
-    "Answer": "ask",
+    "Answer": "answer.ask",
     **{name: "book" for name in ("chapter_filename", "entry_anchor")},
-    "TopicMap": "topicmap",
+    "TopicMap": "book.topicmap",
     "canonical_url": "normalize",
-    **{name: "resolve" for name in ("entries_named", "named")},
-    "describe": "curate",
+    **{name: "place.resolve" for name in ("entries_named", "named")},
+    "describe": "place.curate",
     "get_embedder": "embed",
-    "get_llm": "llm",
+    "get_llm": "answer.llm",
     **{name: "fetch" for name in ("FetchOptions", "parse_age")},
     "migrate_book": "store.migrate",
 }
@@ -55,30 +55,30 @@ _EXPORTS = {
 __all__ = [*_EXPORTS, "__version__"]
 
 if TYPE_CHECKING:
-    from .ask import Answer
+    from .answer.ask import Answer
+    from .answer.llm import get_llm
     from .book import chapter_filename, entry_anchor
-    from .curate import describe
     from .embed import get_embedder
     from .errors import BookError, ConfigError, EmbeddingError, InputError, LLMError, LLMTimeout, SelfbookError
     from .fetch import FetchOptions, parse_age
     from .importers import FORMAT_NAMES
     from .ingest import Dump
     from .library import Library
-    from .llm import get_llm
+    from .place.curate import describe
     from .models import (
         KINDS, Chapter, DateRange, Decision, Entity, Entry, Flag, Installment, Link, Merge, Outline, Section, Skip, Span,
     )
     from .normalize import canonical_url
+    from .place.resolve import entries_named, named
     from .reports import AddReport, BuildReport, PlacedEntry
-    from .resolve import entries_named, named
     from .search import (
         METHODS, Hit, Hits, QueryError, QueryVector, SearchFilters, highlight_spans, one_blas_thread, parse_period,
         search_terms,
     )
+    from .book.topicmap import TopicMap
     from .settings import Settings, load_settings
     from .shared import SharedBook
     from .store.migrate import migrate_book
-    from .topicmap import TopicMap
 
 
 def __getattr__(name: str):

@@ -3,7 +3,7 @@
 A book is a folder: its markdown files, plus its state in ``<book>/.selfbook/`` (the store, the
 manifest of files selfbook wrote, a lock, journals of writes in flight). A :class:`Library` opens
 the store (locked for a write) and hands each verb on: a write to :mod:`selfbook.pipeline`, a
-search to :mod:`selfbook.search.session`, a question to :mod:`selfbook.ask`. What it hands back is
+search to :mod:`selfbook.search.session`, a question to :mod:`selfbook.answer.ask`. What it hands back is
 in :mod:`selfbook.reports`. Start-up: what only a write, an answer or a digest needs is imported
 where it is used, marked ``# deferred`` (``selfbook search`` need not wait for the organizer;
 bench/cli_start.py).
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 from .embed import Embedder
-from .executors import Embedding
+from .embed.executors import Embedding
 from .errors import BookError
 from .models import Decision, Installment, Link, Outline
 from .pipeline import Pipeline, Progress, no_gc_pauses, now_iso
@@ -30,12 +30,12 @@ from .settings import Settings, load_settings
 from .store import Store, open_store, writer_lock
 
 if TYPE_CHECKING:
-    from .ask import Answer
-    from .assign import AssignParams
-    from .digest import Digest
+    from .answer.ask import Answer
+    from .answer.digest import Digest
+    from .answer.llm import LLM
+    from .book.topicmap import TopicMap
     from .fetch import FetchOptions, FetchReport
-    from .llm import LLM
-    from .topicmap import TopicMap
+    from .place.assign import AssignParams
 
 __all__ = ["AddReport", "BuildReport", "Library", "PlacedEntry", "Progress", "now_iso"]
 
@@ -130,7 +130,7 @@ class Library:
         is read and checked first: a bad input leaves the book as it was (see :mod:`selfbook.pipeline`).
 
         On a book that exists, dumps added with :meth:`add` are replayed as installments and the
-        person's decisions applied in the order they came (:mod:`selfbook.update`): the same dumps
+        person's decisions applied in the order they came (:mod:`selfbook.place.update`): the same dumps
         give the same book. ``reorganize`` organizes every dump together instead (the report lists
         the entries that moved)."""
         if not dumps:
@@ -146,7 +146,7 @@ class Library:
         progress: Progress | None = None,
     ) -> AddReport:
         """Add dumps to the book as installments, without moving what is already there (rules in
-        :mod:`selfbook.update`). A dump already in the book is skipped. A crash at any point leaves
+        :mod:`selfbook.place.update`). A dump already in the book is skipped. A crash at any point leaves
         the book as it was before or as it is after. ``progress`` hears the reading, as in :meth:`build`."""
         if not dumps:
             raise BookError("no dumps given — name at least one file, e.g. 'selfbook add self-1.md --book book'")
@@ -230,7 +230,7 @@ class Library:
 
     def topic_map(self) -> TopicMap:
         """Every entry placed in 2-D by meaning and coloured by chapter: the layout of the book's
-        ``map.png`` and ``map.html`` (see :mod:`selfbook.topicmap`)."""
+        ``map.png`` and ``map.html`` (see :mod:`selfbook.book.topicmap`)."""
         with self._open(create=False) as store:
             return self._pipeline().book_map(store)
 
@@ -241,8 +241,8 @@ class Library:
             return self._pipeline().neighbours(store, k)
 
     def digest(self, since: dt.date, *, lang: str = "", llm: LLM | None = None) -> Digest:
-        """What is new in the book since ``since``, per chapter (see :mod:`selfbook.digest`)."""
-        from .digest import DigestView, make_digest  # deferred: digest's
+        """What is new in the book since ``since``, per chapter (see :mod:`selfbook.answer.digest`)."""
+        from .answer.digest import DigestView, make_digest  # deferred: digest's
 
         with self._open(create=False) as store:
             view = DigestView.of(store)
@@ -286,14 +286,14 @@ class Library:
         return self._search.query_vector(query, deadline)
 
     def ask(self, question: str, *, limit: int = 8, llm: LLM | None = None, on_text: Callable[[str], None] | None = None) -> Answer:
-        """Answer ``question`` from the notes, with numbered citations (see :mod:`selfbook.ask`).
+        """Answer ``question`` from the notes, with numbered citations (see :mod:`selfbook.answer.ask`).
         ``llm`` defaults to the settings' (``SELFBOOK_LLM``); with none, the answer is made of
         extracts. ``on_text`` receives the answer as it streams."""
         if not question.strip():
             raise QueryError("the question is empty — ask something, e.g. selfbook ask 'what did I save about RAG?'")
-        from .ask import answer  # deferred: ask's
-        from .corpus import MemoryCorpus
-        from .llm import get_llm
+        from .answer.ask import answer  # deferred: ask's
+        from .answer.corpus import MemoryCorpus
+        from .answer.llm import get_llm
 
         model = llm if llm is not None else get_llm(self.settings)
         corpus = MemoryCorpus(self.entries(), self.outline())

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Sequence
 import numpy as np
 
 from .embed import content_hash, embed_pending
-from .executors import Embedding
+from .embed.executors import Embedding
 from .errors import BookError, SelfbookError
 from .models import Decision, Entry, Link, LLMTitles, Outline, Skip
 from .reports import AddReport, BuildReport
@@ -36,15 +36,15 @@ from .settings import Settings, source_time, today
 from .store import BookState, Store
 
 if TYPE_CHECKING:
-    from .assign import AssignParams
     from .book import WriteResult
+    from .book.topicmap import TopicMap
     from .fetch import FetchOptions, FetchReport
     from .ingest import Dump
-    from .topicmap import TopicMap
-    from .update import Book
+    from .place.assign import AssignParams
+    from .place.update import Book
 
 MAP_PROJECTION = "map_projection"
-"""The meta key of the topic map's fitted projection (see :class:`selfbook.topicmap.Projection`)."""
+"""The meta key of the topic map's fitted projection (see :class:`selfbook.book.topicmap.Projection`)."""
 LLM_TITLES = "llm_titles"
 """The meta key of the last build's title choices by an LLM (see :mod:`selfbook.organize.llm_titles`)."""
 
@@ -124,7 +124,7 @@ class Pipeline:
         from .fetch import enrich
         from .normalize import near_duplicates, normalize_entries
         from .organize import OrganizeParams, organize
-        from .update import Book, moved as moved_entries, replay, split_dumps
+        from .place.update import Book, moved as moved_entries, replay, split_dumps
 
         timer = self.timer
         installments, history = store.load_installments(), store.load_decisions()
@@ -189,7 +189,7 @@ class Pipeline:
         with a warning in the record: a build never fails for the LLM."""
         if not self.settings.llm or not self.settings.llm_titles:
             return outline, None
-        from .llm import get_llm  # deferred: asked only when a model is set
+        from .answer.llm import get_llm  # deferred: asked only when a model is set
         from .organize import llm_titles
 
         try:
@@ -204,9 +204,9 @@ class Pipeline:
     def add(self, store: Store, read: list[Dump], params: AssignParams | None) -> AddReport:
         """Each dump of ``read`` placed into the book as an installment (see
         :meth:`selfbook.library.Library.add`), committed unless every one was already in it."""
-        from .assign import AssignParams  # deferred: a write's
-        from .book import WriteResult
-        from .update import Added, add_dump
+        from .book import WriteResult  # deferred: a write's
+        from .place.assign import AssignParams
+        from .place.update import Added, add_dump
 
         params, timer = params or AssignParams(), self.timer
         with timer.stage("load"):
@@ -236,10 +236,10 @@ class Pipeline:
         return AddReport(str(self.book_dir), tuple(results), files, tuple(timer.laps))
 
     def decide(self, store: Store, command: str, *args: str) -> Decision:
-        """The decision ``command`` draws up from ``args`` (:data:`selfbook.curate.DECISIONS`),
+        """The decision ``command`` draws up from ``args`` (:data:`selfbook.place.curate.DECISIONS`),
         numbered, dated, applied and committed."""
-        from .curate import DECISIONS, describe  # deferred: a decision's
-        from .update import apply as apply_book
+        from .place.curate import DECISIONS, describe  # deferred: a decision's
+        from .place.update import apply as apply_book
 
         book = self.load_book(store, vectors=False)
         decision = DECISIONS[command](book.outline, [e.id for e in book.entries], *args)
@@ -288,7 +288,7 @@ class Pipeline:
         ``timed``: the render, the map and the write are each a stage of :attr:`timer`."""
         from .book import BookMeta, render_book, stage  # deferred: a write's
         from .book.index_terms import count_afresh, placed, recount
-        from .topicmap import map_files
+        from .book.topicmap import map_files
 
         lap = self.timer.stage if timed else lambda name: nullcontext()
         created = store.get_meta("created") or self.settings.created or today().isoformat()
@@ -338,7 +338,7 @@ class Pipeline:
     def load_book(self, store: Store, *, vectors: bool = True) -> Book:
         """The stored book in memory; with ``vectors``, each entry's vector from the cache
         (embedding, once, any the cache lacks: a book built with another model)."""
-        from .update import Book  # deferred: a write's (or the map's)
+        from .place.update import Book  # deferred: a write's (or the map's)
 
         entries = store.load_entries()
         hashes = store.content_hashes()
@@ -383,7 +383,7 @@ class Pipeline:
 
     def topic_map(self, store: Store, book: Book, model: str) -> TopicMap:
         """The map of ``book`` from each entry's vector by ``model`` (cached; embedded once if not)."""
-        from .topicmap import Projection, make_map  # deferred: the map's
+        from .book.topicmap import Projection, make_map  # deferred: the map's
 
         vectors = self.vectors_of(store, book, model)
         later = {eid for installment in book.installments for eid in installment.entry_ids}
@@ -432,7 +432,7 @@ def _sha256(path: Path) -> str:
 
 def _period_iso(dumps: Sequence[Dump]) -> str:
     """The time the dumps cover, as ISO ``start/end`` (empty when unknown)."""
-    from .update import dump_period  # deferred: a write's
+    from .place.update import dump_period  # deferred: a write's
 
     periods = [p for p in map(dump_period, dumps) if p is not None]
     return f"{min(p.start for p in periods).isoformat()}/{max(p.end for p in periods).isoformat()}" if periods else ""

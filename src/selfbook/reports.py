@@ -13,7 +13,7 @@ from .models import Entry, Flag, Merge, Outline, Skip
 
 if TYPE_CHECKING:  # for annotations only: the library imports this module on every command (see its docstring)
     from .book import WriteResult
-    from .update import Added
+    from .place.update import Added
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,7 @@ def placed_entries(outline: Outline, entries: Iterable[Entry]) -> list[PlacedEnt
 
 @dataclass(frozen=True)
 class AddReport:
-    """What ``add`` did: one :class:`~selfbook.update.Added` per dump, the files, time per stage."""
+    """What ``add`` did: one :class:`~selfbook.place.update.Added` per dump, the files, time per stage."""
 
     book: str
     added: tuple[Added, ...]

@@ -43,7 +43,7 @@ class Settings:
     executor: str = "local"
     """Where embedding runs: ``local`` (this process) or ``ray`` / ``ray=ADDRESS`` (a Ray cluster
     through Ray Data: ``ray=auto``, ``ray=ray://head:10001``; plain ``ray`` uses RAY_ADDRESS or
-    starts a Ray here). Both give the same vectors. See :mod:`selfbook.executors`."""
+    starts a Ray here). Both give the same vectors. See :mod:`selfbook.embed.executors`."""
 
     seed: int = 0
     """Seed for every randomized step; recorded in the book."""
@@ -65,7 +65,7 @@ class Settings:
     (``"degraded": "lexical"``). 0: no limit, every search waits (the default, except for
     ``selfbook serve``, which keeps searches answering under load with its own default)."""
 
-    # -- answering questions (selfbook.llm, selfbook.ask) ----------------------------------------
+    # -- answering questions (selfbook.answer.llm, selfbook.answer.ask) ----------------------------------------
     llm: str = ""
     """The LLM that phrases answers, as ``BACKEND:MODEL``: ``ollama:llama3.2`` or
     ``openai:gpt-4o-mini`` (any OpenAI-compatible server). Empty: no LLM; answers are extracts."""

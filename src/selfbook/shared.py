@@ -44,7 +44,7 @@ from .search import Hits, QueryVector, SearchFilters
 from .settings import Settings, load_settings
 
 if TYPE_CHECKING:
-    from .ask import Answer
+    from .answer.ask import Answer
 
 __all__ = ["BACKLOG", "ReadWriteLock", "SharedBook"]
 

@@ -6,6 +6,7 @@ A book is a folder a person reads in any markdown viewer (GitHub, Obsidian, VS C
     01-<slug>.md …     one file per chapter: YAML front matter, sections, entries
     INDEX.md           terms, people & handles, papers, repositories — A–Z
     REVIEW.md          look-alikes not merged, merges with their reasons, an LLM's titles (only when any)
+    map.png, map.html  the topic map: every entry as a point, placed by meaning (:mod:`selfbook.book.topicmap`)
 
 :func:`render_book` turns an outline into those files' text (pure and byte-deterministic);
 :mod:`selfbook.book.write` puts them on disk so that a crash leaves the book before or after,

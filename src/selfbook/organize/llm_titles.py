@@ -49,9 +49,9 @@ from typing import Protocol
 import numpy as np
 import regex
 
-from ..curate import MISC_TITLE, slug
+from ..place.curate import MISC_TITLE, slug
 from ..errors import LLMError, LLMTimeout
-from ..llm import LLM, Message
+from ..answer.llm import LLM, Message
 from ..models import Chapter, Entry, LLMMove, LLMTitles, Outline, Section, TitleChoice
 
 log = logging.getLogger(__name__)

@@ -143,7 +143,7 @@ class Store(Protocol):
     def load_placed(self, positions: Sequence[int]) -> list[Placement]: ...
     # == end search ===============================================================================
 
-    # == installments and decisions (m003); see selfbook.update and selfbook.curate ============
+    # == installments and decisions (m003); see selfbook.place.update and selfbook.place.curate
     def load_installments(self) -> list[Installment]:
         """The dumps added with ``selfbook add``, oldest first."""
         ...

@@ -1,13 +1,14 @@
 """The book in a browser and over HTTP: ``selfbook serve``.
 
 ``create_app(book_dir)`` gives the FastAPI application (pages, JSON API, OpenAPI schema);
-:mod:`.security` says what it refuses and why; :mod:`.commands` holds the ``serve`` command.
+:mod:`.security` says what it refuses and why, by the rule :mod:`.access` sets for ``serve`` and
+``mcp`` alike; :mod:`.commands` holds the ``serve`` command.
 """
 
 from importlib import import_module
 
 __all__ = ["create_app", "check_bind", "is_loopback"]
-_HOMES = {"create_app": ".app", "check_bind": "..security", "is_loopback": "..security"}
+_HOMES = {"create_app": ".app", "check_bind": ".access", "is_loopback": ".access"}
 
 
 def __getattr__(name: str):

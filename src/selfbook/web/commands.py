@@ -63,7 +63,7 @@ def serve(
 
     from .app import create_app
     from .searchpool import SearchPool
-    from selfbook.security import check_bind, is_loopback
+    from selfbook.web.access import check_bind, is_loopback
 
     pool = None
     try:

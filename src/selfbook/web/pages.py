@@ -121,7 +121,7 @@ def history(request: Request, service: Service) -> HTMLResponse:
 def topic_map(request: Request, service: Service) -> HTMLResponse:
     view = service.view()
     tm = service.topic_map(view)
-    # the SVG and legend escape every piece of text themselves (selfbook.topicmap)
+    # the SVG and legend escape every piece of text themselves (selfbook.book.topicmap)
     svg = Markup(tm.svg(lambda p, c: f"/entry/{quote(p.id, safe='')}"))
     legend = Markup(tm.legend(lambda c: f"/chapter/{quote(c.id, safe='')}"))
     return render(request, "map.html", twin="/api/map", svg=svg, legend=legend, points=len(tm.points), chapters=len(tm.chapters))

@@ -5,9 +5,9 @@ The rules, in the order they are checked:
 
 1. **Host.** A server bound to a loopback address answers only requests whose ``Host`` names
    loopback (``localhost``, ``127.x.x.x``, ``[::1]``): a web page on another site cannot reach
-   it through DNS rebinding (the rule :mod:`selfbook.security` sets for every server).
+   it through DNS rebinding (the rule :mod:`selfbook.web.access` sets for every server).
 2. **Token.** A server given a token (required on any non-loopback address; see
-   :func:`selfbook.security.check_bind`) wants it on every request, as
+   :func:`selfbook.web.access.check_bind`) wants it on every request, as
    ``Authorization: Bearer TOKEN`` or as the ``selfbook_session`` cookie. Visiting any page once
    with ``?token=TOKEN`` sets that cookie (HttpOnly, SameSite=Strict; it holds a keyed hash of
    the token, not the token) and redirects to the same page without the token in its address.
@@ -40,7 +40,7 @@ from urllib.parse import parse_qs, urlencode
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from selfbook.security import bearer_matches, host_is_loopback
+from selfbook.web.access import bearer_matches, host_is_loopback
 
 COOKIE = "selfbook_session"
 MAX_BODY = 64 * 1024

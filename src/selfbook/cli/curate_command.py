@@ -15,7 +15,7 @@ __all__ = ["history", "merge", "move", "pin", "rename"]
 
 
 def _said(decision) -> None:
-    from . import describe  # deferred: only decisions are described
+    from .. import describe  # deferred: only decisions are described
 
     out.print(f"Decision {decision.number}: {describe(decision)}. It will hold through every add and rebuild.", markup=False, soft_wrap=True)
 
@@ -69,7 +69,7 @@ def pin(entry: str, book: Path) -> None:
 @friendly_errors
 def history(book: Path, as_json: bool) -> None:
     """List your decisions (moves, renames, merges, pins) and the installments added."""
-    from . import describe  # deferred: only decisions are described
+    from .. import describe  # deferred: only decisions are described
 
     decisions, installments = open_library(book).history()
     if as_json:

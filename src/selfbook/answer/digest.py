@@ -4,7 +4,7 @@ What counts as new
 ------------------
 Entries come into a book with the build (its dumps) or with an installment (``selfbook add``).
 They are new since DATE when what brought them covers time on or after DATE: an installment
-whose period (the dates of its headings or entries, see :func:`selfbook.update.dump_period`)
+whose period (the dates of its headings or entries, see :func:`selfbook.place.update.dump_period`)
 ends on or after DATE, or that has no period and was added on or after DATE; the build's
 entries likewise by the period of its dumps (else their latest date, else the book's creation
 date). A digest is
@@ -14,7 +14,7 @@ Per chapter it lists the sections those installments made, the sections that **g
 (at least :data:`GROWTH_MIN` new entries and at least :data:`GROWTH_SHARE` of what they held
 before), the new entries by section with links into the book, and the entries saved again.
 
-With an LLM (``selfbook.llm.get_llm``), each chapter also gets a short summary written from the
+With an LLM (``selfbook.answer.llm.get_llm``), each chapter also gets a short summary written from the
 new entries only, which are given to the model as numbered notes, as ``ask`` does; the model
 cites them as ``[n]`` and the digest lists what each number is. Markers naming no note are
 removed. ``lang`` names the language of the summaries (``kn``: Kannada).
@@ -30,14 +30,14 @@ from typing import TYPE_CHECKING
 
 import regex
 
+from ..book import chapter_filename, entry_anchor, escape_markdown
+from ..book.render import count_label, link, short_title
+from ..models import Chapter, Entry, Installment, Outline
 from .ask import cited_numbers, format_note
-from .book import chapter_filename, entry_anchor, escape_markdown
-from .book.render import count_label, link, short_title
 from .llm import LLM, Message
-from .models import Chapter, Entry, Installment, Outline
 
 if TYPE_CHECKING:
-    from .store import Store
+    from ..store import Store
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +173,7 @@ def _chapter_news(chapter: Chapter, name: str, fresh: set[str], resaved: set[str
 
 @dataclass(frozen=True)
 class _Placed:
-    """What :func:`selfbook.ask.format_note` reads of a placed entry."""
+    """What :func:`selfbook.answer.ask.format_note` reads of a placed entry."""
 
     entry: Entry
     chapter: str

@@ -11,7 +11,7 @@
    TOKEN`` (:func:`bearer_matches`); the web pages also take a cookie that stands for it.
 
 Each front end applies the rule in its own middleware (:mod:`selfbook.web.security` for the web
-pages, :mod:`selfbook.mcp_command` for MCP). This module needs nothing but the standard library.
+pages, :mod:`selfbook.mcp.command` for MCP). This module needs nothing but the standard library.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 MIN_TOKEN_LENGTH = 8
 

@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING
 import click
 from rich.text import Text
 
-from . import METHODS
+from .. import METHODS
+from ..settings import load_settings
 from .console import book_option, err, friendly_errors, open_library, out, period
-from .settings import load_settings
 
 if TYPE_CHECKING:
-    from . import Hit
+    from .. import Hit
 
 __all__ = ["ask", "print_hits", "search"]
 
@@ -41,7 +41,7 @@ def search(query: str | None, book: Path, limit: int, chapter, section, kind, si
     Shows each result's title, a snippet with the matching words highlighted, its chapter and
     section, date and link. Filters narrow the search; several must all hold.
     """
-    from . import SearchFilters, search_terms
+    from .. import SearchFilters, search_terms
 
     if (query is None) == (batch is None):
         raise click.UsageError("give a QUERY or --batch FILE (one query per line), not both")
@@ -100,7 +100,7 @@ def _highlighted(text: str, spans, style: str = "") -> Text:
 
 
 def print_hits(hits: list[Hit], terms: set[str]) -> None:
-    from . import highlight_spans
+    from .. import highlight_spans
 
     for number, hit in enumerate(hits, start=1):
         e = hit.placed.entry

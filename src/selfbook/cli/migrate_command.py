@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .errors import SelfbookError
+from ..errors import SelfbookError
 
 
 @click.command("migrate")
@@ -24,7 +24,7 @@ def migrate_command(book: Path, to: str, as_json: bool) -> None:
     runs). The book then records its new store, so later commands use it without --store.
     """
     try:
-        from . import migrate_book  # deferred: numpy and the stores, for this command only
+        from .. import migrate_book  # deferred: numpy and the stores, for this command only
 
         report = migrate_book(book, to)
     except SelfbookError as exc:

@@ -52,11 +52,11 @@ from typing import Callable, Protocol, Sequence
 
 import regex
 
-from .dates import MONTHS
-from .models import Outline
-from .reports import PlacedEntry
-from .search.engine import Hit
-from .text import terms, words
+from ..dates import MONTHS
+from ..models import Outline
+from ..reports import PlacedEntry
+from ..search.engine import Hit
+from ..text import terms, words
 
 SEARCH_LIMIT = 200
 LIST_LIMIT = 20

@@ -9,8 +9,8 @@ from typing import Sequence
 
 import click
 
+from ..settings import Settings, load_settings
 from .console import book_option
-from .settings import Settings, load_settings
 
 allow_local_option = click.option(
     "--allow-local", is_flag=True,
@@ -41,7 +41,7 @@ def fetch_options(allow_local: bool, settings: Settings, *, wayback: bool = True
     and Crossref; the ``wayback_url`` setting for the Wayback Machine's availability API)."""
     import os
 
-    from . import FetchOptions
+    from .. import FetchOptions
 
     defaults = FetchOptions()
     return FetchOptions(
@@ -56,7 +56,7 @@ def fetch_options(allow_local: bool, settings: Settings, *, wayback: bool = True
 
 def archive_max_bytes(settings: Settings) -> int:
     """The ``archive_max_mb`` setting in bytes."""
-    from .errors import ConfigError
+    from ..errors import ConfigError
 
     if not settings.archive_max_mb >= 0:
         raise ConfigError(f"archive_max_mb {settings.archive_max_mb!r} is not a size — set it to a number of MB, 0 or more")
@@ -65,7 +65,7 @@ def archive_max_bytes(settings: Settings) -> int:
 
 def wayback_api(settings: Settings) -> str:
     """The ``wayback_url`` setting: an http(s) base URL, or "" for ``off``."""
-    from .errors import ConfigError
+    from ..errors import ConfigError
 
     url = settings.wayback_url.strip()
     if url.lower() in ("", "off"):
@@ -76,7 +76,7 @@ def wayback_api(settings: Settings) -> str:
 
 
 def max_age_of(text: str):
-    from . import parse_age
+    from .. import parse_age
 
     try:
         return parse_age(text)
@@ -87,8 +87,8 @@ def max_age_of(text: str):
 def run_fetch(book: Path, *, allow_local: bool, max_age: str, dumps: Sequence[Path] = (), format: str | None = None,
               quiet: bool = False, wayback: bool = True, archive: bool = False):
     """Fetch with a progress bar; print the report's line unless ``quiet``. Returns the report."""
+    from ..library import Library
     from .console import err, progress_bar
-    from .library import Library
 
     age = max_age_of(max_age)
     settings = load_settings(book)
@@ -145,8 +145,8 @@ def links_command(book: Path, dead: bool, as_json: bool) -> None:
     """Every link of the book with what its last fetch found ('unfetched' before the first)."""
     from rich.table import Table
 
+    from ..library import Library
     from .console import friendly_errors, out
-    from .library import Library
 
     rows = [(link, ids) for link, ids in friendly_errors(Library(book).links)() if link.dead or not dead]
     if as_json:

@@ -3,7 +3,7 @@
 :func:`answer` picks one of three modes:
 
 - ``corpus``: a question about the whole book ("how many…", "when did I first…", "what's in my
-  … chapter") is computed from structured data by :mod:`selfbook.corpus`, never guessed.
+  … chapter") is computed from structured data by :mod:`selfbook.answer.corpus`, never guessed.
 - ``llm``: the top hits go to the LLM as numbered notes inside ``<note id="n">`` elements, their
   text HTML-escaped so that a note cannot close its element, with a line saying that text inside
   notes is data, never instructions. The model must cite ``[n]`` and reply exactly
@@ -39,12 +39,12 @@ from typing import Callable, Sequence
 
 import regex
 
+from ..reports import PlacedEntry
+from ..search.engine import Hit
+from ..settings import today as _today
+from ..text import normalize
 from .corpus import CorpusView, answer_corpus, parse_question, question_terms
 from .llm import LLM, Message
-from .reports import PlacedEntry
-from .search.engine import Hit
-from .settings import today as _today
-from .text import normalize
 
 log = logging.getLogger(__name__)
 

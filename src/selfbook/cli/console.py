@@ -2,8 +2,9 @@
 as a one-line message, the book's library opened on demand, a progress bar, and ``--since`` /
 ``--until`` read as dates.
 
-``cli.py`` and the command modules beside it (``search_command.py``, ``curate_command.py``,
-``fetch_command.py``) import these from here, so that none imports another for them.
+The group (``cli/__init__.py``) and the command modules beside it (``search_command.py``,
+``curate_command.py``, ``fetch_command.py``) import these from here, so that none imports another
+for them.
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from .errors import SelfbookError
-from .settings import Settings
+from ..errors import SelfbookError
+from ..settings import Settings
 
 if TYPE_CHECKING:
-    from . import Library
+    from .. import Library
 
 __all__ = ["BIG_EMBED", "book_option", "embed_hint", "err", "friendly_errors", "open_library", "out", "period", "progress_bar"]
 
@@ -34,7 +35,7 @@ def open_library(book: Path, settings: Settings | None = None) -> Library:
     """The book's :class:`~selfbook.Library`. The library (numpy, the model, the search engine)
     is imported here, by the commands that open a book, not when the CLI starts: ``selfbook
     --help`` answers without it (bench/cli_start.py, tests/test_cli.py)."""
-    from .library import Library
+    from ..library import Library
 
     return Library(book, settings)
 
@@ -70,7 +71,7 @@ BIG_EMBED = 3000
 
 def embed_hint(library: Library, stage: str, total: int) -> str | None:
     """A word on the fast path, when a build is about to embed many texts with e5-small."""
-    from . import get_embedder
+    from .. import get_embedder
 
     if stage != "embed" or total < BIG_EMBED or library.embedder.model_id != get_embedder("e5-small").model_id:
         return None
@@ -102,7 +103,7 @@ def progress_bar(*, quiet: bool = False, hint: Callable[[str, int], str | None] 
 def period(ctx: click.Context, param: click.Parameter, value: str | None):
     """The callback of ``--since`` and ``--until`` (search, digest): --since takes the first day of
     the period it names, --until the last."""
-    from . import QueryError, parse_period
+    from .. import QueryError, parse_period
 
     if value is None:
         return None

@@ -25,14 +25,14 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from .embed import EMBEDDERS, Embedder, Executor, LocalExecutor, embedder_for, get_embedder
-from .errors import BookError, ConfigError, EmbeddingError
+from ..errors import BookError, ConfigError, EmbeddingError
+from . import EMBEDDERS, Embedder, Executor, LocalExecutor, embedder_for, get_embedder
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from .settings import Settings
-    from .store import Store
+    from ..settings import Settings
+    from ..store import Store
 
 __all__ = ["EXECUTORS", "Embedding", "Executor", "LocalExecutor", "RayExecutor", "get_executor", "registered_name"]
 

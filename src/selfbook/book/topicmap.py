@@ -37,8 +37,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from .book.render import chapter_filename, entry_anchor, short_title
-from .models import Entry, Outline
+from ..models import Entry, Outline
+from .render import chapter_filename, entry_anchor, short_title
 
 __all__ = [
     "MapChapter", "MapPoint", "Projection", "TopicMap", "layout", "legend_html", "make_map", "map_files", "placed", "render_html",

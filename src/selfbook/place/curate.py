@@ -3,7 +3,7 @@
 A decision is recorded once (:class:`~selfbook.models.Decision`, append-only in the store, with
 when it was made) and applied as a constraint, in the order made, when it is made and again on
 every later ``build`` and ``build --reorganize`` (:func:`apply_decisions`, replayed by
-:func:`selfbook.update.replay`); an ``add`` applies those about the entries it brings.
+:func:`selfbook.place.update.replay`); an ``add`` applies those about the entries it brings.
 
 What each one means
 -------------------
@@ -33,11 +33,11 @@ from dataclasses import dataclass, field, replace
 
 import regex
 
-from .errors import BookError
-from .models import Chapter, Decision, Entry, Outline, Section
-from .normalize import dedupe_key
+from ..errors import BookError
+from ..models import Chapter, Decision, Entry, Outline, Section
+from ..normalize import dedupe_key
+from ..text import slug
 from .resolve import entries_named
-from .text import slug
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ under the policy ``selfbook serve`` follows too (reads together, a write alone);
 client gets an output schema and ``structuredContent``. A :class:`~selfbook.errors.SelfbookError`
 comes back as a tool error (``isError``) carrying its message, which says what to do next.
 The transports (stdio, streamable HTTP) and the ``selfbook mcp`` command live in
-:mod:`selfbook.mcp_command`.
+:mod:`selfbook.mcp.command`.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
 from pydantic import BaseModel, Field
 
-from . import AddReport, Library, PlacedEntry, SearchFilters, SharedBook, __version__, entries_named, named, parse_period
-from .errors import SelfbookError
-from .models import Chapter, Installment
+from .. import AddReport, Library, PlacedEntry, SearchFilters, SharedBook, __version__, entries_named, named, parse_period
+from ..errors import SelfbookError
+from ..models import Chapter, Installment
 
 
 DATA_NOT_INSTRUCTIONS = (
@@ -213,7 +213,7 @@ def summary(chapter: Chapter) -> ChapterSummary:
 
 
 def find_chapter(chapters: tuple[Chapter, ...], name: str) -> Chapter:
-    """The one chapter ``name`` names: by id, title, or words of its title (:mod:`selfbook.resolve`,
+    """The one chapter ``name`` names: by id, title, or words of its title (:mod:`selfbook.place.resolve`,
     the rule of the search tool's ``chapter`` filter)."""
     by_id = {c.id: c for c in chapters}
     found = named(((c.id, c.title) for c in chapters), name)

@@ -1,8 +1,8 @@
-"""``selfbook mcp``: serve a book's MCP tools (:mod:`selfbook.mcp_server`) over stdio or
+"""``selfbook mcp``: serve a book's MCP tools (:mod:`selfbook.mcp.server`) over stdio or
 streamable HTTP.
 
 Over HTTP the server binds 127.0.0.1 unless told otherwise, and follows the rule of
-:mod:`selfbook.security`, as ``selfbook serve`` does: on any address but loopback it refuses to
+:mod:`selfbook.web.access`, as ``selfbook serve`` does: on any address but loopback it refuses to
 start without a token (``--token`` or ``SELFBOOK_TOKEN``, 8 characters or more); with a token,
 every request must carry ``Authorization: Bearer TOKEN``; on loopback, every request must name
 loopback in its ``Host`` header.
@@ -22,20 +22,20 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .errors import SelfbookError
-from .security import bearer_matches, check_bind, host_is_loopback, is_loopback
+from ..errors import SelfbookError
+from ..web.access import bearer_matches, check_bind, host_is_loopback, is_loopback
 
 if TYPE_CHECKING:
-    from . import SharedBook
+    from .. import SharedBook
     from starlette.types import ASGIApp, Receive, Scope, Send
-from .settings import load_settings
+from ..settings import load_settings
 
 
 MCP_PATH = "/mcp"
 
 
 class Guard:
-    """ASGI middleware for ``/mcp``: the rule of :mod:`selfbook.security`. On a loopback bind a
+    """ASGI middleware for ``/mcp``: the rule of :mod:`selfbook.web.access`. On a loopback bind a
     request must name loopback in its ``Host`` (on every loopback address, 127.0.0.2 too, not only
     the names the SDK's own guard covers); with a token, it must carry ``Authorization: Bearer TOKEN``."""
 
@@ -66,7 +66,7 @@ async def _refuse(send: Send, status: int, error: str, description: str, headers
 def http_app(book: SharedBook, host: str, token: str | None) -> ASGIApp:
     """The streamable HTTP app at ``/mcp``: the SDK's (with its request size limit and, on
     127.0.0.1, localhost and ::1, its DNS-rebinding guard), behind :class:`Guard`."""
-    from .mcp_server import build_server  # the MCP SDK, deferred: see the module's docstring
+    from .server import build_server  # the MCP SDK, deferred: see the module's docstring
 
     check_bind(host, token)
     app = build_server(book).streamable_http_app(streamable_http_path=MCP_PATH, host=host)
@@ -95,12 +95,12 @@ def mcp_command(book: Path, transport: str, host: str, port: int, token: str | N
     import anyio  # deferred with the MCP SDK: see the module's docstring
     import uvicorn
 
-    from .mcp_server import build_server
+    from .server import build_server
 
     try:
         if transport == "http":
             check_bind(host, token)
-        from . import SharedBook  # deferred: `selfbook --help` lists this command without the library
+        from .. import SharedBook  # deferred: `selfbook --help` lists this command without the library
 
         shared = SharedBook(book, load_settings(book, llm=llm))
         shared.read(lambda library: library.outline())  # fail now, not on every call, when there is no book

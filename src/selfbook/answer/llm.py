@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Protocol, Sequence
 from urllib.parse import urlsplit
 
-from .errors import ConfigError, LLMError, LLMTimeout
-from .settings import Settings
+from ..errors import ConfigError, LLMError, LLMTimeout
+from ..settings import Settings
 
 if TYPE_CHECKING:  # httpx is imported where a request is sent (:func:`_post`): only ask and digest with an LLM pay it
     import httpx

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from .text import words
+from ..text import words
 
 
 def entries_named(ids: Iterable[str], text: str, *, shortest: int = 1) -> list[str]:
