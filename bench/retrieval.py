@@ -19,7 +19,7 @@ bench/retrieval_splits.json (ids only).
 adaptive weights over a grid, and per-query rules the engine does not ship: weighing BM25 by the
 agreement of the two lists' tops, each list by the other's support of its top, BM25 by how many
 entries it matched) on dev and test, and names the one dev picks (:func:`pick_fusion`); ``--terms`` compares the
-index's word forms (Snowball stemming on/off, Kannada stem length) by lexical nDCG@10 on dev;
+index's word forms (Snowball stemming on/off; for Kannada: prefixes, grapheme n-grams, endings stripped) by lexical and hybrid nDCG@10 on dev;
 ``--why`` says per split which list wins on how many queries, where hybrid loses to the better
 list and why, and what the queries show (coverage, short BM25 lists); with IndicQuest and another
 set, it also searches the Kannada questions in the other (English) books by BM25 alone (how many
@@ -51,7 +51,7 @@ from selfbook.corpus import FLOOR, SEARCH_LIMIT, STRONG, WORDS_FLOOR, MemoryCorp
 from selfbook.search import BM25, QueryVector, Searcher, SearchFilters, SearchParams, embedder_for, search_terms
 from selfbook.search.fusion import convex
 from selfbook.search.index import full_index
-from selfbook.search.terms import word_forms
+from selfbook.search.terms import KannadaForms, word_forms
 from selfbook.search import terms as terms_module
 
 ROOT = Path(__file__).resolve().parent
@@ -441,11 +441,27 @@ class _NoStem:
         return word
 
 
+def kannada_variants() -> dict[str, KannadaForms]:
+    """The Kannada word forms --terms compares (:class:`~selfbook.search.terms.KannadaForms`):
+    prefixes of one or several lengths, grapheme n-grams, a light ending stripper, and mixes."""
+    return {
+        "no kannada forms": KannadaForms(prefixes=()),
+        **{f"prefix {n}": KannadaForms(prefixes=(n,)) for n in (3, 4, 5, 6)},
+        **{f"prefixes {','.join(map(str, ns))}": KannadaForms(prefixes=ns) for ns in ((3, 4, 5), (4, 5, 6), (3, 4, 5, 6), (4, 6, 8))},
+        **{f"grams {','.join(map(str, ns))}": KannadaForms(prefixes=(), grams=ns) for ns in ((2,), (3,), (4,), (2, 3), (3, 4))},
+        **{f"prefix 4 + grams {','.join(map(str, ns))}": KannadaForms(grams=ns) for ns in ((2,), (3,), (3, 4))},
+        "endings": KannadaForms(prefixes=(), suffixes=True),
+        "prefix 4 + endings": KannadaForms(suffixes=True),
+        "prefixes 3,4,5,6 + endings": KannadaForms(prefixes=(3, 4, 5, 6), suffixes=True),
+        "prefix 4 + endings + grams 3": KannadaForms(suffixes=True, grams=(3,)),
+    }
+
+
 def compare_terms(name: str, library: Library, queries, dev: dict, docs) -> list[dict]:
-    """Lexical dev nDCG@10 with other word forms: the index rebuilt in a copy of the book."""
+    """Lexical and hybrid dev nDCG@10 with other word forms: the index rebuilt in a copy of the book."""
     variants: dict[str, dict] = {"as shipped": {}}
     if name == "indicquest_kn_kn":
-        variants |= {f"kannada stem {n}": {"KANNADA_STEM": n} for n in (3, 5, 6)} | {"no kannada stem": {"KANNADA_STEM": 10_000}}
+        variants |= {label: {"KANNADA": forms} for label, forms in kannada_variants().items()}
     else:
         variants["no snowball"] = {"_english": _NoStem}
     rows = []
@@ -461,7 +477,9 @@ def compare_terms(name: str, library: Library, queries, dev: dict, docs) -> list
                 twin = Library(copy, load_settings(copy, embedder=_model_name(library), created="2026-01-01"))
                 with twin._open(create=False) as store:
                     store.save_search_index(full_index(store.load_entries()))
-                rows.append({"variant": label, "dev_lexical": score(library_run(twin, "lexical"), queries, dev, docs)["ndcg@10"]})
+                rows.append({"variant": label} | {
+                    f"dev_{method}": score(library_run(twin, method), queries, dev, docs)["ndcg@10"] for method in ("lexical", "hybrid")
+                })
             finally:
                 for k, v in saved.items():
                     setattr(terms_module, k, v)
@@ -537,7 +555,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=SHARED, help=f"the retrieval sets (default {SHARED})")
     parser.add_argument("--embedder", default="e5-small")
     parser.add_argument("--fusions", action="store_true", help="compare fusion methods on dev and test; name dev's pick")
-    parser.add_argument("--terms", action="store_true", help="compare word forms (stemming, Kannada stem length) on dev")
+    parser.add_argument("--terms", action="store_true", help="compare word forms (stemming; Kannada prefixes, n-grams, endings) on dev")
     parser.add_argument("--counting", action="store_true", help="measure the relevance thresholds of counting questions")
     parser.add_argument("--sweep", action="store_true", help="score BM25 knobs on SciFact's dev (train) queries")
     parser.add_argument("--why", action="store_true", help="per split: which list wins, where hybrid loses and why; and "
