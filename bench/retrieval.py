@@ -443,13 +443,15 @@ class _NoStem:
 
 def kannada_variants() -> dict[str, KannadaForms]:
     """The Kannada word forms --terms compares (:class:`~selfbook.search.terms.KannadaForms`):
-    prefixes of one or several lengths, grapheme n-grams, a light ending stripper, and mixes."""
+    prefixes of one or several lengths (in code points or in graphemes), grapheme n-grams, a light ending stripper, and mixes."""
     return {
         "no kannada forms": KannadaForms(prefixes=()),
         **{f"prefix {n}": KannadaForms(prefixes=(n,)) for n in (3, 4, 5, 6)},
         **{f"prefixes {','.join(map(str, ns))}": KannadaForms(prefixes=ns) for ns in ((3, 4, 5), (4, 5, 6), (3, 4, 5, 6), (4, 6, 8))},
         **{f"grams {','.join(map(str, ns))}": KannadaForms(prefixes=(), grams=ns) for ns in ((2,), (3,), (4,), (2, 3), (3, 4))},
         **{f"prefix 4 + grams {','.join(map(str, ns))}": KannadaForms(grams=ns) for ns in ((2,), (3,), (3, 4))},
+        **{f"letters {','.join(map(str, ns))}": KannadaForms(prefixes=(), letters=ns) for ns in ((2,), (3,), (2, 3), (3, 4))},
+        **{f"prefix 4 + letters {','.join(map(str, ns))}": KannadaForms(letters=ns) for ns in ((2,), (3,))},
         "endings": KannadaForms(prefixes=(), suffixes=True),
         "prefix 4 + endings": KannadaForms(suffixes=True),
         "prefixes 3,4,5,6 + endings": KannadaForms(prefixes=(3, 4, 5, 6), suffixes=True),

@@ -51,6 +51,9 @@ class KannadaForms:
 
     - ``prefixes``: for each length ``n`` (code points) the word is longer than or as long as,
       its first ``n`` code points, marked ``ಕನ್ನ~``;
+    - ``letters``: for each length ``n`` (graphemes: a letter with its vowel signs and virama)
+      the word is as long as, its first ``n`` graphemes, marked the same way (a prefix is a prefix:
+      ತೋಟ's two graphemes and the first two of ತೋಟಗಳು are one term);
     - ``grams``: for each ``n``, every run of ``n`` graphemes (a letter with its vowel signs and
       virama) of a word of more than ``n`` graphemes, marked ``~ನ್ನಡ~``;
     - ``suffixes``: the word without the longest case or verb ending of :data:`KANNADA_ENDINGS`
@@ -58,6 +61,7 @@ class KannadaForms:
     """
 
     prefixes: tuple[int, ...] = (4,)
+    letters: tuple[int, ...] = ()
     grams: tuple[int, ...] = ()
     suffixes: bool = False
 
@@ -97,8 +101,9 @@ def _kannada_forms(word: str, forms: KannadaForms) -> list[str]:
     out = [word[:n] + STEM_MARK for n in forms.prefixes if len(word) >= n]
     if forms.suffixes:
         out += [s for s in (_strip_ending(word),) if s != word]
+    letters = _GRAPHEME.findall(word) if forms.grams or forms.letters else []
+    out += ["".join(letters[:n]) + STEM_MARK for n in forms.letters if len(letters) >= n]
     if forms.grams:
-        letters = _GRAPHEME.findall(word)
         for n in forms.grams:
             if len(letters) > n:
                 out += [STEM_MARK + "".join(letters[i : i + n]) + STEM_MARK for i in range(len(letters) - n + 1)]
