@@ -31,6 +31,7 @@ its commit and load average, to bench/results/retrieval.jsonl.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import datetime as dt
 import functools
@@ -51,8 +52,10 @@ from selfbook.corpus import FLOOR, SEARCH_LIMIT, STRONG, WORDS_FLOOR, MemoryCorp
 from selfbook.search import BM25, QueryVector, Searcher, SearchFilters, SearchParams, embedder_for, search_terms
 from selfbook.search.fusion import convex
 from selfbook.search.index import full_index
-from selfbook.search.terms import KannadaForms, word_forms
+from selfbook.search.terms import word_forms
 from selfbook.search import terms as terms_module
+
+import kannada_forms
 
 ROOT = Path(__file__).resolve().parent
 SHARED = ROOT.parent.parent / "shared" / "bench" / "retrieval"
@@ -441,53 +444,39 @@ class _NoStem:
         return word
 
 
-def kannada_variants() -> dict[str, KannadaForms]:
-    """The Kannada word forms --terms compares (:class:`~selfbook.search.terms.KannadaForms`):
-    prefixes of one or several lengths (in code points or in graphemes), grapheme n-grams, a light ending stripper, and mixes."""
-    return {
-        "no kannada forms": KannadaForms(prefixes=()),
-        **{f"prefix {n}": KannadaForms(prefixes=(n,)) for n in (3, 4, 5, 6)},
-        **{f"prefixes {','.join(map(str, ns))}": KannadaForms(prefixes=ns) for ns in ((3, 4, 5), (4, 5, 6), (3, 4, 5, 6), (4, 6, 8))},
-        **{f"grams {','.join(map(str, ns))}": KannadaForms(prefixes=(), grams=ns) for ns in ((2,), (3,), (4,), (2, 3), (3, 4))},
-        **{f"prefix 4 + grams {','.join(map(str, ns))}": KannadaForms(grams=ns) for ns in ((2,), (3,), (3, 4))},
-        **{f"letters {','.join(map(str, ns))}": KannadaForms(prefixes=(), letters=ns) for ns in ((2,), (3,), (2, 3), (3, 4))},
-        **{f"prefix 4 + letters {','.join(map(str, ns))}": KannadaForms(letters=ns) for ns in ((2,), (3,))},
-        "endings": KannadaForms(prefixes=(), suffixes=True),
-        "prefix 4 + endings": KannadaForms(suffixes=True),
-        "prefixes 3,4,5,6 + endings": KannadaForms(prefixes=(3, 4, 5, 6), suffixes=True),
-        "prefix 4 + endings + grams 3": KannadaForms(suffixes=True, grams=(3,)),
-    }
-
-
 def compare_terms(name: str, library: Library, queries, dev: dict, docs) -> list[dict]:
-    """Lexical and hybrid dev nDCG@10 with other word forms: the index rebuilt in a copy of the book."""
-    variants: dict[str, dict] = {"as shipped": {}}
+    """Lexical and hybrid dev nDCG@10 with other word forms: the index rebuilt in a copy of the
+    book, its queries searched with the same forms (for IndicQuest, :mod:`kannada_forms`)."""
+    variants: dict = {"as shipped": contextlib.nullcontext}
     if name == "indicquest_kn_kn":
-        variants |= {label: {"KANNADA": forms} for label, forms in kannada_variants().items()}
+        variants |= {label: functools.partial(kannada_forms.patched, forms) for label, forms in kannada_forms.variants().items()}
     else:
-        variants["no snowball"] = {"_english": _NoStem}
+        variants["no snowball"] = _no_snowball
     rows = []
     for label, patch in variants.items():
-        saved = {k: getattr(terms_module, k) for k in patch}
-        with tempfile.TemporaryDirectory() as tmp:
-            try:
-                for k, v in patch.items():
-                    setattr(terms_module, k, v)
-                terms_module._index_forms.cache_clear()
-                copy = Path(tmp) / "book"
-                shutil.copytree(library.book_dir, copy)
-                twin = Library(copy, load_settings(copy, embedder=_model_name(library), created="2026-01-01"))
-                with twin._open(create=False) as store:
-                    store.save_search_index(full_index(store.load_entries()))
-                rows.append({"variant": label} | {
-                    f"dev_{method}": score(library_run(twin, method), queries, dev, docs)["ndcg@10"] for method in ("lexical", "hybrid")
-                })
-            finally:
-                for k, v in saved.items():
-                    setattr(terms_module, k, v)
-                terms_module._index_forms.cache_clear()
+        with tempfile.TemporaryDirectory() as tmp, patch():
+            terms_module._index_forms.cache_clear()
+            copy = Path(tmp) / "book"
+            shutil.copytree(library.book_dir, copy)
+            twin = Library(copy, load_settings(copy, embedder=_model_name(library), created="2026-01-01"))
+            with twin._open(create=False) as store:
+                store.save_search_index(full_index(store.load_entries()))
+            rows.append({"variant": label} | {
+                f"dev_{method}": score(library_run(twin, method), queries, dev, docs)["ndcg@10"] for method in ("lexical", "hybrid")
+            })
+        terms_module._index_forms.cache_clear()
         print(f"    terms {name}: {rows[-1]}", file=sys.stderr)
     return rows
+
+
+@contextlib.contextmanager
+def _no_snowball():
+    shipped = terms_module._english
+    terms_module._english = _NoStem
+    try:
+        yield
+    finally:
+        terms_module._english = shipped
 
 
 def sweep(library: Library, queries: dict[str, str], qrels, docs, only: str | None = None) -> list[dict]:

@@ -12,7 +12,10 @@ the recorded dev halves of Cranfield and IndicQuest, 2026-12-07):
   Cranfield dev 0.346 without, 0.370 with;
 - a Kannada word of at least 4 code points also yields its 4-code-point stem, marked ``ಕನ್ನ~``,
   so inflected forms meet (ಚಳುವಳಿಯ, ಚಳುವಳಿಯನ್ನು) while the whole word still scores above them:
-  IndicQuest dev 0.650 without a stem, 0.784 with 4 code points (3: 0.755, 5: 0.755, 6: 0.721).
+  IndicQuest dev 0.650 without a stem, 0.784 with 4 code points (3: 0.755, 5: 0.755, 6: 0.721);
+  none of 26 other forms beat it on dev, lexical or hybrid (prefixes of several lengths, counted
+  in code points or in graphemes, grapheme n-grams, a light ending stripper:
+  ``bench/kannada_forms.py``, figures in the README's search section).
   The stem is always an extra term, never a split: ಕನ್ನಡ does not become ಕನ + ನಡ.
 
 An entry is indexed as two fields: its title, and a body made of its note, its tags, the words
@@ -26,7 +29,6 @@ from __future__ import annotations
 import threading
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -41,32 +43,8 @@ written by another version rebuilds it before searching."""
 
 _LATIN = regex.compile(r"\p{Script=Latin}")
 _KANNADA = regex.compile(r"\p{Script=Kannada}")
-_GRAPHEME = regex.compile(r"\X")
+KANNADA_STEM = 4
 STEM_MARK = "~"
-
-
-@dataclass(frozen=True)
-class KannadaForms:
-    """The extra index terms of a Kannada word, besides the word itself.
-
-    - ``prefixes``: for each length ``n`` (code points) the word is longer than or as long as,
-      its first ``n`` code points, marked ``ಕನ್ನ~``;
-    - ``letters``: for each length ``n`` (graphemes: a letter with its vowel signs and virama)
-      the word is as long as, its first ``n`` graphemes, marked the same way (a prefix is a prefix:
-      ತೋಟ's two graphemes and the first two of ತೋಟಗಳು are one term);
-    - ``grams``: for each ``n``, every run of ``n`` graphemes (a letter with its vowel signs and
-      virama) of a word of more than ``n`` graphemes, marked ``~ನ್ನಡ~``;
-    - ``suffixes``: the word without the longest case or verb ending of :data:`KANNADA_ENDINGS`
-      that leaves at least two graphemes, unmarked, so ಭಾರತದಲ್ಲಿ meets ಭಾರತ itself.
-    """
-
-    prefixes: tuple[int, ...] = (4,)
-    letters: tuple[int, ...] = ()
-    grams: tuple[int, ...] = ()
-    suffixes: bool = False
-
-
-KANNADA = KannadaForms()
 _STEMMING = threading.Lock()  # a Snowball stemmer keeps the word it works on in itself: one at a time
 
 
@@ -92,43 +70,9 @@ def _index_forms(term: str) -> tuple[str, ...]:
     if term.isascii() and term.isalpha():
         with _STEMMING:
             return (_english().stemWord(term),)
-    if _KANNADA.match(term):
-        return (term, *_kannada_forms(term, KANNADA))
+    if len(term) >= KANNADA_STEM and _KANNADA.match(term):
+        return (term, term[:KANNADA_STEM] + STEM_MARK)
     return (term,)
-
-
-def _kannada_forms(word: str, forms: KannadaForms) -> list[str]:
-    out = [word[:n] + STEM_MARK for n in forms.prefixes if len(word) >= n]
-    if forms.suffixes:
-        out += [s for s in (_strip_ending(word),) if s != word]
-    letters = _GRAPHEME.findall(word) if forms.grams or forms.letters else []
-    out += ["".join(letters[:n]) + STEM_MARK for n in forms.letters if len(letters) >= n]
-    if forms.grams:
-        for n in forms.grams:
-            if len(letters) > n:
-                out += [STEM_MARK + "".join(letters[i : i + n]) + STEM_MARK for i in range(len(letters) - n + 1)]
-    return list(dict.fromkeys(out))
-
-
-KANNADA_ENDINGS = tuple(sorted({
-    # case endings of nouns, after the linking ಯ / ವ / ನ / ದ / ರ they take
-    "ಗಳನ್ನು", "ಗಳಲ್ಲಿ", "ಗಳಿಂದ", "ಗಳಿಗೆ", "ಗಳೊಂದಿಗೆ", "ಗಳು", "ಗಳ",
-    "ಯನ್ನು", "ವನ್ನು", "ನನ್ನು", "ರನ್ನು", "ದನ್ನು", "ನ್ನು",
-    "ಯಲ್ಲಿ", "ದಲ್ಲಿ", "ನಲ್ಲಿ", "ರಲ್ಲಿ", "ಲ್ಲಿ",
-    "ಯಿಂದ", "ದಿಂದ", "ನಿಂದ", "ರಿಂದ", "ಇಂದ",
-    "ಯೊಂದಿಗೆ", "ದೊಂದಿಗೆ", "ನೊಂದಿಗೆ", "ರೊಂದಿಗೆ", "ಒಂದಿಗೆ",
-    "ಕ್ಕೆ", "ಗೆ", "ಯ", "ದ", "ನ", "ರ", "ವು", "ರು", "ನು", "ಳು",
-    # endings of verbs and adverbs
-    "ಯಾಗಿ", "ವಾಗಿ", "ಆಗಿ", "ತು", "ದರು", "ತ್ತಾರೆ", "ತ್ತದೆ", "ತ್ತಿತ್ತು", "ಲಾಯಿತು", "ಲಾಗಿದೆ", "ಲಾಗುತ್ತದೆ",
-}, key=len, reverse=True))
-"""Kannada word endings :attr:`KannadaForms.suffixes` strips, longest first."""
-
-
-def _strip_ending(word: str) -> str:
-    for ending in KANNADA_ENDINGS:
-        if word.endswith(ending) and len(_GRAPHEME.findall(word[: -len(ending)])) >= 2:
-            return word[: -len(ending)]
-    return word
 
 
 def search_terms(text: str) -> list[str]:
