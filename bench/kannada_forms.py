@@ -93,6 +93,10 @@ def patched(forms: KannadaForms):
         terms_module._index_forms = shipped
 
 
+WIDEST = KannadaForms(prefixes=(3, 4, 5, 6), letters=(2, 3), grams=(2, 3), endings=True)
+"""Every form the variants use at once: what --why asks of a question BM25 never matched."""
+
+
 def variants() -> dict[str, KannadaForms]:
     """The forms --terms compares: prefixes of one or several lengths (in code points or in
     graphemes), grapheme n-grams, the ending stripper, and mixes."""

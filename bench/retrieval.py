@@ -52,7 +52,7 @@ from selfbook.corpus import FLOOR, SEARCH_LIMIT, STRONG, WORDS_FLOOR, MemoryCorp
 from selfbook.search import BM25, QueryVector, Searcher, SearchFilters, SearchParams, embedder_for, search_terms
 from selfbook.search.fusion import convex
 from selfbook.search.index import full_index
-from selfbook.search.terms import word_forms
+from selfbook.search.terms import entry_fields, word_forms
 from selfbook.search import terms as terms_module
 
 import kannada_forms
@@ -349,14 +349,27 @@ def diagnose(library: Library, queries, parts: dict[str, dict], docs) -> dict:
     """Per split, from the shipped fusion's candidate lists: on how many queries each list beats
     the other, where hybrid loses to the better list and why (BM25 never matched a relevant
     entry, or BM25's top stands 4+ standard deviations above its list yet is not relevant), and
-    what the queries show at query time (mean coverage, BM25 lists under 20 entries)."""
+    what the queries show at query time (mean coverage, BM25 lists under 20 entries). Where
+    BM25 never matched a relevant entry, whether finer word forms could have: the forms the
+    question shares with its relevant entries under :data:`kannada_forms.WIDEST` (every
+    prefix, n-gram and ending --terms compares at once), by query, and how many queries of the
+    split BM25 never lists a relevant entry for at all."""
     from selfbook.search.fusion import peak
 
     qids = sorted({q for rels in parts.values() for q in rels})
     lists, ids, searcher = candidates(library, queries, qids)
+    entries_of = {d: eid for eid, ds in docs.items() for d in ds}
+    texts = {placed.entry.id: "\n".join(entry_fields(placed.entry)) for placed in library.entries()}
+
+    def finer(qid: str, relevant: set[str]) -> list[str]:
+        with kannada_forms.patched(kannada_forms.WIDEST):
+            held = {t for d in relevant if d in entries_of for t in search_terms(texts[entries_of[d]])}
+            return sorted(set(search_terms(queries[qid])) & held)
+
     out = {}
     for part, rels in parts.items():
-        lexical_wins = dense_wins = loses = unmatched = confident = short = 0
+        lexical_wins = dense_wins = loses = unmatched = confident = short = never = 0
+        unmatched_losses: dict[str, list[str]] = {}
         held = []
         for qid, judged in sorted(rels.items()):
             rankings, coverage = lists[qid]
@@ -367,16 +380,20 @@ def diagnose(library: Library, queries, parts: dict[str, dict], docs) -> dict:
             dense_wins += n10["dense"] > n10["lexical"]
             held.append(coverage)
             short += len(run["lexical"]) < 20
+            relevant = {d for d, r in judged.items() if r > 0}
+            matched = set(expand([ids[p] for p in run["lexical"]], docs))
+            never += not (relevant & matched)
             if n10["hybrid"] < max(n10["lexical"], n10["dense"]):
                 loses += 1
-                relevant = {d for d, r in judged.items() if r > 0}
-                matched = set(expand([ids[p] for p in run["lexical"]], docs))
                 top = set(expand([ids[p] for p in run["lexical"][:1]], docs))
                 unmatched += not (relevant & matched)
+                if not relevant & matched:
+                    unmatched_losses[qid] = finer(qid, relevant)
                 confident += bool(relevant & matched) and not (relevant & top) and peak(rankings["lexical"][1].tolist()) >= 4
         out[part] = {"lexical_beats_dense": lexical_wins, "dense_beats_lexical": dense_wins, "hybrid_below_better_list": loses,
                      "of_which_bm25_never_matched_a_relevant": unmatched, "of_which_bm25_top_peaked_and_wrong": confident,
-                     "mean_coverage": round(sum(held) / len(held), 3), "bm25_lists_under_20": short, "queries": len(rels)}
+                     "mean_coverage": round(sum(held) / len(held), 3), "bm25_lists_under_20": short, "queries": len(rels),
+                     "bm25_never_lists_a_relevant": never, "never_matched_losses_finer_forms_shared": unmatched_losses}
     return out
 
 
