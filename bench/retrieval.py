@@ -19,9 +19,12 @@ bench/retrieval_splits.json (ids only).
 adaptive weights over a grid, and per-query rules the engine does not ship: weighing BM25 by the
 agreement of the two lists' tops, each list by the other's support of its top, BM25 by how many
 entries it matched) on dev and test, and names the one dev picks (:func:`pick_fusion`); ``--terms`` compares the
-index's word forms (Snowball stemming on/off; for Kannada: prefixes, grapheme n-grams, endings stripped) by lexical and hybrid nDCG@10 on dev;
+index's word forms (Snowball stemming on/off; for Kannada the forms of ``kannada_forms``: prefixes in code
+points or graphemes, grapheme n-grams, endings stripped) by lexical and hybrid nDCG@10 on dev;
 ``--why`` says per split which list wins on how many queries, where hybrid loses to the better
-list and why, and what the queries show (coverage, short BM25 lists); with IndicQuest and another
+list and why (where BM25 never matched a relevant entry: which forms the question shares with it
+under every Kannada form of ``kannada_forms``, so whether finer forms could have matched it at
+all), and what the queries show (coverage, short BM25 lists); with IndicQuest and another
 set, it also searches the Kannada questions in the other (English) books by BM25 alone (how many
 share a word with the book, how many get a BM25 vote). ``--sweep`` scores BM25 knobs on SciFact's
 dev (train) queries. Each run is appended, dated, with
