@@ -19,9 +19,12 @@ bench/retrieval_splits.json (ids only).
 adaptive weights over a grid, and per-query rules the engine does not ship: weighing BM25 by the
 agreement of the two lists' tops, each list by the other's support of its top, BM25 by how many
 entries it matched) on dev and test, and names the one dev picks (:func:`pick_fusion`); ``--terms`` compares the
-index's word forms (Snowball stemming on/off, Kannada stem length) by lexical nDCG@10 on dev;
+index's word forms (Snowball stemming on/off; for Kannada the forms of ``kannada_forms``: prefixes in code
+points or graphemes, grapheme n-grams, endings stripped) by lexical and hybrid nDCG@10 on dev;
 ``--why`` says per split which list wins on how many queries, where hybrid loses to the better
-list and why, and what the queries show (coverage, short BM25 lists); with IndicQuest and another
+list and why (where BM25 never matched a relevant entry: which forms the question shares with it
+under every Kannada form of ``kannada_forms``, so whether finer forms could have matched it at
+all), and what the queries show (coverage, short BM25 lists); with IndicQuest and another
 set, it also searches the Kannada questions in the other (English) books by BM25 alone (how many
 share a word with the book, how many get a BM25 vote). ``--sweep`` scores BM25 knobs on SciFact's
 dev (train) queries. Each run is appended, dated, with
@@ -31,6 +34,7 @@ its commit and load average, to bench/results/retrieval.jsonl.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import datetime as dt
 import functools
@@ -51,8 +55,10 @@ from selfbook.answer.corpus import FLOOR, SEARCH_LIMIT, STRONG, WORDS_FLOOR, Mem
 from selfbook.search import BM25, QueryVector, Searcher, SearchFilters, SearchParams, embedder_for, search_terms
 from selfbook.search.fusion import convex
 from selfbook.search.index import full_index
-from selfbook.search.terms import word_forms
+from selfbook.search.terms import entry_fields, word_forms
 from selfbook.search import terms as terms_module
+
+import kannada_forms
 
 ROOT = Path(__file__).resolve().parent
 SHARED = ROOT.parent.parent / "shared" / "bench" / "retrieval"
@@ -346,14 +352,27 @@ def diagnose(library: Library, queries, parts: dict[str, dict], docs) -> dict:
     """Per split, from the shipped fusion's candidate lists: on how many queries each list beats
     the other, where hybrid loses to the better list and why (BM25 never matched a relevant
     entry, or BM25's top stands 4+ standard deviations above its list yet is not relevant), and
-    what the queries show at query time (mean coverage, BM25 lists under 20 entries)."""
+    what the queries show at query time (mean coverage, BM25 lists under 20 entries). Where
+    BM25 never matched a relevant entry, whether finer word forms could have: the forms the
+    question shares with its relevant entries under :data:`kannada_forms.WIDEST` (every
+    prefix, n-gram and ending --terms compares at once), by query, and how many queries of the
+    split BM25 never lists a relevant entry for at all."""
     from selfbook.search.fusion import peak
 
     qids = sorted({q for rels in parts.values() for q in rels})
     lists, ids, searcher = candidates(library, queries, qids)
+    entries_of = {d: eid for eid, ds in docs.items() for d in ds}
+    texts = {placed.entry.id: "\n".join(entry_fields(placed.entry)) for placed in library.entries()}
+
+    def finer(qid: str, relevant: set[str]) -> list[str]:
+        with kannada_forms.patched(kannada_forms.WIDEST):
+            held = {t for d in relevant if d in entries_of for t in search_terms(texts[entries_of[d]])}
+            return sorted(set(search_terms(queries[qid])) & held)
+
     out = {}
     for part, rels in parts.items():
-        lexical_wins = dense_wins = loses = unmatched = confident = short = 0
+        lexical_wins = dense_wins = loses = unmatched = confident = short = never = 0
+        unmatched_losses: dict[str, list[str]] = {}
         held = []
         for qid, judged in sorted(rels.items()):
             rankings, coverage = lists[qid]
@@ -364,16 +383,20 @@ def diagnose(library: Library, queries, parts: dict[str, dict], docs) -> dict:
             dense_wins += n10["dense"] > n10["lexical"]
             held.append(coverage)
             short += len(run["lexical"]) < 20
+            relevant = {d for d, r in judged.items() if r > 0}
+            matched = set(expand([ids[p] for p in run["lexical"]], docs))
+            never += not (relevant & matched)
             if n10["hybrid"] < max(n10["lexical"], n10["dense"]):
                 loses += 1
-                relevant = {d for d, r in judged.items() if r > 0}
-                matched = set(expand([ids[p] for p in run["lexical"]], docs))
                 top = set(expand([ids[p] for p in run["lexical"][:1]], docs))
                 unmatched += not (relevant & matched)
+                if not relevant & matched:
+                    unmatched_losses[qid] = finer(qid, relevant)
                 confident += bool(relevant & matched) and not (relevant & top) and peak(rankings["lexical"][1].tolist()) >= 4
         out[part] = {"lexical_beats_dense": lexical_wins, "dense_beats_lexical": dense_wins, "hybrid_below_better_list": loses,
                      "of_which_bm25_never_matched_a_relevant": unmatched, "of_which_bm25_top_peaked_and_wrong": confident,
-                     "mean_coverage": round(sum(held) / len(held), 3), "bm25_lists_under_20": short, "queries": len(rels)}
+                     "mean_coverage": round(sum(held) / len(held), 3), "bm25_lists_under_20": short, "queries": len(rels),
+                     "bm25_never_lists_a_relevant": never, "never_matched_losses_finer_forms_shared": unmatched_losses}
     return out
 
 
@@ -442,32 +465,38 @@ class _NoStem:
 
 
 def compare_terms(name: str, library: Library, queries, dev: dict, docs) -> list[dict]:
-    """Lexical dev nDCG@10 with other word forms: the index rebuilt in a copy of the book."""
-    variants: dict[str, dict] = {"as shipped": {}}
+    """Lexical and hybrid dev nDCG@10 with other word forms: the index rebuilt in a copy of the
+    book, its queries searched with the same forms (for IndicQuest, :mod:`kannada_forms`)."""
+    variants: dict = {"as shipped": contextlib.nullcontext}
     if name == "indicquest_kn_kn":
-        variants |= {f"kannada stem {n}": {"KANNADA_STEM": n} for n in (3, 5, 6)} | {"no kannada stem": {"KANNADA_STEM": 10_000}}
+        variants |= {label: functools.partial(kannada_forms.patched, forms) for label, forms in kannada_forms.variants().items()}
     else:
-        variants["no snowball"] = {"_english": _NoStem}
+        variants["no snowball"] = _no_snowball
     rows = []
     for label, patch in variants.items():
-        saved = {k: getattr(terms_module, k) for k in patch}
-        with tempfile.TemporaryDirectory() as tmp:
-            try:
-                for k, v in patch.items():
-                    setattr(terms_module, k, v)
-                terms_module._index_forms.cache_clear()
-                copy = Path(tmp) / "book"
-                shutil.copytree(library.book_dir, copy)
-                twin = Library(copy, load_settings(copy, embedder=_model_name(library), created="2026-01-01"))
-                with twin._open(create=False) as store:
-                    store.save_search_index(full_index(store.load_entries()))
-                rows.append({"variant": label, "dev_lexical": score(library_run(twin, "lexical"), queries, dev, docs)["ndcg@10"]})
-            finally:
-                for k, v in saved.items():
-                    setattr(terms_module, k, v)
-                terms_module._index_forms.cache_clear()
+        with tempfile.TemporaryDirectory() as tmp, patch():
+            terms_module._index_forms.cache_clear()
+            copy = Path(tmp) / "book"
+            shutil.copytree(library.book_dir, copy)
+            twin = Library(copy, load_settings(copy, embedder=_model_name(library), created="2026-01-01"))
+            with twin._open(create=False) as store:
+                store.save_search_index(full_index(store.load_entries()))
+            rows.append({"variant": label} | {
+                f"dev_{method}": score(library_run(twin, method), queries, dev, docs)["ndcg@10"] for method in ("lexical", "hybrid")
+            })
+        terms_module._index_forms.cache_clear()
         print(f"    terms {name}: {rows[-1]}", file=sys.stderr)
     return rows
+
+
+@contextlib.contextmanager
+def _no_snowball():
+    shipped = terms_module._english
+    terms_module._english = _NoStem
+    try:
+        yield
+    finally:
+        terms_module._english = shipped
 
 
 def sweep(library: Library, queries: dict[str, str], qrels, docs, only: str | None = None) -> list[dict]:
@@ -537,7 +566,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=SHARED, help=f"the retrieval sets (default {SHARED})")
     parser.add_argument("--embedder", default="e5-small")
     parser.add_argument("--fusions", action="store_true", help="compare fusion methods on dev and test; name dev's pick")
-    parser.add_argument("--terms", action="store_true", help="compare word forms (stemming, Kannada stem length) on dev")
+    parser.add_argument("--terms", action="store_true", help="compare word forms (stemming; Kannada prefixes, n-grams, endings) on dev")
     parser.add_argument("--counting", action="store_true", help="measure the relevance thresholds of counting questions")
     parser.add_argument("--sweep", action="store_true", help="score BM25 knobs on SciFact's dev (train) queries")
     parser.add_argument("--why", action="store_true", help="per split: which list wins, where hybrid loses and why; and "

@@ -12,7 +12,10 @@ the recorded dev halves of Cranfield and IndicQuest, 2026-12-07):
   Cranfield dev 0.346 without, 0.370 with;
 - a Kannada word of at least 4 code points also yields its 4-code-point stem, marked ``ಕನ್ನ~``,
   so inflected forms meet (ಚಳುವಳಿಯ, ಚಳುವಳಿಯನ್ನು) while the whole word still scores above them:
-  IndicQuest dev 0.650 without a stem, 0.784 with 4 code points (3: 0.755, 5: 0.755, 6: 0.721).
+  IndicQuest dev 0.650 without a stem, 0.784 with 4 code points (3: 0.755, 5: 0.755, 6: 0.721);
+  none of 26 other forms beat it on dev, lexical or hybrid (prefixes of several lengths, counted
+  in code points or in graphemes, grapheme n-grams, a light ending stripper:
+  ``bench/kannada_forms.py``, figures in the README's search section).
   The stem is always an extra term, never a split: ಕನ್ನಡ does not become ಕನ + ನಡ.
 
 An entry is indexed as two fields: its title, and a body made of its note, its tags, the words
