@@ -205,7 +205,7 @@ def main() -> None:
     parser.add_argument("--til", action="store_true",
                         help="Replay each person's TIL notes year by year instead (dev data; no rebuilds), to results/incremental-til.jsonl.")
     args = parser.parse_args()
-    from selfbook.place.assign import AssignParams
+    from selfbook.organize.assign import AssignParams
 
     params = AssignParams()
     if args.outsider is not None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import regex
 
 from selfbook import Library, Settings
-from selfbook.place.curate import slug
+from selfbook.organize.curate import slug
 from selfbook.embed import HashingEmbedder
 from selfbook.models import Chapter, Outline, Section
 

@@ -21,7 +21,7 @@ from selfbook.models import DateRange, Entry, Span
 from selfbook.search.index import full_index
 from selfbook.search.terms import INDEX_VERSION
 from selfbook.store.sqlite import SQLiteStore
-from selfbook.place.update import dump_period
+from selfbook.organize.update import dump_period
 
 pytestmark = pytest.mark.usefixtures("store_url")  # every test on SQLite and on PostgreSQL
 

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from installment_helpers import book_files, by_title, dumps, library, placements
 from selfbook import BookError
 from selfbook.cli import main
-from selfbook.place.curate import EditableOutline, apply_decisions, decide_rename
+from selfbook.organize.curate import EditableOutline, apply_decisions, decide_rename
 from selfbook.models import Chapter, Outline, Section
 
 pytestmark = pytest.mark.usefixtures("store_url")  # every test on SQLite and on PostgreSQL

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from graphlib import CycleError, TopologicalSorter
 from importlib import import_module
 from pathlib import Path
@@ -161,7 +163,7 @@ def test_the_front_ends_import_only_the_root_and_the_facade_layer():
 def test_the_check_sees_an_import_below_the_facade():
     front_ends = ("selfbook.cli",)
     assert not _allowed("selfbook.search", front_ends) and not _allowed("selfbook.search.METHODS", front_ends)
-    assert not _allowed("selfbook.place.curate", front_ends) and not _allowed("selfbook.describe_it", front_ends)
+    assert not _allowed("selfbook.organize.curate", front_ends) and not _allowed("selfbook.describe_it", front_ends)
     assert _allowed("selfbook.describe", front_ends) and _allowed("selfbook.reports.PlacedEntry", front_ends)
     assert not _allowed("selfbook.libraryx", front_ends)  # a prefix of a name is not the module
 
@@ -213,7 +215,7 @@ AT_THE_ROOT = {
     "dates", "text", "phrases",  # below every stage (models imports dates; text and phrases are the words ingest, organize and search share)
 }
 """The modules that may sit loose in ``src/selfbook/``; every other module lives in the folder of
-its stage (ingest, normalize, embed, organize, place, book, store, search, answer) or front end."""
+its stage (ingest, normalize, embed, organize, book, store, search, answer) or front end."""
 
 
 def loose_modules(package: Path) -> set[str]:
@@ -231,3 +233,17 @@ def test_the_root_check_sees_a_loose_module(tmp_path):
     (tmp_path / "answer").mkdir()
     (tmp_path / "answer" / "corpus.py").write_text("")
     assert loose_modules(tmp_path) == {"ask"}
+
+
+def test_the_organizer_loads_on_first_use():
+    """The organize folder holds placement and curation too; a command that only reads the book
+    imports them (curation's rules, the decisions) without the organizer's numpy, tree and
+    vocabularies, which ``selfbook.organize.organize`` loads on first use."""
+    code = (
+        "import sys, selfbook.organize.curate, selfbook.organize.assign\n"
+        "assert 'selfbook.organize.outline' not in sys.modules, 'outline'\n"
+        "assert 'threadpoolctl' not in sys.modules, 'threadpoolctl'\n"
+        "from selfbook.organize import organize, MISC_TITLE, OrganizeParams\n"
+        "assert 'selfbook.organize.outline' in sys.modules and MISC_TITLE == 'Miscellany'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

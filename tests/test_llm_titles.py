@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from selfbook import Library, Settings
 from selfbook.book.render import render_review
 from selfbook.cli import main
-from selfbook.place.curate import slug
+from selfbook.organize.curate import slug
 from selfbook.embed import HashingEmbedder
 from selfbook.answer.llm import OllamaLLM
 from selfbook.models import Chapter, Entry, Outline, Section, Span

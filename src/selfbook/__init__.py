@@ -43,8 +43,8 @@ _EXPORTS = {
     **{name: "book" for name in ("chapter_filename", "entry_anchor")},
     "TopicMap": "book.topicmap",
     "canonical_url": "normalize",
-    **{name: "place.resolve" for name in ("entries_named", "named")},
-    "describe": "place.curate",
+    **{name: "search.resolve" for name in ("entries_named", "named")},
+    "describe": "organize.curate",
     "get_embedder": "embed",
     "get_llm": "answer.llm",
     **{name: "fetch" for name in ("FetchOptions", "parse_age")},
@@ -64,12 +64,12 @@ if TYPE_CHECKING:
     from .importers import FORMAT_NAMES
     from .ingest import Dump
     from .library import Library
-    from .place.curate import describe
+    from .organize.curate import describe
     from .models import (
         KINDS, Chapter, DateRange, Decision, Entity, Entry, Flag, Installment, Link, Merge, Outline, Section, Skip, Span,
     )
     from .normalize import canonical_url
-    from .place.resolve import entries_named, named
+    from .search.resolve import entries_named, named
     from .reports import AddReport, BuildReport, PlacedEntry
     from .search import (
         METHODS, Hit, Hits, QueryError, QueryVector, SearchFilters, highlight_spans, one_blas_thread, parse_period,

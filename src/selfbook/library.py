@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from .answer.llm import LLM
     from .book.topicmap import TopicMap
     from .fetch import FetchOptions, FetchReport
-    from .place.assign import AssignParams
+    from .organize.assign import AssignParams
 
 __all__ = ["AddReport", "BuildReport", "Library", "PlacedEntry", "Progress", "now_iso"]
 
@@ -130,7 +130,7 @@ class Library:
         is read and checked first: a bad input leaves the book as it was (see :mod:`selfbook.pipeline`).
 
         On a book that exists, dumps added with :meth:`add` are replayed as installments and the
-        person's decisions applied in the order they came (:mod:`selfbook.place.update`): the same dumps
+        person's decisions applied in the order they came (:mod:`selfbook.organize.update`): the same dumps
         give the same book. ``reorganize`` organizes every dump together instead (the report lists
         the entries that moved)."""
         if not dumps:
@@ -146,7 +146,7 @@ class Library:
         progress: Progress | None = None,
     ) -> AddReport:
         """Add dumps to the book as installments, without moving what is already there (rules in
-        :mod:`selfbook.place.update`). A dump already in the book is skipped. A crash at any point leaves
+        :mod:`selfbook.organize.update`). A dump already in the book is skipped. A crash at any point leaves
         the book as it was before or as it is after. ``progress`` hears the reading, as in :meth:`build`."""
         if not dumps:
             raise BookError("no dumps given — name at least one file, e.g. 'selfbook add self-1.md --book book'")

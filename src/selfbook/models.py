@@ -310,7 +310,7 @@ class Installment:
     ``entry_ids`` are the entries it brought into the book, in dump order; ``resaved`` the
     entries already in the book that it saved again (they keep their place). ``sections`` are
     the ids of the sections and chapters it created. ``period`` is the time the dump covers
-    (see :func:`selfbook.place.update.dump_period`); ``added`` the ISO date it joined the book.
+    (see :func:`selfbook.organize.update.dump_period`); ``added`` the ISO date it joined the book.
     """
 
     name: str

@@ -40,8 +40,8 @@ if TYPE_CHECKING:
     from .book.topicmap import TopicMap
     from .fetch import FetchOptions, FetchReport
     from .ingest import Dump
-    from .place.assign import AssignParams
-    from .place.update import Book
+    from .organize.assign import AssignParams
+    from .organize.update import Book
 
 MAP_PROJECTION = "map_projection"
 """The meta key of the topic map's fitted projection (see :class:`selfbook.book.topicmap.Projection`)."""
@@ -124,7 +124,7 @@ class Pipeline:
         from .fetch import enrich
         from .normalize import near_duplicates, normalize_entries
         from .organize import OrganizeParams, organize
-        from .place.update import Book, moved as moved_entries, replay, split_dumps
+        from .organize.update import Book, moved as moved_entries, replay, split_dumps
 
         timer = self.timer
         installments, history = store.load_installments(), store.load_decisions()
@@ -205,8 +205,8 @@ class Pipeline:
         """Each dump of ``read`` placed into the book as an installment (see
         :meth:`selfbook.library.Library.add`), committed unless every one was already in it."""
         from .book import WriteResult  # deferred: a write's
-        from .place.assign import AssignParams
-        from .place.update import Added, add_dump
+        from .organize.assign import AssignParams
+        from .organize.update import Added, add_dump
 
         params, timer = params or AssignParams(), self.timer
         with timer.stage("load"):
@@ -236,10 +236,10 @@ class Pipeline:
         return AddReport(str(self.book_dir), tuple(results), files, tuple(timer.laps))
 
     def decide(self, store: Store, command: str, *args: str) -> Decision:
-        """The decision ``command`` draws up from ``args`` (:data:`selfbook.place.curate.DECISIONS`),
+        """The decision ``command`` draws up from ``args`` (:data:`selfbook.organize.curate.DECISIONS`),
         numbered, dated, applied and committed."""
-        from .place.curate import DECISIONS, describe  # deferred: a decision's
-        from .place.update import apply as apply_book
+        from .organize.curate import DECISIONS, describe  # deferred: a decision's
+        from .organize.update import apply as apply_book
 
         book = self.load_book(store, vectors=False)
         decision = DECISIONS[command](book.outline, [e.id for e in book.entries], *args)
@@ -338,7 +338,7 @@ class Pipeline:
     def load_book(self, store: Store, *, vectors: bool = True) -> Book:
         """The stored book in memory; with ``vectors``, each entry's vector from the cache
         (embedding, once, any the cache lacks: a book built with another model)."""
-        from .place.update import Book  # deferred: a write's (or the map's)
+        from .organize.update import Book  # deferred: a write's (or the map's)
 
         entries = store.load_entries()
         hashes = store.content_hashes()
@@ -432,7 +432,7 @@ def _sha256(path: Path) -> str:
 
 def _period_iso(dumps: Sequence[Dump]) -> str:
     """The time the dumps cover, as ISO ``start/end`` (empty when unknown)."""
-    from .place.update import dump_period  # deferred: a write's
+    from .organize.update import dump_period  # deferred: a write's
 
     periods = [p for p in map(dump_period, dumps) if p is not None]
     return f"{min(p.start for p in periods).isoformat()}/{max(p.end for p in periods).isoformat()}" if periods else ""

@@ -1,5 +1,5 @@
 """What the facade hands back: :class:`BuildReport` (what a build did), :class:`AddReport`
-(what an add did) and :class:`PlacedEntry` (an entry with where the book puts it). Plain
+(what an add did, one :class:`Added` per dump) and :class:`PlacedEntry` (an entry with where the book puts it). Plain
 frozen data with ``to_dict()`` for the JSON front ends; :mod:`selfbook.library` makes them.
 """
 
@@ -13,7 +13,6 @@ from .models import Entry, Flag, Merge, Outline, Skip
 
 if TYPE_CHECKING:  # for annotations only: the library imports this module on every command (see its docstring)
     from .book import WriteResult
-    from .place.update import Added
 
 
 @dataclass(frozen=True)
@@ -106,8 +105,39 @@ def placed_entries(outline: Outline, entries: Iterable[Entry]) -> list[PlacedEnt
 
 
 @dataclass(frozen=True)
+class Added:
+    """What adding one dump did. ``skipped`` says why a dump added nothing (already in the book)."""
+
+    name: str
+    path: str
+    read: int = 0
+    new: tuple[str, ...] = ()
+    resaved: tuple[str, ...] = ()
+    joined: int = 0
+    pulled: int = 0
+    misc: int = 0
+    sections: tuple[tuple[str, str, int], ...] = ()   # (chapter, section, entries) made by it
+    chapters: tuple[str, ...] = ()                      # titles of chapters made by it
+    embedded: int = 0
+    embed_s: float = 0.0
+    period: str = ""
+    skipped: str = ""
+    skips: tuple[Skip, ...] = ()                        # blocks or records of the dump that became no entry
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name, "path": self.path, "read": self.read, "new": len(self.new), "resaved": len(self.resaved),
+            "joined": self.joined, "pulled": self.pulled, "misc": self.misc,
+            "new_sections": [{"chapter": c, "section": s, "entries": n} for c, s, n in self.sections],
+            "new_chapters": list(self.chapters), "embedded": self.embedded, "embed_s": round(self.embed_s, 3),
+            "period": self.period, "skipped": self.skipped,
+            "skipped_blocks": [{"source": str(k.source), "reason": k.reason} for k in self.skips],
+        }
+
+
+@dataclass(frozen=True)
 class AddReport:
-    """What ``add`` did: one :class:`~selfbook.place.update.Added` per dump, the files, time per stage."""
+    """What ``add`` did: one :class:`Added` per dump, the files, time per stage."""
 
     book: str
     added: tuple[Added, ...]

@@ -4,7 +4,7 @@ What counts as new
 ------------------
 Entries come into a book with the build (its dumps) or with an installment (``selfbook add``).
 They are new since DATE when what brought them covers time on or after DATE: an installment
-whose period (the dates of its headings or entries, see :func:`selfbook.place.update.dump_period`)
+whose period (the dates of its headings or entries, see :func:`selfbook.organize.update.dump_period`)
 ends on or after DATE, or that has no period and was added on or after DATE; the build's
 entries likewise by the period of its dumps (else their latest date, else the book's creation
 date). A digest is

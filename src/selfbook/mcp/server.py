@@ -213,7 +213,7 @@ def summary(chapter: Chapter) -> ChapterSummary:
 
 
 def find_chapter(chapters: tuple[Chapter, ...], name: str) -> Chapter:
-    """The one chapter ``name`` names: by id, title, or words of its title (:mod:`selfbook.place.resolve`,
+    """The one chapter ``name`` names: by id, title, or words of its title (:mod:`selfbook.search.resolve`,
     the rule of the search tool's ``chapter`` filter)."""
     by_id = {c.id: c for c in chapters}
     found = named(((c.id, c.title) for c in chapters), name)

@@ -49,7 +49,7 @@ from typing import Protocol
 import numpy as np
 import regex
 
-from ..place.curate import MISC_TITLE, slug
+from .curate import MISC_TITLE, slug
 from ..errors import LLMError, LLMTimeout
 from ..answer.llm import LLM, Message
 from ..models import Chapter, Entry, LLMMove, LLMTitles, Outline, Section, TitleChoice

@@ -27,7 +27,7 @@ import numpy as np
 
 from ..errors import SelfbookError
 from ..models import KINDS, Outline
-from ..place.resolve import named
+from .resolve import named
 from ..store.base import SearchRows
 
 
@@ -73,7 +73,7 @@ def parse_period(text: str) -> tuple[dt.date, dt.date]:
 
 
 def _matching(value: str, items: Iterable[tuple[str, str]], what: str) -> set[str]:
-    """Ids of the (id, title) items that ``value`` names (:func:`selfbook.place.resolve.named`)."""
+    """Ids of the (id, title) items that ``value`` names (:func:`selfbook.search.resolve.named`)."""
     items = list(items)
     found = set(named(items, value))
     if not found:

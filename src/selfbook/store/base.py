@@ -143,7 +143,7 @@ class Store(Protocol):
     def load_placed(self, positions: Sequence[int]) -> list[Placement]: ...
     # == end search ===============================================================================
 
-    # == installments and decisions (m003); see selfbook.place.update and selfbook.place.curate
+    # == installments and decisions (m003); see selfbook.organize.update and selfbook.organize.curate
     def load_installments(self) -> list[Installment]:
         """The dumps added with ``selfbook add``, oldest first."""
         ...

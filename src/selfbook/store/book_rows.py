@@ -221,7 +221,7 @@ class BookRows:
         return True
     # == end search ===================================================================================
 
-    # == installments and decisions (m003); see selfbook.place.update and selfbook.place.curate ====
+    # == installments and decisions (m003); see selfbook.organize.update and selfbook.organize.curate ====
     def load_installments(self) -> list[Installment]:
         """The dumps added with ``selfbook add``, oldest first."""
         items = self._db.execute("SELECT installment, role, item FROM installment_items ORDER BY installment, role, position")

@@ -3,7 +3,7 @@
 A decision is recorded once (:class:`~selfbook.models.Decision`, append-only in the store, with
 when it was made) and applied as a constraint, in the order made, when it is made and again on
 every later ``build`` and ``build --reorganize`` (:func:`apply_decisions`, replayed by
-:func:`selfbook.place.update.replay`); an ``add`` applies those about the entries it brings.
+:func:`selfbook.organize.update.replay`); an ``add`` applies those about the entries it brings.
 
 What each one means
 -------------------
@@ -37,7 +37,7 @@ from ..errors import BookError
 from ..models import Chapter, Decision, Entry, Outline, Section
 from ..normalize import dedupe_key
 from ..text import slug
-from .resolve import entries_named
+from ..search.resolve import entries_named
 
 log = logging.getLogger(__name__)
 

@@ -8,10 +8,10 @@ Adding a dump (:func:`add_dump`), in order:
    :mod:`selfbook.normalize`: an entry with an identity counts only its own link and papers,
    and two entries with different identities are never copies), or
    when it is a near-duplicate of its most similar book entry (cosine ≥ 0.95, then the
-   near-duplicate rule). A copy merges into that entry (:func:`selfbook.place.curate.absorb`): the
+   near-duplicate rule). A copy merges into that entry (:func:`selfbook.organize.curate.absorb`): the
    entry gains the note, links and sources, and keeps its id, title and place. Its vector is
    kept too (the book's vectors do not change under it).
-3. Only the entries new to the book are embedded, and placed by :func:`selfbook.place.assign.plan`:
+3. Only the entries new to the book are embedded, and placed by :func:`selfbook.organize.assign.plan`:
    into existing sections, into new sections or chapters for a real new group, else into the
    Miscellany of the nearest chapter. **No entry already in the book moves.**
 4. The person's decisions about the new entries apply (a move, a pin or a merge made before
@@ -41,10 +41,11 @@ import numpy as np
 
 from ..embed import content_hash
 from ..ingest import Dump, find_date_range
-from ..models import DateRange, Decision, Entry, Flag, Installment, Merge, Outline, Skip
+from ..models import DateRange, Decision, Entry, Flag, Installment, Merge, Outline
 from ..normalize import dedupe_key, entry_id, fragment_flags, is_specific, near_duplicates, normalize_entries, normalized_text
 from ..normalize.dedupe import MIN_TEXT_CHARS, PAPER_KINDS
 from ..normalize.entities import url_entities
+from ..reports import Added
 from ..text import first_word
 from .assign import AssignParams, plan
 from .curate import EditableOutline, absorb, apply_decisions
@@ -74,37 +75,6 @@ class Book:
 
     def by_id(self) -> dict[str, Entry]:
         return {e.id: e for e in self.entries}
-
-
-@dataclass(frozen=True)
-class Added:
-    """What adding one dump did. ``skipped`` says why a dump added nothing (already in the book)."""
-
-    name: str
-    path: str
-    read: int = 0
-    new: tuple[str, ...] = ()
-    resaved: tuple[str, ...] = ()
-    joined: int = 0
-    pulled: int = 0
-    misc: int = 0
-    sections: tuple[tuple[str, str, int], ...] = ()   # (chapter, section, entries) made by it
-    chapters: tuple[str, ...] = ()                      # titles of chapters made by it
-    embedded: int = 0
-    embed_s: float = 0.0
-    period: str = ""
-    skipped: str = ""
-    skips: tuple[Skip, ...] = ()                        # blocks or records of the dump that became no entry
-
-    def to_dict(self) -> dict:
-        return {
-            "name": self.name, "path": self.path, "read": self.read, "new": len(self.new), "resaved": len(self.resaved),
-            "joined": self.joined, "pulled": self.pulled, "misc": self.misc,
-            "new_sections": [{"chapter": c, "section": s, "entries": n} for c, s, n in self.sections],
-            "new_chapters": list(self.chapters), "embedded": self.embedded, "embed_s": round(self.embed_s, 3),
-            "period": self.period, "skipped": self.skipped,
-            "skipped_blocks": [{"source": str(k.source), "reason": k.reason} for k in self.skips],
-        }
 
 
 # -- the time a dump covers -------------------------------------------------------------------------
