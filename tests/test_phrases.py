@@ -108,7 +108,7 @@ def test_a_title_phrase_reads_as_a_noun_phrase():
 
 
 def test_a_word_the_lexicon_lacks_is_read_by_how_english_forms_words():
-    """"Convolutional", "Large-Scale", "End-to-End" and "Open-Domain"-like fragments titled
+    """"Convolutional", "Large-Scale" and "End-to-End" titled
     sections of paper lists: words the lexicon lacks were all taken for names. A compound that
     describes (an adjective first part, a participle or adjective last part, "X-to-X", "of")
     and a derived adjective (-ional, -ive, -ous...) are adjectives now; a compound that names a

@@ -239,9 +239,10 @@ _ADJECTIVE_SUFFIXES = ("ional", "ative", "itive", "ive", "ous", "ful", "less", "
 
 def _formed(word: str) -> frozenset[str]:
     """What a lower-case word the lexicon lacks is, by how English forms words: a compound that
-    describes ("large-scale", "end-to-end", "open-domain", "instruction-tuned": ADJ) and one that
-    names ("e-commerce", "self-attention": NOUN) by its parts; a derived adjective by its suffix.
-    Empty where neither tells (a name, a coinage)."""
+    describes ("large-scale", "end-to-end", "instruction-tuned": ADJ) and one that names
+    ("e-commerce", "self-attention": NOUN) by its parts; a derived adjective by its suffix.
+    Empty where neither tells (a name, a coinage). A first part the lexicon also calls a noun or
+    a verb does not make a quality ("open-domain", "real-time" stay nouns)."""
     if not word.isascii() or not word.islower():
         return frozenset()
     parts = [part for part in word.split("-") if part]
@@ -258,7 +259,7 @@ def _formed(word: str) -> frozenset[str]:
         if parts[-1].endswith("ed") or last <= {"ADJ", "ADV"}:
             return frozenset({"ADJ"})  # "instruction-tuned", "fine-grained", "non-linear"
         if _parts_of_speech(parts[0]) == frozenset({"ADJ"}):
-            return frozenset({"ADJ"})  # "large-scale", "open-domain", "real-time": a quality
+            return frozenset({"ADJ"})  # "large-scale": a first part that is only an adjective
         return last  # "e-commerce", "self-attention", "long-context"
     if len(word) > 5 and word.endswith(_ADJECTIVE_SUFFIXES):
         return frozenset({"ADJ"})

@@ -38,8 +38,7 @@ def _lexical(table: PhraseTable, chapters: Sequence[np.ndarray], vocab: Sequence
     present = np.flatnonzero(cols >= 0)
     usable = present[table.weight[cols[present]] > 0]
     n = table.matrix.shape[0]
-    book = np.asarray(table.matrix.sum(axis=0)).ravel()
-    parent = (book[cols[usable]] + 1) / (n + 2)
+    parent = (table.df[cols[usable]] + 1) / (n + 2)
     kl = np.zeros((len(chapters), len(vocab)))
     share = np.zeros((len(chapters), len(vocab)))
     for c, rows in enumerate(chapters):
@@ -75,10 +74,10 @@ def chapter_titles(table: PhraseTable, chapters: Sequence[np.ndarray]) -> list[s
             held = table.matrix[chapters[c]].tocsc()
             inside = compounds_of(table, held, name.casefold())
             if inside:  # "Learning" said only as "deep learning", "machine learning": the compound
-                k = max(inside, key=lambda k: (held[:, k].sum(), table.phrases[k]))
-                if held[:, k].sum() < MIN_SUPPORT * len(chapters[c]):
+                count, _, k = max((held[:, k].sum(), table.phrases[k], k) for k in inside)
+                if count < MIN_SUPPORT * len(chapters[c]):
                     continue
-                name = table.phrases[k]
+                name = table.form(table.phrases[k])
             # "Datasets" where the book says so; in title case, as section titles ("Deep Learning")
-            titles[c] = _titlecase(table.title_forms.get(name.casefold()) or table.form(name) if inside else table.title_forms.get(name.casefold()) or name)
+            titles[c] = _titlecase(table.title_forms.get(name.casefold()) or name)
     return titles

@@ -175,7 +175,7 @@ def _preference(phrase: str, form: str, name: bool = False, proper: bool = False
     are, nor an acronym: "CMS That Allows") are nouns whatever else their words can be
     (:func:`is_title_phrase`)."""
     other_script = any(c.isalpha() and not c.isascii() for c in form)
-    named = other_script or any(c.isupper() for c in form[1:])
+    named = _named(form)
     # a capital inside a word, not merely at the start of a part of a compound ("Large-Scale")
     written = other_script or any(
         any(c.isupper() for c in part[1:]) and not part.isupper() for w in form.split() for part in w.split("-")
