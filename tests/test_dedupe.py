@@ -280,6 +280,17 @@ def test_near_duplicates_merge_and_flag(look_alikes):
     }
 
 
+def test_entries_with_no_text_to_compare_are_flagged_not_merged():
+    """The model reads no licence tag, so "AGPL-3.0" and "GPL-3.0/MIT" saved as titles both read
+    as empty text, with the same vector; two empty texts are not the same text, so the pair is
+    left for review as a look-alike, and both entries stay."""
+    entries = normalize_entries([raw(1, "AGPL-3.0"), raw(3, "GPL-3.0/MIT")]).entries
+    assert [e.embed_text() for e in entries] == ["", ""]
+    result = near_duplicates(entries, unit([1, 0], [1, 0]), flag_cosine=0.99)
+    assert len(result.entries) == 2 and not result.merges
+    assert [(f.reason, f.score) for f in result.flags] == [("same meaning, different words", pytest.approx(1.0))]
+
+
 def test_near_duplicates_blocks_give_the_same_answer(look_alikes):
     entries, vectors = look_alikes
     whole = near_duplicates(entries, vectors, flag_cosine=0.99)

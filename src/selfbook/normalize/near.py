@@ -4,9 +4,11 @@ found once entries are embedded (exact copies are merged earlier, by
 
 1. Candidates: for each row, its ``max_neighbours`` nearest later rows with cosine ≥
    ``threshold``, computed block by block (``block_rows`` rows at a time, never n × n at once).
-2. Text similarity: rapidfuzz ``token_sort_ratio`` (0–100) of the normalized title + note; word
-   order does not matter, but unlike ``token_set_ratio`` a short text is not "equal" to a longer
-   one that contains it.
+2. Text similarity: rapidfuzz ``token_sort_ratio`` (0–100) of the normalized text the model
+   reads (title + note, :meth:`~selfbook.models.Entry.embed_text`); word order does not matter,
+   but unlike ``token_set_ratio`` a short text is not "equal" to a longer one that contains it.
+   An entry with no such text (a title that is only a licence tag or a closing date) has
+   similarity 0 with everything: two empty texts are not the same text.
 3. URLs conflict when both entries have specific URLs and share no host + path (+ fragment);
    records conflict when both entries have identities and share none.
 4. Merge (transitively, the earliest row kept) when text ≥ ``merge_text`` and neither URLs nor
@@ -62,7 +64,7 @@ def near_duplicates(
     sets = _UnionFind(len(entries), idents=idents)
     pending: list[tuple[int, int, str, float]] = []
     for i, j, cosine in _candidates(vectors, threshold, max_neighbours, block_rows):
-        similar = scorer(texts[i], texts[j])
+        similar = scorer(texts[i], texts[j]) if texts[i] and texts[j] else 0.0  # no words, no text evidence
         records = _conflict(idents[i], idents[j])
         conflict = records or _conflict(paths[i], paths[j])
         if similar >= merge_text and not conflict and sets.union(i, j, f"near-duplicate: text {similar:.0f}, cosine {cosine:.3f}"):
