@@ -7,8 +7,8 @@ found once entries are embedded (exact copies are merged earlier, by
 2. Text similarity: rapidfuzz ``token_sort_ratio`` (0–100) of the normalized text the model
    reads (title + note, :meth:`~selfbook.models.Entry.embed_text`); word order does not matter,
    but unlike ``token_set_ratio`` a short text is not "equal" to a longer one that contains it.
-   An entry with no such text (a title that is only a licence tag or a closing date) has
-   similarity 0 with everything: two empty texts are not the same text.
+   An entry with no such text (a title that is only a licence tag) has similarity 0 with
+   everything: two empty texts are not the same text.
 3. URLs conflict when both entries have specific URLs and share no host + path (+ fragment);
    records conflict when both entries have identities and share none.
 4. Merge (transitively, the earliest row kept) when text ≥ ``merge_text`` and neither URLs nor
