@@ -20,7 +20,8 @@ from selfbook.organize.curate import slug
 from selfbook.embed import HashingEmbedder
 from selfbook.answer.llm import OllamaLLM
 from selfbook.models import Chapter, Entry, Outline, Section, Span
-from selfbook.organize.llm_titles import SYSTEM, check_description, check_title, dumps, loads, parse, retitle
+from selfbook.organize.llm_moves import merge_pairs
+from selfbook.organize.llm_titles import SYSTEM, check_description, check_title, dumps, loads, parse, retitle, summary
 from selfbook.store.sqlite import SQLiteStore
 
 from llm_servers import free_port, ollama_server, openai_server
@@ -310,6 +311,83 @@ def test_a_misfit_moves_only_where_the_vectors_agree(tmp_path: Path):
     review = render_review(result, entries, ["01-pastimes.md"], titles=record)
     assert "### Misfits moved (1)" in review and "Pastimes/Vim → **Pastimes/Marathons**" in review
     assert loads(dumps(record)) == record
+
+
+def _retitled_by(tmp_path: Path, outline: Outline, entries: dict, vectors: dict, reply):
+    store = SQLiteStore(tmp_path / "book.db")
+    try:
+        with ollama_server(reply) as server:
+            return retitle(outline, entries, OllamaLLM("llama3.2", server.url), "ollama:llama3.2", store, vectors=vectors)
+    finally:
+        store.close()
+
+
+def _merging(pairs_for: dict):
+    """A model that titles each section after its hint's first word and, for a chapter whose
+    prompt names a key of ``pairs_for``, proposes those pairs of section numbers to merge."""
+
+    def reply(body: dict) -> str:
+        user = body["messages"][-1]["content"]
+        if user.startswith("A section"):
+            hint = re.search(r"“([^”]+)”\.\n<entries>|hint, often a fragment\): “([^”]+)”", user)
+            return json.dumps({"title": hint.group(2) if hint else "Part", "description": "Entries.", "misfits": []})
+        pairs = next((p for key, p in pairs_for.items() if key in user), [])
+        return json.dumps({"title": "Pastimes", "description": "Pastimes.", "merge": pairs})
+
+    return reply
+
+
+def test_two_sections_merge_only_where_the_vectors_agree(tmp_path: Path):
+    """The model proposes merging "Vim" with "Editors" (each the other's nearest: merged, into the
+    larger) and "Editors" with "Running" (the vectors place "Vim" nearer: refused)."""
+    vim, run = np.array([1.0, 0.1, 0.0]), np.array([0.0, 0.1, 1.0])
+    vectors = {"v1": vim, "v2": vim + [0, 0.05, 0], "v3": vim + [0.05, 0, 0], "v4": vim + [0.1, 0, 0],
+               "e1": vim + [0, 0.1, 0.05], "e2": vim + [0.05, 0.1, 0], "e3": vim + [0, 0.15, 0],
+               "r1": run, "r2": run + [0.3, 0, 0], "r3": run + [0, 0.4, 0], "r4": run + [0, 0, -0.5]}  # the loosest
+    entries = {e: _entry(e, f"note {e}") for e in vectors}
+    outline = Outline((
+        Chapter("hobbies", "Hobbies", (
+            Section("vim", "Vim", ("v1", "v2", "v3", "v4")), Section("editors", "Editors", ("e1", "e2", "e3")),
+            Section("running", "Running", ("r1", "r2", "r3", "r4")),
+        )),
+    ))
+    asked: list[str] = []
+    reply = _merging({"“Hobbies”": [[2, 1], [2, 3], [1, 2]]})
+    result, record = _retitled_by(tmp_path, outline, entries, vectors, lambda body: asked.append(body["messages"][-1]["content"]) or reply(body))
+    chapter_prompt = next(p for p in asked if p.startswith("A chapter"))
+    assert "1. section: Vim" in chapter_prompt and "3. section: Running" in chapter_prompt and "in merge the pairs" in chapter_prompt
+    sections = {s.title: s.entry_ids for c in result.chapters for s in c.sections}
+    assert sections == {"Vim": ("v1", "v2", "v3", "v4", "e1", "e2", "e3"), "Running": ("r1", "r2", "r3", "r4")}
+    (done,) = record.merged
+    assert (done.kept, done.merged) == ("Pastimes/Vim", "Pastimes/Editors") and done.cohesion >= done.floor
+    (refused,) = [m for m in record.merges if m.refused]
+    assert refused.refused == "the vectors place another section nearer"
+    assert "1 pairs of sections merged" in summary(record)
+    review = render_review(result, entries, ["01-pastimes.md"], titles=record)
+    assert "### Sections merged (1)" in review and "Pastimes/Editors → **Pastimes/Vim**" in review
+    assert "### Merges the vectors did not agree to (1)" in review
+    assert loads(dumps(record)) == record
+
+
+def test_a_merge_that_makes_a_looser_section_than_any_is_refused(tmp_path: Path):
+    """Two far sections of a chapter are each other's nearest (there is no other), but together
+    they would be looser than either: the model's merge is refused. Malformed proposals (a number
+    out of range, a section with itself, not pairs) propose nothing."""
+    vim, run = np.array([1.0, 0.1, 0.0]), np.array([0.0, 0.1, 1.0])
+    vectors = {"v1": vim, "v2": vim + [0, 0.05, 0], "v3": vim + [0.05, 0, 0],
+               "r1": run, "r2": run + [0, 0.05, 0], "r3": run + [0, 0, 0.05]}
+    entries = {e: _entry(e, f"note {e}") for e in vectors}
+    outline = Outline((
+        Chapter("hobbies", "Hobbies", (Section("vim", "Vim", ("v1", "v2", "v3")), Section("running", "Running", ("r1", "r2", "r3")))),
+    ))
+    result, record = _retitled_by(tmp_path, outline, entries, vectors, _merging({"“Hobbies”": [[1, 2]]}))
+    assert [s.title for c in result.chapters for s in c.sections] == ["Vim", "Running"]
+    (refused,) = record.merges
+    assert refused.refused == "the merged section would be looser than any in its chapter" and refused.cohesion < refused.floor
+    sections = list(outline.chapters[0].sections)
+    for bad in ([[1, 3]], [[1, 1]], [[1]], [1, 2], "1 and 2", [[True, 2]]):
+        assert merge_pairs({"merge": bad}, sections) == []
+    assert merge_pairs({"merge": [[2, 1], [1, 2]]}, sections) == [(sections[0], sections[1])]
 
 
 def test_a_server_without_json_schemas_is_asked_again_without(tmp_path: Path, small_dump: Path):

@@ -267,10 +267,28 @@ class LLMMove:
 
 
 @dataclass(frozen=True)
+class LLMMerge:
+    """Two sections of a chapter an LLM said are one topic. They were merged (``refused`` empty)
+    only where the vectors agreed: each section's centroid is the other's nearest in the chapter
+    (``cosine`` between them), and the merged section is no looser than the chapter's loosest
+    section (``cohesion``, the mean cosine of its entries to its centroid, at least ``floor``).
+    ``kept`` (the larger, whose title stays) and ``merged`` are ``Chapter/Section`` as the book
+    titles them; ``refused`` says why the vectors did not agree."""
+
+    kept: str
+    merged: str
+    cosine: float
+    cohesion: float
+    floor: float
+    refused: str = ""
+
+
+@dataclass(frozen=True)
 class LLMTitles:
-    """Every title choice an LLM made for a build, the misfits it moved (where the vectors agreed),
-    the model, and how it went: answers asked of the model, answers found in the cache, and a
-    ``warning`` when it failed (the organizer's titles were then kept for what it had not answered)."""
+    """Every title choice an LLM made for a build, the misfits it moved and the sections it merged
+    (where the vectors agreed), the model, and how it went: answers asked of the model, answers
+    found in the cache, and a ``warning`` when it failed (the organizer's titles were then kept for
+    what it had not answered)."""
 
     model: str
     choices: tuple[TitleChoice, ...] = ()
@@ -278,6 +296,11 @@ class LLMTitles:
     asked: int = 0
     cached: int = 0
     warning: str = ""
+    merges: tuple[LLMMerge, ...] = ()
+
+    @property
+    def merged(self) -> tuple[LLMMerge, ...]:
+        return tuple(m for m in self.merges if not m.refused)
 
     @property
     def retitled(self) -> tuple[TitleChoice, ...]:

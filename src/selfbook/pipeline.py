@@ -459,5 +459,5 @@ def _llm_report(titled: LLMTitles | None) -> dict | None:
 
     return {
         "model": titled.model, "asked": titled.asked, "cached": titled.cached, "retitled": len(titled.retitled),
-        "rejected": len(titled.rejected), "moved": len(titled.moves), "warning": titled.warning, "summary": llm_titles.summary(titled),
+        "rejected": len(titled.rejected), "moved": len(titled.moves), "merged": len(titled.merged), "warning": titled.warning, "summary": llm_titles.summary(titled),
     }

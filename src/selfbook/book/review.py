@@ -87,8 +87,9 @@ DEAD_REASONS = {
 
 def _review_titles(titles: LLMTitles) -> list[str]:
     """The LLM's choices: each title it changed (old → new, with its description), each answer
-    it gave that was rejected (the organizer's title was kept), and each misfit it named that
-    moved, with the vectors' evidence."""
+    it gave that was rejected (the organizer's title was kept), each misfit it named that moved
+    and each pair of sections it merged, with the vectors' evidence, and the merges the vectors
+    refused."""
     lines = []
     for c in titles.retitled:
         where = "Chapter" if c.kind == "chapter" else f"Section of *{escape_markdown(c.chapter)}*"
@@ -117,6 +118,18 @@ def _review_titles(titles: LLMTitles) -> list[str]:
             for m in titles.moves
         ]
         blocks += [f"### Misfits moved ({len(moved)})", "\n".join(moved)]
+    if titles.merged:
+        merged = [
+            f"- {escape_markdown(m.merged)} → **{escape_markdown(m.kept)}** — each the other's nearest section (centroid "
+            f"cosine {m.cosine:.2f}); the merged section's entries lie {m.cohesion:.2f} from its centroid, the chapter's "
+            f"loosest section {m.floor:.2f}"
+            for m in titles.merged
+        ]
+        blocks += [f"### Sections merged ({len(merged)})", "\n".join(merged)]
+    refused = [m for m in titles.merges if m.refused]
+    if refused:
+        lines = [f"- {escape_markdown(m.merged)} + {escape_markdown(m.kept)} — {escape_markdown(m.refused)}" for m in refused]
+        blocks += [f"### Merges the vectors did not agree to ({len(lines)})", "\n".join(lines)]
     return blocks
 
 

@@ -15,11 +15,12 @@ vectors agree to move:
    is 1 to ``MAX_TITLE_WORDS`` words on one line, without markdown, not "Miscellany", and not the
    title of another section (chapter) of the book. Anything else keeps the organizer's title,
    and the reason is recorded. Miscellany sections and chapters are never asked about.
-4. **Misfits.** A section's answer may also name entries that do not belong (``misfits``, by
-   their number in the prompt; none if it names more than a third). One moves only where the
-   vectors agree: its cosine to the centroid of the nearest other section beats its cosine to
-   the centroid of its own section's other entries, and its section keeps ``MIN_LEFT`` entries.
-   Nothing else moves, and no section is merged.
+4. **Misfits and merges.** A section's answer may also name entries that do not belong
+   (``misfits``), and a chapter's answer pairs of its sections that are one topic (``merge``).
+   Either is applied only where the vectors agree (:mod:`selfbook.organize.llm_moves`): a
+   misfit moves to the nearest other section only if it is nearer that section's centroid than
+   its own section's other entries; two sections merge only if each is the other's nearest and
+   the merged section is no looser than the chapter's loosest. Nothing else moves.
 5. **Ids** follow the organizer's rule, the slug of the title made unique in the book: a unit
    whose title changed gets the slug of its new title (and a chapter's Miscellany section, the
    chapter's id with ``-miscellany``); the others keep theirs.
@@ -49,10 +50,11 @@ from typing import Protocol
 import numpy as np
 import regex
 
+from . import llm_moves
 from .curate import MISC_TITLE, slug
 from ..errors import LLMError, LLMTimeout
 from ..answer.llm import LLM, Message
-from ..models import Chapter, Entry, LLMMove, LLMTitles, Outline, Section, TitleChoice
+from ..models import Chapter, Entry, LLMMerge, LLMMove, LLMTitles, Outline, Section, TitleChoice
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +86,14 @@ CHAPTER_SCHEMA: Mapping = {
     "required": ["title", "description"],
     "additionalProperties": False,
 }
+MERGING_SCHEMA: Mapping = {  # a chapter of two sections or more
+    **CHAPTER_SCHEMA,
+    "properties": {
+        **CHAPTER_SCHEMA["properties"],
+        "merge": {"type": "array", "items": {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 2}},
+    },
+    "required": ["title", "description", "merge"],
+}
 SECTION_SCHEMA: Mapping = {
     "type": "object",
     "properties": {
@@ -92,10 +102,6 @@ SECTION_SCHEMA: Mapping = {
     "required": ["title", "description", "misfits"],
     "additionalProperties": False,
 }
-MISFIT_SHARE = 1 / 3
-"""At most this share of the entries shown for a section may be named misfits (more: none is)."""
-MIN_LEFT = 2
-"""A misfit moves only if its section keeps at least this many entries."""
 _MARKDOWN = regex.compile(r"[*_`#\[\]<>|\\{}]|^\s*[-+>]|https?://")
 _OBJECT = regex.compile(r"\{.*\}", regex.DOTALL)
 
@@ -141,18 +147,22 @@ def retitle(
         choice = _decide("section", section.title, answer, section_names)
         section_choices.append((chapter, choice))
         new_sections[section.id] = (choice.new, choice.description)
-        flagged += [(e, section) for e in _misfits(parse(answer or ""), members)]
+        flagged += [(e, section) for e in llm_moves.misfits(parse(answer or ""), members)]
         done += 1
         if progress:
             progress("titles", done, total)
-    moves = _moves(sections, flagged, vectors) if vectors else []
+    moves = llm_moves.moves(sections, flagged, vectors) if vectors else []
     chapter_choices: list[TitleChoice] = []
     new_chapters: dict[str, tuple[str, str]] = {}
+    proposed: list[tuple[Chapter, Section, Section]] = []
     for chapter in chapters:
-        parts = [new_sections.get(s.id, (s.title, "")) for s in chapter.sections if not s.misc]
+        own = [s for s in chapter.sections if not s.misc]
+        parts = [new_sections.get(s.id, (s.title, "")) for s in own]
         sample = _nearest(chapter.entry_ids, vectors, MAX_CHAPTER_ENTRIES)
         prompt = _chapter_prompt(chapter.title, parts, [entries[e] for e in sample], len(chapter.entry_ids))
-        choice = _decide("chapter", chapter.title, asker.ask(prompt, CHAPTER_SCHEMA), chapter_names)
+        answer = asker.ask(prompt, MERGING_SCHEMA if len(own) > 1 else CHAPTER_SCHEMA)
+        choice = _decide("chapter", chapter.title, answer, chapter_names)
+        proposed += [(chapter, a, b) for a, b in llm_moves.merge_pairs(parse(answer or ""), own)]
         chapter_choices.append(choice)
         new_chapters[chapter.id] = (choice.new, choice.description or chapter.description)
         done += 1
@@ -163,13 +173,16 @@ def retitle(
         s.id: f"{chapter_title[c.id]}/{new_sections.get(s.id, (s.title, ''))[0]}" for c in outline.chapters for s in c.sections
     }
     placed = [replace(choice, chapter=chapter_title[chapter.id]) for chapter, choice in section_choices]
+    merges = llm_moves.merges(proposed, vectors) if vectors else []
     record = LLMTitles(
         model, (*chapter_choices, *placed),
         tuple(LLMMove(e, entries[e].title, section_path[a], section_path[b], own, there) for e, a, b, own, there in moves),
         asker.asked, asker.cached, asker.warning,
+        tuple(LLMMerge(section_path[k], section_path[m], cos, tight, floor, why) for k, m, cos, tight, floor, why in merges),
     )
-    moved = _move(outline, moves, list(entries))
-    return _apply(moved, new_chapters, new_sections), record
+    moved = llm_moves.move(outline, moves, list(entries))
+    merged = llm_moves.merge(moved, merges, list(entries))
+    return _apply(merged, new_chapters, new_sections), record
 
 
 # -- prompts ------------------------------------------------------------------------------------
@@ -216,13 +229,21 @@ def _section_prompt(chapter: str, hint: str, members: Sequence[Entry], size: int
 
 
 def _chapter_prompt(hint: str, sections: Sequence[tuple[str, str]], sample: Sequence[Entry], size: int) -> list[Message]:
-    parts = "\n".join(f"- section: {_clean(t, 80)}" + (f" — {_clean(d, MAX_DESCRIPTION_CHARS)}" if d else "") for t, d in sections)
+    merging = len(sections) > 1
+    parts = "\n".join(
+        (f"{n}. section: " if merging else "- section: ") + _clean(t, 80) + (f" — {_clean(d, MAX_DESCRIPTION_CHARS)}" if d else "")
+        for n, (t, d) in enumerate(sections, 1)
+    )
     user = (
         f"A chapter with {size} entries in {len(sections)} sections. Its title must be a broader name for "
         "what its sections share.\n"
         f"The program's title for it (a hint): “{_clean(hint, 80)}”.\n"
         "<entries>\n" + parts + "\n" + "\n".join(_entry_line(e) for e in sample) + "\n</entries>\n"
-        "Give this chapter's title and description as JSON."
+        + (
+            "Give this chapter's title and description as JSON, and in merge the pairs of section numbers that are "
+            "about the same topic and would read better as one section (usually none: [])."
+            if merging else "Give this chapter's title and description as JSON."
+        )
     )
     return [Message("system", SYSTEM), Message("user", user)]
 
@@ -396,69 +417,6 @@ def _unique(base: str, used: set[str]) -> str:
     return candidate
 
 
-# -- misfits ----------------------------------------------------------------------------------------
-
-
-def _misfits(data: Mapping, members: Sequence[str]) -> list[str]:
-    """The entries an answer names as misfits (by their number in the prompt); none when it names
-    more than ``MISFIT_SHARE`` of them, or anything but numbers of the list."""
-    numbers = data.get("misfits") if isinstance(data, Mapping) else None
-    if not isinstance(numbers, list) or not numbers:
-        return []
-    if not all(isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= len(members) for n in numbers):
-        return []
-    chosen = sorted(set(numbers))
-    return [members[n - 1] for n in chosen] if len(chosen) <= len(members) * MISFIT_SHARE else []
-
-
-def _unit(v: np.ndarray) -> np.ndarray:
-    norm = float(np.linalg.norm(v))
-    return v / norm if norm else v
-
-
-def _moves(
-    sections: Sequence[tuple[Chapter, Section]], flagged: Sequence[tuple[str, Section]], vectors: Mapping[str, np.ndarray]
-) -> list[tuple[str, str, str, float, float]]:
-    """The misfits the vectors agree to move: ``(entry, from section id, to section id, cosine to
-    its own section's other entries, cosine to the target's centroid)``, the target being the
-    section (not Miscellany) whose centroid is nearest. Centroids are the organizer's sections'."""
-    if not flagged or not all(e in vectors for _, s in sections for e in s.entry_ids):
-        return []
-    centre = {s.id: _unit(np.mean([vectors[e] for e in s.entry_ids], axis=0)) for _, s in sections}
-    left = {s.id: len(s.entry_ids) for _, s in sections}
-    out = []
-    for entry, section in flagged:
-        if left[section.id] - 1 < MIN_LEFT:
-            continue
-        v = _unit(vectors[entry])
-        own = float(v @ _unit(np.mean([vectors[e] for e in section.entry_ids if e != entry], axis=0)))
-        others = [(float(v @ centre[s.id]), s.id) for _, s in sections if s.id != section.id]
-        if not others:
-            continue
-        there, target = max(others, key=lambda pair: pair[0])  # the first of equals, in book order
-        if there > own:
-            out.append((entry, section.id, target, round(own, 4), round(there, 4)))
-            left[section.id] -= 1
-    return out
-
-
-def _move(outline: Outline, moves: Sequence[tuple[str, str, str, float, float]], order: Sequence[str]) -> Outline:
-    """The outline with each move made; a moved entry takes its place in book order."""
-    if not moves:
-        return outline
-    rank = {e: i for i, e in enumerate(order)}
-    leaving = {e for e, *_ in moves}
-    joining: dict[str, list[str]] = {}
-    for entry, _, target, *_ in moves:
-        joining.setdefault(target, []).append(entry)
-
-    def moved(section: Section) -> Section:
-        kept = [e for e in section.entry_ids if e not in leaving] + joining.get(section.id, [])
-        return replace(section, entry_ids=tuple(sorted(kept, key=lambda e: rank.get(e, len(rank)))))
-
-    return replace(outline, chapters=tuple(replace(c, sections=tuple(moved(s) for s in c.sections)) for c in outline.chapters))
-
-
 # -- the record, kept in the store's meta -------------------------------------------------------------
 
 
@@ -470,6 +428,7 @@ def dumps(record: LLMTitles | None) -> str:
         {
             "model": record.model, "asked": record.asked, "cached": record.cached, "warning": record.warning,
             "choices": [c.__dict__ for c in record.choices], "moves": [m.__dict__ for m in record.moves],
+            "merges": [m.__dict__ for m in record.merges],
         },
         ensure_ascii=False, sort_keys=True,
     )
@@ -482,7 +441,8 @@ def loads(text: str | None) -> LLMTitles | None:
     data = json.loads(text)
     choices = tuple(TitleChoice(**c) for c in data.get("choices", ()))
     moves = tuple(LLMMove(**m) for m in data.get("moves", ()))
-    return LLMTitles(data["model"], choices, moves, data.get("asked", 0), data.get("cached", 0), data.get("warning", ""))
+    merges = tuple(LLMMerge(**m) for m in data.get("merges", ()))
+    return LLMTitles(data["model"], choices, moves, data.get("asked", 0), data.get("cached", 0), data.get("warning", ""), merges)
 
 
 def summary(record: LLMTitles) -> str:
@@ -497,4 +457,6 @@ def summary(record: LLMTitles) -> str:
     line += f", {len(record.rejected)} kept the organizer's title)" if record.rejected else ")"
     if record.moves:
         line += f"; {len(record.moves)} misfits moved where the vectors agreed"
+    if record.merged:
+        line += f"; {len(record.merged)} pairs of sections merged where the vectors agreed"
     return line + (f" — {record.warning}" if record.warning else "")
