@@ -610,10 +610,29 @@ def test_headings_must_match_the_entries():
 
 
 def test_chapter_description_is_a_sentence():
-    assert _describe(["Sleep", "Peter Attia", "Dead Hang"]) == "Sleep, Peter Attia and Dead Hang."
-    assert _describe(["A", "B", "C", "D", "E"]) == "A, B, C and D, among others."
-    assert _describe(["ಕನ್ನಡ", "ಕನ್ನಡ"]) == "ಕನ್ನಡ."
+    """A blurb as the person's own chapter heads one ("Links, notes, papers, and code snippets on
+    LLMs, RAG…"): the kinds its entries are, most first (a tenth of them at least), on what its
+    sections are about (four at most; a title made of central entries' names is no topic)."""
+    kinds = ["paper"] * 5 + ["note"] * 3 + ["repo"] * 2 + ["video"]  # a video is under a tenth
+    assert _describe(["Sleep", "Peter Attia", "Dead Hang"], kinds) == "Papers, notes and repositories on Sleep, Peter Attia and Dead Hang."
+    assert _describe(["Sleep", "Peter Attia", "Dead Hang"]) == "On Sleep, Peter Attia and Dead Hang."
+    assert _describe(["A", "B", "C", "D", "E"], ["note"]) == "Notes on A, B, C and D."
+    assert _describe(["ಕನ್ನಡ", "ಕನ್ನಡ", "Yoshua Bengio, Geoffrey Hinton, …"], ["article"]) == "Articles on ಕನ್ನಡ."
+    assert _describe([], ["video", "video"]) == "Videos."
     assert _describe([]) == ""
+
+
+def test_a_chapter_blurb_says_what_kinds_of_entries_it_holds():
+    texts = [f"Sourdough starter feeding note {i}" for i in range(6)] + [f"Marathon training plan week {i}" for i in range(6)]
+    vectors = np.array([[1.0, 0.05 * i, 0.0] for i in range(6)] + [[0.0, 0.05 * i, 1.0] for i in range(6)])
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    ids = [f"e{i}" for i in range(12)]
+    kinds = ["note"] * 6 + ["video"] * 6
+    out = organize(ids, texts, vectors, OrganizeParams(min_section=2, section_size=3), kinds=kinds)
+    blurbs = [c.description for c in out.chapters]
+    assert blurbs and all(b.startswith(("Notes", "Videos")) for b in blurbs), blurbs
+    with pytest.raises(ValueError, match="kinds and ids differ"):
+        organize(ids, texts, vectors, kinds=kinds[:3])
 
 
 def test_refine_moves_rows_to_the_nearest_group_and_renumbers():

@@ -149,7 +149,7 @@ class Pipeline:
         with timer.stage("organize"):
             outline = organize(
                 [e.id for e in entries], texts, vectors, OrganizeParams(seed=self.settings.seed),
-                headings=[e.headings for e in entries],
+                headings=[e.headings for e in entries], kinds=[e.kind for e in entries],
             )
         with timer.stage("titles"):  # before the person's decisions are replayed: their renames win
             outline, titled = self._llm_titles(store, outline, entries, vectors, progress)

@@ -46,17 +46,21 @@ def organize(
     vectors: np.ndarray,
     params: OrganizeParams = OrganizeParams(),
     headings: Sequence[Sequence[str]] | None = None,
+    kinds: Sequence[str] | None = None,
 ) -> Outline:
     """Organize entries into an :class:`Outline` of chapters and sections.
 
     ``texts[i]`` is entry i's title and note; ``vectors[i]`` its L2-normalized embedding.
-    ``headings[i]``, if given, is the
-    path of headings above entry i in its dump (outermost first): topical ones pull their
-    entries together and may title sections (:mod:`selfbook.organize.headings`). Every id
-    appears exactly once in the result.
+    ``headings[i]``, if given, is the path of headings above entry i in its dump (outermost
+    first): topical ones pull their entries together and may title sections
+    (:mod:`selfbook.organize.headings`). ``kinds[i]``, if given, is entry i's kind ("paper",
+    "note"…): a chapter's blurb says what kinds of things it holds. Every id appears exactly
+    once in the result.
     """
     if not (len(ids) == len(texts) == len(vectors)):
         raise ValueError(f"ids, texts and vectors differ in length: {len(ids)}, {len(texts)}, {len(vectors)}")
+    if kinds is not None and len(kinds) != len(ids):
+        raise ValueError(f"kinds and ids differ in length: {len(kinds)}, {len(ids)}")
     if len(set(ids)) != len(ids):
         raise ValueError("ids must be unique")
     n = len(ids)
@@ -68,7 +72,7 @@ def organize(
     table = PhraseTable.build(texts, labels(), p.plural_share)
     with threadpool_limits(1):
         grouping = group(texts, vectors, heading_of, p)
-    return _outline(list(ids), list(texts), vectors, table, grouping, heading_of, p)
+    return _outline(list(ids), list(texts), vectors, table, grouping, heading_of, p, kinds)
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,7 @@ def _outline(
     grouping: Grouping,
     heading_of: list[str | None],
     p: OrganizeParams,
+    kinds: Sequence[str] | None = None,
 ) -> Outline:
     chapter_of, section_of = grouping.chapter_of, grouping.section_of
     everything = np.arange(len(ids))
@@ -112,7 +117,8 @@ def _outline(
                 sections = [_Draft(title, sections[0].rows)]
         others = [t for t in named if t.casefold() != title.casefold()]
         more = [t for t in extras[len(chapters)] if t.casefold() != title.casefold()]
-        chapters.append((_Draft(title, rows), sections, _describe(others or more)))
+        held = [kinds[i] for i in rows] if kinds is not None else []
+        chapters.append((_Draft(title, rows), sections, _describe(others or more, held)))
     # A repeated chapter name is told apart by its largest section's lead phrase, else a key phrase.
     leads = [[_lead_pair([d.title]) for d in secs if not d.misc and d.title != c.title] for c, secs, _ in chapters]
     unique = disambiguate([c[0].title for c in chapters], [lead + more for lead, more in zip(leads, extras)])
@@ -342,14 +348,33 @@ def _lead_pair(titles: Sequence[str]) -> str:
     return " & ".join(leads)
 
 
-def _describe(topics: Sequence[str], most: int = 4) -> str:
-    """A chapter's one-line description from its section titles (or, for a chapter of one
-    section, its key phrases): "PostgreSQL, Docker, Redis and Kubernetes, among others." """
-    topics = list(dict.fromkeys(t for t in topics if t))[:most]
+# What a blurb calls the entries of each kind (models.KINDS).
+_KIND_NAMES = {
+    "paper": "papers", "repo": "repositories", "video": "videos", "post": "posts", "article": "articles", "note": "notes",
+}
+KIND_SHARE = 0.1
+"""A kind a blurb names: at least this share of the chapter's entries (a tenth, not tuned)."""
+
+
+def _describe(topics: Sequence[str], kinds: Sequence[str] = (), most: int = 4) -> str:
+    """A chapter's blurb, as a person heads a chapter of their notes: the kinds of things it holds,
+    most first, and what they are about, from its section titles (or, for a chapter of one
+    section, its key phrases): "Papers, repositories and notes on LoRA, Claude and Karpathy."
+    Without kinds: "On PostgreSQL, Docker, Redis and Kubernetes." A kind under ``KIND_SHARE`` of
+    the entries is not named, nor more than ``most`` topics (the section list follows the blurb),
+    nor a title made of central entries' names ("Yoshua Bengio, Geoffrey Hinton, …")."""
+    topics = list(dict.fromkeys(t for t in topics if t and not t.endswith("…")))[:most]
+    counts = Counter(k for k in kinds if k in _KIND_NAMES)
+    named = [_KIND_NAMES[k] for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if n >= KIND_SHARE * len(kinds)]
     if not topics:
-        return ""
-    listed = topics[0] if len(topics) == 1 else f"{', '.join(topics[:-1])} and {topics[-1]}"
-    return f"{listed}{', among others' if len(topics) == most else ''}."
+        return f"{_listed(named).capitalize()}." if named else ""
+    about = _listed(topics)
+    return f"{_listed(named).capitalize()} on {about}." if named else f"On {about}."
+
+
+def _listed(items: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def _unique(base: str, used: set[str]) -> str:
