@@ -10,6 +10,7 @@ import pytest
 
 from selfbook import Library, Settings
 from selfbook.embed import HashingEmbedder
+from selfbook.store import record_store
 import selfbook.library
 import selfbook.organize
 
@@ -148,6 +149,57 @@ def copy_of_book(built: Path, tmp_path: Path) -> Path:
     copy = tmp_path / "book"
     shutil.copytree(built, copy)
     return copy
+
+
+TEMPLATE_SETTINGS = Settings(embedder="hashing", created="2026-01-01")
+"""The settings of every template book (:func:`book_template`), on SQLite; a copy on
+PostgreSQL has its own database."""
+
+
+class Templates:
+    """Books built once for the whole test run with the hashing embedder, one per set of dumps and
+    store ("sqlite" or "postgresql"): a test that only needs such a book, to read or to change,
+    gets a copy (:meth:`copy`) instead of building its own. A test about building builds."""
+
+    def __init__(self, tmp_path_factory: pytest.TempPathFactory) -> None:
+        self._factory = tmp_path_factory
+        self._built: dict[tuple, tuple[Path, str]] = {}
+
+    def built(self, kind: str, dumps: dict[str, str]) -> tuple[Path, str]:
+        """The template book of ``dumps`` (file name → text) on the store ``kind``, and its store."""
+        key = (kind, tuple(dumps.items()))
+        if key not in self._built:
+            store = "" if kind == "sqlite" else pg_helpers.fresh_database()
+            root = self._factory.mktemp("template")
+            paths = []
+            for name, text in dumps.items():
+                (root / name).write_text(text, encoding="utf-8")
+                paths.append(root / name)
+            Library(root / "book", TEMPLATE_SETTINGS.replace(store=store), embedder=HashingEmbedder()).build(paths)
+            self._built[key] = (root / "book", store)
+        return self._built[key]
+
+    def copy(self, kind: str, dumps: dict[str, str], to: Path) -> Library:
+        """A copy at ``to`` of the template book of ``dumps`` on ``kind``; on PostgreSQL its database
+        is copied too, and the copy records the new one."""
+        book, store = self.built(kind, dumps)
+        shutil.copytree(book, to)
+        if store:
+            store = pg_helpers.copy_database(store)
+            record_store(to / ".selfbook", store)
+        return Library(to, TEMPLATE_SETTINGS.replace(store=store), embedder=HashingEmbedder())
+
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> Templates:
+    return Templates(tmp_path_factory)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def small_book(request, templates: Templates, tmp_path: Path) -> Library:
+    """A copy of the small dump's book (``self.md``), built once per store for the whole run;
+    each test that asks runs on SQLite and on PostgreSQL."""
+    return templates.copy(request.param, {"self.md": SMALL_DUMP}, tmp_path / "book")
 
 
 def _book_files(book: Path) -> dict[str, bytes]:
