@@ -1,4 +1,5 @@
-"""Shared fixtures: tiny dumps written for the tests, and a book built with the hashing embedder."""
+"""Shared fixtures: tiny dumps written for the tests, books built with the hashing embedder, and the
+template books built once for the whole run that tests get copies of."""
 
 from __future__ import annotations
 
