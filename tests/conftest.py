@@ -8,8 +8,10 @@ import threading
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from selfbook import Library, Settings
+from selfbook.cli import main
 from selfbook.embed import HashingEmbedder
 from selfbook.store import record_store
 import selfbook.library
@@ -158,17 +160,19 @@ PostgreSQL has its own database."""
 
 
 class Templates:
-    """Books built once for the whole test run with the hashing embedder, one per set of dumps and
-    store ("sqlite" or "postgresql"): a test that only needs such a book, to read or to change,
-    gets a copy (:meth:`copy`) instead of building its own. A test about building builds."""
+    """Books built once for the whole test run with the hashing embedder, one per set of dumps,
+    store ("sqlite" or "postgresql") and way of building (the library, or ``selfbook build`` with
+    an environment): a test that only needs such a book, to read or to change, gets a copy
+    (:meth:`copy`, :meth:`copy_book`) instead of building its own. A test about building builds."""
 
     def __init__(self, tmp_path_factory: pytest.TempPathFactory) -> None:
         self._factory = tmp_path_factory
         self._built: dict[tuple, tuple[Path, str]] = {}
 
-    def built(self, kind: str, dumps: dict[str, str]) -> tuple[Path, str]:
-        """The template book of ``dumps`` (file name → text) on the store ``kind``, and its store."""
-        key = (kind, tuple(dumps.items()))
+    def built(self, kind: str, dumps: dict[str, str], cli_env: dict[str, str] | None = None) -> tuple[Path, str]:
+        """The template book of ``dumps`` (file name → text) on the store ``kind``, and its store:
+        built by the library with :data:`TEMPLATE_SETTINGS`, or with ``cli_env`` by ``selfbook build``."""
+        key = (kind, tuple(dumps.items()), tuple(sorted((cli_env or {}).items())) if cli_env is not None else None)
         if key not in self._built:
             store = "" if kind == "sqlite" else pg_helpers.fresh_database()
             root = self._factory.mktemp("template")
@@ -176,19 +180,29 @@ class Templates:
             for name, text in dumps.items():
                 (root / name).write_text(text, encoding="utf-8")
                 paths.append(root / name)
-            Library(root / "book", TEMPLATE_SETTINGS.replace(store=store), embedder=HashingEmbedder()).build(paths)
+            if cli_env is None:
+                Library(root / "book", TEMPLATE_SETTINGS.replace(store=store), embedder=HashingEmbedder()).build(paths)
+            else:
+                args = ["build", *map(str, paths), "--book", str(root / "book"), *(["--store", store] if store else [])]
+                result = CliRunner(env=cli_env).invoke(main, args)
+                assert result.exit_code == 0, result.output
             self._built[key] = (root / "book", store)
         return self._built[key]
 
-    def copy(self, kind: str, dumps: dict[str, str], to: Path) -> Library:
-        """A copy at ``to`` of the template book of ``dumps`` on ``kind``; on PostgreSQL its database
-        is copied too, and the copy records the new one."""
-        book, store = self.built(kind, dumps)
+    def copy_book(self, kind: str, dumps: dict[str, str], to: Path, cli_env: dict[str, str] | None = None) -> tuple[Path, str]:
+        """A copy at ``to`` of a template book (:meth:`built`), and its store: on PostgreSQL a copy
+        of the template's database, which the copy records."""
+        book, store = self.built(kind, dumps, cli_env)
         shutil.copytree(book, to)
         if store:
             store = pg_helpers.copy_database(store)
             record_store(to / ".selfbook", store)
-        return Library(to, TEMPLATE_SETTINGS.replace(store=store), embedder=HashingEmbedder())
+        return to, store
+
+    def copy(self, kind: str, dumps: dict[str, str], to: Path) -> Library:
+        """A copy at ``to`` of the library-built template book of ``dumps`` on ``kind``, opened."""
+        book, store = self.copy_book(kind, dumps, to)
+        return Library(book, TEMPLATE_SETTINGS.replace(store=store), embedder=HashingEmbedder())
 
 
 @pytest.fixture(scope="session")

@@ -233,10 +233,9 @@ def test_snippet_falls_back_to_the_title_and_keeps_markup_as_text():
 
 # -- the command line --------------------------------------------------------------------------------
 @pytest.fixture
-def cli_book(tmp_path: Path, small_dump: Path) -> Path:
-    book = tmp_path / "clibook"
-    assert CliRunner(env=ENV).invoke(main, ["build", str(small_dump), "--book", str(book)]).exit_code == 0
-    return book
+def cli_book(templates, tmp_path: Path) -> Path:
+    """A copy of the small dump's book built by the CLI on SQLite, once for the run."""
+    return templates.copy_book("sqlite", {"self.md": SMALL_DUMP}, tmp_path / "clibook", cli_env=ENV)[0]
 
 
 def test_cli_json_lines(cli_book: Path):
