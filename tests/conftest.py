@@ -1,4 +1,5 @@
-"""Shared fixtures: tiny dumps written for the tests, and a book built with the hashing embedder."""
+"""Shared fixtures: tiny dumps written for the tests, books built with the hashing embedder, and the
+template books built once for the whole run that tests get copies of."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ import threading
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from selfbook import Library, Settings
+from selfbook.cli import main
 from selfbook.embed import HashingEmbedder
+from selfbook.store import record_store
 import selfbook.library
 import selfbook.organize
 
@@ -148,6 +152,69 @@ def copy_of_book(built: Path, tmp_path: Path) -> Path:
     copy = tmp_path / "book"
     shutil.copytree(built, copy)
     return copy
+
+
+TEMPLATE_SETTINGS = Settings(embedder="hashing", created="2026-01-01")
+"""The settings of every template book (:func:`book_template`), on SQLite; a copy on
+PostgreSQL has its own database."""
+
+
+class Templates:
+    """Books built once for the whole test run with the hashing embedder, one per set of dumps,
+    store ("sqlite" or "postgresql") and way of building (the library, or ``selfbook build`` with
+    an environment): a test that only needs such a book, to read or to change, gets a copy
+    (:meth:`copy`, :meth:`copy_book`) instead of building its own. A test about building builds."""
+
+    def __init__(self, tmp_path_factory: pytest.TempPathFactory) -> None:
+        self._factory = tmp_path_factory
+        self._built: dict[tuple, tuple[Path, str]] = {}
+
+    def built(self, kind: str, dumps: dict[str, str], cli_env: dict[str, str] | None = None) -> tuple[Path, str]:
+        """The template book of ``dumps`` (file name → text) on the store ``kind``, and its store:
+        built by the library with :data:`TEMPLATE_SETTINGS`, or with ``cli_env`` by ``selfbook build``."""
+        key = (kind, tuple(dumps.items()), tuple(sorted((cli_env or {}).items())) if cli_env is not None else None)
+        if key not in self._built:
+            store = "" if kind == "sqlite" else pg_helpers.fresh_database()
+            root = self._factory.mktemp("template")
+            paths = []
+            for name, text in dumps.items():
+                (root / name).write_text(text, encoding="utf-8")
+                paths.append(root / name)
+            if cli_env is None:
+                Library(root / "book", TEMPLATE_SETTINGS.replace(store=store), embedder=HashingEmbedder()).build(paths)
+            else:
+                args = ["build", *map(str, paths), "--book", str(root / "book"), *(["--store", store] if store else [])]
+                result = CliRunner(env=cli_env).invoke(main, args)
+                assert result.exit_code == 0, result.output
+            self._built[key] = (root / "book", store)
+        return self._built[key]
+
+    def copy_book(self, kind: str, dumps: dict[str, str], to: Path, cli_env: dict[str, str] | None = None) -> tuple[Path, str]:
+        """A copy at ``to`` of a template book (:meth:`built`), and its store: on PostgreSQL a copy
+        of the template's database, which the copy records."""
+        book, store = self.built(kind, dumps, cli_env)
+        shutil.copytree(book, to)
+        if store:
+            store = pg_helpers.copy_database(store)
+            record_store(to / ".selfbook", store)
+        return to, store
+
+    def copy(self, kind: str, dumps: dict[str, str], to: Path) -> Library:
+        """A copy at ``to`` of the library-built template book of ``dumps`` on ``kind``, opened."""
+        book, store = self.copy_book(kind, dumps, to)
+        return Library(book, TEMPLATE_SETTINGS.replace(store=store), embedder=HashingEmbedder())
+
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> Templates:
+    return Templates(tmp_path_factory)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def small_book(request, templates: Templates, tmp_path: Path) -> Library:
+    """A copy of the small dump's book (``self.md``), built once per store for the whole run;
+    each test that asks runs on SQLite and on PostgreSQL."""
+    return templates.copy(request.param, {"self.md": SMALL_DUMP}, tmp_path / "book")
 
 
 def _book_files(book: Path) -> dict[str, bytes]:

@@ -1,6 +1,6 @@
 """A web server on 127.0.0.1 with the pages fetching meets: og: tags, charset quirks, non-HTML,
 huge pages, a decompression bomb, slow drip, redirect loops, soft 404s, robots.txt; plus fake
-arXiv export, Crossref and Wayback availability APIs. Used by test_fetch.py and bench/fetch.py."""
+arXiv export, Crossref and Wayback availability APIs. Used by fetch/test_fetch.py and bench/fetch.py."""
 
 from __future__ import annotations
 

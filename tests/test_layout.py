@@ -247,3 +247,56 @@ def test_the_organizer_loads_on_first_use():
         "assert 'selfbook.organize.outline' in sys.modules and MISC_TITLE == 'Miscellany'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+TESTS = Path(__file__).parent
+
+
+def misplaced_tests(tests: Path, package: Path) -> list[str]:
+    """The test files that are not where the layout puts them. The rule: ``tests/`` mirrors
+    ``src/selfbook/``. A test file sits in ``tests/`` itself (the whole package, or a module at the
+    package's root) or in a folder named after one of the package's folders. A file named after a
+    folder or a module (``test_fusion.py``: ``search/fusion.py``; ``test_search.py``: ``search/``)
+    sits in that folder, or in one of them when the name is in several (``test_index.py``: ``book/``
+    or ``search/``), a module at the package's root counting as ``tests/`` (``test_phrases.py``). A
+    file whose name names nothing (``test_build.py``) may sit in any of those places. Test files keep distinct names
+    across folders (pytest imports them by name; ``pythonpath`` in pyproject.toml finds the helpers)."""
+    folders = {path.parent.relative_to(package).as_posix() for path in package.rglob("__init__.py")} - {"."}
+    homes: dict[str, set[str]] = {}
+    for path in package.rglob("*.py"):
+        where = path.parent.relative_to(package).as_posix()
+        homes.setdefault(path.stem, set()).add("" if where == "." else where)
+    for folder in folders:
+        homes.setdefault(folder.rsplit("/", 1)[-1], set()).add(folder)
+    wrong = []
+    for path in sorted(tests.rglob("test_*.py")):
+        where = path.parent.relative_to(tests).as_posix()
+        where = "" if where == "." else where
+        named = homes.get(path.stem.removeprefix("test_"), set())
+        if where and where not in folders:
+            wrong.append(f"{path.relative_to(tests)}: src/selfbook/{where}/ does not exist")
+        elif named and where not in named:
+            wrong.append(f"{path.relative_to(tests)}: belongs in {' or '.join(f'tests/{home}/'.replace('//', '/') for home in sorted(named))}")
+    return wrong
+
+
+def test_the_tests_mirror_the_package():
+    assert misplaced_tests(TESTS, PACKAGE) == []
+
+
+def test_the_mirror_check_sees_a_misplaced_test(tmp_path):
+    package, tests = tmp_path / "selfbook", tmp_path / "tests"
+    for name in ("__init__.py", "phrases.py", "search/__init__.py", "search/fusion.py", "search/index.py", "book/__init__.py", "book/index.py"):
+        (package / name).parent.mkdir(parents=True, exist_ok=True)
+        (package / name).write_text("")
+    for name in ("test_build.py", "test_phrases.py", "search/test_search.py", "book/test_index.py", "search/test_index.py",
+                 "test_fusion.py", "book/test_fusion.py", "lost/test_build.py", "search/deeper/test_x.py", "book/test_phrases.py"):
+        (tests / name).parent.mkdir(parents=True, exist_ok=True)
+        (tests / name).write_text("")
+    assert misplaced_tests(tests, package) == [
+        "book/test_fusion.py: belongs in tests/search/",
+        "book/test_phrases.py: belongs in tests/",
+        "lost/test_build.py: src/selfbook/lost/ does not exist",
+        "search/deeper/test_x.py: src/selfbook/search/deeper/ does not exist",
+        "test_fusion.py: belongs in tests/search/",
+    ]

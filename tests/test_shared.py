@@ -16,7 +16,7 @@ from selfbook.embed import HashingEmbedder
 from selfbook.mcp.server import BookTools
 from selfbook.web import create_app
 
-from conftest import SMALL_DUMP, build_book, copy_of_book
+from conftest import SMALL_DUMP, copy_of_book
 from llm_servers import ollama_server
 
 SETTINGS = Settings(embedder="hashing", created="2026-01-01")
@@ -27,8 +27,8 @@ HELD_S = 0.2
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_book(tmp_path_factory, "shared", SMALL_DUMP, SETTINGS)
+def built(tmp_path_factory: pytest.TempPathFactory, templates) -> Path:
+    return templates.copy("sqlite", {"self.md": SMALL_DUMP}, tmp_path_factory.mktemp("shared") / "book").book_dir
 
 
 @pytest.fixture

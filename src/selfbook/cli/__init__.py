@@ -10,7 +10,7 @@ beside this one, or in their front end's folder, and are registered at its end: 
 Start-up is a feature (bench/cli_start.py): this module imports the library, which imports at its
 top only what reading and searching a book need. The organizer, the web stack and the MCP SDK are
 imported by the commands that use them (``build``/``add``, ``serve``, ``mcp``), at their seams;
-tests/test_cli.py checks that ``selfbook --help`` imports none of them.
+tests/cli/test_cli.py checks that ``selfbook --help`` imports none of them.
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ out = Console(highlight=False)
 def open_library(book: Path, settings: Settings | None = None) -> Library:
     """The book's :class:`~selfbook.Library`. The library (numpy, the model, the search engine)
     is imported here, by the commands that open a book, not when the CLI starts: ``selfbook
-    --help`` answers without it (bench/cli_start.py, tests/test_cli.py)."""
+    --help`` answers without it (bench/cli_start.py, tests/cli/test_cli.py)."""
     from ..library import Library
 
     return Library(book, settings)

@@ -12,7 +12,7 @@ batches across the threads that search at once.
   gone after ``idle_s`` without any) embeds what is queued in one ``embed(texts, query=True)``
   call of at most ``max_batch`` texts, oldest first. The same query asked by several threads at
   once is embedded once. A batch gives the same vectors as one call per query (the engines pack
-  texts rather than pad them; ``tests/test_queryvec.py`` checks it).
+  texts rather than pad them; ``tests/search/test_queryvec.py`` checks it).
 - **Deadlines.** ``get(..., deadline=t)`` returns None when the vector is not ready by ``t``
   (a :func:`time.monotonic` time): the caller answers without it (once the model is loaded:
   the first batch of a model is waited for, however long). The worker measures what a

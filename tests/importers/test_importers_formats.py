@@ -21,7 +21,7 @@ from selfbook.errors import InputError
 from selfbook.importers import detect_format, iter_source, read_source
 from selfbook.importers.jsontree import nodes
 
-REAL = Path(__file__).parent / "fixtures" / "real" / "formats"
+REAL = Path(__file__).parents[1] / "fixtures" / "real" / "formats"
 ENV = {"SELFBOOK_EMBEDDER": "hashing", "SOURCE_DATE_EPOCH": "1767225600"}
 WEB = ("http://", "https://")
 

@@ -15,7 +15,7 @@ from selfbook.errors import InputError
 from selfbook.ingest import Dump, find_urls, parse_markdown, read_dump
 from selfbook.models import RawEntry, Span
 
-FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "ingest"
 
 
 def parse(text: str) -> Dump:

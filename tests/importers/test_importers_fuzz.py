@@ -23,8 +23,8 @@ from selfbook.importers import FORMAT_NAMES, read_source
 from selfbook.ingest import Dump
 from selfbook.models import RawEntry, Skip
 
-FIXTURES = Path(__file__).parent / "fixtures" / "import"
-REAL = Path(__file__).parent / "fixtures" / "real" / "formats"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "import"
+REAL = Path(__file__).parents[1] / "fixtures" / "real" / "formats"
 FUZZ = settings(max_examples=int(os.environ.get("SELFBOOK_FUZZ_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SAMPLES = {
     "markdown": [SMALL_DUMP.encode()],

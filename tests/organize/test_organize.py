@@ -12,7 +12,7 @@ from selfbook.text import slug
 from selfbook.phrases import STOPWORDS
 from selfbook.text import terms, words
 
-NOTES = yaml.safe_load((Path(__file__).parent / "fixtures" / "organize" / "notes.yaml").read_text(encoding="utf-8"))
+NOTES = yaml.safe_load((Path(__file__).parents[1] / "fixtures" / "organize" / "notes.yaml").read_text(encoding="utf-8"))
 DOMAINS = ("ml", "health", "cooking", "kannada")
 
 

@@ -19,6 +19,8 @@ from selfbook.search import QueryError, SearchFilters, highlight_spans, parse_pe
 from selfbook.search.dense import top
 from selfbook.search.fusion import convex, rrf
 
+from conftest import SMALL_DUMP
+
 ENV = {"SELFBOOK_EMBEDDER": "hashing", "SOURCE_DATE_EPOCH": "1767225600"}
 
 SECOND_DUMP = """\
@@ -37,8 +39,15 @@ https://www.example.org/vienna-cafe
 """
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def book(request, templates, tmp_path: Path) -> Library:
+    """A copy of the book of the small dump and ``reading.md``, built once per store for the run."""
+    return templates.copy(request.param, {"self.md": SMALL_DUMP, "reading.md": SECOND_DUMP}, tmp_path / "book")
+
+
 @pytest.fixture
-def book(library: Library, small_dump: Path, tmp_path: Path) -> Library:
+def built_here(library: Library, small_dump: Path, tmp_path: Path) -> Library:
+    """The same book built in the test's own folder, for a test of the dumps' paths."""
     second = tmp_path / "reading.md"
     second.write_text(SECOND_DUMP, encoding="utf-8")
     library.build([small_dump, second])
@@ -110,7 +119,8 @@ def test_date_filters_overlap_and_drop_undated(book: Library):
         book.search("x", filters=SearchFilters(since=dt.date(2025, 1, 1), until=dt.date(2024, 1, 1)))
 
 
-def test_source_filter_by_file_name_or_path(book: Library, tmp_path: Path):
+def test_source_filter_by_file_name_or_path(built_here: Library, tmp_path: Path):
+    book = built_here
     for source in ("reading.md", str(tmp_path / "reading.md")):
         hits = book.search("culture dreams ಕನ್ನಡ", filters=SearchFilters(source=source), limit=50)
         assert hits and all(any(s.path.endswith("reading.md") for s in h.placed.entry.sources) for h in hits)
@@ -223,10 +233,9 @@ def test_snippet_falls_back_to_the_title_and_keeps_markup_as_text():
 
 # -- the command line --------------------------------------------------------------------------------
 @pytest.fixture
-def cli_book(tmp_path: Path, small_dump: Path) -> Path:
-    book = tmp_path / "clibook"
-    assert CliRunner(env=ENV).invoke(main, ["build", str(small_dump), "--book", str(book)]).exit_code == 0
-    return book
+def cli_book(templates, tmp_path: Path) -> Path:
+    """A copy of the small dump's book built by the CLI on SQLite, once for the run."""
+    return templates.copy_book("sqlite", {"self.md": SMALL_DUMP}, tmp_path / "clibook", cli_env=ENV)[0]
 
 
 def test_cli_json_lines(cli_book: Path):

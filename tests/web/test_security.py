@@ -14,9 +14,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from selfbook import Library, Settings
 from selfbook.cli import main
-from selfbook.embed import HashingEmbedder
 from selfbook.errors import ConfigError
 from selfbook.web.access import MIN_TOKEN_LENGTH, bearer_matches, check_bind, host_is_loopback, is_loopback
 
@@ -64,12 +62,8 @@ def test_a_six_character_token_is_refused(server: str, host: str, tmp_path: Path
 
 
 @pytest.fixture(scope="module")
-def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("security")
-    dump = root / "self.md"
-    dump.write_text(SMALL_DUMP, encoding="utf-8")
-    Library(root / "book", Settings(embedder="hashing", created="2026-01-01"), embedder=HashingEmbedder()).build([dump])
-    return root / "book"
+def book(tmp_path_factory: pytest.TempPathFactory, templates) -> Path:
+    return templates.copy("sqlite", {"self.md": SMALL_DUMP}, tmp_path_factory.mktemp("security") / "book").book_dir
 
 
 @pytest.mark.parametrize("server", SERVERS)

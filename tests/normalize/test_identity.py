@@ -17,7 +17,7 @@ from selfbook.importers import read_source
 from selfbook.models import RawEntry, Span
 from selfbook.normalize import fragment_flags, near_duplicates, normalize_entries
 
-FIXTURES = Path(__file__).parent / "fixtures" / "import"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "import"
 
 
 def raw(line, title=None, urls=(), note="", **fields):

@@ -21,7 +21,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 import pg_helpers
-from conftest import SMALL_DUMP, HeldEmbedder, build_book, copy_of_book
+from conftest import SMALL_DUMP, HeldEmbedder, copy_of_book
 from selfbook import Library, Settings
 from selfbook.embed import HashingEmbedder
 from selfbook.web import create_app, views
@@ -47,8 +47,8 @@ def app_for(book: Path, embedder=None):
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    return build_book(tmp_path_factory, "pool", SMALL_DUMP, SETTINGS)
+def built(tmp_path_factory, templates) -> Path:
+    return templates.copy("sqlite", {"self.md": SMALL_DUMP}, tmp_path_factory.mktemp("pool") / "book").book_dir
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ from selfbook.normalize import normalize_entries
 
 ENV = {"SELFBOOK_EMBEDDER": "hashing", "SOURCE_DATE_EPOCH": "1767225600"}
 TARGETS = {"netscape": "bookmarks.html", "jsonl": "entries.jsonl", "obsidian": "vault", "opml": "book.opml"}
-FIXTURES = Path(__file__).parent / "fixtures" / "import"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "import"
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

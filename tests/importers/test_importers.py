@@ -18,7 +18,7 @@ from selfbook.errors import InputError
 from selfbook.importers import FORMAT_NAMES, FORMATS, detect_format, iter_source, read_source, source_digest
 from selfbook.models import RawEntry, Skip, Span
 
-FIXTURES = Path(__file__).parent / "fixtures" / "import"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "import"
 ENV = {"SELFBOOK_EMBEDDER": "hashing", "SOURCE_DATE_EPOCH": "1767225600"}
 
 

@@ -53,8 +53,8 @@ def test_add_note_places_the_entry_with_its_file_and_line(library, small_dump, m
     assert placed.chapter
 
 
-def test_add_note_twice_adds_it_once(library, small_dump):
-    library.build([small_dump])
+def test_add_note_twice_adds_it_once(small_book):
+    library = small_book
     library.add_note("A note on sleep", "https://www.example.org/sleep")
     n = len(library.entries())
     again = library.add_note("A note on sleep", "https://www.example.org/sleep")

@@ -10,20 +10,17 @@ from click.testing import CliRunner
 
 from selfbook.cli import main
 
+from conftest import SMALL_DUMP
 from llm_servers import ollama_server
 
 ENV = {"SELFBOOK_EMBEDDER": "hashing", "SOURCE_DATE_EPOCH": "1767225600", "SELFBOOK_LLM": ""}
 
 
-@pytest.fixture
-def book(tmp_path: Path, small_dump: Path, store_url: str) -> Path:
-    """The small dump built by the CLI, on SQLite and on PostgreSQL (later commands find the
-    store the book recorded)."""
-    book = tmp_path / "book"
-    store = ["--store", store_url] if store_url else []
-    result = CliRunner(env=ENV).invoke(main, ["build", str(small_dump), "--book", str(book), *store])
-    assert result.exit_code == 0, result.output
-    return book
+@pytest.fixture(params=["sqlite", "postgresql"])
+def book(request, templates, tmp_path: Path) -> Path:
+    """A copy of the small dump's book built by the CLI (once per store for the run), on SQLite
+    and on PostgreSQL (later commands find the store the book recorded)."""
+    return templates.copy_book(request.param, {"self.md": SMALL_DUMP}, tmp_path / "book", cli_env=ENV)[0]
 
 
 def test_ask_without_llm_gives_labelled_extracts(book: Path):

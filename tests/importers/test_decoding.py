@@ -127,7 +127,7 @@ def test_a_utf16_file_is_detected_without_format(tmp_path):
 def test_a_wide_xml_file_cut_inside_a_character_is_refused_by_name(tmp_path: Path):
     """A UTF-16 OPML file cut one byte short no longer reads as UTF-16; read as another codec its
     bytes hold NULs, and expat took its declared encoding ("autf-16", unknown) and crashed with a
-    LookupError (found by tests/test_importers_fuzz.py). The whole-file decoder refuses NULs, as
+    LookupError (found by tests/importers/test_importers_fuzz.py). The whole-file decoder refuses NULs, as
     the streamed one (TextChunks) always did."""
     path = tmp_path / "list.opml"
     path.write_bytes(codecs.BOM_UTF16_LE + '<?xml version="1.0" encoding="autf-16"?>\n'.encode("utf-16-le")[:-1])

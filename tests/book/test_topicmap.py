@@ -62,9 +62,8 @@ def test_map_html_links_every_entry_to_its_anchor_in_its_chapter(tmp_path: Path,
     assert "<script>\n" in page and "http" not in page.split("<body>")[0]  # one inline script, nothing fetched
 
 
-def test_moving_an_entry_recolours_it_without_moving_any_point(tmp_path: Path, small_dump: Path, settings):
-    library = Library(tmp_path / "book", settings, embedder=HashingEmbedder())
-    library.build([small_dump])
+def test_moving_an_entry_recolours_it_without_moving_any_point(tmp_path: Path, small_book: Library):
+    library = small_book  # at tmp_path / "book"
     before = library.topic_map()
     placed = library.entries()[0]
     other = next(c for c in library.outline().chapters if c.id != placed.chapter_id)
@@ -96,9 +95,8 @@ def test_layout_fitted_on_some_rows_places_the_others_without_moving_them():
     assert np.array_equal(grown[:250], first)
 
 
-def test_an_add_places_new_entries_without_moving_the_others(tmp_path: Path, small_dump: Path, settings):
-    library = Library(tmp_path / "book", settings, embedder=HashingEmbedder())
-    library.build([small_dump])
+def test_an_add_places_new_entries_without_moving_the_others(tmp_path: Path, small_book: Library):
+    library = small_book
     before = {p.id: (p.x, p.y) for p in library.topic_map().points}
     later = tmp_path / "self-1.md"
     later.write_text("Sourdough starter, day by day\nhttps://example.org/sourdough\n\nMamba: linear-time sequence models\nhttps://arxiv.org/abs/2312.00752\n", encoding="utf-8")

@@ -18,7 +18,7 @@ from selfbook.importers import iter_source, read_source
 from selfbook.importers.decoding import xml_as_utf8
 from selfbook.models import Skip
 
-REAL = Path(__file__).parent / "fixtures" / "real" / "encodings"
+REAL = Path(__file__).parents[1] / "fixtures" / "real" / "encodings"
 ENV = {"SELFBOOK_EMBEDDER": "hashing", "SOURCE_DATE_EPOCH": "1767225600"}
 
 # file, format, entries, (field of the first entry, text it must hold intact)

@@ -2,7 +2,7 @@
 
 Regenerate the golden files after an intended change with::
 
-    SELFBOOK_UPDATE_GOLDEN=1 python -m pytest tests/test_render.py
+    SELFBOOK_UPDATE_GOLDEN=1 python -m pytest tests/book/test_render.py
 """
 
 from __future__ import annotations
@@ -136,7 +136,7 @@ def test_golden_files() -> None:
     expected = {p.name: p.read_bytes().decode("utf-8") for p in sorted(GOLDEN.glob("*.md"))}
     assert sorted(expected) == sorted(files), "files differ; run with SELFBOOK_UPDATE_GOLDEN=1 if intended"
     for name, text in files.items():
-        assert text == expected[name], f"{name} differs from tests/golden; SELFBOOK_UPDATE_GOLDEN=1 to accept"
+        assert text == expected[name], f"{name} differs from tests/book/golden; SELFBOOK_UPDATE_GOLDEN=1 to accept"
 
 
 def test_layout_of_files() -> None:
@@ -416,7 +416,7 @@ def test_every_link_resolves() -> None:
     for name, text in files.items():
         for target in regex.findall(r"(?<!\\)\]\(([^)\s]+)\)", text):
             if target.startswith(("http://", "https://", "../")) or target in ("map.html", "map.png"):
-                continue  # the map is written beside the pages by the library (tests/test_topicmap.py)
+                continue  # the map is written beside the pages by the library (tests/book/test_topicmap.py)
             page, _, anchor = target.partition("#")
             page = page or name
             assert page in files, f"{name} links to missing {page}"

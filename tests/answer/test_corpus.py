@@ -200,8 +200,8 @@ def test_corpus_answers_are_computed_even_with_an_llm():
     assert server.requests == [] and result.mode == "corpus" and result.text.startswith("3 repos:")
 
 
-def test_corpus_on_a_built_book(library: Library, small_dump: Path):
-    library.build([small_dump])
+def test_corpus_on_a_built_book(small_book: Library):
+    library = small_book
     placed = library.entries()
     corpus = MemoryCorpus(placed, library.outline())
     result = answer("Which repos did I save?", search=TermSearch(placed), llm=None, corpus=corpus)

@@ -22,9 +22,8 @@ QUERIES = ["dosa batter fermentation", "retrieval augmented generation", "ಕನ
 
 
 @pytest.fixture
-def built(library: Library, small_dump: Path) -> Library:
-    library.build([small_dump])
-    return library
+def built(small_book: Library) -> Library:
+    return small_book
 
 
 def summary(hits) -> list[tuple[str, float, tuple]]:

@@ -23,13 +23,11 @@ from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 from mcp.server.mcpserver.exceptions import ToolError
 
-from selfbook import Library, Settings, SharedBook
-from selfbook.embed import HashingEmbedder
+from selfbook import Library, SharedBook
 from selfbook.mcp.command import Guard, http_app, mcp_command
 from selfbook.mcp.server import find_chapter
 from selfbook.models import Chapter, Section
 
-import pg_helpers
 from conftest import SMALL_DUMP
 from llm_servers import free_port, ollama_server
 
@@ -46,19 +44,20 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def store(request) -> str:
-    """The store of the module's book: SQLite (""), or a fresh PostgreSQL database."""
-    return "" if request.param == "sqlite" else pg_helpers.fresh_database()
+def module_book(request, templates, tmp_path_factory: pytest.TempPathFactory) -> Library:
+    """The module's book: a copy of the small dump's, on SQLite or in a PostgreSQL database of its own."""
+    return templates.copy(request.param, {"self.md": SMALL_DUMP}, tmp_path_factory.mktemp("mcp") / "book")
 
 
 @pytest.fixture(scope="module")
-def book(tmp_path_factory: pytest.TempPathFactory, store: str) -> Path:
-    root = tmp_path_factory.mktemp("mcp")
-    dump = root / "self.md"
-    dump.write_text(SMALL_DUMP, encoding="utf-8")
-    settings = Settings(embedder="hashing", created="2026-01-01", store=store)
-    Library(root / "book", settings, embedder=HashingEmbedder()).build([dump])
-    return root / "book"
+def store(module_book: Library) -> str:
+    """The store of the module's book: SQLite (""), or its PostgreSQL database."""
+    return module_book.settings.store
+
+
+@pytest.fixture(scope="module")
+def book(module_book: Library) -> Path:
+    return module_book.book_dir
 
 
 @pytest.fixture(scope="module")
