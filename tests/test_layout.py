@@ -92,7 +92,7 @@ def test_no_import_cycle_across_folders():
 def test_the_cycle_check_sees_a_cycle():
     assert _folder("selfbook.ingest.oneline") == "selfbook.ingest" and _folder("selfbook.Hit") == "selfbook.search"
     graph = folder_graph()
-    graph["selfbook.models"].add("selfbook.ingest")  # what models.py did before selfbook.dates
+    graph["selfbook.models"].add("selfbook.ingest")  # what models.py did before selfbook.text.dates
     try:
         TopologicalSorter(graph).prepare()
     except CycleError:
@@ -212,7 +212,6 @@ AT_THE_ROOT = {
     # the facade layer: the package root, the library and the policy that shares it, and what they hand out
     "__init__", "library", "shared", "settings", "models", "reports", "errors",
     "pipeline",  # the library's other half: the stages each verb runs and the one commit; it imports every stage, only library imports it
-    "dates", "text", "phrases",  # below every stage (models imports dates; text and phrases are the words ingest, organize and search share)
 }
 """The modules that may sit loose in ``src/selfbook/``; every other module lives in the folder of
 its stage (ingest, normalize, embed, organize, book, store, search, answer) or front end."""
@@ -228,7 +227,7 @@ def test_nothing_is_loose_at_the_root_but_the_facade_layer():
 
 
 def test_the_root_check_sees_a_loose_module(tmp_path):
-    for name in ("__init__", "library", "text", "ask"):
+    for name in ("__init__", "library", "pipeline", "ask"):
         (tmp_path / f"{name}.py").write_text("")
     (tmp_path / "answer").mkdir()
     (tmp_path / "answer" / "corpus.py").write_text("")

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from selfbook import phrases
+from selfbook.text import phrases
 from selfbook.importers import read_source
 from selfbook.ingest import find_urls
-from selfbook.dates import _mask_urls, find_date
+from selfbook.text.dates import _mask_urls, find_date
 from selfbook.ingest.links import strip_urls
 from selfbook.ingest.note import note_dump
 from selfbook.normalize.entities import extract_entities

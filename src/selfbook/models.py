@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .dates import DateRange, closing_date
+from .text.dates import DateRange, closing_date
 
 KINDS = ("paper", "repo", "video", "post", "article", "note")
 

@@ -38,7 +38,7 @@ from selfbook.book.index_terms import (
     singular,
 )
 from selfbook.models import Entry, Span
-from selfbook.phrases import most_common_form, phrase_forms
+from selfbook.text.phrases import most_common_form, phrase_forms
 from selfbook.book.topicmap import make_map, map_files
 
 # -- the choice from counts is the choice the rules describe ----------------------------------------

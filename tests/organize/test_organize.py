@@ -9,7 +9,7 @@ import yaml
 from selfbook.organize import MISC_TITLE, OrganizeParams, _describe, organize
 from selfbook.organize.vocab import labels
 from selfbook.text import slug
-from selfbook.phrases import STOPWORDS
+from selfbook.text.phrases import STOPWORDS
 from selfbook.text import terms, words
 
 NOTES = yaml.safe_load((Path(__file__).parents[1] / "fixtures" / "organize" / "notes.yaml").read_text(encoding="utf-8"))

@@ -52,7 +52,7 @@ from typing import Callable, Protocol, Sequence
 
 import regex
 
-from ..dates import MONTHS
+from ..text.dates import MONTHS
 from ..models import Outline
 from ..reports import PlacedEntry
 from ..search.engine import Hit

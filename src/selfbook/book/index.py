@@ -7,7 +7,7 @@ anything that starts with a digit or a symbol comes first under "0–9 & symbols
 
 Which terms are listed
 ----------------------
-A term is a :func:`selfbook.phrases.candidate_phrases` phrase of an entry's title and notes
+A term is a :func:`selfbook.text.phrases.candidate_phrases` phrase of an entry's title and notes
 (@handles taken out: they have their own part). Singular and plural ("agent", "agents") and
 possessive ("Google's") forms count as one term, spelled as most entries spell it. A term is listed
 when, counting entries (document frequency):

@@ -1,7 +1,7 @@
 """The counts the back-of-book index chooses its terms from, kept so an ``add`` need not recount.
 
 Every placed entry's *index text* (its title and notes, @handles taken out: :func:`index_text`)
-gives its phrases (:func:`selfbook.phrases.phrase_forms`). Phrases that differ only by an English
+gives its phrases (:func:`selfbook.text.phrases.phrase_forms`). Phrases that differ only by an English
 plural or possessive "s" index as one term; a *group* holds them, keyed by their singular
 (:func:`singular`): for each variant (lower-cased), the entries that hold it and how often each
 casing is written::
@@ -19,7 +19,7 @@ entries touch, takes those entries' old phrases out and puts their new ones in, 
 other candidates from the store, best ranked first, only as far as the index's choice goes. The
 groups, hence ``INDEX.md``, are exactly those a count from scratch gives. The store marks the
 table with :data:`TERMS_VERSION`: change it whenever what a group holds changes (the phrase rules
-of :mod:`selfbook.phrases`, :func:`singular`, :func:`index_text`), so that books saved before are
+of :mod:`selfbook.text.phrases`, :func:`singular`, :func:`index_text`), so that books saved before are
 counted afresh, once.
 """
 
@@ -37,7 +37,7 @@ from typing import Protocol
 import regex
 
 from selfbook.models import Entry, Outline
-from selfbook.phrases import most_common_form, phrase_forms
+from selfbook.text.phrases import most_common_form, phrase_forms
 from selfbook.store.base import TermRows
 
 __all__ = [

@@ -10,7 +10,7 @@ file and line range.
     find_urls(line)            the http(s) URLs of a line
 """
 
-from ..dates import find_date, find_date_range
+from ..text.dates import find_date, find_date_range
 from .markdown import Dump, find_urls, parse_markdown
 from .reader import read_dump
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import regex
 
-from ..dates import find_date
+from ..text.dates import find_date
 from ..models import RawEntry, Skip, Span
 from .inline import SPACES, clean_note, clean_title
 from .links import DOMAIN, HASHTAG, IDENT, WORD_CHAR, find_urls, is_url_line, names_host, strip_urls, url_host

@@ -28,7 +28,7 @@ Entries: the title is the first text line, with markdown emphasis and URLs taken
   ends ("Title — note (2020-08-19)", "Title: note URL", "Title. Note. Mon YYYY.": see
   :mod:`.oneline`), whose title is cut there, the rest its note, the closing date neither. The note is the other text lines; URL lines, identifier
   lines and domain lines that name the URL's host stay in ``lines`` but not in the note. The date
-  is the last date written in the entry's text (see :mod:`selfbook.dates`); hashtags become ``tags``.
+  is the last date written in the entry's text (see :mod:`selfbook.text.dates`); hashtags become ``tags``.
 
 The stages: the front matter is read here; :mod:`.scan` groups the body's lines into paragraphs and
 list items under their headings; :mod:`.entries` cuts the groups into entries and reads each one's

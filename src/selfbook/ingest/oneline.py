@@ -2,7 +2,7 @@
 
 A dump's entry is often one line. When the line says where its title ends, the title is cut
 there and the rest becomes the note; a date that closes the line leaves both (it is the entry's
-date, found by :mod:`selfbook.dates`). Conservatively: a line that does not clearly say so keeps today's
+date, found by :mod:`selfbook.text.dates`). Conservatively: a line that does not clearly say so keeps today's
 form, its whole text as the title. The rules, chosen on the dev half of the hand-labelled lines
 of ``bench/oneline_labels.jsonl`` (``python bench/oneline.py --set dev``):
 
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import regex
 
-from ..dates import closing_date
+from ..text.dates import closing_date
 from .links import find_urls, strip_urls
 
 __all__ = ["OneLine", "split_line"]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import regex
 import yaml
 
-from ..dates import find_date_range
+from ..text.dates import find_date_range
 from ..models import DateRange, Skip, Span
 from .inline import clean_title
 

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..models import Outline
-from ..phrases import candidate_phrases, is_title_phrase, surface_forms
+from ..text.phrases import candidate_phrases, is_title_phrase, surface_forms
 
 __all__ = ["AssignParams", "NewGroup", "Plan", "group_title", "plan"]
 

@@ -21,7 +21,7 @@ import numpy as np
 # sklearn and scipy are imported in the functions that use them, not here: they cost about a
 # second of start-up that only the organizer (build, add --reorganize) needs, while every command
 # imports the library (STYLE: heavy imports deferred to the seam that needs them).
-from selfbook.phrases import STOPWORDS
+from selfbook.text.phrases import STOPWORDS
 from selfbook.text import terms
 
 log = logging.getLogger(__name__)

@@ -32,7 +32,7 @@ from collections.abc import Sequence
 import numpy as np
 import regex
 
-from selfbook.phrases import DATE_WORDS, GENERIC_WORDS, STOPWORDS
+from selfbook.text.phrases import DATE_WORDS, GENERIC_WORDS, STOPWORDS
 from selfbook.text import words
 
 __all__ = ["NOISE", "is_topical", "entry_headings", "pull", "section_heading", "chapter_heading"]

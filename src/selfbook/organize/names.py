@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from selfbook.organize.vocab import Label
-from selfbook.phrases import STOPWORDS
+from selfbook.text.phrases import STOPWORDS
 from selfbook.text import stem
 
 __all__ = ["WIDEN_SHARE", "label_names"]

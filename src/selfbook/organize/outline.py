@@ -26,7 +26,7 @@ from selfbook.organize.title import (
     holders,
     title_groups,
 )
-from selfbook.phrases import is_hostlike
+from selfbook.text.phrases import is_hostlike
 from selfbook.text import slug
 
 __all__ = ["organize", "MISC_TITLE"]

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import regex
 
-from selfbook.phrases import STOPWORDS
+from selfbook.text.phrases import STOPWORDS
 
 __all__ = ["plurals"]
 

@@ -1,6 +1,6 @@
 """Human titles for chapters and sections, without an LLM.
 
-Sections are titled by class-based scores over candidate phrases (:mod:`selfbook.phrases`):
+Sections are titled by class-based scores over candidate phrases (:mod:`selfbook.text.phrases`):
 a phrase scores by the share of the section's entries that hold it against its share in the
 whole chapter (a KL term, see :func:`_ranked`); phrases common to many sections of a chapter
 are boilerplate and skipped (:func:`_boilerplate`). The title is the best phrase, widened to a longer phrase that almost always
@@ -8,7 +8,7 @@ comes with it ("networks" → "Kolmogorov-Arnold Networks"), plus at most one mo
 says something different ("RAG & LlamaIndex"). An acronym next to its expansion becomes
 "RAG — Retrieval-Augmented Generation". Phrases keep their most common casing.
 
-A phrase may title a group only if :func:`selfbook.phrases.is_title_phrase` allows it: month and
+A phrase may title a group only if :func:`selfbook.text.phrases.is_title_phrase` allows it: month and
 weekday names never start or end one, and generic words ("first", "light", "life", "events",
 "hours", "side") never make one on their own. Among phrases that score alike, longer ones and
 names (a capital inside the phrase as in "SQLite", "RAG", "Dead Hang"; another script as in
@@ -35,7 +35,7 @@ import regex
 from selfbook.organize.names import WIDEN_SHARE, label_names
 from selfbook.organize.plurals import plurals
 from selfbook.organize.vocab import Label
-from selfbook.phrases import is_title_phrase, most_common_form, phrase_forms, proper_names
+from selfbook.text.phrases import is_title_phrase, most_common_form, phrase_forms, proper_names
 from selfbook.text import stem, words
 
 if TYPE_CHECKING:  # scipy is imported where a table is built: the organizer's, as in organize.cluster

@@ -10,7 +10,7 @@ Two published vocabularies ship in this folder with their licences:
   706 categories of everyday subjects in four tiers ("Food & Drink" > "Cooking").
 
 Each entry of either becomes a :class:`Label`: the name a title shows and the surface forms that
-say an entry is about it (lower-cased, as :func:`selfbook.phrases.candidate_phrases` gives
+say an entry is about it (lower-cased, as :func:`selfbook.text.phrases.candidate_phrases` gives
 phrases: a GitHub topic's slug, display name and aliases; an IAB category's name). Nothing here
 is edited to fit any collection: the files are read as they were published.
 

@@ -1,4 +1,4 @@
-from selfbook.phrases import STOPWORDS, candidate_phrases, surface_forms
+from selfbook.text.phrases import STOPWORDS, candidate_phrases, surface_forms
 
 
 def test_phrases_are_lowercased_ngrams_up_to_three_words():
@@ -83,7 +83,7 @@ def test_licence_identifiers_do_not_make_phrases():
 
 
 def test_title_phrases_exclude_dates_and_generic_words():
-    from selfbook.phrases import is_title_phrase
+    from selfbook.text.phrases import is_title_phrase
 
     for phrase in ("sleep", "dead hang", "art of fermentation", "hoysala temples", "ಕನ್ನಡ ಸಾಹಿತ್ಯ", "sqlite"):
         assert is_title_phrase(phrase), phrase
@@ -97,7 +97,7 @@ def test_a_title_phrase_reads_as_a_noun_phrase():
     a lone word that cannot be a noun, never titles ("Install", "Nifty", "Remove & Delete" were
     section titles of a developer's notes). Activities (-ing), participles (-ed) and words the
     lexicon does not know (names) stay titles."""
-    from selfbook.phrases import is_title_phrase
+    from selfbook.text.phrases import is_title_phrase
 
     for phrase in ["install docker", "nifty", "remove", "found", "quickly", "googling i found", "recurrent neural"]:
         assert not is_title_phrase(phrase), phrase
@@ -114,7 +114,7 @@ def test_a_word_the_lexicon_lacks_is_read_by_how_english_forms_words():
     and a derived adjective (-ional, -ive, -ous...) are adjectives now; a compound that names a
     thing or a task is a noun; an idiom the parts do not tell, and a capitalized coinage, stay
     names."""
-    from selfbook.phrases import is_title_phrase
+    from selfbook.text.phrases import is_title_phrase
 
     for phrase in ["convolutional", "large-scale", "end-to-end", "peer-to-peer", "state-of-the-art",
                    "instruction-tuned", "pretrained", "autoregressive", "self-hosted"]:
@@ -133,7 +133,7 @@ def test_a_phrase_with_a_clause_word_inside_never_titles():
     """"Finds That LLMs" titled a section of paper summaries ("…; finds that LLMs surpass
     experts"): a function word inside a phrase that is not an article, a preposition or
     "and"/"or" makes it part of a clause, even when a name ("LLMs") is in it."""
-    from selfbook.phrases import is_title_phrase
+    from selfbook.text.phrases import is_title_phrase
 
     for phrase in ["finds that llms", "what is rag", "cms that allows", "models can reason"]:
         assert not is_title_phrase(phrase) and not is_title_phrase(phrase, name=True), phrase
@@ -146,7 +146,7 @@ def test_a_word_written_with_a_capital_inside_sentences_is_a_name():
     """"Go" the language titles a section though "go" is a common verb: the notes write it with a
     capital inside their sentences. A title-cased first line proves nothing ("Running Specific
     Test"), nor does a capital after a full stop."""
-    from selfbook.phrases import is_title_phrase, proper_names
+    from selfbook.text.phrases import is_title_phrase, proper_names
 
     texts = ["Running Specific Test\nWhen your Go project grows, run one test.",
              "Multiline strings\nStrings in Go are quoted with backticks. Specific rules apply.",

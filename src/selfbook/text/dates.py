@@ -126,7 +126,7 @@ def _patterns() -> _Patterns:
     about 20 ms of its start."""
     import regex  # deferred: start-up, as the docstring says
 
-    from .text import URL_CHAR, WEB_URL
+    from . import URL_CHAR, WEB_URL
 
     mon = "(?:" + "|".join(sorted(map(regex.escape, MONTHS), key=len, reverse=True)) + r")\.?"
     point = regex.compile(
