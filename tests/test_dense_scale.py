@@ -4,6 +4,8 @@ The threshold is lowered to a few thousand entries here; no test asserts a timin
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pytest
 
@@ -76,6 +78,17 @@ def test_slices_of_rows_share_one_range_so_they_find_what_one_slice_finds():
     one, three = Quantized(vectors, faiss, slices=1), Quantized(vectors, faiss, slices=3)
     for q in clustered_unit_vectors(10, seed=5):
         assert three.best(q, 50).tolist() == one.best(q, 50).tolist()
+
+
+def test_searches_from_many_threads_at_once_find_what_one_at_a_time_finds():
+    """As ``selfbook serve`` searches: the slices' worker threads are shared by every search."""
+    vectors = clustered_unit_vectors(4000, seed=6)
+    coarse = Quantized(vectors, faiss, slices=2)
+    queries = clustered_unit_vectors(32, seed=7)
+    alone = [approximate(vectors, q, 10, coarse, rescored=100)[0].tolist() for q in queries]
+    with ThreadPoolExecutor(8) as pool:
+        together = list(pool.map(lambda q: approximate(vectors, q, 10, coarse, rescored=100)[0].tolist(), queries))
+    assert together == alone
 
 
 def test_a_book_from_the_threshold_scans_8bit_vectors_and_returns_the_exact_ranking(big_book, monkeypatch):

@@ -179,8 +179,9 @@ class Searcher:
     ) -> tuple[np.ndarray, np.ndarray] | None:
         """The ``depth`` nearest positions by cosine, and their cosines, or None when the query's
         vector is not ready by ``deadline`` (see :class:`QueryVectors`): exact over the vectors in
-        memory (for a book of ``SearchParams.approximate_from`` entries, and no filter, the best
-        of an 8-bit scan ranked by their exact cosines: see :mod:`~selfbook.search.dense`), or, when ``SearchParams.index_above`` is set and the book has that many entries
+        memory (for a book of ``SearchParams.approximate_from`` entries and no filter, the best of
+        an 8-bit scan ranked by their exact cosines: see :mod:`~selfbook.search.dense`), or, when
+        ``SearchParams.index_above`` is set and the book has that many entries
         and a store with a vector index (PostgreSQL's HNSW), approximate through it, without
         loading the vectors. A filtered
         search asks the index for more and keeps the allowed ones; when too few remain, exact.
