@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from functools import lru_cache
 from typing import Callable, ContextManager
@@ -164,6 +165,13 @@ class Quantized:
         """Positions of the ``k`` largest 8-bit inner products with ``q``, in position order."""
         _, found = self.index.search(np.asarray(q, dtype=np.float32).reshape(1, -1), k)
         return np.sort(found[0][found[0] >= 0])
+
+
+@lru_cache(maxsize=1)
+def scan_beside() -> ThreadPoolExecutor:
+    """The threads on which a hybrid search of a large book scans its 8-bit vectors while its own
+    thread ranks by BM25 (shared by every searcher of the process)."""
+    return ThreadPoolExecutor(max_workers=SCAN_THREADS, thread_name_prefix="selfbook-dense")
 
 
 def quantized(vectors: np.ndarray) -> Quantized | None:

@@ -28,7 +28,7 @@ from ..embed import Embedder, content_hash
 from ..errors import BookError
 from ..reports import PlacedEntry
 from ..store.base import Store
-from .dense import APPROXIMATE_FROM, approximate, blas_threads, fill_missing, quantized, top
+from .dense import APPROXIMATE_FROM, approximate, blas_threads, fill_missing, quantized, scan_beside, top
 from .filters import QueryError, SearchFilters, filter_mask
 from . import METHODS
 from .fusion import adaptive, convex, rrf
@@ -273,10 +273,13 @@ class Searcher:
         rankings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         degraded = None
         held = 1.0
+        beside = None  # a large book's 8-bit scan runs on another thread while BM25 ranks (it reads no store)
+        if method == "hybrid" and keep is None and self._coarse is not None and not self._indexed(store):
+            beside = scan_beside().submit(self.dense, store, query, depth, keep, deadline, given)
         if method in ("hybrid", "lexical"):
             rankings["lexical"], held = self._lexical(store, terms, depth, keep, word_forms(query))
         if method in ("hybrid", "dense"):
-            dense = self.dense(store, query, depth, keep, deadline, given)
+            dense = beside.result() if beside is not None else self.dense(store, query, depth, keep, deadline, given)
             if dense is None:  # the vector missed the deadline: words alone
                 degraded, method = "lexical", "lexical"
                 rankings = {"lexical": rankings.get("lexical") or self.lexical(store, terms, depth, keep)}
