@@ -15,6 +15,13 @@ row ``hybrid-stand-in`` hashes the query into a random vector instead (no model)
 alone. Every size runs in its own processes, so the peak memory reported is that of searching
 (and, separately, of building).
 
+A book of ``APPROXIMATE_FROM`` entries or more searches its vectors through an 8-bit scan and
+exact rescoring when faiss is installed (see selfbook.search.dense); the row ``dense`` then also
+reports ``recall_at_10``: the share of the exact float32 top 10 it returned, over its queries that
+find anything (``recall_queries``; measured after the timings and the peak memory, by a second,
+exact searcher). ``dense_path`` says
+which path ran.
+
     python bench/search_speed.py [--sizes 10000,100000,1000000] [--queries 200]
 
 Targets on 2 cores: hybrid p99 ≤ 50 ms at 100k and ≤ 150 ms at 1M.
@@ -43,6 +50,8 @@ import numpy as np
 from selfbook import Library, Settings
 from selfbook.embed import E5Small, content_hash
 from selfbook.models import Chapter, DateRange, Entry, Outline, Section, Span
+from selfbook.search import SearchFilters
+from selfbook.search.engine import SearchParams, Searcher
 from selfbook.search.index import full_index
 from selfbook.store import BookState, open_store
 
@@ -196,7 +205,27 @@ def search(n: int, count: int) -> dict:
         result[row] = {"p50_ms": round(float(np.percentile(laps, 50)), 1), "p99_ms": round(float(np.percentile(laps, 99)), 1),
                           "max_ms": round(max(laps), 1)}
     result["search_peak_mb"] = round(peak_mb())
+    approximate = library._search.searcher._coarse is not None
+    result["dense_path"] = "8-bit scan + exact rescoring" if approximate else "exact"
+    if approximate:
+        result["dense"].update(dense_recall(library, queries(count, ROWS["dense"][1])))
     return result
+
+
+def dense_recall(library: Library, texts: list[str]) -> dict:
+    """The share of the exact top 10 (float32 over every vector) that the library's dense search
+    returns, averaged over those of ``texts`` that find anything (their vectors are in the cache
+    from the timed run), and how many those are."""
+    with library._open(create=False) as store:
+        fast = library._search.searcher
+        exact = Searcher(store, lambda model: library.embedder, SearchParams(approximate_from=None), queries=library.query_vectors)
+        shares = []
+        for q in texts:
+            want = {r.position for r in exact.rank(store, q, limit=10, filters=SearchFilters(), method="dense")}
+            got = {r.position for r in fast.rank(store, q, limit=10, filters=SearchFilters(), method="dense")}
+            if want:  # a query with no words (".") finds nothing either way
+                shares.append(len(want & got) / len(want))
+    return {"recall_at_10": round(float(np.mean(shares)), 4), "recall_queries": len(shares)}
 
 
 def main() -> None:
@@ -219,11 +248,12 @@ def main() -> None:
         row.update(_phase("search", n, args.queries))
         results[str(n)] = row
         print(json.dumps(row), file=sys.stderr)
-    print(f"\n{'entries':>9} {'method':15} {'p50 ms':>7} {'p99 ms':>7} {'first s':>8} {'peak MB':>8}")
+    print(f"\n{'entries':>9} {'method':15} {'p50 ms':>7} {'p99 ms':>7} {'first s':>8} {'peak MB':>8} {'recall@10':>9}")
     for n, row in results.items():
         for method in ROWS:
             m = row[method]
-            print(f"{int(n):9,} {method:15} {m['p50_ms']:7.1f} {m['p99_ms']:7.1f} {row['first_search_s']:8.2f} {row['search_peak_mb']:8}")
+            recall = f"{m['recall_at_10']:9.4f}" if "recall_at_10" in m else ""
+            print(f"{int(n):9,} {method:15} {m['p50_ms']:7.1f} {m['p99_ms']:7.1f} {row['first_search_s']:8.2f} {row['search_peak_mb']:8} {recall}")
     out = ROOT / "results" / "search_speed.json"
     out.parent.mkdir(exist_ok=True)
     runs = json.loads(out.read_text()) if out.exists() else []

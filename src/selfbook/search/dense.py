@@ -1,15 +1,23 @@
-"""Dense retrieval: exact cosine between the query's vector and every entry's stored vector.
+"""Dense retrieval: cosine between the query's vector and every entry's stored vector.
 
 The vectors are the book's own (its embedding model, recorded in the store), held as one float32
 matrix: a numpy matrix-vector product is exact and needs no index to build or keep in step.
 float16 would halve the memory but numpy has no fast float16 product: measured once at 100k
 rows, 113 ms against 8 ms for float32 (1.2 s against 54 ms at 1M). ``bench/search_speed.py``
 measures float32 in the engine.
+
+From :data:`APPROXIMATE_FROM` entries, when faiss is installed (``pip install 'selfbook[fast]'``),
+the product over every vector is the wait (it reads the whole float32 matrix for each query), so
+a search scans an 8-bit copy of the vectors instead (:func:`quantized`, a quarter of the bytes)
+for its :data:`RESCORED` best candidates, then ranks those by their exact float32 cosines
+(:func:`approximate`). Below it, or without faiss, every search is exact.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from functools import lru_cache
 from typing import Callable, ContextManager
@@ -28,6 +36,22 @@ ONE_THREAD_BELOW = 200_000
 default threads and 8–9 ms with one, because the BLAS threads left spinning after the product
 take the cores from the next query's embedding. A product over a million rows is bound by memory
 bandwidth and keeps every thread."""
+
+
+APPROXIMATE_FROM = 200_000
+"""Books with at least this many entries scan 8-bit vectors first (see the module docstring), when
+faiss is installed. Below it the exact product is fast enough and every result stays exactly as it
+was: at 100k entries exact dense search takes about 30 ms and hybrid meets its 50 ms p99 target
+(bench/results/search_speed.json), and the books of the tests and of ``bench/retrieval.py`` hold
+at most 5,183 entries (SciFact)."""
+
+RESCORED = 1000
+"""Candidates of the 8-bit scan ranked again by their exact cosines (at least 10 times the depth
+asked for). Rounding each coordinate to its dimension's 256 steps moves a cosine by about a
+thousandth, far less than the gap between the 10th and the 1,000th best: bench/search_speed.py
+measures recall@10 against exact search at 1M (1.0), and rescoring only the 20 best of SciFact's
+5,183 e5-small vectors already found 2,999 of the 3,000 places of its 300 test queries' exact
+top 10 (checked once, not a bench)."""
 
 
 @lru_cache(maxsize=1)
@@ -113,3 +137,59 @@ def nearest_rows(vectors: np.ndarray, k: int, block: int = 1024) -> np.ndarray:
         for i, row in enumerate(sims):
             out[start + i] = top(row, k)
     return out
+
+
+SCAN_THREADS = 4
+"""At most this many threads scan the 8-bit vectors of one query, one slice of the rows each (one
+a core, up to this): faiss scans one query on one thread, and on 2 cores two slices took about
+two thirds of the time of one (measured once at 1M rows, with other jobs running)."""
+
+
+class Quantized:
+    """An 8-bit copy of a book's vectors (faiss's scalar quantizer: each dimension's range over all
+    the vectors cut in 256 steps) in ``slices`` slices of rows, scanned at once on a thread each,
+    that finds the largest inner products."""
+
+    def __init__(self, vectors: np.ndarray, faiss, slices: int) -> None:
+        trained = faiss.IndexScalarQuantizer(vectors.shape[1], faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT)
+        trained.train(vectors)  # one range per dimension for every slice, so their scores compare
+        self.index = faiss.IndexShards(vectors.shape[1], True, True)  # threaded; ids run on from slice to slice
+        self.parts = []  # the slices, kept alive here: the faiss index does not own them
+        for rows in np.array_split(np.arange(len(vectors)), slices):
+            part = faiss.clone_index(trained)
+            part.add(vectors[rows[0] : rows[-1] + 1])
+            self.parts.append(part)
+            self.index.add_shard(part)
+
+    def best(self, q: np.ndarray, k: int) -> np.ndarray:
+        """Positions of the ``k`` largest 8-bit inner products with ``q``, in position order."""
+        _, found = self.index.search(np.asarray(q, dtype=np.float32).reshape(1, -1), k)
+        return np.sort(found[0][found[0] >= 0])
+
+
+@lru_cache(maxsize=1)
+def scan_beside() -> ThreadPoolExecutor:
+    """The threads on which a hybrid search of a large book scans its 8-bit vectors while its own
+    thread ranks by BM25 (shared by every searcher of the process)."""
+    return ThreadPoolExecutor(max_workers=SCAN_THREADS, thread_name_prefix="selfbook-dense")
+
+
+def quantized(vectors: np.ndarray) -> Quantized | None:
+    """The 8-bit copy of ``vectors`` (:class:`Quantized`), or None when faiss is not installed."""
+    try:
+        import faiss  # the optional extra selfbook[fast], imported by the first search that can use it
+    except ImportError:
+        log.info("faiss is not installed: searching %d vectors exactly (pip install 'selfbook[fast]')", len(vectors))
+        return None
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return Quantized(vectors, faiss, slices=max(1, min(SCAN_THREADS, cores, len(vectors))))
+
+
+def approximate(vectors: np.ndarray, q: np.ndarray, depth: int, coarse: Quantized, rescored: int = RESCORED) -> tuple[np.ndarray, np.ndarray]:
+    """The ``depth`` best positions by exact cosine among the ``max(rescored, 10 * depth)`` best
+    of the 8-bit scan ``coarse``, and their exact cosines: best first, ties by lower position, as
+    :func:`top`."""
+    candidates = coarse.best(q, min(len(vectors), max(rescored, 10 * depth)))
+    scores = vectors[candidates] @ q
+    best = top(scores, depth)
+    return candidates[best], scores[best]

@@ -28,7 +28,7 @@ from ..embed import Embedder, content_hash
 from ..errors import BookError
 from ..reports import PlacedEntry
 from ..store.base import Store
-from .dense import blas_threads, fill_missing, top
+from .dense import APPROXIMATE_FROM, approximate, blas_threads, fill_missing, quantized, scan_beside, top
 from .filters import QueryError, SearchFilters, filter_mask
 from . import METHODS
 from .fusion import adaptive, convex, rrf
@@ -112,6 +112,8 @@ class SearchParams:
     # index found 13% of the exact top 10, and hybrid p50/p99 was 34.5/241 ms against 23.4/43 ms
     # exact; it only saved memory (263 vs 555 MB) and the first search (0.5 vs 2.7 s). Measure
     # on real embeddings before turning it on.
+    approximate_from: int | None = APPROXIMATE_FROM  # dense scans 8-bit vectors, then rescores exactly, from this many
+                                                  # entries when faiss is installed; None: always exact (see dense)
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,7 @@ class Searcher:
         self._norm = params.bm25.lengths(self._rows)
         self._queries = queries if queries is not None else QueryVectors(embedder)
         self._vectors: np.ndarray | None = None
+        self._coarse = None                       # the 8-bit copy of the vectors (dense.quantized), for a large book
         self._loading = threading.Lock()
 
     def current(self, store: Store) -> bool:
@@ -176,7 +179,9 @@ class Searcher:
     ) -> tuple[np.ndarray, np.ndarray] | None:
         """The ``depth`` nearest positions by cosine, and their cosines, or None when the query's
         vector is not ready by ``deadline`` (see :class:`QueryVectors`): exact over the vectors in
-        memory, or, when ``SearchParams.index_above`` is set and the book has that many entries
+        memory (for a book of ``SearchParams.approximate_from`` entries and no filter, the best of
+        an 8-bit scan ranked by their exact cosines: see :mod:`~selfbook.search.dense`), or, when
+        ``SearchParams.index_above`` is set and the book has that many entries
         and a store with a vector index (PostgreSQL's HNSW), approximate through it, without
         loading the vectors. A filtered
         search asks the index for more and keeps the allowed ones; when too few remain, exact.
@@ -200,6 +205,8 @@ class Searcher:
             if keep is None or len(positions) >= min(depth, len(keep)):
                 return positions[:depth], cosines[:depth]
             vectors = self._load_vectors(store)
+        if keep is None and self._coarse is not None:
+            return approximate(vectors, q, depth, self._coarse)
         with blas_threads(len(vectors)):
             if keep is not None and len(keep) < len(vectors) // 4:
                 scores = np.full(len(vectors), -np.inf, dtype=np.float32)
@@ -223,7 +230,11 @@ class Searcher:
     def _load_vectors(self, store: Store) -> np.ndarray:
         if self._vectors is None:
             have, matrix = store.search_vectors(self.model)
-            self._vectors = fill_missing(matrix, have, len(self._rows), lambda missing: self._embed_entries(store, missing))
+            vectors = fill_missing(matrix, have, len(self._rows), lambda missing: self._embed_entries(store, missing))
+            start = self.params.approximate_from
+            if start is not None and len(vectors) >= start:
+                self._coarse = quantized(vectors)
+            self._vectors = vectors
         return self._vectors
 
     def _embed_entries(self, store: Store, positions: np.ndarray) -> np.ndarray:
@@ -262,10 +273,13 @@ class Searcher:
         rankings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         degraded = None
         held = 1.0
+        beside = None  # a large book's 8-bit scan runs on another thread while BM25 ranks (it reads no store)
+        if method == "hybrid" and keep is None and self._coarse is not None and not self._indexed(store):
+            beside = scan_beside().submit(self.dense, store, query, depth, keep, deadline, given)
         if method in ("hybrid", "lexical"):
             rankings["lexical"], held = self._lexical(store, terms, depth, keep, word_forms(query))
         if method in ("hybrid", "dense"):
-            dense = self.dense(store, query, depth, keep, deadline, given)
+            dense = beside.result() if beside is not None else self.dense(store, query, depth, keep, deadline, given)
             if dense is None:  # the vector missed the deadline: words alone
                 degraded, method = "lexical", "lexical"
                 rankings = {"lexical": rankings.get("lexical") or self.lexical(store, terms, depth, keep)}
