@@ -49,9 +49,7 @@ RESCORED = 1000
 """Candidates of the 8-bit scan ranked again by their exact cosines (at least 10 times the depth
 asked for). Rounding each coordinate to its dimension's 256 steps moves a cosine by about a
 thousandth, far less than the gap between the 10th and the 1,000th best: bench/search_speed.py
-measures recall@10 against exact search at 1M (1.0), and rescoring only the 20 best of SciFact's
-5,183 e5-small vectors already found 2,999 of the 3,000 places of its 300 test queries' exact
-top 10 (checked once, not a bench)."""
+measures recall@10 against exact search at 1M."""
 
 
 @lru_cache(maxsize=1)
@@ -141,8 +139,7 @@ def nearest_rows(vectors: np.ndarray, k: int, block: int = 1024) -> np.ndarray:
 
 SCAN_THREADS = 4
 """At most this many threads scan the 8-bit vectors of one query, one slice of the rows each (one
-a core, up to this): faiss scans one query on one thread, and on 2 cores two slices took about
-two thirds of the time of one (measured once at 1M rows, with other jobs running)."""
+a core, up to this): faiss scans one query on one thread."""
 
 
 class Quantized:
