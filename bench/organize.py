@@ -43,6 +43,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -170,7 +171,7 @@ def scored_from_book(name: str, placed, vectors, gold_of) -> tuple[Scored, dict]
         "heading_said": round(orgeval.title_score(scored.texts, scored.title_gold, [False] * len(keep)), 4),
         "misc_share": round(float(np.mean([p.section == "Miscellany" for p in placed])), 4),
         "chapters": len({p.chapter_id for p in placed}), "sections": len({p.section_id for p in placed}),
-    } | coverage(titles, scored.texts, misc, section)
+    } | coverage(titles, scored.texts, misc, section) | title_ceiling(section, scored.title_gold, scored.texts, misc)
     return scored, row
 
 
@@ -234,7 +235,34 @@ def organize_scored(s: Scored, params: OrganizeParams) -> dict:
         "title_score": round(orgeval.title_score([w[2] for w in placed], s.title_gold, [w[3] for w in placed]), 4),
         "misc_share": round(float(np.mean([w[3] for w in placed])), 4),
         "chapters": len(outline.chapters), "sections": len({w[1] for w in placed}),
-    } | coverage([w[2] for w in placed], s.texts, [w[3] for w in placed], [w[1] for w in placed])
+    } | coverage([w[2] for w in placed], s.texts, [w[3] for w in placed], [w[1] for w in placed]) | title_ceiling(
+        [w[1] for w in placed], s.title_gold, s.texts, [w[3] for w in placed]
+    )
+
+
+SAID_BY = 3
+"""A word a title made of the entries' words can use: at least this many of a section's entries say
+it (the floor on a title phrase, title.py)."""
+
+
+def title_ceiling(sections: Sequence, headings: Sequence[str], texts: Sequence[str], misc: Sequence[bool]) -> dict:
+    """What the title score could be with these sections, if each section's title were the one word
+    that names the most of its entries' headings: any word of those headings ("any_word"), or
+    only one that at least SAID_BY of the section's entries say ("said_word"). A title score far
+    under "said_word" is the titles' to gain; "said_word" itself low says the sections mix
+    headings, or their entries do not say them. Miscellany scores 0, as in the title score."""
+    by_section: dict = {}
+    for i, (s, m) in enumerate(zip(sections, misc)):
+        if not m:
+            by_section.setdefault(s, []).append(i)
+    any_word = said_word = 0
+    for members in by_section.values():
+        named = Counter(w for i in members for w in orgeval.heading_words(headings[i]))
+        any_word += max(named.values(), default=0)
+        said = [n for w, n in named.items() if sum(orgeval.names_heading(texts[i], w) for i in members) >= SAID_BY]
+        said_word += max(said, default=0)
+    n = max(1, len(sections))
+    return {"ceiling_any_word": round(any_word / n, 4), "ceiling_said_word": round(said_word / n, 4)}
 
 
 def coverage(titles: Sequence[str], texts: Sequence[str], misc: Sequence[bool], sections: Sequence) -> dict:
@@ -409,7 +437,8 @@ def main() -> None:
             print(f"{json.dumps(row['variant']) or '{}':50} objective {row['objective']:.4f}")
             for name, r in row["sets"].items():
                 print(f"    {name[:40]:40} ch {_f(r['chapter_nmi'])} sec {r['section_ami']:.3f} title {r['title_score']:.3f}"
-                      f" cover {r['title_coverage']:.3f} weak {r['weak_sections']:3d} misc {r['misc_share']:.3f}")
+                      f" cover {r['title_coverage']:.3f} weak {r['weak_sections']:3d} misc {r['misc_share']:.3f}"
+                      f" title ceiling (said / any word) {r['ceiling_said_word']:.3f} / {r['ceiling_any_word']:.3f}")
         return
     CACHE.mkdir(parents=True, exist_ok=True)
     started = time.time()
