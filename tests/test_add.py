@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from installment_helpers import book_files, built_with_later, by_title, dumps, library, placements
 from selfbook import BookError, InputError
-from selfbook import pipeline as pipeline_module
+from selfbook.library import pipeline as pipeline_module
 from selfbook.book import chapter_filename
 from selfbook.book.render import render_installment_entry
 from selfbook.cli import main

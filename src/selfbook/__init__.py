@@ -21,7 +21,7 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "Library": "library",
-    "SharedBook": "shared",
+    "SharedBook": "library.shared",
     **{name: "reports" for name in ("BuildReport", "AddReport", "PlacedEntry")},
     "Settings": "settings", "load_settings": "settings",
     **{name: "models" for name in (
@@ -77,7 +77,7 @@ if TYPE_CHECKING:
     )
     from .book.topicmap import TopicMap
     from .settings import Settings, load_settings
-    from .shared import SharedBook
+    from .library.shared import SharedBook
     from .store.migrate import migrate_book
 
 

@@ -23,7 +23,7 @@ SERVE_BUDGET_MS = 40
 2026-11-29): at 30 ms p99 161–181 ms (2 runs) with 21–24% answered from words alone; at 40 ms
 p99 171–194 ms (4 runs), 19–23%; at 50 ms p99 178–244 ms (5 runs, two over 200), 16–23%.
 The share cut short changes little with the budget because what is cut short is embedded all
-the same (``selfbook.shared.BACKLOG``) and answered in full the next time; the 99th percentile follows it."""
+the same (``selfbook.library.shared.BACKLOG``) and answered in full the next time; the 99th percentile follows it."""
 
 
 @dataclass(frozen=True)

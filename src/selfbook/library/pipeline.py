@@ -25,23 +25,23 @@ from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 
-from .embed import content_hash, embed_pending
-from .embed.executors import Embedding
-from .errors import BookError, SelfbookError
-from .models import Decision, Entry, Link, LLMTitles, Outline, Skip
-from .reports import AddReport, BuildReport
-from .search.dense import nearest_rows
-from .search.index import updated_index
-from .settings import Settings, source_time, today
-from .store import BookState, Store
+from ..embed import content_hash, embed_pending
+from ..embed.executors import Embedding
+from ..errors import BookError, SelfbookError
+from ..models import Decision, Entry, Link, LLMTitles, Outline, Skip
+from ..reports import AddReport, BuildReport
+from ..search.dense import nearest_rows
+from ..search.index import updated_index
+from ..settings import Settings, source_time, today
+from ..store import BookState, Store
 
 if TYPE_CHECKING:
-    from .book import WriteResult
-    from .book.topicmap import TopicMap
-    from .fetch import FetchOptions, FetchReport
-    from .ingest import Dump
-    from .organize.assign import AssignParams
-    from .organize.update import Book
+    from ..book import WriteResult
+    from ..book.topicmap import TopicMap
+    from ..fetch import FetchOptions, FetchReport
+    from ..ingest import Dump
+    from ..organize.assign import AssignParams
+    from ..organize.update import Book
 
 MAP_PROJECTION = "map_projection"
 """The meta key of the topic map's fitted projection (see :class:`selfbook.book.topicmap.Projection`)."""
@@ -106,8 +106,8 @@ class Pipeline:
     ) -> list[Dump]:
         """Every dump read and checked; with ``notes``, also the hand-typed notes of the book
         (:meth:`~selfbook.library.Library.add_note`) that ``dumps`` do not name, read as markdown."""
-        from .importers import read_source  # deferred: a write's
-        from .ingest.note import NOTES_DIR
+        from ..importers import read_source  # deferred: a write's
+        from ..ingest.note import NOTES_DIR
 
         folder = self.book_dir / NOTES_DIR
         if notes:
@@ -120,11 +120,11 @@ class Pipeline:
     def build(self, store: Store, read: list[Dump], *, reorganize: bool, progress: Progress | None) -> BuildReport:
         """The whole book from ``read``, with the installments and decisions the store holds
         replayed (see :meth:`selfbook.library.Library.build`), committed."""
-        from .book import WriteResult  # deferred: a write's
-        from .fetch import enrich
-        from .normalize import near_duplicates, normalize_entries
-        from .organize import OrganizeParams, organize
-        from .organize.update import Book, moved as moved_entries, replay, split_dumps
+        from ..book import WriteResult  # deferred: a write's
+        from ..fetch import enrich
+        from ..normalize import near_duplicates, normalize_entries
+        from ..organize import OrganizeParams, organize
+        from ..organize.update import Book, moved as moved_entries, replay, split_dumps
 
         timer = self.timer
         installments, history = store.load_installments(), store.load_decisions()
@@ -189,8 +189,8 @@ class Pipeline:
         with a warning in the record: a build never fails for the LLM."""
         if not self.settings.llm or not self.settings.llm_titles:
             return outline, None
-        from .answer.llm import get_llm  # deferred: asked only when a model is set
-        from .organize import llm_titles
+        from ..answer.llm import get_llm  # deferred: asked only when a model is set
+        from ..organize import llm_titles
 
         try:
             llm = get_llm(self.settings)
@@ -204,9 +204,9 @@ class Pipeline:
     def add(self, store: Store, read: list[Dump], params: AssignParams | None) -> AddReport:
         """Each dump of ``read`` placed into the book as an installment (see
         :meth:`selfbook.library.Library.add`), committed unless every one was already in it."""
-        from .book import WriteResult  # deferred: a write's
-        from .organize.assign import AssignParams
-        from .organize.update import Added, add_dump
+        from ..book import WriteResult  # deferred: a write's
+        from ..organize.assign import AssignParams
+        from ..organize.update import Added, add_dump
 
         params, timer = params or AssignParams(), self.timer
         with timer.stage("load"):
@@ -238,8 +238,8 @@ class Pipeline:
     def decide(self, store: Store, command: str, *args: str) -> Decision:
         """The decision ``command`` draws up from ``args`` (:data:`selfbook.organize.curate.DECISIONS`),
         numbered, dated, applied and committed."""
-        from .organize.curate import DECISIONS, describe  # deferred: a decision's
-        from .organize.update import apply as apply_book
+        from ..organize.curate import DECISIONS, describe  # deferred: a decision's
+        from ..organize.update import apply as apply_book
 
         book = self.load_book(store, vectors=False)
         decision = DECISIONS[command](book.outline, [e.id for e in book.entries], *args)
@@ -255,8 +255,8 @@ class Pipeline:
     ) -> FetchReport:
         """Fetch the links of the book and of ``read`` (see :meth:`selfbook.library.Library.fetch`);
         the book's entries learn from their pages in place, committed when any changed."""
-        from .fetch import DEFAULT_MAX_AGE, FetchOptions, book_links, enrich, fetch_links  # deferred: httpx
-        from .normalize import normalize_entries
+        from ..fetch import DEFAULT_MAX_AGE, FetchOptions, book_links, enrich, fetch_links  # deferred: httpx
+        from ..normalize import normalize_entries
 
         options = options or FetchOptions()
         max_age = DEFAULT_MAX_AGE if max_age is None else max_age
@@ -286,9 +286,9 @@ class Pipeline:
         store holds them) lets it count, index and rewrite only what changed; the map uses the
         stored projection again when its base is unchanged (the same files as a fresh count and fit).
         ``timed``: the render, the map and the write are each a stage of :attr:`timer`."""
-        from .book import BookMeta, render_book, stage  # deferred: a write's
-        from .book.index_terms import count_afresh, placed, recount
-        from .book.topicmap import map_files
+        from ..book import BookMeta, render_book, stage  # deferred: a write's
+        from ..book.index_terms import count_afresh, placed, recount
+        from ..book.topicmap import map_files
 
         lap = self.timer.stage if timed else lambda name: nullcontext()
         created = store.get_meta("created") or self.settings.created or today().isoformat()
@@ -338,7 +338,7 @@ class Pipeline:
     def load_book(self, store: Store, *, vectors: bool = True) -> Book:
         """The stored book in memory; with ``vectors``, each entry's vector from the cache
         (embedding, once, any the cache lacks: a book built with another model)."""
-        from .organize.update import Book  # deferred: a write's (or the map's)
+        from ..organize.update import Book  # deferred: a write's (or the map's)
 
         entries = store.load_entries()
         hashes = store.content_hashes()
@@ -383,7 +383,7 @@ class Pipeline:
 
     def topic_map(self, store: Store, book: Book, model: str) -> TopicMap:
         """The map of ``book`` from each entry's vector by ``model`` (cached; embedded once if not)."""
-        from .book.topicmap import Projection, make_map  # deferred: the map's
+        from ..book.topicmap import Projection, make_map  # deferred: the map's
 
         vectors = self.vectors_of(store, book, model)
         later = {eid for installment in book.installments for eid in installment.entry_ids}
@@ -392,7 +392,7 @@ class Pipeline:
         return make_map(book.outline, book.by_id(), {e.id: v for e, v in zip(book.entries, vectors)}, base, kept)
 
     def _enrich_with(self, store: Store) -> Callable[[Sequence[Entry]], list[Entry]]:
-        from .fetch import enrich  # deferred: httpx
+        from ..fetch import enrich  # deferred: httpx
 
         links, pages = store.load_links(), store.load_pages()
         return lambda entries: enrich(entries, links, pages)
@@ -407,8 +407,8 @@ class Pipeline:
 def dead_links(entries: Sequence[Entry], links: Mapping[str, Link]) -> list[tuple[str, str, str]]:
     """``(entry id, url, status)`` of every dead link of these entries, for REVIEW.md: the URL as
     the entry saved it (the links table is keyed by the canonical form)."""
-    from .fetch import entry_links  # deferred: httpx
-    from .normalize import canonical_url
+    from ..fetch import entry_links  # deferred: httpx
+    from ..normalize import canonical_url
 
     dead = []
     for e in entries:
@@ -425,14 +425,14 @@ def now_iso(env: Mapping[str, str] | None = None) -> str:
 
 def _sha256(path: Path) -> str:
     """The content digest of a dump: a file's bytes, or a vault folder's notes (see importers)."""
-    from .importers import source_digest  # deferred: a write's
+    from ..importers import source_digest  # deferred: a write's
 
     return source_digest(path)
 
 
 def _period_iso(dumps: Sequence[Dump]) -> str:
     """The time the dumps cover, as ISO ``start/end`` (empty when unknown)."""
-    from .organize.update import dump_period  # deferred: a write's
+    from ..organize.update import dump_period  # deferred: a write's
 
     periods = [p for p in map(dump_period, dumps) if p is not None]
     return f"{min(p.start for p in periods).isoformat()}/{max(p.end for p in periods).isoformat()}" if periods else ""
@@ -440,13 +440,13 @@ def _period_iso(dumps: Sequence[Dump]) -> str:
 
 def _llm_titles_kept(store: Store) -> LLMTitles | None:
     """The last build's title choices by an LLM, as the store keeps them."""
-    from .organize import llm_titles  # deferred: the organizer's package
+    from ..organize import llm_titles  # deferred: the organizer's package
 
     return llm_titles.loads(store.get_meta(LLM_TITLES))
 
 
 def _llm_titles_dumps(titled: LLMTitles | None) -> str:
-    from .organize import llm_titles  # deferred: the organizer's package
+    from ..organize import llm_titles  # deferred: the organizer's package
 
     return llm_titles.dumps(titled)
 
@@ -455,7 +455,7 @@ def _llm_report(titled: LLMTitles | None) -> dict | None:
     """What the build report says of the LLM's titles (``None``: no LLM was asked)."""
     if titled is None:
         return None
-    from .organize import llm_titles  # deferred: the organizer's package
+    from ..organize import llm_titles  # deferred: the organizer's package
 
     return {
         "model": titled.model, "asked": titled.asked, "cached": titled.cached, "retitled": len(titled.retitled),

@@ -2,7 +2,7 @@
 
 A book is a folder: its markdown files, plus its state in ``<book>/.selfbook/`` (the store, the
 manifest of files selfbook wrote, a lock, journals of writes in flight). A :class:`Library` opens
-the store (locked for a write) and hands each verb on: a write to :mod:`selfbook.pipeline`, a
+the store (locked for a write) and hands each verb on: a write to :mod:`selfbook.library.pipeline`, a
 search to :mod:`selfbook.search.session`, a question to :mod:`selfbook.answer.ask`. What it hands back is
 in :mod:`selfbook.reports`. Start-up: what only a write, an answer or a digest needs is imported
 where it is used, marked ``# deferred`` (``selfbook search`` need not wait for the organizer;
@@ -18,24 +18,24 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
-from .embed import Embedder
-from .embed.executors import Embedding
-from .errors import BookError
-from .models import Decision, Installment, Link, Outline
+from ..embed import Embedder
+from ..embed.executors import Embedding
+from ..errors import BookError
+from ..models import Decision, Installment, Link, Outline
 from .pipeline import Pipeline, Progress, no_gc_pauses, now_iso
-from .reports import AddReport, BuildReport, PlacedEntry, placed_entries
-from .search import Hits, QueryError, QueryVector, SearchFilters
-from .search.session import BookSearch
-from .settings import Settings, load_settings
-from .store import Store, open_store, writer_lock
+from ..reports import AddReport, BuildReport, PlacedEntry, placed_entries
+from ..search import Hits, QueryError, QueryVector, SearchFilters
+from ..search.session import BookSearch
+from ..settings import Settings, load_settings
+from ..store import Store, open_store, writer_lock
 
 if TYPE_CHECKING:
-    from .answer.ask import Answer
-    from .answer.digest import Digest
-    from .answer.llm import LLM
-    from .book.topicmap import TopicMap
-    from .fetch import FetchOptions, FetchReport
-    from .organize.assign import AssignParams
+    from ..answer.ask import Answer
+    from ..answer.digest import Digest
+    from ..answer.llm import LLM
+    from ..book.topicmap import TopicMap
+    from ..fetch import FetchOptions, FetchReport
+    from ..organize.assign import AssignParams
 
 __all__ = ["AddReport", "BuildReport", "Library", "PlacedEntry", "Progress", "now_iso"]
 
@@ -99,7 +99,7 @@ class Library:
         try:
             self.embedding.keep_the_books(store, self.book_dir)
             if writer:
-                from .book import recover  # deferred: a write's
+                from ..book import recover  # deferred: a write's
 
                 recover(self.book_dir, store.committed)
             else:
@@ -114,7 +114,7 @@ class Library:
         journal of a write still running is that writer's to finish, not the reader's to discard."""
         if not any(self.state_dir.glob("journal-*")):
             return
-        from .book import recover  # deferred: only a crashed write needs it
+        from ..book import recover  # deferred: only a crashed write needs it
 
         try:
             with writer_lock(self.state_dir, self.book_dir):
@@ -122,12 +122,12 @@ class Library:
         except BookError:
             log.debug("%s: a write is running; reading the committed book", self.book_dir)
 
-    # -- writing (see selfbook.pipeline) -------------------------------------------------------
+    # -- writing (see selfbook.library.pipeline) -------------------------------------------------------
     def build(
         self, dumps: Sequence[str | os.PathLike], *, reorganize: bool = False, progress: Progress | None = None, format: str | None = None
     ) -> BuildReport:
         """Read the dumps, merge duplicates, embed, organize and write the whole book. Every dump
-        is read and checked first: a bad input leaves the book as it was (see :mod:`selfbook.pipeline`).
+        is read and checked first: a bad input leaves the book as it was (see :mod:`selfbook.library.pipeline`).
 
         On a book that exists, dumps added with :meth:`add` are replayed as installments and the
         person's decisions applied in the order they came (:mod:`selfbook.organize.update`): the same dumps
@@ -159,7 +159,7 @@ class Library:
         """Add one entry typed by hand as an installment: written as a small dump,
         ``notes/YYYYMMDDTHHMMSS-slug.md`` in the book, added with :meth:`add` and replayed by every
         later :meth:`build`. The same note twice is added once. InputError for a malformed note."""
-        from .ingest.note import NOTES_DIR, note_dump, write_note  # deferred: a write's
+        from ..ingest.note import NOTES_DIR, note_dump, write_note  # deferred: a write's
 
         text = note_dump(title, url, note)
         if not self.state_dir.is_dir():
@@ -242,7 +242,7 @@ class Library:
 
     def digest(self, since: dt.date, *, lang: str = "", llm: LLM | None = None) -> Digest:
         """What is new in the book since ``since``, per chapter (see :mod:`selfbook.answer.digest`)."""
-        from .answer.digest import DigestView, make_digest  # deferred: digest's
+        from ..answer.digest import DigestView, make_digest  # deferred: digest's
 
         with self._open(create=False) as store:
             view = DigestView.of(store)
@@ -251,7 +251,7 @@ class Library:
     def links(self) -> list[tuple[Link, tuple[str, ...]]]:
         """Every link of the book with the ids of the entries that hold it, in reading order;
         a link never fetched has status ``"unfetched"``."""
-        from .fetch import link_holders  # deferred: httpx
+        from ..fetch import link_holders  # deferred: httpx
 
         with self._open(create=False) as store:
             return link_holders(store.load_entries(), store.load_links())
@@ -291,9 +291,9 @@ class Library:
         extracts. ``on_text`` receives the answer as it streams."""
         if not question.strip():
             raise QueryError("the question is empty — ask something, e.g. selfbook ask 'what did I save about RAG?'")
-        from .answer.ask import answer  # deferred: ask's
-        from .answer.corpus import MemoryCorpus
-        from .answer.llm import get_llm
+        from ..answer.ask import answer  # deferred: ask's
+        from ..answer.corpus import MemoryCorpus
+        from ..answer.llm import get_llm
 
         model = llm if llm is not None else get_llm(self.settings)
         corpus = MemoryCorpus(self.entries(), self.outline())

@@ -38,13 +38,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, TypeVar
 
-from .errors import SelfbookError
-from .library import Library
-from .search import Hits, QueryVector, SearchFilters
-from .settings import Settings, load_settings
+from ..errors import SelfbookError
+from . import Library
+from ..search import Hits, QueryVector, SearchFilters
+from ..settings import Settings, load_settings
 
 if TYPE_CHECKING:
-    from .answer.ask import Answer
+    from ..answer.ask import Answer
 
 __all__ = ["BACKLOG", "ReadWriteLock", "SharedBook"]
 
