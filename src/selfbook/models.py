@@ -13,6 +13,8 @@ from functools import lru_cache
 from .text.dates import DateRange, closing_date
 
 KINDS = ("paper", "repo", "video", "post", "article", "note")
+KIND_PLURALS = {"paper": "papers", "repo": "repos", "video": "videos", "post": "posts", "article": "articles", "note": "notes"}
+"""Each kind in the plural, as an answer counts them ("3 repos")."""
 
 
 @dataclass(frozen=True, order=True)

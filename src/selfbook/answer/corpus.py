@@ -53,7 +53,7 @@ from typing import Callable, Protocol, Sequence
 import regex
 
 from ..text.dates import MONTHS
-from ..models import Outline
+from ..models import KIND_PLURALS, Outline
 from ..reports import PlacedEntry
 from ..search.engine import Hit
 from ..text import terms, words
@@ -68,7 +68,6 @@ KIND_WORDS = {
     "post": "post", "posts": "post", "tweet": "post", "tweets": "post", "thread": "post", "threads": "post",
     "article": "article", "articles": "article", "blog": "article", "blogs": "article",
 }
-PLURALS = {"paper": "papers", "repo": "repos", "video": "videos", "post": "posts", "article": "articles", "note": "notes"}
 SAVE_VERBS = frozenset(
     "save saved saving keep kept bookmark bookmarked collect collected store stored have".split()
 )
@@ -345,7 +344,7 @@ def _line(number: int, p: PlacedEntry, gist: bool) -> str:
 
 def _what(q: CorpusQuestion, match: TopicMatch, n: int | None = None) -> str:
     """'papers about “RAG”', 'entry in ‘Health’', 'repos'."""
-    noun = " or ".join(PLURALS[k] for k in q.kinds) if q.kinds else "entries"
+    noun = " or ".join(KIND_PLURALS[k] for k in q.kinds) if q.kinds else "entries"
     if n == 1:
         noun = " or ".join(q.kinds) if q.kinds else "entry"
     if q.scope and match.groups:
@@ -370,7 +369,7 @@ def _how(q: CorpusQuestion, match: TopicMatch, selected: int, sorts: Counter) ->
             )
         parts.append(f"{len(match.ids)} entries match “{q.topic}” ({found})")
     if q.kinds:
-        kinds = " or ".join(q.kinds) if selected == 1 else " or ".join(PLURALS[k] for k in q.kinds)
+        kinds = " or ".join(q.kinds) if selected == 1 else " or ".join(KIND_PLURALS[k] for k in q.kinds)
         parts.append(f"{selected} of them {'is a' if selected == 1 else 'are'} {kinds}")
     if q.period:
         dates = [f"{sorts['within']} dated {q.period.label}", f"{sorts['outside']} outside it"]

@@ -128,8 +128,8 @@ def _review_titles(titles: LLMTitles) -> list[str]:
         blocks += [f"### Sections merged ({len(merged)})", "\n".join(merged)]
     refused = [m for m in titles.merges if m.refused]
     if refused:
-        lines = [f"- {escape_markdown(m.merged)} + {escape_markdown(m.kept)} — {escape_markdown(m.refused)}" for m in refused]
-        blocks += [f"### Merges the vectors did not agree to ({len(lines)})", "\n".join(lines)]
+        refusals = [f"- {escape_markdown(m.merged)} + {escape_markdown(m.kept)} — {escape_markdown(m.refused)}" for m in refused]
+        blocks += [f"### Merges the vectors did not agree to ({len(refusals)})", "\n".join(refusals)]
     return blocks
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from selfbook.models import Chapter, Outline, Section
+from selfbook.models import KIND_PLURALS, Chapter, Outline, Section
 from selfbook.organize import cluster
 from selfbook.organize.domains import chapter_titles
 from selfbook.organize.grouping import Grouping, group, neighbor_count
@@ -348,10 +348,8 @@ def _lead_pair(titles: Sequence[str]) -> str:
     return " & ".join(leads)
 
 
-# What a blurb calls the entries of each kind (models.KINDS).
-_KIND_NAMES = {
-    "paper": "papers", "repo": "repositories", "video": "videos", "post": "posts", "article": "articles", "note": "notes",
-}
+# What a blurb calls the entries of each kind: their plurals, a repository's written out.
+_KIND_NAMES = {**KIND_PLURALS, "repo": "repositories"}
 KIND_SHARE = 0.1
 """A kind a blurb names: at least this share of the chapter's entries (a tenth, not tuned)."""
 
