@@ -620,6 +620,22 @@ def test_chapter_description_is_a_sentence():
     assert _describe(["ಕನ್ನಡ", "ಕನ್ನಡ", "Yoshua Bengio, Geoffrey Hinton, …"], ["article"]) == "Articles on ಕನ್ನಡ."
     assert _describe([], ["video", "video"]) == "Videos."
     assert _describe([]) == ""
+    # Kinds are named where they tell the chapter from the book: not in a book of papers.
+    assert _describe(["LoRA"], ["paper"] * 4, ["papers"]) == "On LoRA."
+    assert _describe(["LoRA"], ["paper"] * 3 + ["repo"], ["papers"]) == "Papers and repositories on LoRA."
+
+
+def test_a_book_of_one_kind_does_not_repeat_it_in_every_blurb():
+    texts = [f"Sourdough starter feeding paper {i}" for i in range(6)] + [f"Marathon training plan paper {i}" for i in range(6)]
+    vectors = np.array([[1.0, 0.05 * i, 0.0] for i in range(6)] + [[0.0, 0.05 * i, 1.0] for i in range(6)])
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    ids = [f"e{i}" for i in range(12)]
+    params = OrganizeParams(min_section=2, section_size=3)
+    papers = organize(ids, texts, vectors, params, kinds=["paper"] * 12)
+    assert len(papers.chapters) == 2 and all(c.description.startswith("On ") for c in papers.chapters), [c.description for c in papers.chapters]
+    mixed = organize(ids, texts, vectors, params, kinds=["paper"] * 11 + ["repo"])  # a twelfth of the book, a sixth of one chapter
+    blurbs = sorted(c.description.split(" on ")[0].split(" ")[0] for c in mixed.chapters)
+    assert blurbs == ["On", "Papers"], [c.description for c in mixed.chapters]  # "Papers and repositories on …"
 
 
 def test_a_chapter_blurb_says_what_kinds_of_entries_it_holds():

@@ -105,6 +105,7 @@ def _outline(
     titles = [h or v or k for h, v, k in zip(by_heading, by_vocab, by_phrases)]
     said = [[v.casefold()] if v else k for v, k in zip(by_vocab, picked)]  # what a name from the texts says
 
+    book_kinds = _kind_names(kinds or ()) if len(chapter_rows) > 1 else []  # one chapter repeats nothing
     chapters: list[tuple[_Draft, list[_Draft], str]] = []
     for title, rows, heading, says in zip(titles, chapter_rows, by_heading, said):
         sections = _sections(table, rows, section_of, heading_of, totals, p, title, grouping.features)
@@ -118,7 +119,7 @@ def _outline(
         others = [t for t in named if t.casefold() != title.casefold()]
         more = [t for t in extras[len(chapters)] if t.casefold() != title.casefold()]
         held = [kinds[i] for i in rows] if kinds is not None else []
-        chapters.append((_Draft(title, rows), sections, _describe(others or more, held)))
+        chapters.append((_Draft(title, rows), sections, _describe(others or more, held, book_kinds)))
     # A repeated chapter name is told apart by its largest section's lead phrase, else a key phrase.
     leads = [[_lead_pair([d.title]) for d in secs if not d.misc and d.title != c.title] for c, secs, _ in chapters]
     unique = disambiguate([c[0].title for c in chapters], [lead + more for lead, more in zip(leads, extras)])
@@ -354,20 +355,32 @@ KIND_SHARE = 0.1
 """A kind a blurb names: at least this share of the chapter's entries (a tenth, not tuned)."""
 
 
-def _describe(topics: Sequence[str], kinds: Sequence[str] = (), most: int = 4) -> str:
+def _describe(topics: Sequence[str], kinds: Sequence[str] = (), book_kinds: Sequence[str] = (), most: int = 4) -> str:
     """A chapter's blurb, as a person heads a chapter of their notes: the kinds of things it holds,
     most first, and what they are about, from its section titles (or, for a chapter of one
     section, its key phrases): "Papers, repositories and notes on LoRA, Claude and Karpathy."
     Without kinds: "On PostgreSQL, Docker, Redis and Kubernetes." A kind under ``KIND_SHARE`` of
     the entries is not named, nor more than ``most`` topics (the section list follows the blurb),
-    nor a title made of central entries' names ("Yoshua Bengio, Geoffrey Hinton, …")."""
+    nor a title made of central entries' names ("Yoshua Bengio, Geoffrey Hinton, …").
+
+    ``book_kinds`` are the kinds the whole book would name (:func:`_kind_names`): a chapter that
+    holds the same mix names none, so a book of papers does not open every chapter with
+    "Papers on …", while its one chapter of papers and repositories says so."""
     topics = list(dict.fromkeys(t for t in topics if t and not t.endswith("…")))[:most]
-    counts = Counter(k for k in kinds if k in _KIND_NAMES)
-    named = [_KIND_NAMES[k] for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if n >= KIND_SHARE * len(kinds)]
+    named = _kind_names(kinds)
+    if named == list(book_kinds):
+        named = []
     if not topics:
         return f"{_listed(named).capitalize()}." if named else ""
     about = _listed(topics)
     return f"{_listed(named).capitalize()} on {about}." if named else f"On {about}."
+
+
+def _kind_names(kinds: Sequence[str]) -> list[str]:
+    """The plural names of the kinds in ``kinds`` that hold at least ``KIND_SHARE`` of them, the
+    most common first: ``["papers", "notes"]``."""
+    counts = Counter(k for k in kinds if k in _KIND_NAMES)
+    return [_KIND_NAMES[k] for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if n >= KIND_SHARE * len(kinds)]
 
 
 def _listed(items: Sequence[str]) -> str:
