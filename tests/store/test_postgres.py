@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from installment_helpers import SETTINGS, dumps
-from pg_helpers import fresh_database
+from pg_helpers import fresh_database, what_010_drops
 from selfbook import BookError, Library
 from selfbook.cli import main
 from selfbook.embed import HashingEmbedder
@@ -51,6 +51,15 @@ def test_vectors_sit_in_pgvector_and_come_back_exactly(tmp_path, url):
         vectors.update(h0=np.ones(4, dtype=np.float32), wide=np.ones(8, dtype=np.float32))
         assert {h: v.tolist() for h, v in store.cached_vectors("m", vectors).items()} == {h: v.tolist() for h, v in vectors.items()}
         assert store._db.execute("SELECT pg_typeof(vector)::text FROM embeddings LIMIT 1").fetchone()[0] == "vector"
+
+
+def test_a_new_book_has_no_vector_index_and_no_full_text_column(tmp_path, url, small_dump):
+    """Search reads the vectors and the postings, the same on both stores: a PostgreSQL book keeps
+    no HNSW index (nor its list, embedding_indexes) and no tsvector column that nothing reads."""
+    lib_on(tmp_path / "book", url).build([small_dump])
+    with open_store(tmp_path / "book" / ".selfbook") as store:
+        assert store._db.execute("SELECT count(*) FROM embeddings").fetchone()[0] > 0  # the cache is there
+    assert what_010_drops(url) == []
 
 
 def test_same_book_and_search_on_both_stores(tmp_path, url, keywords, book_files):
