@@ -4,11 +4,10 @@ embedding on the local executor and on Ray.
 1. **Hybrid search p50/p99** (``Library.search(q, limit=10, method="hybrid")``, 200 queries after
    one warm-up search) on the synthetic books of ``bench/search_speed.py`` (built there, cached in
    ``bench/.cache/speed-N``), kept in SQLite and in PostgreSQL + pgvector, in the same run. The
-   PostgreSQL copy is made with the real move, ``selfbook.store.migrate.migrate_book`` (rows, the
-   full-text column, the HNSW index), into a database of a local ``pgserver`` (PostgreSQL 16 +
-   pgvector, data in ``bench/.cache/pg``; ``maintenance_work_mem`` raised to 1 GB so the HNSW
-   index is built in memory); the time it takes is reported. PostgreSQL books are kept, so a
-   rerun searches without loading again.
+   PostgreSQL copy is made with the real move, ``selfbook.store.migrate.migrate_book`` (every
+   table's rows by COPY), into a database of a local ``pgserver`` (PostgreSQL 16 + pgvector, data
+   in ``bench/.cache/pg``); the time it takes is reported. PostgreSQL books are kept, so a rerun
+   searches without loading again (delete ``bench/.cache/speed-pg-N`` to time the move again).
 2. **Ingest throughput**: a generated markdown dump of ``--ingest`` entries (titles and notes cut
    from ../shared/bench sentences, a third with a link, a heading every 500) read
    (``read_source``) and normalized (``normalize_entries``: canonical URLs, entities, language,
@@ -22,7 +21,7 @@ Every measurement runs in a process of its own (so peak memory is its own).
 
     python bench/scale.py [--sizes 100000,1000000] [--pg-sizes 100000] [--ingest 100000] [--embed-texts 512]
 
-Results go to bench/results/scale.json.
+Results go to bench/results/scale.json: this run, with the runs before it under ``earlier``.
 """
 
 from __future__ import annotations
@@ -47,20 +46,14 @@ sys.path.insert(0, str(ROOT))
 from search_speed import CACHE, StandIn, peak_mb, queries, sentences, synthetic_entries  # noqa: E402
 
 from selfbook import Library, Settings  # noqa: E402
-from selfbook.search import SearchFilters  # noqa: E402
 
 PG_DATA = CACHE / "pg"
 SPEED = ROOT / "search_speed.py"
 
 
 # -- 1. search ------------------------------------------------------------------------------------
-def search(book: Path, count: int, index_above: int | None = None) -> dict:
+def search(book: Path, count: int) -> dict:
     library = Library(book, Settings(embedder="hashing"), embedder=StandIn())
-    if index_above is not None:  # the engine's knob, set from outside as bench/retrieval.py does
-        from selfbook.search import SearchParams, Searcher
-
-        with library._open(create=False) as store:
-            library._search.searcher = Searcher(store, lambda model: library.embedder, SearchParams(index_above=index_above))
     start = time.perf_counter()
     library.search("warm up the engine", limit=10, method="hybrid")
     result = {"first_search_s": round(time.perf_counter() - start, 2)}
@@ -71,35 +64,14 @@ def search(book: Path, count: int, index_above: int | None = None) -> dict:
         laps.append(1000 * (time.perf_counter() - start))
     result.update(p50_ms=round(float(np.percentile(laps, 50)), 1), p99_ms=round(float(np.percentile(laps, 99)), 1),
                   max_ms=round(max(laps), 1), search_peak_mb=round(peak_mb()))
-    if index_above is not None:
-        result["dense_overlap_at_10"] = dense_overlap(library, count)
     return result
-
-
-def dense_overlap(library: Library, count: int) -> float:
-    """How many of the exact dense top 10 the index path also returns, averaged over the queries
-    (after the timed run, so the exact vectors are loaded only now)."""
-    from selfbook.search import SearchParams, Searcher
-
-    with library._open(create=False) as store:
-        indexed = library._search.searcher
-        exact = Searcher(store, lambda model: library.embedder, SearchParams())
-        shares = []
-        for q in queries(count):
-            want = {r.position for r in exact.rank(store, q, limit=10, filters=SearchFilters(), method="dense")}
-            got = {r.position for r in indexed.rank(store, q, limit=10, filters=SearchFilters(), method="dense")}
-            shares.append(len(want & got) / max(len(want), 1))
-    return round(float(np.mean(shares)), 3)
 
 
 def pg_server():
     import pgserver  # only this benchmark and the tests need it
 
     PG_DATA.mkdir(parents=True, exist_ok=True)
-    server = pgserver.get_server(PG_DATA, cleanup_mode="stop")
-    server.psql("ALTER SYSTEM SET maintenance_work_mem = '1GB';")
-    server.psql("SELECT pg_reload_conf();")
-    return server
+    return pgserver.get_server(PG_DATA, cleanup_mode="stop")
 
 
 def pg_book(server, n: int) -> tuple[Path, dict]:
@@ -211,15 +183,15 @@ def main() -> None:
     parser.add_argument("--n", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--book", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
-    parser.add_argument("--index-above", type=int, help="also search the PostgreSQL books through their HNSW index (dense path) from this many entries")
     args = parser.parse_args()
     if args.phase:
-        run = {"search": lambda: search(args.book, args.queries, args.index_above), "migrate": lambda: migrate(args.book, args.url),
+        run = {"search": lambda: search(args.book, args.queries), "migrate": lambda: migrate(args.book, args.url),
                "ingest": lambda: ingest(args.n), "embed": lambda: embed(args.n)}[args.phase]
         print(json.dumps(run()))
         return
     skip = set(filter(None, args.skip.split(",")))
-    results: dict = {"date": dt.date.today().isoformat(), "cores": os.cpu_count(), "load_at_start": [round(x, 2) for x in os.getloadavg()]}
+    results: dict = {"date": dt.date.today().isoformat(), "commit": _commit(), "command": " ".join(["python", "bench/scale.py", *sys.argv[1:]]),
+                     "cores": os.cpu_count(), "load_at_start": [round(x, 2) for x in os.getloadavg()]}
     if "search" not in skip:
         results["search"] = {}
         for n in map(int, args.sizes.split(",")):
@@ -237,10 +209,6 @@ def main() -> None:
                     row = {**loaded, **_phase("search", n, book=book, queries=args.queries)}
                     results["search"][f"postgresql-{n}"] = row
                     _say(f"postgresql-{n}", row)
-                    if args.index_above is not None:
-                        row = _phase("search", n, book=book, queries=args.queries, index_above=args.index_above)
-                        results["search"][f"postgresql-{n}-hnsw"] = row
-                        _say(f"postgresql-{n}-hnsw", row)
             finally:
                 server.cleanup()
     if "ingest" not in skip:
@@ -253,12 +221,22 @@ def main() -> None:
     _table(results)
     out = ROOT / "results" / "scale.json"
     out.parent.mkdir(exist_ok=True)
+    if out.exists():  # the runs before this one are kept, newest first
+        before = json.loads(out.read_text(encoding="utf-8"))
+        results["earlier"] = [{k: v for k, v in before.items() if k != "earlier"}, *before.get("earlier", [])]
     out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
 
 
-def _phase(phase: str, n: int, *, book: Path | None = None, url: str | None = None, queries: int = 200, index_above: int | None = None) -> dict:
+def _commit() -> str:
+    """The commit this run measured, ``+dirty`` when the tree had changes."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+
+    return git("rev-parse", "--short", "HEAD") + ("+dirty" if git("status", "--porcelain", "--untracked-files=no") else "")
+
+
+def _phase(phase: str, n: int, *, book: Path | None = None, url: str | None = None, queries: int = 200) -> dict:
     command = [sys.executable, __file__, "--phase", phase, "--n", str(n), "--queries", str(queries)]
-    command += ["--index-above", str(index_above)] if index_above is not None else []
     command += ["--book", str(book)] if book else []
     command += ["--url", url] if url else []
     done = subprocess.run(command, capture_output=True, text=True)

@@ -52,3 +52,20 @@ def copy_database(url: str) -> str:
     with psycopg.connect(srv.get_uri("postgres"), autocommit=True) as db:
         db.execute(f"CREATE DATABASE {name} TEMPLATE {source}")
     return srv.get_uri(name)
+
+
+def what_010_drops(url: str) -> list[str]:
+    """What PostgreSQL's 009 added that nothing read and 010 drops, as far as the database at
+    ``url`` still holds it: the column entries.fts, the table embedding_indexes, and the indexes
+    entries_fts and HNSW (any on any table)."""
+    with psycopg.connect(url) as db:
+        found = [f"{t}.{c}" for t, c in db.execute(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema() AND column_name = 'fts'"
+        )]
+        found += [t for (t,) in db.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'embedding_indexes'"
+        )]
+        found += [i for (i,) in db.execute(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND (indexname = 'entries_fts' OR indexdef ILIKE '%USING hnsw%')"
+        )]
+    return sorted(found)

@@ -1,6 +1,6 @@
-"""The PostgreSQL + pgvector store: the same book and search as SQLite, pgvector's HNSW index,
-full text with Kannada kept whole, choosing and recording the store, migrating, and concurrent
-writers. One pgserver (PostgreSQL 16 + pgvector) for the run, a fresh database per test."""
+"""The PostgreSQL + pgvector store: the embedding cache in pgvector, the same book and search as
+SQLite, choosing and recording the store, migrating, and concurrent writers. One pgserver
+(PostgreSQL 16 + pgvector) for the run, a fresh database per test."""
 
 from __future__ import annotations
 
@@ -16,13 +16,13 @@ import pytest
 from click.testing import CliRunner
 
 from installment_helpers import SETTINGS, dumps
-from pg_helpers import fresh_database
+from pg_helpers import fresh_database, what_010_drops
 from selfbook import BookError, Library
 from selfbook.cli import main
 from selfbook.embed import HashingEmbedder
 from selfbook.cli.migrate_command import migrate_command
 from selfbook.store import open_store
-from selfbook.store.migrate import TABLES, index_memory_mb, migrate_book, read_rows
+from selfbook.store.migrate import TABLES, migrate_book, read_rows
 
 ENV = {"SELFBOOK_EMBEDDER": "hashing", "SOURCE_DATE_EPOCH": "1767225600"}
 QUERIES = ("transformer attention", "recipe", "ಕುವೆಂಪು", "ರಾಮಾಯಣ ದರ್ಶನಂ", "fine-tuning lora", "garden compost")
@@ -43,15 +43,23 @@ def entries_json(book: Path) -> list[str]:
     return result.output.splitlines()
 
 
-def test_vectors_sit_in_pgvector_with_an_hnsw_index(tmp_path, url):
+def test_vectors_sit_in_pgvector_and_come_back_exactly(tmp_path, url):
     vectors = {f"h{i}": np.eye(4, dtype=np.float32)[i % 4] * (i + 1) + 0.25 for i in range(6)}
     with open_store(tmp_path, url) as store:
         store.put_vectors("m", vectors)
+        store.put_vectors("m", {"h0": np.ones(4, dtype=np.float32), "wide": np.ones(8, dtype=np.float32)})  # one replaced, one wider
+        vectors.update(h0=np.ones(4, dtype=np.float32), wide=np.ones(8, dtype=np.float32))
         assert {h: v.tolist() for h, v in store.cached_vectors("m", vectors).items()} == {h: v.tolist() for h, v in vectors.items()}
-        kinds = store._db.execute("SELECT indexdef FROM pg_indexes WHERE tablename = 'embeddings' AND indexdef LIKE '%hnsw%'").fetchall()
-        assert len(kinds) == 1 and "vector_cosine_ops" in kinds[0][0] and "vector(4)" in kinds[0][0]
-        store.put_vectors("m", {"again": np.ones(4, dtype=np.float32)})  # the same model and size: no second index
-        assert store._db.execute("SELECT count(*) FROM embedding_indexes").fetchone()[0] == 1
+        assert store._db.execute("SELECT pg_typeof(vector)::text FROM embeddings LIMIT 1").fetchone()[0] == "vector"
+
+
+def test_a_new_book_has_no_vector_index_and_no_full_text_column(tmp_path, url, small_dump):
+    """Search reads the vectors and the postings, the same on both stores: a PostgreSQL book keeps
+    no HNSW index (nor its list, embedding_indexes) and no tsvector column that nothing reads."""
+    lib_on(tmp_path / "book", url).build([small_dump])
+    with open_store(tmp_path / "book" / ".selfbook") as store:
+        assert store._db.execute("SELECT count(*) FROM embeddings").fetchone()[0] > 0  # the cache is there
+    assert what_010_drops(url) == []
 
 
 def test_same_book_and_search_on_both_stores(tmp_path, url, keywords, book_files):
@@ -70,25 +78,6 @@ def test_same_book_and_search_on_both_stores(tmp_path, url, keywords, book_files
             for lib in (on_sqlite, on_pg):
                 lib.add([later])
     assert not (tmp_path / "pg" / ".selfbook" / "book.db").exists()
-
-
-def test_postgres_full_text_keeps_kannada_words_whole(tmp_path, url, small_dump):
-    lib_on(tmp_path / "book", url).build([small_dump])
-    with open_store(tmp_path / "book" / ".selfbook") as store:  # the recorded store: no URL needed
-        titles = {e.id: e.title for e in store.load_entries()}
-        found = [titles[i] for i in store.fulltext("ಕುವೆಂಪು")]
-        assert found == ["ಕುವೆಂಪು ಅವರ ಶ್ರೀ ರಾಮಾಯಣ ದರ್ಶನಂ ಮಹಾಕಾವ್ಯ"]
-        assert store.fulltext("ಕುವೆಂ") == []  # a fragment of a word is not a word
-        assert [titles[i] for i in store.fulltext("ಕರ್ವಾಲೋ ಕಾದಂಬರಿ")] == ["ಪೂರ್ಣಚಂದ್ರ ತೇಜಸ್ವಿ ಅವರ ಕರ್ವಾಲೋ ಕಾದಂಬರಿ"]
-        lexemes = store._db.execute("SELECT tsvector_to_array(to_tsvector('simple', 'ಶ್ರೀ ರಾಮಾಯಣ ದರ್ಶನಂ'))").fetchone()[0]
-        assert sorted(lexemes) == sorted(["ಶ್ರೀ", "ರಾಮಾಯಣ", "ದರ್ಶನಂ"])
-        ids = [i for i, _ in store.nearest(store.get_meta("model"), _vector_of(store, found), k=3)]
-        assert titles[ids[0]] == found[0]
-
-
-def _vector_of(store, titles):
-    entry = next(e for e in store.load_entries() if e.title == titles[0])
-    return next(iter(store.cached_vectors(store.get_meta("model"), [store.content_hashes()[entry.id]]).values()))
 
 
 def test_the_book_records_its_store_for_later_commands(tmp_path, url, small_dump):
@@ -187,38 +176,6 @@ def test_concurrent_writers_lose_nothing_and_duplicate_nothing(tmp_path, url):
 
 def _without_paths(entries: list[dict], tmp_path: Path) -> list[dict]:
     return json.loads(json.dumps(entries).replace(str(tmp_path), "TMP"))
-
-
-def test_big_books_search_vectors_through_the_hnsw_index(tmp_path, url, keywords):
-    """From ``index_above`` entries the dense retriever asks PostgreSQL's HNSW index instead of
-    loading every vector; on a small book (the index is then exact) it finds what the exact
-    product finds, filtered searches included, and never loads the vectors."""
-    from selfbook.search import SearchFilters, SearchParams, Searcher
-
-    base, later = dumps(tmp_path, "base.md", "self-1.md")
-    pg, lite = lib_on(tmp_path / "pg", url), lib_on(tmp_path / "lite")
-    for lib in (pg, lite):
-        lib.build([base])
-        lib.add([later])
-    embed = lambda model: HashingEmbedder()  # noqa: E731
-    queries = ["recipe", "transformer attention", "ಕನ್ನಡ ಕಾದಂಬರಿ", "garden"]
-    with pg._open(create=False) as on_pg, lite._open(create=False) as on_lite:  # the engine's own knobs
-        indexed, exact = Searcher(on_pg, embed, SearchParams(index_above=0)), Searcher(on_lite, embed)
-        chapter = pg.outline().chapters[0].title
-        for query in queries:
-            for filters in (SearchFilters(), SearchFilters(chapter=chapter)):
-                want = [r.position for r in exact.rank(on_lite, query, limit=10, filters=filters, method="dense")]
-                got = [r.position for r in indexed.rank(on_pg, query, limit=10, filters=filters, method="dense")]
-                assert got == want, (query, filters)
-        assert indexed._vectors is None  # never loaded
-
-
-def test_hnsw_index_memory_grows_with_the_vectors():
-    """A big move builds its HNSW index in memory (pgvector falls back to a slow on-disk build when
-    ``maintenance_work_mem`` is too small), within bounds a shared server can give."""
-    assert index_memory_mb(1_000, 384) == 1024
-    assert 2048 < index_memory_mb(1_000_000, 384) < 4096
-    assert index_memory_mb(100_000_000, 1024) == 16384
 
 
 def test_a_commit_still_under_way_counts_as_committed(tmp_path, url):

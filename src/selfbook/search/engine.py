@@ -106,12 +106,6 @@ class SearchParams:
     weights: tuple[tuple[str, float], ...] = (("lexical", 0.5), ("dense", 0.5))
     coverage_full: float = 0.5                    # adaptive: BM25's weight shrinks below this coverage
     sharpness: float = 0.0                        # adaptive: power of each list's peak (0: unused)
-    index_above: int | None = None                # dense through the store's vector index (HNSW) from
-                                                  # this many entries, when it has one; None: never.
-    # Off: on a 100k PostgreSQL book of stand-in vectors (bench/scale.py --index-above 0) the
-    # index found 13% of the exact top 10, and hybrid p50/p99 was 34.5/241 ms against 23.4/43 ms
-    # exact; it only saved memory (263 vs 555 MB) and the first search (0.5 vs 2.7 s). Measure
-    # on real embeddings before turning it on.
     approximate_from: int | None = APPROXIMATE_FROM  # dense scans 8-bit vectors, then rescores exactly, from this many
                                                   # entries when faiss is installed; None: always exact (see dense)
 
@@ -180,15 +174,10 @@ class Searcher:
         """The ``depth`` nearest positions by cosine, and their cosines, or None when the query's
         vector is not ready by ``deadline`` (see :class:`QueryVectors`): exact over the vectors in
         memory (for a book of ``SearchParams.approximate_from`` entries and no filter, the best of
-        an 8-bit scan ranked by their exact cosines: see :mod:`~selfbook.search.dense`), or, when
-        ``SearchParams.index_above`` is set and the book has that many entries
-        and a store with a vector index (PostgreSQL's HNSW), approximate through it, without
-        loading the vectors. A filtered
-        search asks the index for more and keeps the allowed ones; when too few remain, exact.
+        an 8-bit scan ranked by their exact cosines: see :mod:`~selfbook.search.dense`).
         ``given``: the query's vector as the caller found it (see :class:`QueryVector`)."""
-        indexed = self._indexed(store)
-        vectors = None if indexed else self._load_vectors(store)
-        if vectors is not None and not len(vectors):
+        vectors = self._load_vectors(store)
+        if not len(vectors):
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         if given is not None and given.model == self.model:
             q = given.vector
@@ -196,15 +185,6 @@ class Searcher:
             q = self._queries.get(self.model, query, deadline)
         if q is None:
             return None
-        if indexed:
-            asked = depth if keep is None else min(len(self._rows.kind), depth * 10)
-            positions, cosines = store.nearest_positions(self.model, q, asked)
-            if keep is not None:
-                allowed = np.isin(positions, keep)
-                positions, cosines = positions[allowed], cosines[allowed]
-            if keep is None or len(positions) >= min(depth, len(keep)):
-                return positions[:depth], cosines[:depth]
-            vectors = self._load_vectors(store)
         if keep is None and self._coarse is not None:
             return approximate(vectors, q, depth, self._coarse)
         with blas_threads(len(vectors)):
@@ -217,15 +197,8 @@ class Searcher:
         return best, scores[best]
 
     def prepare(self, store: Store) -> None:
-        """Load what a dense search reads but the model: the vectors (unless an index answers)."""
-        if not self._indexed(store):
-            self._load_vectors(store)
-
-    def _indexed(self, store: Store) -> bool:
-        """Whether the store's vector index answers dense searches (PostgreSQL's HNSW, for a book
-        of at least ``SearchParams.index_above`` entries)."""
-        index_above = self.params.index_above
-        return index_above is not None and len(self._rows.kind) >= index_above and hasattr(store, "nearest_positions")
+        """Load what a dense search reads but the model: the vectors."""
+        self._load_vectors(store)
 
     def _load_vectors(self, store: Store) -> np.ndarray:
         if self._vectors is None:
@@ -274,7 +247,7 @@ class Searcher:
         degraded = None
         held = 1.0
         beside = None  # a large book's 8-bit scan runs on another thread while BM25 ranks (it reads no store)
-        if method == "hybrid" and keep is None and self._coarse is not None and not self._indexed(store):
+        if method == "hybrid" and keep is None and self._coarse is not None:
             beside = scan_beside().submit(self.dense, store, query, depth, keep, deadline, given)
         if method in ("hybrid", "lexical"):
             rankings["lexical"], held = self._lexical(store, terms, depth, keep, word_forms(query))

@@ -4,7 +4,7 @@ Both stores hold the same tables, column for column (the steps of ``schema.py``)
 move copies every table row by row: entries, the embedding cache, outline, merges, flags, skips,
 dumps, installments, decisions, meta, the history of runs and the search index. Rows travel in
 the SQLite store's form (dates as ISO text, vectors as little-endian float32 bytes); PostgreSQL
-turns vectors into pgvector values and fills its full-text column and HNSW indexes.
+turns vectors into pgvector values.
 
 The target must be empty. The book then records its new store; the old copy is kept (SQLite's
 file renamed ``book.db.migrated``; a PostgreSQL database is left as it was).
@@ -13,7 +13,6 @@ file renamed ``book.db.migrated``; a PostgreSQL database is left as it was).
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -131,20 +130,12 @@ def _write_sqlite(state_dir: Path, tables: dict[str, Iterator[Rows]]) -> dict[st
     return moved
 
 
-def index_memory_mb(vectors: int, dim: int) -> int:
-    """``maintenance_work_mem`` (MB) for building an HNSW index over ``vectors`` rows in memory:
-    the vectors plus the graph (m = 16) and some slack, at least 1 GB, at most 16 GB. An index
-    that does not fit is built on disk, several times slower (3x at 100k rows here)."""
-    need = vectors * (dim * 4 + 400) * 5 // 4
-    return min(max(1024, need >> 20), 16384)
-
-
 def _write_postgres(url: str, tables: dict[str, Iterator[Rows]]) -> dict[str, int]:
     """Write the rows into an empty PostgreSQL database with COPY, in one transaction."""
     from .postgres import PostgresStore, _vector_text  # an optional dependency: psycopg
 
     target = PostgresStore(url, writer=True)
-    moved, shapes = {}, Counter()
+    moved = {}
     try:
         if target.book_version() is not None or target._db.execute("SELECT 1 FROM entries LIMIT 1").fetchone():
             raise BookError(f"{target.path}: this database already holds a book — move into an empty database")
@@ -155,14 +146,9 @@ def _write_postgres(url: str, tables: dict[str, Iterator[Rows]]) -> dict[str, in
                     for rows in chunks:
                         for row in rows:
                             if table == "embeddings":
-                                shapes[row[1], row[2]] += 1
                                 row = (*row[:-1], _vector_text(np.frombuffer(row[-1], dtype="<f4")))
                             copy.write_row(row)
                         moved[table] += len(rows)
-            target.index_fulltext(cur)
-            for (model, dim), vectors in sorted(shapes.items()):
-                cur.execute(f"SET LOCAL maintenance_work_mem = '{index_memory_mb(vectors, dim)}MB'")
-                target._ensure_index(cur, model, dim)
             for table, column in (("runs", "id"), ("decisions", "number")):
                 cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), coalesce(max({column}), 0) + 1, false) FROM {table}")
     finally:

@@ -2,12 +2,8 @@
 
 Chosen with ``--store postgresql://…`` (or ``SELFBOOK_STORE``); see :func:`selfbook.store.open_store`.
 The tables are the SQLite store's, column for column (:mod:`selfbook.store.schema`), so the search engine
-reads the same postings and gives the same results on both stores. On top of them:
-
-- the embedding cache keeps vectors in a pgvector column with an HNSW (cosine) index per model
-  (:meth:`PostgresStore.nearest`);
-- entries carry a ``tsvector`` in the 'simple' configuration, so Kannada words stay whole
-  (:meth:`PostgresStore.fulltext`).
+reads the same postings and vectors and gives the same results on both stores; the embedding cache
+keeps its vectors in a pgvector column, read in pgvector's binary form.
 
 Writers: a store opened with ``writer=True`` holds a PostgreSQL advisory lock for the book until
 it is closed, so two ``selfbook add`` on different machines run one after the other, each on the
@@ -17,7 +13,6 @@ this store read it.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from contextlib import contextmanager
 from functools import partial
@@ -25,7 +20,6 @@ from typing import Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 import psycopg
-from psycopg import sql
 
 from ..errors import BookError
 from ..models import Entry
@@ -44,13 +38,6 @@ LOCK_KEY = 0x5E1FB00C
 
 WRITER_WAIT_S = 300
 """How long a writer waits for another one to finish before giving up."""
-
-_FTS = (
-    "to_tsvector('simple', e.title || ' ' "
-    "|| coalesce((SELECT string_agg(n.note, ' ' ORDER BY n.position) FROM entry_notes n WHERE n.entry_id = e.id), '') || ' ' "
-    "|| coalesce((SELECT string_agg(l.value, ' ' ORDER BY l.position) FROM entry_labels l WHERE l.entry_id = e.id AND l.kind = 'tag'), ''))"
-)
-
 
 def _vector_text(v: np.ndarray) -> str:
     """pgvector's text form; float32 → repr round-trips exactly."""
@@ -180,7 +167,7 @@ class PostgresStore(Closing, BookRows, FetchedRows, LabelRows, PostgresIndexTerm
         return {h: _vector_of(blob, dim) for h, dim, blob in rows}
 
     def put_vectors(self, model: str, vectors: Mapping[str, np.ndarray]) -> None:
-        """Add vectors to the cache, and an HNSW index for a (model, size) seen for the first time."""
+        """Add vectors to the cache."""
         rows = [(h, model, int(v.shape[0]), _vector_text(v)) for h, v in vectors.items()]
         with self._transaction() as cur:
             cur.executemany(
@@ -188,8 +175,6 @@ class PostgresStore(Closing, BookRows, FetchedRows, LabelRows, PostgresIndexTerm
                 "DO UPDATE SET dim = excluded.dim, vector = excluded.vector",
                 rows,
             )
-            for dim in sorted({r[2] for r in rows}):
-                self._ensure_index(cur, model, dim)
 
     def cached_answer(self, model: str, prompt_hash: str) -> str | None:
         """The answer ``model`` gave to the prompt with this hash, if it was asked before."""
@@ -203,55 +188,6 @@ class PostgresStore(Closing, BookRows, FetchedRows, LabelRows, PostgresIndexTerm
                 "INSERT INTO llm_answers VALUES (%s, %s, %s) ON CONFLICT (model, prompt_hash) DO UPDATE SET answer = excluded.answer",
                 (model, prompt_hash, answer),
             )
-
-    @staticmethod
-    def _ensure_index(cur: psycopg.Cursor, model: str, dim: int) -> None:
-        name = "embeddings_hnsw_" + hashlib.sha256(f"{model}\0{dim}".encode()).hexdigest()[:16]
-        made = cur.execute(
-            "INSERT INTO embedding_indexes VALUES (%s, %s, %s) ON CONFLICT DO NOTHING RETURNING name", (model, dim, name)
-        ).fetchone()
-        if made:
-            cur.execute(
-                sql.SQL("CREATE INDEX {} ON embeddings USING hnsw ((vector::vector({})) vector_cosine_ops) WHERE model = {} AND dim = {}").format(
-                    sql.Identifier(name), sql.Literal(dim), sql.Literal(model), sql.Literal(dim)
-                )
-            )
-
-    def nearest(self, model: str, vector: np.ndarray, k: int = 10) -> list[tuple[str, float]]:
-        """The ``k`` entries whose ``model`` vectors are nearest ``vector`` by cosine, through the
-        HNSW index (approximate): ``(entry id, cosine distance)``, nearest first."""
-        return [(eid, distance) for eid, _, distance in self._nearest(model, vector, k)]
-
-    def nearest_positions(self, model: str, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Entry positions nearest ``vector`` by cosine through the HNSW index, nearest first, and
-        their cosines (the search engine's dense retriever on big books; see SearchParams)."""
-        rows = self._nearest(model, vector, k)
-        return np.array([r[1] for r in rows], dtype=np.int64), np.array([1 - r[2] for r in rows], dtype=np.float32)
-
-    def _nearest(self, model: str, vector: np.ndarray, k: int) -> list[tuple[str, int, float]]:
-        """``(id, position, cosine distance)`` of the ``k`` entries nearest ``vector``, nearest
-        first, the index searched wide enough to give ``k`` (``hnsw.ef_search``, at most 1000)."""
-        dim = int(np.asarray(vector).shape[0])
-        query = sql.SQL(
-            "SELECT e.id, e.position, d.distance FROM (SELECT content_hash, vector::vector({dim}) <=> %s::vector({dim}) AS distance "
-            "FROM embeddings WHERE model = %s AND dim = {dim} ORDER BY vector::vector({dim}) <=> %s::vector({dim}) LIMIT %s) d "
-            "JOIN entries e ON e.content_hash = d.content_hash ORDER BY d.distance, e.position"
-        ).format(dim=sql.Literal(dim))
-        text = _vector_text(vector)
-        with self._db.transaction():
-            self._db.execute(sql.SQL("SET LOCAL hnsw.ef_search = {}").format(sql.Literal(max(40, min(int(k), 1000)))))
-            return [(eid, position, float(d)) for eid, position, d in self._db.execute(query, (text, model, text, k))]
-
-    # -- full text (PostgreSQL's own; the search engine reads the portable postings) --------------
-    def fulltext(self, query: str, limit: int = 20) -> list[str]:
-        """Ids of entries whose title, notes or tags hold every word of ``query`` (PostgreSQL full
-        text, 'simple' configuration: words are matched whole, Kannada included), best first."""
-        rows = self._db.execute(
-            "SELECT id FROM entries WHERE fts @@ plainto_tsquery('simple', %s) "
-            "ORDER BY ts_rank(fts, plainto_tsquery('simple', %s)) DESC, position LIMIT %s",
-            (query, query, limit),
-        )
-        return [r[0] for r in rows]
 
     # -- the book ----------------------------------------------------------------------------------
     def save_book(self, state: BookState, *, txid: str, command: str, report: Mapping) -> None:
@@ -290,15 +226,9 @@ class PostgresStore(Closing, BookRows, FetchedRows, LabelRows, PostgresIndexTerm
 
     @staticmethod
     def _insert_entries(cur: psycopg.Cursor, placed: Sequence[tuple[int, Entry]], hashes: Mapping[str, str]) -> None:
-        """Insert ``(position, entry)`` rows with everything each entry holds, and their full text."""
+        """Insert ``(position, entry)`` rows with everything each entry holds."""
         for table, rows in entry_rows(placed, hashes).items():
             cur.executemany(insert_sql(table, "%s"), rows)
-        PostgresStore.index_fulltext(cur)
-
-    @staticmethod
-    def index_fulltext(cur: psycopg.Cursor) -> None:
-        """Fill the full-text column of entries that have none (new or rewritten ones)."""
-        cur.execute(f"UPDATE entries e SET fts = {_FTS} WHERE e.fts IS NULL")
 
     # == search: the lexical index and what search reads; see selfbook.search ==========================
     def _save_search_index(self, cur: psycopg.Cursor, index: SearchIndexRows | None) -> None:

@@ -4,7 +4,7 @@ A step's body lives in ``migrations/``: ``NNN_name.sql`` holds what both stores 
 in a small dialect (:data:`DIALECT`: the few words in which SQLite's SQL and PostgreSQL's differ);
 ``NNN_name.sqlite.sql`` and ``NNN_name.pg.sql`` hold what one store alone runs, plain SQL of
 that store, after the shared body. A step has a shared body, or one of its own on each store
-(only comments where that store has nothing to do: SQLite has no 009). A database records the
+(only comments where that store has nothing to do: SQLite has no 009 or 010). A database records the
 last step it has (SQLite in ``PRAGMA user_version``, PostgreSQL in the table
 ``selfbook_schema``); opening a store runs the steps after it, in order (:func:`migrate`).
 
@@ -85,13 +85,18 @@ def _step(number: int, found: dict[str | None, tuple[str, str]], backend: str, f
 
 
 def _statements(body: str) -> tuple[str, ...]:
-    """The statements of a body (each ends with ``;`` at the end of a line), without those that
-    are only comments."""
-    found = []
+    """The statements of a body (each ends with ``;`` at the end of a line, but inside a
+    ``$$``-quoted block such as a ``DO`` statement's), without those that are only comments."""
+    found, pending = [], ""
     for text in body.split(";\n"):
-        code = [line for line in text.splitlines() if line.strip() and not line.strip().startswith("--")]
+        pending += text
+        if pending.count("$$") % 2:  # inside a $$ block: its ``;`` ends none of the body's statements
+            pending += ";\n"
+            continue
+        code = [line for line in pending.splitlines() if line.strip() and not line.strip().startswith("--")]
         if code:
-            found.append(text.strip().removesuffix(";"))
+            found.append(pending.strip().removesuffix(";"))
+        pending = ""
     return tuple(found)
 
 

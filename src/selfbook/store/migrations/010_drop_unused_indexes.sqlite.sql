@@ -1,0 +1,2 @@
+-- 010 (SQLite): nothing to do: PostgreSQL's 010 drops the HNSW indexes and the tsvector column
+-- its 009 added, which SQLite never had.
