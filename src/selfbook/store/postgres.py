@@ -22,14 +22,13 @@ import numpy as np
 import psycopg
 
 from ..errors import BookError
-from ..models import Entry
 from . import redact, schema
 from .base import BookState, Closing, Postings, SearchIndexRows
 from .book_rows import BookRows
 from .postgres_terms import PostgresIndexTerms
 from .fetched import FetchedRows
 from .labels import LabelRows
-from .rows import NEW_RUN, entry_rows, insert_sql, postings_from, run_row, saved_rows, term_row
+from .rows import NEW_RUN, insert_entries, insert_sql, postings_from, run_row, saved_rows, term_row
 
 log = logging.getLogger(__name__)
 
@@ -204,7 +203,7 @@ class PostgresStore(Closing, BookRows, FetchedRows, LabelRows, PostgresIndexTerm
                 index = None  # rows counted over entries this store does not hold: forget them, search counts afresh
             for table in ("placements", "sections", "chapters", "outline_params", "merges", "flags", "skips", "dumps", "entries"):
                 cur.execute(f"DELETE FROM {table}")
-            self._insert_entries(cur, list(enumerate(state.entries)), state.content_hashes)
+            insert_entries(cur, "%s", list(enumerate(state.entries)), state.content_hashes)
             self._save_search_index(cur, index)
             for table, rows in saved_rows(state).items():
                 cur.executemany(insert_sql(table, "%s"), rows)
@@ -223,12 +222,6 @@ class PostgresStore(Closing, BookRows, FetchedRows, LabelRows, PostgresIndexTerm
         cur.executemany(
             "INSERT INTO meta VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = excluded.value", list(items)
         )
-
-    @staticmethod
-    def _insert_entries(cur: psycopg.Cursor, placed: Sequence[tuple[int, Entry]], hashes: Mapping[str, str]) -> None:
-        """Insert ``(position, entry)`` rows with everything each entry holds."""
-        for table, rows in entry_rows(placed, hashes).items():
-            cur.executemany(insert_sql(table, "%s"), rows)
 
     # == search: the lexical index and what search reads; see selfbook.search ==========================
     def _save_search_index(self, cur: psycopg.Cursor, index: SearchIndexRows | None) -> None:

@@ -62,6 +62,13 @@ def insert_sql(table: str, mark: str, columns: Sequence[str] | None = None) -> s
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
 
 
+def insert_entries(executor, mark: str, placed: Sequence[tuple[int, Entry]], hashes: Mapping[str, str]) -> None:
+    """Insert ``(position, entry)`` rows with everything each entry holds, through ``executor``'s
+    ``executemany`` (a SQLite connection or a PostgreSQL cursor) and its placeholder ``mark``."""
+    for table, rows in entry_rows(placed, hashes).items():
+        executor.executemany(insert_sql(table, mark), rows)
+
+
 def span(text: str) -> Span:
     """``path:start`` or ``path:start-end`` as written in a row."""
     path, _, lines = text.rpartition(":")

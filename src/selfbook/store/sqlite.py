@@ -15,13 +15,12 @@ from typing import Iterable, Iterator, Mapping, Sequence
 import numpy as np
 
 from ..errors import BookError
-from ..models import Entry
 from . import schema
 from .base import BookState, Closing, Postings, SearchIndexRows
 from .book_rows import BookRows
 from .fetched import FetchedRows
 from .labels import LabelRows
-from .rows import NEW_RUN, entry_rows, insert_sql, postings_from, run_row, saved_rows, term_row
+from .rows import NEW_RUN, insert_entries, insert_sql, postings_from, run_row, saved_rows, term_row
 
 DB_NAME = "book.db"
 
@@ -115,7 +114,7 @@ class SQLiteStore(Closing, BookRows, FetchedRows, LabelRows):
                 db.execute(f"DELETE FROM {table}")
             if changed is None:
                 db.execute("DELETE FROM entries")
-                self._insert_entries(db, list(enumerate(state.entries)), state.content_hashes)
+                insert_entries(db, "?", list(enumerate(state.entries)), state.content_hashes)
             else:
                 self._rewrite_entries(db, state, changed)
             self._save_search_index(db, index)
@@ -142,13 +141,7 @@ class SQLiteStore(Closing, BookRows, FetchedRows, LabelRows):
         positions = [*changed, *range(len(state.base), len(state.entries))]
         for chunk in _chunks([state.entries[p].id for p in changed], 500):
             db.execute(f"DELETE FROM entries WHERE id IN ({','.join('?' * len(chunk))})", chunk)
-        self._insert_entries(db, [(p, state.entries[p]) for p in positions], state.content_hashes)
-
-    @staticmethod
-    def _insert_entries(db: sqlite3.Connection, placed: Sequence[tuple[int, Entry]], hashes: Mapping[str, str]) -> None:
-        """Insert ``(position, entry)`` rows with everything each entry holds."""
-        for table, rows in entry_rows(placed, hashes).items():
-            db.executemany(insert_sql(table, "?"), rows)
+        insert_entries(db, "?", [(p, state.entries[p]) for p in positions], state.content_hashes)
 
     # == search (m002): the lexical index and what search reads; see selfbook.search ================
     def _save_search_index(self, db: sqlite3.Connection, index: SearchIndexRows | None) -> None:
