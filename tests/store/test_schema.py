@@ -120,14 +120,14 @@ def test_an_old_numbered_postgres_database_is_converted_once(tmp_path, old, new_
     import psycopg
 
     url = fresh_database()
-    bodies = {step.number: step for step in schema.steps("pg")}
+    bodies = {step.number: step.statements for step in schema.steps("pg")}
+    bodies[9] = schema._statements(BEFORE_011.read_text(encoding="utf-8"))  # 009 as the old selfbook ran it
     with psycopg.connect(url) as db:  # the database as the old selfbook left it at its step `old`
         db.execute("CREATE TABLE selfbook_schema (version INTEGER NOT NULL)")
         db.execute("INSERT INTO selfbook_schema VALUES (%s)", (old,))
         for n in range(1, old + 1):
             for shared in OLD_POSTGRES[n]:
-                old_009 = schema._statements(BEFORE_011.read_text(encoding="utf-8"))
-                for statement in old_009 if shared == 9 else bodies[shared].statements:
+                for statement in bodies[shared]:
                     db.execute(statement)
         db.execute("INSERT INTO meta VALUES ('created', '2020-02-02')")
     with open_store(tmp_path, url) as store:
