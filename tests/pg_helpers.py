@@ -1,5 +1,6 @@
-"""One PostgreSQL server (pgserver: PostgreSQL 16, with pgvector, which only the tests use, to put a
-database back as selfbook left it before step 011) for the whole test run, and a fresh database per test. Tests that need it skip, saying why, when pgserver is not installed."""
+"""One PostgreSQL server (pgserver: PostgreSQL 16, with pgvector, which only the tests use, to put
+a database back as selfbook left it before step 011) for the whole test run, and a fresh database
+per test. Tests that need it skip, saying why, when pgserver is not installed."""
 
 from __future__ import annotations
 
