@@ -3,9 +3,9 @@ embedding on the local executor and on Ray.
 
 1. **Hybrid search p50/p99** (``Library.search(q, limit=10, method="hybrid")``, 200 queries after
    one warm-up search) on the synthetic books of ``bench/search_speed.py`` (built there, cached in
-   ``bench/.cache/speed-N``), kept in SQLite and in PostgreSQL + pgvector, in the same run. The
+   ``bench/.cache/speed-N``), kept in SQLite and in PostgreSQL, in the same run. The
    PostgreSQL copy is made with the real move, ``selfbook.store.migrate.migrate_book`` (every
-   table's rows by COPY), into a database of a local ``pgserver`` (PostgreSQL 16 + pgvector, data
+   table's rows by COPY), into a database of a local ``pgserver`` (PostgreSQL 16, data
    in ``bench/.cache/pg``); the time it takes is reported. PostgreSQL books are kept, so a rerun
    searches without loading again (delete ``bench/.cache/speed-pg-N`` to time the move again).
 2. **Ingest throughput**: a generated markdown dump of ``--ingest`` entries (titles and notes cut

@@ -56,7 +56,7 @@ class Settings:
 
     store: str = ""
     """Where a new book keeps its state: empty or ``sqlite`` (the embedded default), or a
-    PostgreSQL + pgvector database ``postgresql://user@host/dbname``. The book records it; moving
+    PostgreSQL database ``postgresql://user@host/dbname``. The book records it; moving
     an existing book is ``selfbook migrate``."""
 
     search_budget_ms: int = 0

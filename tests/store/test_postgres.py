@@ -1,6 +1,6 @@
-"""The PostgreSQL + pgvector store: the embedding cache in pgvector, the same book and search as
-SQLite, choosing and recording the store, migrating, and concurrent writers. One pgserver
-(PostgreSQL 16 + pgvector) for the run, a fresh database per test."""
+"""The PostgreSQL store: plain PostgreSQL (no extension), the embedding cache as bytes, the same
+book and search as SQLite, choosing and recording the store, migrating, and concurrent writers.
+One pgserver (PostgreSQL 16, pgvector bundled but not used) for the run, a fresh database per test."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from installment_helpers import SETTINGS, dumps
-from pg_helpers import fresh_database, what_010_drops
+from pg_helpers import database_of_a_plain_role, extensions, fresh_database, vector_column_type, what_010_drops
 from selfbook import BookError, Library
 from selfbook.cli import main
 from selfbook.embed import HashingEmbedder
@@ -43,14 +43,24 @@ def entries_json(book: Path) -> list[str]:
     return result.output.splitlines()
 
 
-def test_vectors_sit_in_pgvector_and_come_back_exactly(tmp_path, url):
+def test_vectors_sit_in_bytea_and_come_back_exactly(tmp_path, url):
     vectors = {f"h{i}": np.eye(4, dtype=np.float32)[i % 4] * (i + 1) + 0.25 for i in range(6)}
     with open_store(tmp_path, url) as store:
         store.put_vectors("m", vectors)
         store.put_vectors("m", {"h0": np.ones(4, dtype=np.float32), "wide": np.ones(8, dtype=np.float32)})  # one replaced, one wider
         vectors.update(h0=np.ones(4, dtype=np.float32), wide=np.ones(8, dtype=np.float32))
-        assert {h: v.tolist() for h, v in store.cached_vectors("m", vectors).items()} == {h: v.tolist() for h, v in vectors.items()}
-        assert store._db.execute("SELECT pg_typeof(vector)::text FROM embeddings LIMIT 1").fetchone()[0] == "vector"
+        assert {h: v.tobytes() for h, v in store.cached_vectors("m", vectors).items()} == {h: v.tobytes() for h, v in vectors.items()}
+    assert vector_column_type(url) == "bytea"
+
+
+def test_a_new_book_needs_no_extension(tmp_path, small_dump):
+    """A book builds and searches in a database whose owner is no superuser, so may
+    not create pgvector (not a trusted extension), and its steps created no extension."""
+    url = database_of_a_plain_role()
+    lib = lib_on(tmp_path / "book", url)
+    lib.build([small_dump])
+    assert lib.search("dosa batter", method="dense") and lib.search("dosa batter", method="hybrid")
+    assert extensions(url) == ["plpgsql"] and vector_column_type(url) == "bytea"
 
 
 def test_a_new_book_has_no_vector_index_and_no_full_text_column(tmp_path, url, small_dump):
@@ -123,7 +133,8 @@ def test_migrate_round_trip(tmp_path, url, keywords):
     result = runner.invoke(migrate_command, ["--book", str(book), "--to", url, "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["rows"]["decisions"] == 1
-    assert entries_json(book) == before and _tables(book) == tables
+    assert entries_json(book) == before and _tables(book) == tables  # vectors too, bit for bit (the embeddings table)
+    assert extensions(url) == ["plpgsql"] and vector_column_type(url) == "bytea"
     assert (book / ".selfbook" / "book.db.migrated").exists() and not (book / ".selfbook" / "book.db").exists()
     lib_on(book).search("recipe")  # search answers from the new store
     result = runner.invoke(migrate_command, ["--book", str(book), "--to", "sqlite"])

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import struct
 import uuid
 from importlib import resources
 
@@ -20,13 +21,14 @@ from selfbook.errors import BookError
 from selfbook.store import open_store, schema
 from selfbook.store.sqlite import DB_NAME
 
-from pg_helpers import fresh_database, what_010_drops
+from pg_helpers import BEFORE_011, fresh_database, vector_column_type, what_010_drops, with_a_pgvector_column
 
 NEWEST = schema.steps("sqlite")[-1].number
 
 OLD_POSTGRES = {1: (1, 2, 3), 2: (9,), 3: (4,), 4: (5,), 5: (6,), 6: (7,), 7: (8,)}
 """PostgreSQL's own steps before the shared list, as the shared steps whose bodies they were
-(the bodies moved unchanged; the old m002 is 009, which became idempotent)."""
+(the bodies moved unchanged; the old m002 is 009, which became idempotent, and which ran as it
+was before 011: :data:`pg_helpers.BEFORE_011`)."""
 
 
 def test_every_step_has_a_body_for_each_store_with_the_same_numbers():
@@ -118,13 +120,14 @@ def test_an_old_numbered_postgres_database_is_converted_once(tmp_path, old, new_
     import psycopg
 
     url = fresh_database()
-    bodies = {step.number: step for step in schema.steps("pg")}
+    bodies = {step.number: step.statements for step in schema.steps("pg")}
+    bodies[9] = schema._statements(BEFORE_011.read_text(encoding="utf-8"))  # 009 as the old selfbook ran it
     with psycopg.connect(url) as db:  # the database as the old selfbook left it at its step `old`
         db.execute("CREATE TABLE selfbook_schema (version INTEGER NOT NULL)")
         db.execute("INSERT INTO selfbook_schema VALUES (%s)", (old,))
         for n in range(1, old + 1):
             for shared in OLD_POSTGRES[n]:
-                for statement in bodies[shared].statements:
+                for statement in bodies[shared]:
                     db.execute(statement)
         db.execute("INSERT INTO meta VALUES ('created', '2020-02-02')")
     with open_store(tmp_path, url) as store:
@@ -155,9 +158,8 @@ def _as_at_009(url: str) -> None:
     import psycopg
     from psycopg import sql
 
+    with_a_pgvector_column(url)  # 009 as it ran then
     with psycopg.connect(url) as db:
-        for statement in schema.steps("pg")[8].statements:  # 009, which runs again harmlessly
-            db.execute(statement)
         for model, dim in db.execute("SELECT DISTINCT model, dim FROM embeddings").fetchall():
             name = "embeddings_hnsw_" + hashlib.sha256(f"{model}\0{dim}".encode()).hexdigest()[:16]
             db.execute("INSERT INTO embedding_indexes VALUES (%s, %s, %s) ON CONFLICT DO NOTHING", (model, dim, name))
@@ -184,13 +186,18 @@ def test_a_postgres_book_at_009_loses_its_vector_index_and_full_text_and_goes_on
     with open_store(tmp_path / "pg" / ".selfbook") as store:
         assert store.schema_version == NEWEST
         assert store._db.execute("SELECT count(*) FROM embeddings").fetchone()[0] > 0  # the cache is kept
-    assert what_010_drops(url) == []
+    assert what_010_drops(url) == [] and vector_column_type(url) == "bytea"
     assert _pg_schema(url) == new_pg_schema
     with psycopg.connect(url) as db:  # 010 again changes nothing
         for statement in schema.steps("pg")[9].statements:
             db.execute(statement)
     assert _pg_schema(url) == new_pg_schema
-    on_pg = Library(tmp_path / "pg", SETTINGS, embedder=HashingEmbedder())  # today's selfbook, on the store the book records
+    _goes_on_as_its_twin(Library(tmp_path / "pg", SETTINGS, embedder=HashingEmbedder()), on_lite, later)
+
+
+def _goes_on_as_its_twin(on_pg: Library, on_lite: Library, later) -> None:
+    """Today's selfbook on the PostgreSQL book (on the store the book records) lists and finds
+    what it does on the SQLite twin, before and after both take the same add."""
     for step in ("opened", "added"):
         assert [p.to_dict() for p in on_pg.entries()] == [p.to_dict() for p in on_lite.entries()], step
         for query in ("transformer attention", "recipe", "ಕುವೆಂಪು", "garden compost"):
@@ -200,6 +207,61 @@ def test_a_postgres_book_at_009_loses_its_vector_index_and_full_text_and_goes_on
         if step == "opened":
             for lib in (on_pg, on_lite):
                 lib.add([later])
+
+
+def _stored_vectors(url: str, column: str = "vector") -> dict[tuple[str, str], bytes]:
+    """Each cached vector's stored bytes, by (content hash, model): ``column`` is an SQL
+    expression over the column (``vector_send(vector)`` for pgvector's type)."""
+    import psycopg
+
+    with psycopg.connect(url) as db:
+        return {(h, m): bytes(v) for h, m, v in db.execute(f"SELECT content_hash, model, {column} FROM embeddings")}
+
+
+def test_a_postgres_book_with_a_pgvector_column_keeps_every_vector_bit_for_bit_in_bytea(tmp_path, keywords, new_pg_schema):
+    """A book as a selfbook before 011 left it (its cache in a column of pgvector's type, vectors of
+    two sizes, at step 010) opens at the newest step with the column bytea, holding the very bytes
+    pgvector sent; every cached vector comes back as written, search finds what its SQLite twin
+    finds, and 011 run again changes nothing."""
+    import psycopg
+
+    url = fresh_database()
+    base, later = dumps(tmp_path, "base.md", "self-1.md")
+    on_pg, on_lite = (Library(tmp_path / name, SETTINGS.replace(store=store), embedder=HashingEmbedder()) for name, store in (("pg", url), ("lite", "")))
+    for lib in (on_pg, on_lite):
+        lib.build([base])
+    rng = np.random.default_rng(11)
+    wide = {f"w{i}": rng.standard_normal(24).astype(np.float32) for i in range(5)}
+    wide["w0"][:4] = [np.float32(1) / 3, -0.0, np.finfo(np.float32).tiny / 4, np.finfo(np.float32).max]  # a third, -0, a subnormal, the largest
+    with open_store(tmp_path / "lite" / ".selfbook") as lite:
+        model = lite._db.execute("SELECT DISTINCT model FROM embeddings").fetchone()[0]
+        written = {(h, model): v for h, v in lite.cached_vectors(model, [r[0] for r in lite._db.execute("SELECT content_hash FROM embeddings")]).items()}
+    written.update({(h, "wide-model"): v for h, v in wide.items()})
+    with open_store(tmp_path / "pg" / ".selfbook") as store:
+        store.put_vectors("wide-model", wide)
+    with_a_pgvector_column(url)
+    with psycopg.connect(url) as db:  # as 010 left it
+        for statement in schema.steps("pg")[9].statements:
+            db.execute(statement)
+        db.execute("UPDATE selfbook_schema SET version = 10")
+    assert vector_column_type(url) == "vector"
+    sent = _stored_vectors(url, "vector_send(vector)")
+    assert sorted(sent) == sorted(written) and len({v.size for v in written.values()}) == 2
+    assert sent == {key: struct.pack(">hh", v.size, 0) + v.astype(">f4").tobytes() for key, v in written.items()}  # pgvector's binary form
+
+    with open_store(tmp_path / "pg" / ".selfbook") as store:
+        assert store.schema_version == NEWEST
+        for model in {m for _, m in written}:
+            back = store.cached_vectors(model, [h for h, m in written if m == model])
+            assert {h: v.tobytes() for h, v in back.items()} == {h: v.tobytes() for (h, m), v in written.items() if m == model}
+    assert vector_column_type(url) == "bytea"
+    assert _stored_vectors(url) == sent
+    assert _pg_schema(url) == new_pg_schema
+    with psycopg.connect(url) as db:  # 011 again changes nothing
+        for statement in schema.steps("pg")[10].statements:
+            db.execute(statement)
+    assert _pg_schema(url) == new_pg_schema and _stored_vectors(url) == sent
+    _goes_on_as_its_twin(Library(tmp_path / "pg", SETTINGS, embedder=HashingEmbedder()), on_lite, later)
 
 
 def test_a_role_that_may_only_read_opens_a_book_but_cannot_convert_one(tmp_path):

@@ -1,7 +1,7 @@
 """The only code in selfbook that runs SQL. See :mod:`selfbook.store.base` for the seam.
 
-Two stores: SQLite (``sqlite.py``, the embedded default, ``.selfbook/book.db``) and PostgreSQL +
-pgvector (``postgres.py``, for shared books), chosen by a ``postgresql://`` URL. A book kept in
+Two stores: SQLite (``sqlite.py``, the embedded default, ``.selfbook/book.db``) and PostgreSQL
+(``postgres.py``, for shared books), chosen by a ``postgresql://`` URL. A book kept in
 PostgreSQL records its URL in ``.selfbook/store.toml``, so later commands open the same store
 without being told.
 """

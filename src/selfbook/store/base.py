@@ -1,6 +1,6 @@
 """The store seam: what the rest of selfbook may ask of a book's store.
 
-SQLite (``sqlite.py``) is the embedded default; PostgreSQL + pgvector (``postgres.py``) serves
+SQLite (``sqlite.py``) is the embedded default; PostgreSQL (``postgres.py``) serves
 shared, team-sized books behind the same :class:`Store` protocol (``open_store`` picks by URL).
 """
 

@@ -4,7 +4,7 @@ Both stores hold the same tables, column for column (the steps of ``schema.py``)
 move copies every table row by row: entries, the embedding cache, outline, merges, flags, skips,
 dumps, installments, decisions, meta, the history of runs and the search index. Rows travel in
 the SQLite store's form (dates as ISO text, vectors as little-endian float32 bytes); PostgreSQL
-turns vectors into pgvector values.
+keeps vectors in its own byte form (``postgres._vector_bytes``).
 
 The target must be empty. The book then records its new store; the old copy is kept (SQLite's
 file renamed ``book.db.migrated``; a PostgreSQL database is left as it was).
@@ -132,7 +132,7 @@ def _write_sqlite(state_dir: Path, tables: dict[str, Iterator[Rows]]) -> dict[st
 
 def _write_postgres(url: str, tables: dict[str, Iterator[Rows]]) -> dict[str, int]:
     """Write the rows into an empty PostgreSQL database with COPY, in one transaction."""
-    from .postgres import PostgresStore, _vector_text  # an optional dependency: psycopg
+    from .postgres import PostgresStore, _vector_bytes  # an optional dependency: psycopg
 
     target = PostgresStore(url, writer=True)
     moved = {}
@@ -146,7 +146,7 @@ def _write_postgres(url: str, tables: dict[str, Iterator[Rows]]) -> dict[str, in
                     for rows in chunks:
                         for row in rows:
                             if table == "embeddings":
-                                row = (*row[:-1], _vector_text(np.frombuffer(row[-1], dtype="<f4")))
+                                row = (*row[:-1], _vector_bytes(np.frombuffer(row[-1], dtype="<f4")))
                             copy.write_row(row)
                         moved[table] += len(rows)
             for table, column in (("runs", "id"), ("decisions", "number")):

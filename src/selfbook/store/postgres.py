@@ -1,9 +1,10 @@
-"""The PostgreSQL + pgvector store: a shared, team-sized book in a PostgreSQL database.
+"""The PostgreSQL store: a shared, team-sized book in a PostgreSQL database (no extension needed).
 
 Chosen with ``--store postgresql://…`` (or ``SELFBOOK_STORE``); see :func:`selfbook.store.open_store`.
 The tables are the SQLite store's, column for column (:mod:`selfbook.store.schema`), so the search engine
 reads the same postings and vectors and gives the same results on both stores; the embedding cache
-keeps its vectors in a pgvector column, read in pgvector's binary form.
+keeps each vector as bytes in pgvector's binary form (:func:`_vector_bytes`), the form of the
+pgvector column it had before step 011.
 
 Writers: a store opened with ``writer=True`` holds a PostgreSQL advisory lock for the book until
 it is closed, so two ``selfbook add`` on different machines run one after the other, each on the
@@ -14,6 +15,7 @@ this store read it.
 from __future__ import annotations
 
 import logging
+import struct
 from contextlib import contextmanager
 from functools import partial
 from typing import Iterable, Iterator, Mapping, Sequence
@@ -38,13 +40,8 @@ LOCK_KEY = 0x5E1FB00C
 WRITER_WAIT_S = 300
 """How long a writer waits for another one to finish before giving up."""
 
-def _vector_text(v: np.ndarray) -> str:
-    """pgvector's text form; float32 → repr round-trips exactly."""
-    return "[" + ",".join(map(repr, np.asarray(v, dtype=np.float32).tolist())) + "]"
-
-
 class PostgresStore(Closing, BookRows, FetchedRows, LabelRows, PostgresIndexTerms):
-    """A book's store in a PostgreSQL database with pgvector. Use as a context manager, or :meth:`close`."""
+    """A book's store in a PostgreSQL database. Use as a context manager, or :meth:`close`."""
 
     MARK = "%s"
     COLLATE = ' COLLATE "C"'
@@ -65,7 +62,6 @@ class PostgresStore(Closing, BookRows, FetchedRows, LabelRows, PostgresIndexTerm
             ) from None
         self._writer = writer
         try:
-            self._check_pgvector()
             if writer:
                 self._lock_writer()
             self._migrate()
@@ -84,14 +80,6 @@ class PostgresStore(Closing, BookRows, FetchedRows, LabelRows, PostgresIndexTerm
         with self._db.transaction(), self._db.cursor() as cur:
             yield cur
 
-    def _check_pgvector(self) -> None:
-        row = self._db.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'").fetchone()
-        if row is None:
-            raise BookError(
-                f"{self.path}: this PostgreSQL server has no pgvector extension — install pgvector on it "
-                "(https://github.com/pgvector/pgvector), or use another server, or keep the book in SQLite"
-            )
-
     def _lock_writer(self) -> None:
         self._db.execute(f"SET lock_timeout = '{WRITER_WAIT_S}s'")
         try:
@@ -109,7 +97,7 @@ class PostgresStore(Closing, BookRows, FetchedRows, LabelRows, PostgresIndexTerm
                 schema.migrate("pg", self._recorded_step(cur), self.path, partial(self._apply, cur))
         except psycopg.errors.InsufficientPrivilege as exc:
             raise BookError(f"{self.path}: cannot set up the book's tables ({str(exc).strip().splitlines()[0]}) — open the book once as "
-                            "the database's owner (who may need to run CREATE EXTENSION vector), or use a database you own") from None
+                            "the database's owner, or use a database you own") from None
 
     @staticmethod
     def _recorded_step(cur: psycopg.Cursor) -> int:
@@ -167,10 +155,10 @@ class PostgresStore(Closing, BookRows, FetchedRows, LabelRows, PostgresIndexTerm
 
     def put_vectors(self, model: str, vectors: Mapping[str, np.ndarray]) -> None:
         """Add vectors to the cache."""
-        rows = [(h, model, int(v.shape[0]), _vector_text(v)) for h, v in vectors.items()]
+        rows = [(h, model, int(v.shape[0]), _vector_bytes(v)) for h, v in vectors.items()]
         with self._transaction() as cur:
             cur.executemany(
-                "INSERT INTO embeddings VALUES (%s, %s, %s, %s::vector) ON CONFLICT (content_hash, model) "
+                "INSERT INTO embeddings VALUES (%s, %s, %s, %s) ON CONFLICT (content_hash, model) "
                 "DO UPDATE SET dim = excluded.dim, vector = excluded.vector",
                 rows,
             )
@@ -261,7 +249,7 @@ class PostgresStore(Closing, BookRows, FetchedRows, LabelRows, PostgresIndexTerm
         return {term: postings_from(*row) for term, *row in rows}
 
     def _vector_cursor(self) -> psycopg.Cursor:
-        return self._db.cursor(binary=True)  # pgvector's binary form: read without parsing text
+        return self._db.cursor(binary=True)  # bytea as the bytes themselves, not parsed from hex text
 
     @staticmethod
     def _vector_matrix(stored: Sequence, dim: int) -> np.ndarray:
@@ -271,7 +259,15 @@ class PostgresStore(Closing, BookRows, FetchedRows, LabelRows, PostgresIndexTerm
         return matrix
 
 
+def _vector_bytes(v: np.ndarray) -> bytes:
+    """A vector as this store keeps it: pgvector's binary form (int16 size, int16 zero, the size's
+    big-endian float4s), what the column of pgvector's type sent before step 011 made it bytea.
+    :func:`_vector_of` reads it back, bit for bit."""
+    v = np.asarray(v, dtype=np.float32)
+    return struct.pack(">hh", v.shape[0], 0) + v.astype(">f4").tobytes()
+
+
 def _vector_of(blob: bytes, dim: int) -> np.ndarray:
-    """A pgvector value in its binary form (int16 dim, int16 unused, dim big-endian float4) as
-    float32: fetched as bytes, a million vectors never become Python floats."""
+    """A stored vector (:func:`_vector_bytes`) of size ``dim`` as float32: fetched as bytes, a
+    million vectors never become Python floats."""
     return np.frombuffer(blob, dtype=">f4", count=dim, offset=4).astype(np.float32)

@@ -4,7 +4,7 @@ A step's body lives in ``migrations/``: ``NNN_name.sql`` holds what both stores 
 in a small dialect (:data:`DIALECT`: the few words in which SQLite's SQL and PostgreSQL's differ);
 ``NNN_name.sqlite.sql`` and ``NNN_name.pg.sql`` hold what one store alone runs, plain SQL of
 that store, after the shared body. A step has a shared body, or one of its own on each store
-(only comments where that store has nothing to do: SQLite has no 009 or 010). A database records the
+(only comments where that store has nothing to do: SQLite has no 009, 010 or 011). A database records the
 last step it has (SQLite in ``PRAGMA user_version``, PostgreSQL in the table
 ``selfbook_schema``); opening a store runs the steps after it, in order (:func:`migrate`).
 

@@ -1,6 +1,6 @@
 -- 001: the book's entries and their structure. Dates stay ISO text on both stores, so a book
 -- moves between them with `selfbook migrate` row by row. The embedding cache is SQLite's own
--- here (001_initial.sqlite.sql, float32 blobs); PostgreSQL's is pgvector's, at 009.
+-- here (001_initial.sqlite.sql, float32 blobs); PostgreSQL's is its own, at 009.
 
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,

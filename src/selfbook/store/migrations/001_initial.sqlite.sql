@@ -1,4 +1,4 @@
--- 001 (SQLite): the embedding cache, as float32 blobs (PostgreSQL keeps it in pgvector, at 009).
+-- 001 (SQLite): the embedding cache, as float32 blobs (PostgreSQL's comes at 009).
 
 CREATE TABLE embeddings (                    -- a cache: not book state, kept across builds
     content_hash TEXT NOT NULL,

@@ -1,7 +1,7 @@
 -- 010 (PostgreSQL): undo what 009 added that nothing reads: the HNSW indexes (search's dense
 -- retriever scans the vectors in memory, 8-bit on a large book: see selfbook.search.dense) and
 -- the tsvector column (its lexical retriever reads 002's postings, the same on both stores).
--- The embedding cache itself, 009's table ``embeddings`` in pgvector, stays.
+-- The embedding cache itself, 009's table ``embeddings``, stays (011 makes its column bytea).
 -- Idempotent: each drop is IF EXISTS, and the indexes are found by what they are (HNSW indexes
 -- on ``embeddings``, the ones ``embedding_indexes`` named), so a database without them is left as it is.
 

@@ -1,0 +1,2 @@
+-- 011 (SQLite): nothing to do: SQLite's embedding cache has been float32 blobs since 001;
+-- PostgreSQL's 011 turns the pgvector column its old 009 made into bytea.
