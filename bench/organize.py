@@ -448,6 +448,8 @@ def main() -> None:
     dirty = bool(subprocess.run(["git", "status", "--porcelain", "src"], capture_output=True, text=True, cwd=ROOT).stdout.strip())
 
     names = [n for n in link_sets() if not args.sets or n in args.sets.split(",")]
+    if not names:
+        parser.error(f"--sets names none of the labelled sets ({', '.join(link_sets())}): the mixed set would be empty")
     cost, books = {}, {}
     for name, (dump, book, gold) in book_plan(names).items():
         if isinstance(dump, str):

@@ -32,6 +32,11 @@ class InputError(SelfbookError):
             message += f" — {hint}"
         super().__init__(message)
 
+    def __reduce__(self):
+        """Pickled with its parts, so that it crosses a process boundary whole (a process pool
+        re-raises it in the parent) instead of failing to unpickle from its message alone."""
+        return (type(self), (self.path, self.problem, self.hint, self.line))
+
 
 class BookError(SelfbookError):
     """A book folder or store that cannot be used as asked."""
