@@ -258,6 +258,31 @@ def replay_cached(work: Path, embedder: str, params=None) -> dict:
     return results
 
 
+def against_folders(library: Library, name: str, first_dump: Path) -> dict:
+    """The replayed book's sections against the folders the person filed the notes in: section
+    AMI over every note (those of the first build too) and over the added notes alone, and the
+    number of sections (since 2026-12-08). A fresh build of all the notes scores in
+    bench/organize.py; an add that stops founding sections shows here as a falling AMI."""
+    rows = [json.loads(line) for line in (TIL / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()]
+    folder = {row["url"]: row["section"] for row in rows}
+    first = set(first_dump.read_text(encoding="utf-8").split())
+    gold, found, added_gold, added_found = [], [], [], []
+    placed = library.entries()
+    for p in placed:
+        url = next((u for u in p.entry.urls if u in folder), None)
+        if url is None:
+            continue
+        gold.append(folder[url])
+        found.append(p.section_id)
+        if url not in first:
+            added_gold.append(folder[url])
+            added_found.append(p.section_id)
+    return {
+        "section_ami_folders": round(adjusted_mutual_info_score(gold, found), 3),
+        "section_ami_folders_added": round(adjusted_mutual_info_score(added_gold, added_found), 3) if added_gold else None,
+        "sections_final": len({p.section_id for p in placed}),
+    }
+
 
 def replay_til(work: Path, embedder: str, params) -> None:
     """The two TIL sets replayed by year; each run appended to results/incremental-til.jsonl."""
@@ -275,10 +300,12 @@ def replay_til(work: Path, embedder: str, params) -> None:
         if cache.is_file():  # embeddings kept from the last run
             (folder / "book" / ".selfbook").mkdir(parents=True)
             shutil.copyfile(cache, folder / "book" / ".selfbook" / "book.db")
-        result = replay(folder, embedder, write_til_dumps(folder, name), rebuilds=False, params=params)
+        dumps = write_til_dumps(folder, name)
+        result = replay(folder, embedder, dumps, rebuilds=False, params=params)
         shutil.copyfile(folder / "book" / ".selfbook" / "book.db", cache)
         out["sets"][name] = {k: v for k, v in result.items() if k != "batches"} | {
-            "first": result["batches"][0]["entries"], "added": sum(b.get("new", 0) for b in result["batches"][1:])}
+            "first": result["batches"][0]["entries"], "added": sum(b.get("new", 0) for b in result["batches"][1:])
+        } | against_folders(Library(folder / "book"), name, dumps[0])
         print(name, json.dumps(out["sets"][name]), flush=True)
     with (ROOT / "results" / "incremental-til.jsonl").open("a", encoding="utf-8") as f:
         f.write(json.dumps(out) + "\n")
