@@ -21,7 +21,7 @@
    cut where a group's mean pairwise cosine falls under ``group_cut`` × the median coherence of
    the book's sections). A member whose nearest entry in the book is closer than its nearest
    fellow member leaves the group. A group becomes a **new section** when it has at least ``min_new_section``
-   entries (and half the median section size), is at least as coherent as the book's
+   entries, is at least as coherent as the book's
    loosest quarter of sections, and is more similar to itself than to any existing section.
    It goes to the chapter whose centroid is nearest, or becomes a **new chapter** when it has
    twice that many entries and is further from every chapter than that chapter's own
@@ -63,6 +63,11 @@ class AssignParams:
     anchor_weight: float = 3.0
     group_cut: float = 0.6
     min_new_section: int = 5
+    """The fewest new entries that found a new section, whatever the size of the book's sections.
+    It was once also half their median size: as adds filled the sections, that floor rose (from 5
+    to 14 over one person's nine yearly adds, whose new topics came 2 to 6 notes a year), so a
+    growing book stopped growing sections and its notes went to loose sections and Miscellany
+    (``python bench/incremental.py --til``, dev data)."""
 
 
 @dataclass(frozen=True)
@@ -242,8 +247,7 @@ def _groups(new, rest, to_section, nearest_book, sections: _Sections, chapter_id
     known = sections.coherence[~np.isnan(sections.coherence)]
     if len(rest) < p.min_new_section or not len(known):
         return [], set()
-    sizes = [sum(1 for e in s.entry_ids) for c in outline.chapters for s in c.sections if not s.misc]
-    min_size = max(p.min_new_section, math.ceil(0.5 * float(np.median(sizes)))) if sizes else p.min_new_section
+    min_size = p.min_new_section
     floor = float(np.quantile(known, 0.25))
     cut = p.group_cut * float(np.median(known))
     x = new[rest]

@@ -1,0 +1,53 @@
+"""Where an installment's new topic goes once the book's sections have grown (organize.assign)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from selfbook.models import Chapter, Outline, Section
+from selfbook.organize.assign import plan
+
+DIM = 16
+
+
+def _around(axis: int, count: int, rng: np.random.Generator, spread: float = 0.15) -> np.ndarray:
+    rows = np.zeros((count, DIM), dtype=np.float32)
+    rows[:, axis] = 1.0
+    rows += rng.normal(0.0, spread, size=rows.shape).astype(np.float32)
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def _grown_book(rng: np.random.Generator) -> tuple[Outline, list[str], np.ndarray]:
+    """Four sections of 24 entries each (a book that adds have filled), two per chapter."""
+    ids, vectors, chapters = [], [], []
+    for c in range(2):
+        sections = []
+        for s in range(2):
+            axis = 2 * c + s
+            members = [f"b{axis}-{i}" for i in range(24)]
+            ids += members
+            vectors.append(_around(axis, 24, rng))
+            sections.append(Section(f"s{axis}", f"Topic {axis}", tuple(members)))
+        chapters.append(Chapter(f"c{c}", f"Chapter {c}", tuple(sections)))
+    return Outline(tuple(chapters)), ids, np.concatenate(vectors)
+
+
+def test_a_new_topic_of_six_notes_founds_a_section_however_big_the_sections_have_grown():
+    # Half the median section size (12 here) was once also a floor, so a grown book turned a
+    # real new topic of six notes away to Miscellany; five new entries are enough at any size.
+    rng = np.random.default_rng(0)
+    outline, book_ids, book_vectors = _grown_book(rng)
+    new_ids = [f"n{i}" for i in range(6)]
+    texts = ["terrace garden compost"] * 6
+    result = plan(outline, book_ids, book_vectors, new_ids, texts, _around(9, 6, rng), book_texts=["x"] * len(book_ids))
+    assert [sorted(g.entry_ids) for g in result.groups] == [sorted(new_ids)]
+    assert not result.misc and not result.sections
+
+
+def test_four_notes_on_a_new_topic_found_nothing():
+    rng = np.random.default_rng(1)
+    outline, book_ids, book_vectors = _grown_book(rng)
+    new_ids = [f"n{i}" for i in range(4)]
+    result = plan(outline, book_ids, book_vectors, new_ids, ["compost"] * 4, _around(9, 4, rng), book_texts=["x"] * len(book_ids))
+    assert result.groups == ()
+    assert set(result.misc) | set(result.sections) == set(new_ids)
