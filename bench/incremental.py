@@ -36,6 +36,8 @@ from pathlib import Path
 
 from sklearn.metrics import adjusted_mutual_info_score
 
+import orgeval  # the title score of bench/organize.py (this folder is on the path when run as a script)
+
 from selfbook import Library, load_settings
 
 ROOT = Path(__file__).resolve().parent
@@ -260,13 +262,13 @@ def replay_cached(work: Path, embedder: str, params=None) -> dict:
 
 def against_folders(library: Library, name: str, first_dump: Path) -> dict:
     """The replayed book's sections against the folders the person filed the notes in: section
-    AMI over every note (those of the first build too) and over the added notes alone, and the
-    number of sections (since 2026-12-08). A fresh build of all the notes scores in
+    AMI and title score over every note (those of the first build too) and over the added notes
+    alone, and the number of sections (since 2026-12-08). A fresh build of all the notes scores in
     bench/organize.py; an add that stops founding sections shows here as a falling AMI."""
     rows = [json.loads(line) for line in (TIL / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()]
     folder = {row["url"]: row["section"] for row in rows}
     first = set(first_dump.read_text(encoding="utf-8").split())
-    gold, found, added_gold, added_found = [], [], [], []
+    gold, found, titles, added = [], [], [], []
     placed = library.entries()
     for p in placed:
         url = next((u for u in p.entry.urls if u in folder), None)
@@ -274,12 +276,16 @@ def against_folders(library: Library, name: str, first_dump: Path) -> dict:
             continue
         gold.append(folder[url])
         found.append(p.section_id)
-        if url not in first:
-            added_gold.append(folder[url])
-            added_found.append(p.section_id)
+        titles.append(p.section)
+        added.append(url not in first)
+    misc = [t == "Miscellany" for t in titles]
+    new = [i for i, a in enumerate(added) if a]
     return {
         "section_ami_folders": round(adjusted_mutual_info_score(gold, found), 3),
-        "section_ami_folders_added": round(adjusted_mutual_info_score(added_gold, added_found), 3) if added_gold else None,
+        "section_ami_folders_added": round(adjusted_mutual_info_score([gold[i] for i in new], [found[i] for i in new]), 3) if new else None,
+        # the share of notes whose section title names their folder (bench/organize.py's title score)
+        "title_score_folders": round(orgeval.title_score(titles, gold, misc), 3),
+        "title_score_folders_added": round(orgeval.title_score([titles[i] for i in new], [gold[i] for i in new], [misc[i] for i in new]), 3) if new else None,
         "sections_final": len({p.section_id for p in placed}),
     }
 
