@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from selfbook.models import Chapter, Outline, Section
-from selfbook.organize.assign import plan
+from selfbook.organize.assign import new_titles, plan
 
 DIM = 16
 
@@ -51,3 +51,30 @@ def test_four_notes_on_a_new_topic_found_nothing():
     result = plan(outline, book_ids, book_vectors, new_ids, ["compost"] * 4, _around(9, 4, rng), book_texts=["x"] * len(book_ids))
     assert result.groups == ()
     assert set(result.misc) | set(result.sections) == set(new_ids)
+
+
+def _book_of_titles() -> tuple[Outline, list[str], list[str]]:
+    texts = [f"Sourdough starter feeding, day {i}" for i in range(6)] + [f"Dead hang practice, week {i}" for i in range(6)]
+    ids = [f"b{i}" for i in range(len(texts))]
+    outline = Outline((
+        Chapter("c0", "Kitchen", (Section("s0", "Sourdough", tuple(ids[:6])),)),
+        Chapter("c1", "Health", (Section("s1", "Dead Hang", tuple(ids[6:])),)),
+    ))
+    return outline, ids, texts
+
+
+def test_a_new_section_is_titled_as_the_books_own_sections_are():
+    # The book's titler knows the published vocabularies: notes on postgres are "PostgreSQL"
+    # (the old rule, which knows no vocabulary, said "PostgreSQL & Table").
+    outline, ids, texts = _book_of_titles()
+    group = ["postgres: show the size of each table", "PostgreSQL: vacuum full locks the table",
+             "Postgres expanded display for wide rows", "PostgreSQL EXPLAIN ANALYZE reads", "postgres history across sessions"]
+    assert new_titles(outline, ids, texts, [group]) == ["PostgreSQL"]
+
+
+def test_a_new_section_does_not_take_a_title_the_book_has():
+    outline, ids, texts = _book_of_titles()
+    # Larger than the book's "Sourdough", the group would be titled first and take the phrase.
+    group = [f"Sourdough loaf, bake {i}: crumb and crust" for i in range(8)]
+    (title,) = new_titles(outline, ids, texts, [group])
+    assert title and title.casefold() != "sourdough"

@@ -29,8 +29,8 @@
 5. **An entry that fits** (cosine to the nearest section centroid ≥ that section's τ) joins
    that section; any other goes to the **Miscellany** of the nearest chapter.
 
-New sections and chapters are titled by the key phrases their entries share and the rest of
-the book does not (:func:`group_title`). Everything is deterministic.
+New sections and chapters are titled as the book's own sections are, by the phrases their entries
+share and the rest of the book does not (:func:`new_titles`). Everything is deterministic.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ import numpy as np
 from ..models import Outline
 from ..text.phrases import candidate_phrases, is_title_phrase, surface_forms
 
-__all__ = ["AssignParams", "NewGroup", "Plan", "group_title", "plan"]
+__all__ = ["AssignParams", "NewGroup", "Plan", "group_title", "new_titles", "plan"]
 
 TITLE_SAMPLE = 3000  # book texts read to weigh phrases (a deterministic sample of larger books)
 
@@ -211,9 +211,9 @@ def plan(
             placed[new_ids[i]] = sections.ids[best]
         else:
             misc[new_ids[i]] = chapter_ids[int(np.argmax(chapter_means @ new[i]))]
+    titles = new_titles(outline, book_ids, book_texts, [[new_texts[i] for i in members] for members, _ in groups])
     titled = tuple(
-        NewGroup(group_title([new_texts[i] for i in members], book_texts), tuple(new_ids[i] for i in members), chapter)
-        for members, chapter in groups
+        NewGroup(title, tuple(new_ids[i] for i in members), chapter) for title, (members, chapter) in zip(titles, groups)
     )
     return Plan(placed, pulled, titled, misc)
 
@@ -296,6 +296,44 @@ def _chapter_for(mean, size, chapter_size, sections: _Sections, chapter_ids, cha
 
 
 # -- titles ---------------------------------------------------------------------------------------
+
+
+def new_titles(outline: Outline, book_ids: Sequence[str], book_texts: Sequence[str], groups: Sequence[Sequence[str]]) -> list[str]:
+    """Titles for groups of new entries (their texts), made as the book's own sections' titles
+    are (:func:`selfbook.organize.title.title_groups`, with the published vocabularies): each
+    group against the book with it, beside the book's sections ("Soil", where the old rule said
+    "Soil & Bengaluru"). A group no such phrase describes, or whose title a section of the book
+    already has, falls back to :func:`group_title`. Above ``TITLE_SAMPLE`` book texts, a
+    deterministic sample of them."""
+    if not groups:
+        return []
+    if len(book_texts) != len(book_ids):
+        return [group_title(texts, book_texts) for texts in groups]
+    from .params import OrganizeParams  # deferred: titling loads the vocabularies, only an add with new topics pays
+    from .title import PhraseTable, title_groups
+    from .vocab import labels
+
+    step = max(1, math.ceil(len(book_ids) / TITLE_SAMPLE))
+    sample = range(0, len(book_ids), step)
+    row = {book_ids[i]: k for k, i in enumerate(sample)}
+    texts = [book_texts[i] for i in sample]
+    sections = [
+        np.array([row[e] for e in section.entry_ids if e in row], dtype=np.int64)
+        for chapter in outline.chapters for section in chapter.sections if not section.misc
+    ]
+    sections = [rows for rows in sections if len(rows)]
+    new_rows = []
+    for group in groups:
+        new_rows.append(np.arange(len(texts), len(texts) + len(group)))
+        texts.extend(group)
+    p = OrganizeParams()
+    table = PhraseTable.build(texts, labels(), p.plural_share)
+    found = title_groups(table, sections + new_rows, np.arange(len(texts)), p.title_phrases, p.section_title_share)
+    taken = {section.title.casefold() for chapter in outline.chapters for section in chapter.sections}
+    return [
+        title if title and title.casefold() not in taken else group_title(group, book_texts)
+        for title, group in zip(found[len(sections):], groups)
+    ]
 
 
 def group_title(texts: Sequence[str], book_texts: Sequence[str], phrases: int = 2) -> str:
