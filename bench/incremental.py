@@ -233,7 +233,7 @@ def main() -> None:
 
     stamp = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
              "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip(),
-             "load_avg": os.getloadavg(), "assign": {"fit_quantile": params.fit_quantile, "outsider_quantile": params.outsider_quantile}}
+             "code": code_path(), "load_avg": os.getloadavg(), "assign": {"fit_quantile": params.fit_quantile, "outsider_quantile": params.outsider_quantile}}
     with (ROOT / "results" / "incremental.jsonl").open("a", encoding="utf-8") as f:  # every run, appended
         f.write(json.dumps(stamp | results) + "\n")
     if "replay" in results:
@@ -242,6 +242,16 @@ def main() -> None:
         print(f"targets: moved 0 → {summary['moved_total']}; add ≥ 10× faster than a rebuild at 10k entries (see --scale)")
     if "scale" in results:
         print(f"target: add ≥ 10× faster than a rebuild at {results['scale']['entries']} entries → {results['scale']['speedup']}×")
+
+
+def code_path() -> str:
+    """Where the selfbook that ran came from: "src" for this checkout's, else its folder (a
+    baseline run with PYTHONPATH at an export of an older commit's src, say), so that a row's
+    "commit" (the checkout's) is not taken for the code's."""
+    import selfbook
+
+    here = Path(selfbook.__file__).resolve().parent.parent
+    return "src" if here == (ROOT.parent / "src").resolve() else str(here)
 
 
 def replay_cached(work: Path, embedder: str, params=None) -> dict:
@@ -297,7 +307,7 @@ def replay_til(work: Path, embedder: str, params) -> None:
 
     out = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
            "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip(),
-           "load_avg": os.getloadavg(), "embedder": embedder, "outsider_quantile": params.outsider_quantile, "fit_quantile": params.fit_quantile, "sets": {}}
+           "code": code_path(), "load_avg": os.getloadavg(), "embedder": embedder, "outsider_quantile": params.outsider_quantile, "fit_quantile": params.fit_quantile, "sets": {}}
     for name in ("iamgbsmith+til", "jonasbn+til"):
         folder = work / name
         shutil.rmtree(folder, ignore_errors=True)
