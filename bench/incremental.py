@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import shutil
 import sys
 import time
@@ -214,6 +215,7 @@ def main() -> None:
         params = replace(params, outsider_quantile=args.outsider)
     if args.fit is not None:
         params = replace(params, fit_quantile=args.fit)
+    started = run_stamp()
     if args.til:
         return replay_til(args.work, args.embedder, params)
     if args.skip_replay and not args.scale:
@@ -228,12 +230,7 @@ def main() -> None:
         print(json.dumps(results["scale"]), flush=True)
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")  # the last run, for --skip-replay
-    import os
-    import subprocess
-
-    stamp = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-             "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip(),
-             "code": code_path(), "load_avg": os.getloadavg(), "assign": {"fit_quantile": params.fit_quantile, "outsider_quantile": params.outsider_quantile}}
+    stamp = started | {"load_avg": os.getloadavg(), "assign": {"fit_quantile": params.fit_quantile, "outsider_quantile": params.outsider_quantile}}
     with (ROOT / "results" / "incremental.jsonl").open("a", encoding="utf-8") as f:  # every run, appended
         f.write(json.dumps(stamp | results) + "\n")
     if "replay" in results:
@@ -242,6 +239,16 @@ def main() -> None:
         print(f"targets: moved 0 → {summary['moved_total']}; add ≥ 10× faster than a rebuild at 10k entries (see --scale)")
     if "scale" in results:
         print(f"target: add ≥ 10× faster than a rebuild at {results['scale']['entries']} entries → {results['scale']['speedup']}×")
+
+
+def run_stamp() -> dict:
+    """The date, the checkout's commit and where the code came from, taken when a run starts (a
+    commit that lands while a run goes on is not this run's)."""
+    import subprocess
+
+    return {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip(),
+            "code": code_path()}
 
 
 def code_path() -> str:
@@ -302,12 +309,7 @@ def against_folders(library: Library, name: str, first_dump: Path) -> dict:
 
 def replay_til(work: Path, embedder: str, params) -> None:
     """The two TIL sets replayed by year; each run appended to results/incremental-til.jsonl."""
-    import os
-    import subprocess
-
-    out = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-           "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip(),
-           "code": code_path(), "load_avg": os.getloadavg(), "embedder": embedder, "outsider_quantile": params.outsider_quantile, "fit_quantile": params.fit_quantile, "sets": {}}
+    out = run_stamp() | {"load_avg": os.getloadavg(), "embedder": embedder, "outsider_quantile": params.outsider_quantile, "fit_quantile": params.fit_quantile, "sets": {}}
     for name in ("iamgbsmith+til", "jonasbn+til"):
         folder = work / name
         shutil.rmtree(folder, ignore_errors=True)
