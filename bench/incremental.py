@@ -160,6 +160,7 @@ def replay(work: Path, embedder: str, dumps: list[Path] | None = None, rebuilds:
         "ami_chapter_mean": round(sum(b["ami_chapter"] for b in later) / len(later), 3),
         "ami_section_old_mean": round(sum(b["ami_section_old"] for b in later) / len(later), 3),
         "new_sections_total": sum(b["new_sections"] for b in later),
+        "new_chapters_total": sum(b["new_chapters"] for b in later),
         "misc_share_added": round(sum(b["misc"] for b in later) / max(1, sum(b["new"] for b in later)), 3),
         "speedup_last": round(later[-1]["rebuild_s"] / later[-1]["add_s"], 1),
     }

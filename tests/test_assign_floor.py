@@ -32,9 +32,9 @@ def _grown_book(rng: np.random.Generator) -> tuple[Outline, list[str], np.ndarra
     return Outline(tuple(chapters)), ids, np.concatenate(vectors)
 
 
-def test_a_new_topic_of_six_notes_founds_a_section_however_big_the_sections_have_grown():
+def test_a_new_topic_of_a_few_notes_founds_a_section_however_big_the_sections_have_grown():
     # Half the median section size (12 here) was once also a floor, so a grown book turned a
-    # real new topic of six notes away to Miscellany; five new entries are enough at any size.
+    # real new topic of six notes away to Miscellany; three new entries are enough at any size.
     rng = np.random.default_rng(0)
     outline, book_ids, book_vectors = _grown_book(rng)
     new_ids = [f"n{i}" for i in range(6)]
@@ -42,13 +42,17 @@ def test_a_new_topic_of_six_notes_founds_a_section_however_big_the_sections_have
     result = plan(outline, book_ids, book_vectors, new_ids, texts, _around(9, 6, rng), book_texts=["x"] * len(book_ids))
     assert [sorted(g.entry_ids) for g in result.groups] == [sorted(new_ids)]
     assert not result.misc and not result.sections
+    new_ids = new_ids[:3]
+    result = plan(outline, book_ids, book_vectors, new_ids, texts[:3], _around(9, 3, rng), book_texts=["x"] * len(book_ids))
+    assert [sorted(g.entry_ids) for g in result.groups] == [sorted(new_ids)]
+    assert not result.misc and not result.sections
 
 
-def test_four_notes_on_a_new_topic_found_nothing():
+def test_two_notes_on_a_new_topic_found_nothing():
     rng = np.random.default_rng(1)
     outline, book_ids, book_vectors = _grown_book(rng)
-    new_ids = [f"n{i}" for i in range(4)]
-    result = plan(outline, book_ids, book_vectors, new_ids, ["compost"] * 4, _around(9, 4, rng), book_texts=["x"] * len(book_ids))
+    new_ids = [f"n{i}" for i in range(2)]
+    result = plan(outline, book_ids, book_vectors, new_ids, ["compost"] * 2, _around(9, 2, rng), book_texts=["x"] * len(book_ids))
     assert result.groups == ()
     assert set(result.misc) | set(result.sections) == set(new_ids)
 

@@ -24,7 +24,7 @@
    entries, is at least as coherent as the book's
    loosest quarter of sections, and is more similar to itself than to any existing section.
    It goes to the chapter whose centroid is nearest, or becomes a **new chapter** when it has
-   twice that many entries and is further from every chapter than that chapter's own
+   ``min_new_chapter`` entries and is further from every chapter than that chapter's own
    furthest section.
 5. **An entry that fits** (cosine to the nearest section centroid ≥ that section's τ) joins
    that section; any other goes to the **Miscellany** of the nearest chapter.
@@ -62,12 +62,18 @@ class AssignParams:
     outsider_quantile: float = 0.9
     anchor_weight: float = 3.0
     group_cut: float = 0.6
-    min_new_section: int = 5
-    """The fewest new entries that found a new section, whatever the size of the book's sections.
-    It was once also half their median size: as adds filled the sections, that floor rose (from 5
-    to 14 over one person's nine yearly adds, whose new topics came 2 to 6 notes a year), so a
-    growing book stopped growing sections and its notes went to loose sections and Miscellany
-    (``python bench/incremental.py --til``, dev data)."""
+    min_new_section: int = 3
+    """The fewest new entries that found a new section, whatever the size of the book's sections:
+    as few as the organizer keeps in a section (``OrganizeParams.min_section``). It was 5 and also
+    half their median size: as adds filled the sections, that floor rose (from 5 to 14 over one
+    person's nine yearly adds, whose new topics came 2 to 6 notes a year), so a growing book
+    stopped growing sections and its notes went to loose sections and Miscellany. Chosen on the
+    TIL replays (``python bench/incremental.py --til --min-new-section N``, dev data): 3 did best
+    of 3 to 6 on both people's notes (Miscellany, and AMI and titles against their folders)."""
+    min_new_chapter: int = 10
+    """The fewest new entries that found a new chapter (when they are also further from every
+    chapter than its own furthest section): twice the old section floor of 5, so that a new
+    chapter stays what it was when new sections needed 5."""
 
 
 @dataclass(frozen=True)
@@ -267,7 +273,7 @@ def _groups(new, rest, to_section, nearest_book, sections: _Sections, chapter_id
         if len(sections.means) and float((sections.means @ mean).max()) >= _coherence(members):
             continue
         rows = [rest[k] for k in local]
-        found.append((rows, _chapter_for(mean, len(rows), 2 * min_size, sections, chapter_ids, chapter_means)))
+        found.append((rows, _chapter_for(mean, len(rows), p.min_new_chapter, sections, chapter_ids, chapter_means)))
         used.update(rows)
     return found, used
 
