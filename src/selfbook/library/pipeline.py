@@ -48,6 +48,7 @@ MAP_PROJECTION = "map_projection"
 LLM_TITLES = "llm_titles"
 """The meta key of the last build's title choices by an LLM (see :mod:`selfbook.organize.llm_titles`)."""
 
+
 @dataclass
 class Timer:
     """How long each stage took, in order (a report's ``timings``)."""
