@@ -54,10 +54,11 @@ class Embedding:
         return self._executor
 
     def of(self, model: str) -> Embedder:
-        """An embedder of ``model``: a book is searched and mapped by the model that embedded it."""
+        """An embedder of ``model``: a book is searched and mapped by the model that embedded it
+        (the book's own embedder when it is that model: one model loaded, not two)."""
         from ..embed import embedder_for  # deferred: the model's
 
-        return embedder_for(model, self._embedder, self.settings.threads)
+        return embedder_for(model, self.embedder, self.settings.threads)
 
     def keep_the_books(self, store: Store, book: Path) -> None:
         """A book goes on with the model that embedded it (its store records it) unless the
@@ -74,8 +75,10 @@ class Embedding:
         model = self._books_model
         if not model or model == chosen.model_id:
             return None
+        from ..embed import embedder_for  # deferred: the model's
+
         try:
-            return self.of(model)
+            return embedder_for(model, None, self.settings.threads)
         except BookError:  # a model this selfbook cannot load: the settings' one embeds afresh
             log.info("%s: its model %s is not available; using %s", self._book, model, self.settings.embedder)
             return None
