@@ -7,6 +7,7 @@
      ├── BookError             a book folder or its store is missing, locked or from a newer version
      ├── EmbeddingError        the embedding model cannot be loaded or run
      ├── ConfigError           a setting has a value selfbook does not understand
+     ├── QueryError            a search that cannot run as asked: an empty query, a bad filter or date
      └── LLMError              the LLM server is down, lacks the model, refuses the key, or times out
           └── LLMTimeout        it did not answer in time
 """
@@ -48,6 +49,10 @@ class EmbeddingError(SelfbookError):
 
 class ConfigError(SelfbookError):
     """A setting with a value selfbook does not understand."""
+
+
+class QueryError(SelfbookError):
+    """A search that cannot run as asked: an empty query, an unknown filter value, a bad date."""
 
 
 class LLMError(SelfbookError):

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from .models import Entry, Flag, Merge, Outline, Skip
 
 if TYPE_CHECKING:  # for annotations only: the library imports this module on every command (see its docstring)
     from .book import WriteResult
+
+Progress = Callable[[str, int, int], None]
+"""``progress(stage, done, total)``: how a long step of a write reports as it advances."""
 
 
 @dataclass(frozen=True)

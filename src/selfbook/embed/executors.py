@@ -10,7 +10,8 @@ lacks, in content-hash order), and each Ray worker builds the embedder itself fr
 name (:data:`selfbook.embed.EMBEDDERS`), so both executors return the same vectors and the same
 book. Ray is an optional dependency (``pip install 'ray[data]'``), imported only when used.
 
-:class:`Embedding` puts the two together for a book: which model embeds it, and where.
+:class:`selfbook.library.embedding.Embedding` puts the two together for a book: which model embeds
+it, and where.
 """
 
 from __future__ import annotations
@@ -20,21 +21,15 @@ import os
 import re
 import socket
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 from urllib.parse import urlsplit
 
 import numpy as np
 
-from ..errors import BookError, ConfigError, EmbeddingError
-from . import EMBEDDERS, Embedder, Executor, LocalExecutor, embedder_for, get_embedder
+from ..errors import ConfigError, EmbeddingError
+from . import EMBEDDERS, Embedder, Executor, LocalExecutor, get_embedder
 
-if TYPE_CHECKING:
-    from pathlib import Path
-
-    from ..settings import Settings
-    from ..store import Store
-
-__all__ = ["EXECUTORS", "Embedding", "Executor", "LocalExecutor", "RayExecutor", "get_executor", "registered_name"]
+__all__ = ["EXECUTORS", "Executor", "LocalExecutor", "RayExecutor", "get_executor", "registered_name"]
 
 log = logging.getLogger(__name__)
 
@@ -57,46 +52,6 @@ def get_executor(spec: str, threads: int = 0) -> Executor:
     if name == "local" and address:
         raise ConfigError(f"executor {spec!r}: local takes no address — {HINT}")
     return EXECUTORS[name](address, threads)
-
-
-class Embedding:
-    """How a book is embedded: by the embedder given, else the one the settings choose, else the
-    model that embedded the book (:meth:`keep_the_books`), else the default; and where
-    (``Settings.executor``: here, or a Ray cluster)."""
-
-    def __init__(self, settings: Settings, given: Embedder | None = None) -> None:
-        self.settings = settings
-        self._embedder = given
-        self._executor: Executor | None = None
-
-    @property
-    def embedder(self) -> Embedder:
-        if self._embedder is None:
-            self._embedder = get_embedder(self.settings.embedder, self.settings.threads)
-        return self._embedder
-
-    @property
-    def executor(self) -> Executor:
-        if self._executor is None:
-            self._executor = get_executor(self.settings.executor, self.settings.threads)
-        return self._executor
-
-    def of(self, model: str) -> Embedder:
-        """An embedder of ``model``: a book is searched and mapped by the model that embedded it."""
-        return embedder_for(model, self._embedder, self.settings.threads)
-
-    def keep_the_books(self, store: Store, book: Path) -> None:
-        """A book goes on with the model that embedded it (its store records it) unless the
-        settings choose one: a book built with ``--embedder hashing`` is not re-embedded by e5
-        on the next ``add`` that names no embedder."""
-        if self._embedder is not None or "embedder" in self.settings.chosen:
-            return
-        model = store.get_meta("model")
-        if model and model != self.embedder.model_id:
-            try:
-                self._embedder = self.of(model)
-            except BookError:  # a model this selfbook cannot load: the settings' one embeds afresh
-                log.info("%s: its model %s is not available; using %s", book, model, self.settings.embedder)
 
 
 def registered_name(embedder: Embedder) -> str | None:

@@ -3,10 +3,8 @@
 A book is a folder: its markdown files, plus its state in ``<book>/.selfbook/`` (the store, the
 manifest of files selfbook wrote, a lock, journals of writes in flight). A :class:`Library` opens
 the store (locked for a write) and hands each verb on: a write to :mod:`selfbook.library.pipeline`, a
-search to :mod:`selfbook.search.session`, a question to :mod:`selfbook.answer.ask`. What it hands back is
-in :mod:`selfbook.reports`. Start-up: what only a write, an answer or a digest needs is imported
-where it is used, marked ``# deferred`` (``selfbook search`` need not wait for the organizer;
-bench/cli_start.py).
+search to :mod:`selfbook.search.session`, a question to :mod:`selfbook.answer.ask`, each imported when
+used (``# deferred``: reading a book needs no numpy). What it hands back is in :mod:`selfbook.reports`.
 """
 
 from __future__ import annotations
@@ -18,18 +16,18 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
-from ..embed import Embedder
-from ..embed.executors import Embedding
-from ..errors import BookError
+from ..errors import BookError, QueryError
 from ..models import Decision, Installment, Link, Outline
-from .pipeline import Pipeline, Progress, no_gc_pauses, now_iso
-from ..reports import AddReport, BuildReport, PlacedEntry, placed_entries
-from ..search import Hits, QueryError, QueryVector, SearchFilters
+from .embedding import Embedding
+from ..reports import AddReport, BuildReport, PlacedEntry, Progress, placed_entries
 from ..search.session import BookSearch
-from ..settings import Settings, load_settings
+from ..settings import Settings, load_settings, now_iso
 from ..store import Store, open_store, writer_lock
 
 if TYPE_CHECKING:
+    from ..embed import Embedder
+    from ..search import Hits, QueryVector, SearchFilters
+    from .pipeline import Pipeline
     from ..answer.ask import Answer
     from ..answer.digest import Digest
     from ..answer.llm import LLM
@@ -63,6 +61,8 @@ class Library:
         return self.embedding.embedder
 
     def _pipeline(self) -> Pipeline:
+        from .pipeline import Pipeline  # deferred: a write's (numpy, the organizer)
+
         return Pipeline(self.book_dir, self.settings, self.embedding)
 
     # -- opening -------------------------------------------------------------------------------
@@ -152,7 +152,7 @@ class Library:
             raise BookError("no dumps given — name at least one file, e.g. 'selfbook add self-1.md --book book'")
         pipeline = self._pipeline()
         read = pipeline.read(dumps, format, progress)
-        with self._open(create=False, lock=True) as store, no_gc_pauses():
+        with self._open(create=False, lock=True) as store:
             return pipeline.add(store, read, params)
 
     def add_note(self, title: str, url: str = "", note: str = "") -> AddReport:
@@ -263,7 +263,7 @@ class Library:
 
     # -- searching and asking ------------------------------------------------------------------
     def search(
-        self, query: str, *, limit: int = 10, filters: SearchFilters = SearchFilters(), method: str = "hybrid",
+        self, query: str, *, limit: int = 10, filters: SearchFilters | None = None, method: str = "hybrid",
         budget_ms: int | None = None, vector: QueryVector | None = None,
     ) -> Hits:
         """The entries that best match ``query``, best first (see :mod:`selfbook.search`), from

@@ -26,14 +26,14 @@ from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Sequence
 import numpy as np
 
 from ..embed import content_hash, embed_pending
-from ..embed.executors import Embedding
 from ..errors import BookError, SelfbookError
 from ..models import Decision, Entry, Link, LLMTitles, Outline, Skip
-from ..reports import AddReport, BuildReport
+from ..reports import AddReport, BuildReport, Progress
 from ..search.dense import nearest_rows
 from ..search.index import updated_index
-from ..settings import Settings, source_time, today
+from ..settings import Settings, now_iso, today
 from ..store import BookState, Store
+from .embedding import Embedding
 
 if TYPE_CHECKING:
     from ..book import WriteResult
@@ -47,9 +47,6 @@ MAP_PROJECTION = "map_projection"
 """The meta key of the topic map's fitted projection (see :class:`selfbook.book.topicmap.Projection`)."""
 LLM_TITLES = "llm_titles"
 """The meta key of the last build's title choices by an LLM (see :mod:`selfbook.organize.llm_titles`)."""
-
-Progress = Callable[[str, int, int], None]
-"""``progress(stage, done, total)``: called as long steps advance."""
 
 
 @dataclass
@@ -201,9 +198,11 @@ class Pipeline:
             vectors={e.id: v for e, v in zip(entries, vectors)}, progress=progress,
         )
 
+    @no_gc_pauses()
     def add(self, store: Store, read: list[Dump], params: AssignParams | None) -> AddReport:
         """Each dump of ``read`` placed into the book as an installment (see
-        :meth:`selfbook.library.Library.add`), committed unless every one was already in it."""
+        :meth:`selfbook.library.Library.add`), committed unless every one was already in it,
+        with the garbage collector paused (:func:`no_gc_pauses`)."""
         from ..book import WriteResult  # deferred: a write's
         from ..organize.assign import AssignParams
         from ..organize.update import Added, add_dump
@@ -415,12 +414,6 @@ def dead_links(entries: Sequence[Entry], links: Mapping[str, Link]) -> list[tupl
         saved = {canonical_url(u): u for u in reversed(e.urls)}  # the first spelling of each
         dead += [(e.id, saved.get(url, url), links[url].status) for url in entry_links(e) if url in links and links[url].dead]
     return dead
-
-
-def now_iso(env: Mapping[str, str] | None = None) -> str:
-    """The time now (UTC, seconds), or SOURCE_DATE_EPOCH's when set: when a decision was made."""
-    moment = source_time(env) or dt.datetime.now(dt.timezone.utc)
-    return moment.isoformat(timespec="seconds")
 
 
 def _sha256(path: Path) -> str:

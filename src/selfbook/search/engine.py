@@ -29,27 +29,17 @@ from ..errors import BookError
 from ..reports import PlacedEntry
 from ..store.base import Store
 from .dense import APPROXIMATE_FROM, approximate, blas_threads, fill_missing, quantized, scan_beside, top
-from .filters import QueryError, SearchFilters, filter_mask
-from . import METHODS
+from .filters import SearchFilters, filter_mask
+from . import check_query
 from .fusion import adaptive, convex, rrf
 from .index import full_index
 from .lexical import BM25, coverage
-from .queryvec import QueryVectors
+from .queryvec import QueryVector, QueryVectors
 from .snippets import Span, snippet
 from .terms import INDEX_VERSION, search_terms, word_forms
 
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class QueryVector:
-    """A query's vector as one caller found it, for a search that runs elsewhere (another
-    thread or process): ``vector`` None means it was not ready in time, so the search ranks by
-    BM25 alone and says so. A searcher of another model looks the vector up itself."""
-
-    model: str
-    vector: np.ndarray | None
 
 
 MAX_EMBED_AT_SEARCH = 256
@@ -225,14 +215,14 @@ class Searcher:
 
     # -- the search ------------------------------------------------------------------------------
     def rank(
-        self, store: Store, query: str, *, limit: int, filters: SearchFilters, method: str, deadline: float | None = None
+        self, store: Store, query: str, *, limit: int, filters: SearchFilters | None, method: str, deadline: float | None = None
     ) -> list[Ranked]:
         """The ``limit`` best positions for ``query``, best first (BM25 alone if the query's
         vector missed ``deadline``: :meth:`search` says when)."""
         return self._rank(store, query, limit=limit, filters=filters, method=method, deadline=deadline)[0]
 
     def _rank(
-        self, store: Store, query: str, *, limit: int, filters: SearchFilters, method: str, deadline: float | None,
+        self, store: Store, query: str, *, limit: int, filters: SearchFilters | None, method: str, deadline: float | None,
         given: QueryVector | None = None,
     ) -> tuple[list[Ranked], str | None]:
         terms = list(dict.fromkeys(search_terms(query)))
@@ -282,7 +272,7 @@ class Searcher:
         query: str,
         *,
         limit: int,
-        filters: SearchFilters,
+        filters: SearchFilters | None,
         method: str,
         deadline: float | None = None,
         given: QueryVector | None = None,
@@ -300,12 +290,3 @@ class Searcher:
             text, spans = snippet(entry, terms)
             hits.append(Hit(PlacedEntry(entry, *where), r.score, text, spans, r.ranks))
         return hits
-
-
-def check_query(query: str, limit: int, method: str) -> None:
-    if not query or not query.strip():
-        raise QueryError("empty query — say what to look for, e.g. selfbook search 'rag evaluation'")
-    if limit < 1:
-        raise QueryError(f"limit must be at least 1, not {limit}")
-    if method not in METHODS:
-        raise QueryError(f"unknown search method {method!r} — one of: {', '.join(METHODS)}")

@@ -25,14 +25,10 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from ..errors import SelfbookError
+from ..errors import QueryError
 from ..models import KINDS, Outline
 from .resolve import named
 from ..store.base import SearchRows
-
-
-class QueryError(SelfbookError):
-    """A search that cannot run as asked: an empty query, an unknown filter value, a bad date."""
 
 
 @dataclass(frozen=True)
@@ -106,7 +102,7 @@ def _tagged(tags: Iterable[str], tag_positions: Mapping[str, Sequence[int]], siz
 
 
 def filter_mask(
-    filters: SearchFilters,
+    filters: SearchFilters | None,
     rows: SearchRows,
     outline: Outline,
     from_source: Callable[[str], np.ndarray],

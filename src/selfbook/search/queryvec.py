@@ -36,12 +36,14 @@ import threading
 import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
-import numpy as np
-
-from ..embed import Embedder
 from ..errors import EmbeddingError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from ..embed import Embedder
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,16 @@ BACKLOG_BATCH = 4
 IDLE_S = 5.0
 """Seconds the worker waits for work before it goes (a new one starts with the next query)."""
 _COSTS = 8  # batches whose cost per text make the estimate (a median: the model's loading is an outlier)
+
+
+@dataclass(frozen=True)
+class QueryVector:
+    """A query's vector as one caller found it, for a search that runs elsewhere (another
+    thread or process): ``vector`` None means it was not ready in time, so the search ranks by
+    BM25 alone and says so. A searcher of another model looks the vector up itself."""
+
+    model: str
+    vector: np.ndarray | None
 
 
 def normalize(text: str) -> str:
@@ -276,6 +288,8 @@ class QueryVectors:
         return batch
 
     def _embed_batch(self, batch: list[_Wanted]) -> None:
+        import numpy as np  # deferred: the embedder has loaded it by now (a Library is made without it)
+
         model = batch[0].model
         start = time.perf_counter()
         try:

@@ -4,6 +4,9 @@ Each thread keeps the store it opened for :data:`KEEP_READING_S`: opening a stor
 its queries cost more than a BM25 search (0.8 of 1.8 ms on a 10k-entry book). A change of the
 book shows at once all the same (the searcher checks the book's version on every search); a store
 put in place of another (``selfbook migrate``) shows when the kept one is opened afresh.
+
+Start-up: the engine (numpy, the index, the vectors) is imported by the first search, not when a
+Library makes its BookSearch: a command that only reads the book needs none of it.
 """
 
 from __future__ import annotations
@@ -11,14 +14,17 @@ from __future__ import annotations
 import threading
 import time
 from contextlib import contextmanager
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
-from ..embed import Embedder
 from ..errors import SelfbookError
-from ..store import Store
-from .engine import Hits, QueryVector, Searcher, check_query
-from .filters import SearchFilters
-from .queryvec import QueryVectors
+from . import check_query
+from .queryvec import QueryVector, QueryVectors
+
+if TYPE_CHECKING:
+    from ..embed import Embedder
+    from ..store import Store
+    from .engine import Hits, Searcher
+    from .filters import SearchFilters
 
 KEEP_READING_S = 2.0
 """How long a thread keeps the store it searches open."""
@@ -37,7 +43,7 @@ class BookSearch:
         """Query vectors of every search: cached, batched across threads."""
 
     def search(
-        self, query: str, *, limit: int, filters: SearchFilters, method: str, budget_ms: int, vector: QueryVector | None
+        self, query: str, *, limit: int, filters: SearchFilters | None, method: str, budget_ms: int, vector: QueryVector | None
     ) -> Hits:
         """See :meth:`selfbook.library.Library.search`; ``budget_ms`` 0: no budget."""
         check_query(query, limit, method)
@@ -82,6 +88,8 @@ class BookSearch:
         searcher = self.searcher
         if searcher is not None and searcher.current(store):
             return searcher
+        from .engine import Searcher  # deferred: the engine's (numpy), for the first search
+
         with self._searching:
             if self.searcher is None or not self.searcher.current(store):
                 self.searcher = Searcher(store, self._embedder_of, queries=self.query_vectors)

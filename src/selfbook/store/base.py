@@ -7,11 +7,12 @@ shared, team-sized books behind the same :class:`Store` protocol (``open_store``
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Collection, Iterable, Mapping, Protocol, Self, Sequence
-
-import numpy as np
+from typing import TYPE_CHECKING, Collection, Iterable, Mapping, Protocol, Self, Sequence
 
 from ..models import Decision, Entry, Flag, Installment, Link, Merge, Outline, Skip
+
+if TYPE_CHECKING:  # arrays are search's and the embedder's: reading a book's entries needs no numpy
+    import numpy as np
 
 
 class Closing:

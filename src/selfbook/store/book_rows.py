@@ -17,14 +17,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from typing import Sequence
-
-import numpy as np
+from typing import TYPE_CHECKING, Sequence
 
 from ..errors import BookError
 from ..models import Chapter, DateRange, Decision, Entity, Entry, Flag, Installment, Merge, Outline, Section, Skip, Span
 from .base import BookState, Placement, SearchRows
 from .rows import COLUMNS, LABELS, NEW_DECISION, curation_rows, decisions_from, insert_sql, installments_from, span
+
+if TYPE_CHECKING:
+    import numpy as np
 
 CHUNK = 500
 """Ids or positions asked for in one statement: SQLite's ``IN (…)`` lists stay under its limit."""
@@ -133,6 +134,8 @@ class BookRows:
 
     def search_rows(self) -> SearchRows:
         """Kind, section, dates and field lengths of every entry, by position."""
+        import numpy as np  # deferred: search's (a command that only reads the book needs no numpy)
+
         rows = self._db.execute(
             f"SELECT e.kind, p.section_id, {self.ORDINAL.format('e.date_start')}, {self.ORDINAL.format('e.date_end')}, "
             "d.title_len, d.body_len FROM entries e LEFT JOIN placements p ON p.entry_id = e.id "
@@ -155,6 +158,8 @@ class BookRows:
 
     def positions_from_source(self, source: str) -> np.ndarray:
         """Positions of entries with a copy from ``source``: that path, or a path ending in /source."""
+        import numpy as np  # deferred: search's
+
         pattern = "%/" + source.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         rows = self._db.execute(
             "SELECT DISTINCT e.position FROM entry_sources s JOIN entries e ON e.id = s.entry_id "
@@ -187,6 +192,8 @@ class BookRows:
 
     def search_vectors(self, model: str) -> tuple[np.ndarray, np.ndarray]:
         """Entry positions that have a cached ``model`` vector, and those vectors (float32 rows)."""
+        import numpy as np  # deferred: search's
+
         rows = self._vector_cursor().execute(
             "SELECT e.position, v.dim, v.vector FROM entries e JOIN embeddings v "
             f"ON v.content_hash = e.content_hash AND v.model = {self.MARK} ORDER BY e.position",
@@ -205,6 +212,8 @@ class BookRows:
     @staticmethod
     def _vector_matrix(stored: Sequence, dim: int) -> np.ndarray:
         """Stored vectors of size ``dim`` as the rows of one float32 matrix (SQLite's are float32 blobs)."""
+        import numpy as np  # deferred: search's
+
         return np.frombuffer(b"".join(stored), dtype="<f4").reshape(len(stored), dim)
 
     def _make_room(self, db, rows, key: str, *tables: str) -> bool:

@@ -14,8 +14,6 @@ import json
 from collections import defaultdict
 from typing import Iterable, Mapping, Sequence
 
-import numpy as np
-
 from ..models import DateRange, Decision, Entry, Installment, Link, Outline, Span
 from .base import BookState, Postings
 
@@ -202,4 +200,6 @@ def term_row(term: str, postings: Postings) -> tuple[str, bytes, bytes, bytes]:
 
 def postings_from(positions: bytes, title_tf: bytes, body_tf: bytes) -> Postings:
     """The :class:`Postings` a ``search_terms`` row holds (its columns after the term)."""
+    import numpy as np  # deferred: search's (a command that only reads the book needs no numpy)
+
     return Postings(np.frombuffer(positions, dtype="<i4"), np.frombuffer(title_tf, dtype="<u2"), np.frombuffer(body_tf, dtype="<u2"))

@@ -10,9 +10,7 @@ from __future__ import annotations
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator, Mapping, Sequence
-
-import numpy as np
+from typing import TYPE_CHECKING, Iterable, Iterator, Mapping, Sequence
 
 from ..errors import BookError
 from . import schema
@@ -21,6 +19,9 @@ from .book_rows import BookRows
 from .fetched import FetchedRows
 from .labels import LabelRows
 from .rows import NEW_RUN, insert_entries, insert_sql, postings_from, run_row, saved_rows, term_row
+
+if TYPE_CHECKING:
+    import numpy as np
 
 DB_NAME = "book.db"
 
@@ -73,6 +74,8 @@ class SQLiteStore(Closing, BookRows, FetchedRows, LabelRows):
     # -- embedding cache -------------------------------------------------------------------------
     def cached_vectors(self, model: str, hashes: Iterable[str]) -> dict[str, np.ndarray]:
         """Vectors already computed by ``model`` for these content hashes."""
+        import numpy as np  # deferred: the embedder's (a command that only reads the book needs no numpy)
+
         wanted = sorted(set(hashes))
         found: dict[str, np.ndarray] = {}
         for i in range(0, len(wanted), 500):
@@ -88,7 +91,7 @@ class SQLiteStore(Closing, BookRows, FetchedRows, LabelRows):
 
     def put_vectors(self, model: str, vectors: Mapping[str, np.ndarray]) -> None:
         """Add vectors to the cache. The cache is not book state: it is committed on its own."""
-        rows = [(h, model, int(v.shape[0]), np.asarray(v, dtype="<f4").tobytes()) for h, v in vectors.items()]
+        rows = [(h, model, int(v.shape[0]), v.astype("<f4", copy=False).tobytes()) for h, v in vectors.items()]
         with self._transaction() as db:
             db.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?, ?)", rows)
 
