@@ -208,6 +208,8 @@ def main() -> None:
                         help="AssignParams.fit_quantile for the replay (default: the library's)")
     parser.add_argument("--min-new-section", type=int, default=None,
                         help="AssignParams.min_new_section for the replay (default: the library's)")
+    parser.add_argument("--join-share", type=float, default=None,
+                        help="AssignParams.join_share for the replay (default: the library's)")
     parser.add_argument("--til", action="store_true",
                         help="Replay each person's TIL notes year by year instead (dev data; no rebuilds), to results/incremental-til.jsonl.")
     args = parser.parse_args()
@@ -220,6 +222,8 @@ def main() -> None:
         params = replace(params, fit_quantile=args.fit)
     if args.min_new_section is not None:
         params = replace(params, min_new_section=args.min_new_section)
+    if args.join_share is not None:
+        params = replace(params, join_share=args.join_share)
     started = run_stamp()
     if args.til:
         return replay_til(args.work, args.embedder, params)
@@ -236,7 +240,7 @@ def main() -> None:
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")  # the last run, for --skip-replay
     stamp = started | {"load_avg": os.getloadavg(), "assign": {"fit_quantile": params.fit_quantile, "outsider_quantile": params.outsider_quantile,
-                                                          "min_new_section": params.min_new_section}}
+                                                          "min_new_section": params.min_new_section, "join_share": params.join_share}}
     with (ROOT / "results" / "incremental.jsonl").open("a", encoding="utf-8") as f:  # every run, appended
         f.write(json.dumps(stamp | results) + "\n")
     if "replay" in results:
@@ -316,7 +320,7 @@ def against_folders(library: Library, name: str, first_dump: Path) -> dict:
 def replay_til(work: Path, embedder: str, params) -> None:
     """The two TIL sets replayed by year; each run appended to results/incremental-til.jsonl."""
     out = run_stamp() | {"load_avg": os.getloadavg(), "embedder": embedder, "outsider_quantile": params.outsider_quantile, "fit_quantile": params.fit_quantile,
-                         "min_new_section": params.min_new_section, "sets": {}}
+                         "min_new_section": params.min_new_section, "join_share": params.join_share, "sets": {}}
     for name in ("iamgbsmith+til", "jonasbn+til"):
         folder = work / name
         shutil.rmtree(folder, ignore_errors=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from selfbook.models import Chapter, Outline, Section
-from selfbook.organize.assign import new_titles, plan
+from selfbook.organize.assign import AssignParams, new_titles, plan
 
 DIM = 16
 
@@ -82,3 +82,18 @@ def test_a_new_section_does_not_take_a_title_the_book_has():
     group = [f"Sourdough loaf, bake {i}: crumb and crust" for i in range(8)]
     (title,) = new_titles(outline, ids, texts, [group])
     assert title and title.casefold() != "sourdough"
+
+
+def test_new_notes_that_fit_one_section_join_it_rather_than_found_one_beside_it():
+    # Tighter among themselves than the section they fit ("Upma recipe with semolina" and two
+    # more beside "Recipes"), they would have founded "Recipe with Semolina".
+    rng = np.random.default_rng(2)
+    outline, book_ids, book_vectors = _grown_book(rng)
+    new_ids = [f"n{i}" for i in range(4)]
+    near = _around(0, 4, rng, spread=0.01)
+    near[:, 9] += 0.25
+    near /= np.linalg.norm(near, axis=1, keepdims=True)
+    args = (outline, book_ids, book_vectors, new_ids, ["semolina recipe"] * 4, near)
+    assert plan(*args, book_texts=["x"] * len(book_ids), params=AssignParams(join_share=0)).groups  # the old rule
+    result = plan(*args, book_texts=["x"] * len(book_ids))
+    assert result.groups == () and set(result.sections.values()) == {"s0"}

@@ -20,12 +20,12 @@
 4. **A new topic: a group.** The other new entries are clustered (average linkage on cosine,
    cut where a group's mean pairwise cosine falls under ``group_cut`` × the median coherence of
    the book's sections). A member whose nearest entry in the book is closer than its nearest
-   fellow member leaves the group. A group becomes a **new section** when it has at least ``min_new_section``
-   entries, is at least as coherent as the book's
-   loosest quarter of sections, and is more similar to itself than to any existing section.
-   It goes to the chapter whose centroid is nearest, or becomes a **new chapter** when it has
-   ``min_new_chapter`` entries and is further from every chapter than that chapter's own
-   furthest section.
+   fellow member leaves the group. A group becomes a **new section** when it has at least
+   ``min_new_section`` entries, fewer than ``join_share`` of them fit one and the same existing
+   section (step 5), it is at least as coherent as the book's loosest quarter of sections, and
+   it is more similar to itself than to any existing section. It goes to the chapter whose
+   centroid is nearest, or becomes a **new chapter** when it has ``min_new_chapter`` entries
+   and is further from every chapter than that chapter's own furthest section.
 5. **An entry that fits** (cosine to the nearest section centroid ≥ that section's τ) joins
    that section; any other goes to the **Miscellany** of the nearest chapter.
 
@@ -70,6 +70,11 @@ class AssignParams:
     stopped growing sections and its notes went to loose sections and Miscellany. Chosen on the
     TIL replays (``python bench/incremental.py --til --min-new-section N``, dev data): 3 did best
     of 3 to 6 on both people's notes (Miscellany, and AMI and titles against their folders)."""
+    join_share: float = 0.8
+    """A group at least this share of whose members fit one and the same existing section joins
+    it (each member placed as any new entry is) rather than founding a section beside it (0: never).
+    With sections of three, a few new recipes made "Recipe with Semolina" beside "Recipes". Chosen on
+    the TIL replays (dev) among 0, 0.5 and 0.8 by section AMI plus title score against the folders."""
     min_new_chapter: int = 10
     """The fewest new entries that found a new chapter (when they are also further from every
     chapter than its own furthest section): twice the old section floor of 5, so that a new
@@ -272,10 +277,23 @@ def _groups(new, rest, to_section, nearest_book, sections: _Sections, chapter_id
         mean = members.mean(axis=0)
         if len(sections.means) and float((sections.means @ mean).max()) >= _coherence(members):
             continue
+        if _fits_one_section(to_section[local], sections.tau, p.join_share):
+            continue
         rows = [rest[k] for k in local]
         found.append((rows, _chapter_for(mean, len(rows), p.min_new_chapter, sections, chapter_ids, chapter_means)))
         used.update(rows)
     return found, used
+
+
+def _fits_one_section(to_section: np.ndarray, tau: np.ndarray, share: float) -> bool:
+    """True when at least ``share`` of a group's members fit one and the same existing section
+    (their cosine to its centroid reaches its τ, and it is their nearest): the group is more of
+    that section, not a topic the book lacks."""
+    if share <= 0 or not to_section.shape[1]:
+        return False
+    best = np.argmax(to_section, axis=1)
+    fit = to_section[np.arange(len(best)), best] >= tau[best]
+    return bool(fit.any()) and int(np.bincount(best[fit]).max()) >= share * len(best)
 
 
 def _keep_members(x: np.ndarray, local: np.ndarray, nearest_book: np.ndarray) -> np.ndarray:
