@@ -212,7 +212,7 @@ def plan(
     rest = [i for i, e in enumerate(new_ids) if e not in pulled]
     to_section = new[rest] @ sections.centroids.T if len(sections.ids) else np.zeros((len(rest), 0))
     nearest_book = (new[rest] @ book.T).max(axis=1) if rest else np.zeros(0)
-    groups, grouped = _groups(new, rest, to_section, nearest_book, sections, chapter_ids, chapter_means, outline, p)
+    groups, grouped = _groups(new, rest, to_section, nearest_book, sections, chapter_ids, chapter_means, p)
     placed, misc = {}, {}
     for k, i in enumerate(rest):
         if i in grouped:
@@ -253,7 +253,7 @@ def _pulled(book, new, book_ids, new_ids, anchors, section_of, sections: _Sectio
     return pulled
 
 
-def _groups(new, rest, to_section, nearest_book, sections: _Sections, chapter_ids, chapter_means, outline: Outline, p: AssignParams):
+def _groups(new, rest, to_section, nearest_book, sections: _Sections, chapter_ids, chapter_means, p: AssignParams):
     """New-topic groups among ``rest`` (rows of ``new``): [(rows, chapter id or None)], rows used."""
     known = sections.coherence[~np.isnan(sections.coherence)]
     if len(rest) < p.min_new_section or not len(known):
