@@ -18,6 +18,10 @@ later quarter. For every batch it reports:
 dump of bench/build_speed.py) against a cached full rebuild of the same N + 300.
 
     python bench/incremental.py [--embedder e5-small] [--scale 10000 [--scale-embedder hashing] [--skip-replay]]
+    python bench/incremental.py --til [--fit Q] [--outsider Q] [--min-new-section N] [--join-share S]
+
+``--til`` replays the two developers' TIL notes year by year instead (dev data, no rebuilds) and
+scores the replayed book against the folders they filed the notes in (see ``against_folders``).
 
 Results go to bench/results/incremental.json.
 """
