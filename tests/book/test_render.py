@@ -24,7 +24,7 @@ from markdown_it import MarkdownIt
 from selfbook.book import BookMeta, chapter_filename, entry_anchor, escape_markdown, render_book
 from selfbook.book.markdown import _autolink, _encoded, _escape, _split, destination as _destination
 from selfbook.book.render import render_entry
-from selfbook.models import Chapter, DateRange, Entity, Entry, Flag, Merge, Outline, Section, Span
+from selfbook.models import Chapter, DateRange, Entity, Entry, Flag, Installment, Merge, Outline, Section, Span
 
 GOLDEN = Path(__file__).parent / "golden"
 HOSTILE = "<script>alert(1)</script>"
@@ -438,6 +438,28 @@ def test_weak_section_titles_are_listed_unless_they_are_the_persons_heading() ->
     ))
     weak = {(c.title, s.title): round(share, 2) for c, s, share in weak_titles(outline, entries)}
     assert weak == {("News", "Nobel Prize"): 0.2}  # Sleep: 2 of 4 say it; Money is the person's own heading
+
+
+def test_chapters_that_installments_doubled_are_listed_for_a_reorganization() -> None:
+    # An add never moves what is placed, so a coarse first book stays coarse: REVIEW.md says
+    # which chapters later dumps have at least doubled (10 entries or more) and what would re-cut them.
+    tools = [entry(f"t{i}", f"Tool {i}") for i in range(6)]
+    perl = [entry(f"p{i}", f"Perl {i}") for i in range(16)]
+    later = Installment("self-1.md", "self-1.md", "0" * 64, "2026-03-01", None,
+                        tuple(e.id for e in tools[2:] + perl[4:]))
+    entries = {e.id: e for e in tools + perl}
+    outline = Outline((
+        Chapter("cli", "Command line", (Section("tools", "Tools", tuple(e.id for e in tools)),), ""),
+        Chapter("perl", "Perl", (Section("cpan", "CPAN", tuple(e.id for e in perl)),), ""),
+    ))
+    files = render_book(outline, entries, sample()[2], installments=[later])
+    review = files["REVIEW.md"]
+    assert "## Chapters grown since the book was built (1)\n" in review
+    assert "- [Perl](02-perl.md) — built with 4 entries, 12 added since\n" in review
+    assert "selfbook build --reorganize" in review
+    assert "Command line" not in review.split("## Chapters grown")[1].split("##")[0]  # 4 added to 2: under 10
+    assert "1 chapter grown since the book was built" in files["README.md"]
+    assert "Chapters grown" not in render_book(outline, entries, sample()[2]).get("REVIEW.md", "")
 
 
 def test_a_title_is_borne_out_by_its_words_in_the_singular_and_by_short_names() -> None:

@@ -78,10 +78,13 @@ def render_book(
     names = [chapter_filename(i, c) for i, c in enumerate(outline.chapters, 1)]
     files = {name: render_chapter(i, outline, entries, meta, names, installments) for i, name in enumerate(names, 1)}
     files["README.md"] = render_readme(
-        outline, meta, names, merges=merges, flags=flags, entries=entries, dead=dead, titles=titles
+        outline, meta, names, merges=merges, flags=flags, entries=entries, dead=dead, titles=titles,
+        installments=installments,
     )
     files["INDEX.md"] = render_index(outline, entries, dict(zip(ids, names)), terms)
-    review = render_review(outline, entries, names, merges=merges, flags=flags, dead=dead, titles=titles)
+    review = render_review(
+        outline, entries, names, merges=merges, flags=flags, dead=dead, titles=titles, installments=installments
+    )
     if review is not None:
         files["REVIEW.md"] = review
     return dict(sorted(files.items()))

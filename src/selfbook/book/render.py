@@ -23,7 +23,7 @@ from selfbook.book.entry import filed_under, render_entry, render_installment_en
 from selfbook.book.markdown import (
     chapter_filename, count_label, destination, entry_anchor, escape_markdown, link, page, section_anchor, short_title,
 )
-from selfbook.book.review import render_review, review_summary, weak_titles
+from selfbook.book.review import grown_chapters, render_review, review_summary, weak_titles
 from selfbook.models import Chapter, Entry, Flag, Installment, LLMTitles, Merge, Outline, Section
 
 __all__ = [
@@ -231,6 +231,7 @@ def render_readme(
     entries: Mapping[str, Entry] | None = None,
     dead: Sequence[tuple[str, str, str]] = (),
     titles: LLMTitles | None = None,
+    installments: Sequence[Installment] = (),
 ) -> str:
     """The book's front page: title, where it came from, the table of contents, and links to the
     index, the topic map (written beside the pages by the library) and, when there is anything
@@ -244,7 +245,8 @@ def render_readme(
         "- [Index](INDEX.md) — terms, people, papers and repositories, A–Z",
         "- [Map](map.html) — every entry placed by meaning, coloured by chapter ([picture](map.png))",
     ]
-    review = review_summary(merges, flags, len(weak_titles(outline, entries)) if entries is not None else 0, dead, titles)
+    weak = len(weak_titles(outline, entries)) if entries is not None else 0
+    review = review_summary(merges, flags, weak, dead, titles, len(grown_chapters(outline, installments)))
     if review:
         also.append(review)
     blocks = [

@@ -1,6 +1,6 @@
 """``REVIEW.md``: the decisions selfbook made on its own, for a person to check: dead links, the
-titles an LLM chose, section titles few of their entries bear out, look-alikes not merged, and
-merges with their reasons.
+titles an LLM chose, section titles few of their entries bear out, chapters that installments have
+grown past what they were built with, look-alikes not merged, and merges with their reasons.
 
 The page is written only when there is something to review; the README's summary line
 (:func:`review_summary`) counts what it holds and links there. A years-long dump can hold hundreds
@@ -14,14 +14,19 @@ from collections.abc import Mapping, Sequence
 import regex
 
 from selfbook.book.markdown import count_label, entry_anchor, escape_markdown, link, link_line, page, section_anchor, short_title
-from selfbook.models import Chapter, Entry, Flag, LLMTitles, Merge, Outline, Section
+from selfbook.models import Chapter, Entry, Flag, Installment, LLMTitles, Merge, Outline, Section
 from selfbook.text import stem
 
-__all__ = ["render_review", "review_summary", "weak_titles"]
+__all__ = ["grown_chapters", "render_review", "review_summary", "weak_titles"]
 
 
 # A section title is weak when fewer than this share of its entries say any of its words.
 WEAK_TITLE_SHARE = 0.3
+# A chapter is worth re-cutting once installments brought at least as many entries as it was
+# built with, and at least this many: an add never moves what is placed, so a first book cut
+# coarsely stays coarse however much is added (bench/incremental.py --til: two chapters built
+# from a person's first 162 notes held all 620 nine years later).
+GROWN_AT_LEAST = 10
 _TITLE_WORD = regex.compile(r"[\p{L}\p{M}\p{N}]+")
 _SMALL_WORDS = frozenset("a an and as at by for from in of on or the to vs via with".split())
 
@@ -54,12 +59,26 @@ def weak_titles(outline: Outline, entries: Mapping[str, Entry]) -> list[tuple[Ch
     return out
 
 
+def grown_chapters(outline: Outline, installments: Sequence[Installment]) -> list[tuple[Chapter, int, int]]:
+    """Chapters that installments have at least doubled (``GROWN_AT_LEAST`` entries or more), with
+    the entries they were built with and the entries added since, in book order."""
+    added = {e for inst in installments for e in inst.entry_ids}
+    out = []
+    for chapter in outline.chapters:
+        new = sum(e in added for e in chapter.entry_ids)
+        built = len(chapter.entry_ids) - new
+        if new >= max(built, GROWN_AT_LEAST):
+            out.append((chapter, built, new))
+    return out
+
+
 def review_summary(
     merges: Sequence[Merge],
     flags: Sequence[Flag],
     weak: int = 0,
     dead: Sequence[tuple[str, str, str]] = (),
     titles: LLMTitles | None = None,
+    grown: int = 0,
 ) -> str:
     """The README's line that links to REVIEW.md and says what it holds; "" when nothing."""
     bits = []
@@ -71,6 +90,8 @@ def review_summary(
         bits.append(count_label(len(dead), "dead link", "dead links"))
     if weak:
         bits.append(count_label(weak, "section title", "section titles") + " to check")
+    if grown:
+        bits.append(count_label(grown, "chapter", "chapters") + " grown since the book was built")
     if flags:
         bits.append(count_label(len(flags), "pair of look-alike entries", "pairs of look-alike entries") + " to check")
     if merges:
@@ -150,14 +171,16 @@ def render_review(
     flags: Sequence[Flag] = (),
     dead: Sequence[tuple[str, str, str]] = (),
     titles: LLMTitles | None = None,
+    installments: Sequence[Installment] = (),
 ) -> str | None:
     """``REVIEW.md``: dead links (``(entry id, url, status)``, found by ``selfbook fetch``), the
-    titles an LLM chose, section titles few of their entries bear out, look-alike pairs that
-    were not merged, then merges with their reasons. ``None`` when there is nothing to review
-    (the page is then not written)."""
+    titles an LLM chose, section titles few of their entries bear out, chapters ``installments``
+    have grown (:func:`grown_chapters`), look-alike pairs that were not merged, then merges with
+    their reasons. ``None`` when there is nothing to review (the page is then not written)."""
     weak = weak_titles(outline, entries)
+    grown = grown_chapters(outline, installments)
     chosen = titles is not None and (titles.choices or titles.warning)
-    if not merges and not flags and not weak and not dead and not chosen:
+    if not merges and not flags and not weak and not dead and not chosen and not grown:
         return None
     where = {e: f for c, f in zip(outline.chapters, filenames) for e in c.entry_ids}
     order = {e: i for i, e in enumerate(e for c in outline.chapters for e in c.entry_ids)}
@@ -184,6 +207,20 @@ def render_review(
             f"## Section titles to check ({len(weak)})",
             "> selfbook titled these sections by what few of their entries say. Rename one with "
             "`selfbook rename \"Chapter/Section\" \"New title\"`; the name stays through every rebuild.",
+            "\n".join(lines),
+        ]
+    if grown:
+        files = dict(zip((c.id for c in outline.chapters), filenames))
+        lines = [
+            f"- {link(chapter.title, files[chapter.id])} — built with "
+            f"{count_label(built, 'entry', 'entries')}, {new} added since"
+            for chapter, built, new in grown
+        ]
+        blocks += [
+            f"## Chapters grown since the book was built ({len(grown)})",
+            "> An installment never moves what is already placed, so these chapters keep the sections "
+            "they were cut into, and what came later fills them. `selfbook build --reorganize` cuts "
+            "the whole book afresh and reports what moved; your moves and renames stay.",
             "\n".join(lines),
         ]
     if flags:
