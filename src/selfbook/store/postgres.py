@@ -18,9 +18,8 @@ import logging
 import struct
 from contextlib import contextmanager
 from functools import partial
-from typing import Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, Mapping, Sequence
 
-import numpy as np
 import psycopg
 
 from ..errors import BookError
@@ -31,6 +30,9 @@ from .postgres_terms import PostgresIndexTerms
 from .fetched import FetchedRows
 from .labels import LabelRows
 from .rows import NEW_RUN, insert_entries, insert_sql, postings_from, run_row, saved_rows, term_row
+
+if TYPE_CHECKING:  # arrays are search's and the embedder's: reading a book's entries needs no numpy
+    import numpy as np
 
 log = logging.getLogger(__name__)
 
@@ -253,6 +255,8 @@ class PostgresStore(Closing, BookRows, FetchedRows, LabelRows, PostgresIndexTerm
 
     @staticmethod
     def _vector_matrix(stored: Sequence, dim: int) -> np.ndarray:
+        import numpy as np  # deferred: see the imports
+
         matrix = np.empty((len(stored), dim), dtype=np.float32)
         for row, blob in enumerate(stored):
             matrix[row] = _vector_of(blob, dim)
@@ -263,6 +267,8 @@ def _vector_bytes(v: np.ndarray) -> bytes:
     """A vector as this store keeps it: pgvector's binary form (int16 size, int16 zero, the size's
     big-endian float4s), what the column of pgvector's type sent before step 011 made it bytea.
     :func:`_vector_of` reads it back, bit for bit."""
+    import numpy as np  # deferred: see the imports
+
     v = np.asarray(v, dtype=np.float32)
     return struct.pack(">hh", v.shape[0], 0) + v.astype(">f4").tobytes()
 
@@ -270,4 +276,6 @@ def _vector_bytes(v: np.ndarray) -> bytes:
 def _vector_of(blob: bytes, dim: int) -> np.ndarray:
     """A stored vector (:func:`_vector_bytes`) of size ``dim`` as float32: fetched as bytes, a
     million vectors never become Python floats."""
+    import numpy as np  # deferred: see the imports
+
     return np.frombuffer(blob, dtype=">f4", count=dim, offset=4).astype(np.float32)
