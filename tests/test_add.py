@@ -255,3 +255,20 @@ def test_installment_entry_lines_english_and_kannada():
     kannada = render_installment_entry(entry("ಕನ್ನಡ ವಿಕಿಪೀಡಿಯ", "ಮೊದಲ ಲೇಖನ ಬರೆದೆ, ಜುಲೈ 2026", july))
     assert kannada.split("\\\n")[1] == "ಮೊದಲ ಲೇಖನ ಬರೆದೆ, ಜುಲೈ 2026"  # the date is already written
     assert render_installment_entry(entry("A bare note", "", None)) == '<a id="e-e1"></a>**A bare note**'
+
+
+def test_an_add_that_doubles_a_chapter_says_so(built, tmp_path: Path):
+    # An add never re-cuts what is placed: once installments have at least doubled a chapter (by
+    # ten entries or more), the report, REVIEW.md and the README's summary line say so.
+    lib, later = built
+    lib.add([later])
+    dishes = ["Upma", "Kesari bath", "Neer dosa", "Chitranna", "Puliyogare", "Avalakki", "Akki rotti", "Ragi mudde",
+              "Pongal", "Khara bath", "Vangi bath", "Saaru", "Huli", "Majjige huli", "Kosambari", "Obbattu",
+              "Mysore pak", "Bonda", "Benne dosa", "Thatte idli"]
+    more = tmp_path / "self-2.md"
+    more.write_text("\n\n".join(f"{d} recipe\nhttps://example.org/recipes/{k}" for k, d in enumerate(dishes)) + "\n", encoding="utf-8")
+    report = lib.add([more])
+    assert [g[0] for g in report.grown] == ["Cooking"] and report.grown[0][2] >= max(report.grown[0][1], 10), report.grown
+    review = (lib.book_dir / "REVIEW.md").read_text(encoding="utf-8")
+    assert "## Chapters grown since the book was built" in review and "[Cooking](" in review
+    assert "grown since the book was built" in (lib.book_dir / "README.md").read_text(encoding="utf-8")

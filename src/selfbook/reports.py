@@ -146,6 +146,9 @@ class AddReport:
     added: tuple[Added, ...]
     files: WriteResult
     timings: tuple[tuple[str, float], ...]
+    grown: tuple[tuple[str, int, int], ...] = ()
+    """(chapter title, entries it was built with, entries installments added) of each chapter
+    they have at least doubled, as REVIEW.md lists them (:func:`selfbook.book.review.grown_chapters`)."""
 
     @property
     def changed(self) -> bool:
@@ -159,4 +162,5 @@ class AddReport:
             "added": [a.to_dict() for a in self.added],
             "files": asdict(self.files),
             "timings": {name: round(seconds, 3) for name, seconds in self.timings},
+            "grown": [{"chapter": title, "built": built, "added": added} for title, built, added in self.grown],
         }

@@ -445,12 +445,14 @@ def test_chapters_that_installments_doubled_are_listed_for_a_reorganization() ->
     # which chapters later dumps have at least doubled (10 entries or more) and what would re-cut them.
     tools = [entry(f"t{i}", f"Tool {i}") for i in range(6)]
     perl = [entry(f"p{i}", f"Perl {i}") for i in range(16)]
+    rust = [entry(f"r{i}", f"Rust {i}") for i in range(12)]  # a chapter the installment made: not listed
     later = Installment("self-1.md", "self-1.md", "0" * 64, "2026-03-01", None,
-                        tuple(e.id for e in tools[2:] + perl[4:]))
-    entries = {e.id: e for e in tools + perl}
+                        tuple(e.id for e in tools[2:] + perl[4:] + rust))
+    entries = {e.id: e for e in tools + perl + rust}
     outline = Outline((
         Chapter("cli", "Command line", (Section("tools", "Tools", tuple(e.id for e in tools)),), ""),
         Chapter("perl", "Perl", (Section("cpan", "CPAN", tuple(e.id for e in perl)),), ""),
+        Chapter("rust", "Rust", (Section("cargo", "Cargo", tuple(e.id for e in rust)),), ""),
     ))
     files = render_book(outline, entries, sample()[2], installments=[later])
     review = files["REVIEW.md"]

@@ -124,3 +124,21 @@ def test_a_big_build_with_the_default_model_points_at_the_fast_one():
     assert embed_hint(default, "embed", 200) is None
     assert embed_hint(default, "read", 10_000) is None
     assert embed_hint(fast, "embed", 10_000) is None
+
+
+def test_add_says_which_chapters_installments_have_outgrown(capsys, tmp_path: Path):
+    # The chapters REVIEW.md lists as grown (tests/book/test_render.py), said after an add, and in its JSON.
+    from selfbook.book import WriteResult
+    from selfbook.cli import print_added
+    from selfbook.organize.update import Added
+    from selfbook.reports import AddReport
+
+    report = AddReport(
+        str(tmp_path), (Added("self-9.md", "self-9.md", read=12),), WriteResult(("README.md",), (), ()), (),
+        grown=(("Perl", 56, 120),),
+    )
+    print_added(report, tmp_path, as_json=False)
+    text = " ".join(capsys.readouterr().out.split())
+    assert "grown: Perl was built with 56 entries and 120 came later; 'selfbook build --reorganize'" in text
+    print_added(report, tmp_path, as_json=True)
+    assert json.loads(capsys.readouterr().out)["grown"] == [{"chapter": "Perl", "built": 56, "added": 120}]

@@ -61,13 +61,14 @@ def weak_titles(outline: Outline, entries: Mapping[str, Entry]) -> list[tuple[Ch
 
 def grown_chapters(outline: Outline, installments: Sequence[Installment]) -> list[tuple[Chapter, int, int]]:
     """Chapters that installments have at least doubled (``GROWN_AT_LEAST`` entries or more), with
-    the entries they were built with and the entries added since, in book order."""
+    the entries they were built with and the entries added since, in book order. A chapter an
+    installment made is not listed: its sections were cut from what it holds."""
     added = {e for inst in installments for e in inst.entry_ids}
     out = []
     for chapter in outline.chapters:
         new = sum(e in added for e in chapter.entry_ids)
         built = len(chapter.entry_ids) - new
-        if new >= max(built, GROWN_AT_LEAST):
+        if built and new >= max(built, GROWN_AT_LEAST):
             out.append((chapter, built, new))
     return out
 

@@ -295,6 +295,12 @@ def print_added(report: AddReport, book: Path, as_json: bool) -> None:
     if not report.changed:
         out.print("The book is unchanged.", markup=False, soft_wrap=True)
         return
+    for chapter, built, added in report.grown:
+        out.print(
+            f"  grown: {chapter} was built with {built} entries and {added} came later; "
+            "'selfbook build --reorganize' cuts the book afresh (REVIEW.md)",
+            markup=False, soft_wrap=True,
+        )
     files = report.files
     out.print(f"{len(files.written)} files written, {len(files.unchanged)} unchanged. Open {book / 'README.md'} to read it.", markup=False, soft_wrap=True)
 

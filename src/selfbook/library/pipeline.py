@@ -232,7 +232,10 @@ class Pipeline:
         with timer.stage("write"):
             report = {"added": [r.to_dict() for r in results]}
             files = self.commit(store, book, command="add", report=report, skips=[s for d in read for s in d.skips], stored=stored)
-        return AddReport(str(self.book_dir), tuple(results), files, tuple(timer.laps))
+        from ..book.review import grown_chapters  # deferred: a write's
+
+        grown = tuple((c.title, built, new) for c, built, new in grown_chapters(book.outline, book.installments))
+        return AddReport(str(self.book_dir), tuple(results), files, tuple(timer.laps), grown)
 
     def decide(self, store: Store, command: str, *args: str) -> Decision:
         """The decision ``command`` draws up from ``args`` (:data:`selfbook.organize.curate.DECISIONS`),
