@@ -183,7 +183,8 @@ def render_review(
     chosen = titles is not None and (titles.choices or titles.warning)
     if not merges and not flags and not weak and not dead and not chosen and not grown:
         return None
-    where = {e: f for c, f in zip(outline.chapters, filenames) for e in c.entry_ids}
+    files = dict(zip((c.id for c in outline.chapters), filenames))
+    where = {e: files[c.id] for c in outline.chapters for e in c.entry_ids}
     order = {e: i for i, e in enumerate(e for c in outline.chapters for e in c.entry_ids)}
     blocks = [
         "# Review",
@@ -198,7 +199,6 @@ def render_review(
         ]
         blocks += [f"## Dead links ({len(dead)})", "\n".join(lines)]
     if weak:
-        files = dict(zip((c.id for c in outline.chapters), filenames))
         lines = [
             f"- {link(f'{chapter.title} / {section.title}', f'{files[chapter.id]}#{section_anchor(section.id)}')} — "
             f"{share:.0%} of its {count_label(len(section.entry_ids), 'entry', 'entries')} say a word of its title"
@@ -211,7 +211,6 @@ def render_review(
             "\n".join(lines),
         ]
     if grown:
-        files = dict(zip((c.id for c in outline.chapters), filenames))
         lines = [
             f"- {link(chapter.title, files[chapter.id])} — built with "
             f"{count_label(built, 'entry', 'entries')}, {new} added since"
