@@ -696,3 +696,26 @@ def test_siblings_are_not_titled_by_an_acronym_or_another_number_of_one_title():
     titles = title_groups(table, [np.arange(6), np.arange(6, 9), np.arange(9, 12)], np.arange(len(texts)))
     assert titles[0] == "Large Language Models" and titles[2] == "Sleep"
     assert not {"LLM", "Large Language Model"} & set(titles[1].split(" & "))
+
+
+def test_a_fragment_of_a_siblings_title_titles_nothing():
+    """"Answer" beside a sibling titled "Final Answer", "Large Language" beside "Large Language
+    Models": once a sibling's title takes a phrase, the words a group says almost only inside
+    it are fragments, not a title. The group is left untitled (the organizer merges it, an add
+    falls back to its own rule) rather than named by half a phrase."""
+    from selfbook.organize.title import PhraseTable, is_modifier, title_groups
+
+    texts = ["Final answer accuracy", "Grading the final answer", "The final answer is often wrong", "Final answer extraction",
+             "Checking a final answer", "Final answer formats",
+             "Final answer verifiers for math", "A final answer judge", "Final answer consistency in agents",
+             "Tool calls and final answer", "Sleep and memory", "Sleep debt", "Sleep hygiene"]
+    table = PhraseTable.build(texts)
+    assert title_groups(table, [np.arange(6), np.arange(6, 10), np.arange(10, 13)], np.arange(len(texts))) == [
+        "Final Answer", "", "Sleep"]
+    texts = [f"Large language models for task {i}" for i in range(6)] + ["A large language model for finance",
+             "Pruning a large language model", "Large language models can be distracted", "Sleep debt", "Sleep hygiene"]
+    table = PhraseTable.build(texts)
+    held = table.matrix[np.arange(6, 9)].tocsc()
+    assert is_modifier(table, held, table.column["large language"])  # said only in "…model(s)", in either number
+    assert not is_modifier(table, held, table.column["large language models"])
+    assert not is_modifier(table, table.matrix[np.arange(9, 11)].tocsc(), table.column["sleep"])

@@ -146,6 +146,15 @@ class PhraseTable:
         return out
 
     @cached_property
+    def _by_stem(self) -> dict[str, list[int]]:
+        """The columns of the phrases of two words or more, by all their words but the last."""
+        out: dict[str, list[int]] = {}
+        for j, phrase in enumerate(self.phrases):
+            if " " in phrase:
+                out.setdefault(phrase.rsplit(" ", 1)[0], []).append(j)
+        return out
+
+    @cached_property
     def _by_initials(self) -> dict[str, list[int]]:
         out: dict[str, list[int]] = {}
         for j, phrase in enumerate(self.phrases):
@@ -279,16 +288,17 @@ def _is_acronym_pair(a: str, b: str) -> bool:
 def _pick(table: PhraseTable, rows: np.ndarray, ranked: list[_Scored], max_phrases: int) -> list[str]:
     """The one or two phrases of a title, lower-cased.
 
-    The best phrase (widened, see :func:`_widen`), then further phrases that score at least
-    0.6 times as well, are held by at least half as many entries (and three), share no word
+    Fragments of longer phrases are left out (:func:`_whole`). The best phrase (widened, see
+    :func:`_widen`), then further phrases that score at least 0.6 times as well, are held by at least half as many entries (and three), share no word
     stem with those chosen, and are not held by nearly the same entries (an acronym and its
     expansion are kept together). Two chosen words that form a phrase of the group ("file" +
     "sharing") become that phrase. A weak second phrase makes a worse title than none
     ("Total & Sleep").
     """
+    held = table.matrix[rows].tocsc()
+    ranked = _whole(table, held, ranked)
     if not ranked:
         return []
-    held = table.matrix[rows].tocsc()
     first = _head_of_compounds(table, held, ranked, _widen(table, ranked[0], ranked))
     chosen = [first]
     for s in ranked[1:]:
@@ -313,6 +323,23 @@ def _pick(table: PhraseTable, rows: np.ndarray, ranked: list[_Scored], max_phras
             wide = s  # "physics" widened to "prize in physics" beside "Nobel Prize" would say "Prize" twice
         chosen.append(wide)
     return [table.phrases[c.index] for c in chosen]
+
+
+def _whole(table: PhraseTable, held, ranked: list[_Scored]) -> list[_Scored]:
+    """``ranked`` without the fragments of longer phrases a group says: a phrase said almost only
+    at the start of one (:func:`is_modifier`: "Large Language", "Final"), and a word said almost
+    only as the head of compounds none of which is ranked, as when a sibling's title took them
+    (:func:`compounds_of`: "Answer" beside a sibling titled "Final Answer")."""
+    offered = {s.index for s in ranked}
+    out = []
+    for s in ranked:
+        if is_modifier(table, held, s.index):
+            continue
+        inside = compounds_of(table, held, table.phrases[s.index])
+        if inside and not inside & offered:
+            continue
+        out.append(s)
+    return out
 
 
 def _head_of_compounds(table: PhraseTable, held, ranked: list[_Scored], best: _Scored) -> _Scored:
@@ -341,6 +368,29 @@ def compounds_of(table: PhraseTable, held, phrase: str) -> frozenset[int]:
     says = held[:, j].toarray().ravel() > 0
     inside = (held[:, compounds].toarray() > 0).any(axis=1) & says
     return frozenset(compounds) if says.any() and inside.sum() >= COMPOUND_SHARE * says.sum() else frozenset()
+
+
+def is_modifier(table: PhraseTable, held, j: int) -> bool:
+    """True if a group says phrase ``j`` almost only at the start of a longer phrase of the book,
+    so that it names none of them alone: "large language" in "large language models", "final"
+    in "final answer". The mirror of :func:`compounds_of` (a word said only as the head of
+    compounds): almost only is ``COMPOUND_SHARE`` of the group's entries that say it, and the
+    longer phrase is one word longer and held, in either number, by three entries of the book. Never for a name
+    ("SQLite", "Docker", a vocabulary's). ``held``: the group's rows of ``table.matrix``, by
+    column (CSC)."""
+    phrase = table.phrases[j]
+    if phrase in table.proper or phrase in table.labelled or _named(table.form(phrase)):
+        return False
+    longer = list(table._by_stem.get(phrase, ()))
+    family = Counter()  # "large language model" and "…models" are one longer phrase
+    for k in longer:
+        family[_singular(table.phrases[k])] += table.df[k]
+    longer = [k for k in longer if family[_singular(table.phrases[k])] >= 3]
+    if not longer:
+        return False
+    says = held[:, j].toarray().ravel() > 0
+    inside = (held[:, longer].toarray() > 0).any(axis=1) & says
+    return bool(says.any()) and inside.sum() >= COMPOUND_SHARE * says.sum()
 
 
 def _named(form: str) -> bool:
