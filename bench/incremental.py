@@ -262,17 +262,7 @@ def run_stamp() -> dict:
 
     return {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip(),
-            "code": code_path()}
-
-
-def code_path() -> str:
-    """Where the selfbook that ran came from: "src" for this checkout's, else its folder (a
-    baseline run with PYTHONPATH at an export of an older commit's src, say), so that a row's
-    "commit" (the checkout's) is not taken for the code's."""
-    import selfbook
-
-    here = Path(selfbook.__file__).resolve().parent.parent
-    return "src" if here == (ROOT.parent / "src").resolve() else str(here)
+            "code": orgeval.code_path()}
 
 
 def replay_cached(work: Path, embedder: str, params=None) -> dict:

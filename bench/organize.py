@@ -51,7 +51,9 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "src"))
+# This checkout's src, after any PYTHONPATH entries: a baseline run may point PYTHONPATH at an
+# export of another commit's src (the row's "code" then names it).
+sys.path.insert(1 + len([p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]), str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import orgeval  # noqa: E402
@@ -387,17 +389,50 @@ def cached_sets() -> list[Scored]:
     return out
 
 
-def try_variants(variants: list[dict]) -> dict:
+RESAMPLE_SHARE = 0.9
+"""A resample keeps this share of a set's entries (drawn without replacement, seeded)."""
+
+
+def resample(s: Scored, seed: int) -> Scored:
+    """``s`` with ``RESAMPLE_SHARE`` of its entries, drawn with ``seed``, in their order."""
+    n = len(s.ids)
+    keep = np.sort(np.random.default_rng(seed).choice(n, max(2, round(RESAMPLE_SHARE * n)), replace=False))
+    pick = lambda xs: [xs[i] for i in keep]  # noqa: E731
+    return Scored(s.name, pick(s.ids), pick(s.texts), pick(s.headings), s.vectors[keep],
+                  pick(s.chapter_gold), pick(s.section_gold), pick(s.title_gold))
+
+
+def _mean_of(values: list) -> float | None:
+    return None if any(v is None for v in values) else round(float(np.mean(values)), 4)
+
+
+def try_variants(variants: list[dict], resamples: int = 0) -> dict:
     """The shipped defaults and each variant of OrganizeParams scored on every cached set, with
     the mean of _objective: a quick comparison before a change (not held out: a variant chosen
-    by it is a knob, to be added to KNOBS and chosen leave-one-set-out by a full run)."""
+    by it is a knob, to be added to KNOBS and chosen leave-one-set-out by a full run).
+
+    With ``resamples``, each is also scored on that many resamples of every set (see
+    :func:`resample`; the same draws for every variant and every run), so that a difference can
+    be told from the organizer's sensitivity to which entries it is given: the objective of
+    each draw (``per_resample``, for pairing with another run's), and their mean and standard
+    deviation."""
     sets = cached_sets()
+    draws = [[resample(s, seed) for s in sets] for seed in range(resamples)]
     rows = []
     for variant in [{}] + variants:
         params = replace(OrganizeParams(), **variant)
         scores = {s.name: organize_scored(s, params) for s in sets}
-        rows.append({"variant": variant, "objective": round(float(np.mean([_objective(r) for r in scores.values()])), 4),
-                     "sets": scores})
+        row = {"variant": variant, "objective": round(float(np.mean([_objective(r) for r in scores.values()])), 4),
+               "sets": scores}
+        if draws:
+            runs = [{s.name: organize_scored(s, params) for s in drawn} for drawn in draws]
+            each = [float(np.mean([_objective(r) for r in run.values()])) for run in runs]
+            row["resampled"] = {"share": RESAMPLE_SHARE, "per_resample": [round(x, 4) for x in each],
+                                "mean": round(float(np.mean(each)), 4), "sd": round(float(np.std(each, ddof=1)), 4) if len(each) > 1 else None,
+                                "sets": {name: {key: _mean_of([run[name][key] for run in runs])
+                                                for key in ("chapter_nmi", "section_ami", "title_score", "misc_share")}
+                                         for name in scores}}
+        rows.append(row)
     return {"rows": rows}
 
 
@@ -424,21 +459,33 @@ def main() -> None:
     parser.add_argument("--try", dest="variants", action="append", default=[], metavar="JSON",
                         help='score OrganizeParams variants (e.g. \'{"lexical_weight": 0.3}\') against the defaults '
                              "on the books a full run cached, and append them to results/organize-try.jsonl")
+    parser.add_argument("--resamples", type=int, default=0, metavar="N",
+                        help=f"with --try: also score each on N seeded resamples of every set ({RESAMPLE_SHARE:.0%} of its "
+                             "entries), to tell a change from noise")
     args = parser.parse_args()
+    if args.resamples < 0:
+        parser.error("--resamples must be 0 or more")
     variants = [_variant(parser, text) for text in args.variants]
     if variants:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
         dirty = bool(subprocess.run(["git", "status", "--porcelain", "src"], capture_output=True, text=True, cwd=ROOT).stdout.strip())
         result = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "commit": commit, "dirty": dirty,
-                  "load_avg": os.getloadavg(), **try_variants(variants)}
+                  "code": orgeval.code_path(), "load_avg": os.getloadavg(), **try_variants(variants, args.resamples)}
         with TRIED.open("a", encoding="utf-8") as f:
             f.write(json.dumps(result, ensure_ascii=False) + "\n")
         for row in result["rows"]:
-            print(f"{json.dumps(row['variant']) or '{}':50} objective {row['objective']:.4f}")
+            spread = row.get("resampled")
+            print(f"{json.dumps(row['variant']) or '{}':50} objective {row['objective']:.4f}"
+                  + (f"; over {len(spread['per_resample'])} resamples {spread['mean']:.4f} ± {spread['sd'] or 0:.4f}"
+                     f" ({', '.join(f'{x:.4f}' for x in spread['per_resample'])})" if spread else ""))
             for name, r in row["sets"].items():
                 print(f"    {name[:40]:40} ch {_f(r['chapter_nmi'])} sec {r['section_ami']:.3f} title {r['title_score']:.3f}"
                       f" cover {r['title_coverage']:.3f} weak {r['weak_sections']:3d} misc {r['misc_share']:.3f}"
                       f" title ceiling (said / any word) {r['ceiling_said_word']:.3f} / {r['ceiling_any_word']:.3f}")
+                if spread:
+                    m = spread["sets"][name]
+                    print(f"    {'  resampled (mean)':40} ch {_f(m['chapter_nmi'])} sec {m['section_ami']:.3f}"
+                          f" title {m['title_score']:.3f} misc {m['misc_share']:.3f}")
         return
     CACHE.mkdir(parents=True, exist_ok=True)
     started = time.time()

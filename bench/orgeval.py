@@ -152,3 +152,13 @@ def bertopic(docs: Sequence[str], x: np.ndarray, chapter_gold: Sequence[str], se
         row["chapter"] = scores(chapter_gold, model.topics_)
     row["titles"] = model.get_topic_info()["Name"].head(6).tolist()
     return row
+
+
+def code_path() -> str:
+    """Where the selfbook that ran came from: "src" for this checkout's, else its folder (a
+    baseline run with PYTHONPATH at an export of an older commit's src, say), so that a row's
+    "commit" (the checkout's) is not taken for the code's."""
+    import selfbook
+
+    here = Path(selfbook.__file__).resolve().parent.parent
+    return "src" if here == (ROOT / "src").resolve() else str(here)
