@@ -406,6 +406,31 @@ def _mean_of(values: list) -> float | None:
     return None if any(v is None for v in values) else round(float(np.mean(values)), 4)
 
 
+def resampled(s: Scored, knobs: dict, count: int) -> dict:
+    """The held-out choice and the baselines at the true k on ``count`` resamples of ``s`` (the
+    draws of :func:`resample`): means and standard deviations of their scores, so that a
+    held-out score can be read beside how much it moves when a tenth of the entries is left
+    out, and beside the baselines' on the same draws."""
+    params = replace(OrganizeParams(), **knobs)
+    draws = [resample(s, seed) for seed in range(count)]
+    ours = [organize_scored(d, params) for d in draws]
+    theirs = [baselines(d, False) for d in draws]
+
+    def spread(values: list) -> dict | None:
+        if any(v is None or v != v for v in values):
+            return None
+        return {"mean": round(float(np.mean(values)), 4), "sd": round(float(np.std(values, ddof=1)), 4) if len(values) > 1 else None}
+
+    keys = ("chapter_nmi", "section_ami", "title_score", "misc_share")
+    return {
+        "resampled": {"count": count, "share": RESAMPLE_SHARE,
+                      "held_out": {key: spread([r[key] for r in ours]) for key in keys},
+                      "baselines": {base: {level: spread([t[base].get(level, {}).get(metric, float("nan")) for t in theirs])
+                                           for level, metric in (("chapter", "nmi"), ("section", "ami"))}
+                                    for base in ("kmeans", "ward")}},
+    }
+
+
 def try_variants(variants: list[dict], resamples: int = 0) -> dict:
     """The shipped defaults and each variant of OrganizeParams scored on every cached set, with
     the mean of _objective: a quick comparison before a change (not held out: a variant chosen
@@ -459,18 +484,19 @@ def main() -> None:
     parser.add_argument("--try", dest="variants", action="append", default=[], metavar="JSON",
                         help='score OrganizeParams variants (e.g. \'{"lexical_weight": 0.3}\') against the defaults '
                              "on the books a full run cached, and append them to results/organize-try.jsonl")
-    parser.add_argument("--resamples", type=int, default=0, metavar="N",
-                        help=f"with --try: also score each on N seeded resamples of every set ({RESAMPLE_SHARE:.0%} of its "
-                             "entries), to tell a change from noise")
+    parser.add_argument("--resamples", type=int, default=None, metavar="N",
+                        help=f"also score on N seeded resamples of every set ({RESAMPLE_SHARE:.0%} of its entries), to tell "
+                             "a change from noise: the held-out choice and the baselines in a full run (default 4), "
+                             "each variant with --try (default 0)")
     args = parser.parse_args()
-    if args.resamples < 0:
+    if args.resamples is not None and args.resamples < 0:
         parser.error("--resamples must be 0 or more")
     variants = [_variant(parser, text) for text in args.variants]
     if variants:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
         dirty = bool(subprocess.run(["git", "status", "--porcelain", "src"], capture_output=True, text=True, cwd=ROOT).stdout.strip())
         result = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "commit": commit, "dirty": dirty,
-                  "code": orgeval.code_path(), "load_avg": os.getloadavg(), **try_variants(variants, args.resamples)}
+                  "code": orgeval.code_path(), "load_avg": os.getloadavg(), **try_variants(variants, args.resamples or 0)}
         with TRIED.open("a", encoding="utf-8") as f:
             f.write(json.dumps(result, ensure_ascii=False) + "\n")
         for row in result["rows"]:
@@ -515,6 +541,9 @@ def main() -> None:
     loso = leave_one_out(sets)
     for name in rows:
         rows[name]["held_out"] = loso["held_out"][name]
+    resamples = 4 if args.resamples is None else args.resamples
+    for s in sets if resamples else ():
+        rows[s.name] |= resampled(s, loso["held_out"][s.name]["knobs"], resamples)
     result = {
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "commit": commit,
@@ -557,6 +586,16 @@ def summary(result: dict) -> str:
                 c = row["baselines"][base].get("chapter", {}).get("nmi", float("nan"))
                 s = row["baselines"][base].get("section", {}).get("ami", float("nan"))
                 lines.append(f"{'':44} {base + ' at true k':20} {c:7.3f} {s:7.3f}")
+        rs = row.get("resampled")
+        if rs:
+            def ms(d: dict | None) -> str:
+                return f"{d['mean']:.3f}±{d['sd'] or 0:.3f}" if d else f"{'n/a':>11}"
+            h = rs["held_out"]
+            lines.append(f"{'':44} {'held out, %d draws' % rs['count']:20} {ms(h['chapter_nmi'])} {ms(h['section_ami'])}"
+                         f" title {ms(h['title_score'])} misc {ms(h['misc_share'])}")
+            for base in ("kmeans", "ward"):
+                b = rs["baselines"][base]
+                lines.append(f"{'':44} {base + ', same draws':20} {ms(b['chapter'])} {ms(b['section'])}")
         bt = row["baselines"].get("bertopic", {})
         if "section" in bt:
             c = bt.get("chapter", {}).get("nmi", float("nan"))
