@@ -703,7 +703,8 @@ def test_a_fragment_of_a_siblings_title_titles_nothing():
     Models": once a sibling's title takes a phrase, the words a group says almost only inside
     it are fragments, not a title. The group is left untitled (the organizer merges it, an add
     falls back to its own rule) rather than named by half a phrase."""
-    from selfbook.organize.title import PhraseTable, is_modifier, title_groups
+    from selfbook.organize.fragments import is_modifier
+    from selfbook.organize.title import PhraseTable, title_groups
 
     texts = ["Final answer accuracy", "Grading the final answer", "The final answer is often wrong", "Final answer extraction",
              "Checking a final answer", "Final answer formats",

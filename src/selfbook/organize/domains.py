@@ -21,7 +21,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from selfbook.organize.title import PhraseTable, _boilerplate, _titlecase, compounds_of
+from selfbook.organize.fragments import compounds_of
+from selfbook.organize.title import PhraseTable, _boilerplate, _titlecase
 from selfbook.organize.vocab import Label, labels
 
 __all__ = ["chapter_titles", "MIN_SUPPORT"]

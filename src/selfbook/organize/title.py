@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import regex
 
+from selfbook.organize.fragments import head_of_compounds, named as _named, singular as _singular, whole
 from selfbook.organize.names import WIDEN_SHARE, label_names
 from selfbook.organize.plurals import plurals
 from selfbook.organize.vocab import Label
@@ -49,9 +50,6 @@ _ACRONYM = regex.compile(r"^[A-Z][A-Z0-9]{1,5}s?$")
 # How much a name from a published vocabulary is preferred as a title over a phrase of the
 # entries alone that scores the same.
 VOCAB_PREFERENCE = 1.3
-# A common noun said inside compounds by at least this share of the entries that say it names
-# none of them alone ("Learning" for "deep learning", "machine learning"; see _head_of_compounds).
-COMPOUND_SHARE = 0.8
 
 
 @dataclass(frozen=True)
@@ -288,7 +286,7 @@ def _is_acronym_pair(a: str, b: str) -> bool:
 def _pick(table: PhraseTable, rows: np.ndarray, ranked: list[_Scored], max_phrases: int) -> list[str]:
     """The one or two phrases of a title, lower-cased.
 
-    Fragments of longer phrases are left out (:func:`_whole`). The best phrase (widened, see
+    Fragments of longer phrases are left out (:func:`~selfbook.organize.fragments.whole`). The best phrase (widened, see
     :func:`_widen`), then further phrases that score at least 0.6 times as well, are held by at least half as many entries (and three), share no word
     stem with those chosen, and are not held by nearly the same entries (an acronym and its
     expansion are kept together). Two chosen words that form a phrase of the group ("file" +
@@ -296,10 +294,10 @@ def _pick(table: PhraseTable, rows: np.ndarray, ranked: list[_Scored], max_phras
     ("Total & Sleep").
     """
     held = table.matrix[rows].tocsc()
-    ranked = _whole(table, held, ranked)
+    ranked = whole(table, held, ranked)
     if not ranked:
         return []
-    first = _head_of_compounds(table, held, ranked, _widen(table, ranked[0], ranked))
+    first = head_of_compounds(table, held, ranked, _widen(table, ranked[0], ranked))
     chosen = [first]
     for s in ranked[1:]:
         if len(chosen) >= max_phrases or s.score < 0.6 * first.score:
@@ -323,79 +321,6 @@ def _pick(table: PhraseTable, rows: np.ndarray, ranked: list[_Scored], max_phras
             wide = s  # "physics" widened to "prize in physics" beside "Nobel Prize" would say "Prize" twice
         chosen.append(wide)
     return [table.phrases[c.index] for c in chosen]
-
-
-def _whole(table: PhraseTable, held, ranked: list[_Scored]) -> list[_Scored]:
-    """``ranked`` without the fragments of longer phrases a group says: a phrase said almost only
-    at the start of one (:func:`is_modifier`: "Large Language", "Final"), and a word said almost
-    only as the head of compounds none of which is ranked, as when a sibling's title took them
-    (:func:`compounds_of`: "Answer" beside a sibling titled "Final Answer")."""
-    offered = {s.index for s in ranked}
-    out = []
-    for s in ranked:
-        if is_modifier(table, held, s.index):
-            continue
-        inside = compounds_of(table, held, table.phrases[s.index])
-        if inside and not inside & offered:
-            continue
-        out.append(s)
-    return out
-
-
-def _head_of_compounds(table: PhraseTable, held, ranked: list[_Scored], best: _Scored) -> _Scored:
-    """``best``, or the ranked compound it is the head of (see :func:`compounds_of`)."""
-    inside = compounds_of(table, held, table.phrases[best.index])
-    wider = [s for s in ranked if s.index in inside]
-    return max(wider, key=lambda s: (s.count, s.score, table.phrases[s.index])) if wider else best
-
-
-def compounds_of(table: PhraseTable, held, phrase: str) -> frozenset[int]:
-    """The columns of the compounds ``phrase`` is the head of in a group, if it names none of
-    them on its own: a common noun that the group's entries say almost only inside compounds
-    ("learning" in "deep learning" and "machine learning", "networks" in "neural networks")
-    is no title; the compound most of them hold is ("Deep Learning"). Almost only:
-    ``COMPOUND_SHARE`` of the entries that say the word say it in a compound of the book (a
-    phrase of two words or more that ends with it and that three entries hold). Empty for a
-    name ("Rust", "SQLite") or a phrase said on its own. ``held``: the group's rows of
-    ``table.matrix``, by column (CSC)."""
-    j = table.column.get(phrase)
-    if j is None or " " in phrase or "-" in phrase or phrase in table.proper or _named(table.form(phrase)):
-        return frozenset()
-    key = _singular(phrase)
-    compounds = [k for k in table._by_head.get(key, ()) if table.df[k] >= 3]
-    if not compounds:
-        return frozenset()
-    says = held[:, j].toarray().ravel() > 0
-    inside = (held[:, compounds].toarray() > 0).any(axis=1) & says
-    return frozenset(compounds) if says.any() and inside.sum() >= COMPOUND_SHARE * says.sum() else frozenset()
-
-
-def is_modifier(table: PhraseTable, held, j: int) -> bool:
-    """True if a group says phrase ``j`` almost only at the start of a longer phrase of the book,
-    so that it names none of them alone: "large language" in "large language models", "final"
-    in "final answer". The mirror of :func:`compounds_of` (a word said only as the head of
-    compounds): almost only is ``COMPOUND_SHARE`` of the group's entries that say it, and the
-    longer phrase is one word longer and held, in either number, by three entries of the book. Never for a name
-    ("SQLite", "Docker", a vocabulary's). ``held``: the group's rows of ``table.matrix``, by
-    column (CSC)."""
-    phrase = table.phrases[j]
-    if phrase in table.proper or phrase in table.labelled or _named(table.form(phrase)):
-        return False
-    longer = list(table._by_stem.get(phrase, ()))
-    family = Counter()  # "large language model" and "…models" are one longer phrase
-    for k in longer:
-        family[_singular(table.phrases[k])] += table.df[k]
-    longer = [k for k in longer if family[_singular(table.phrases[k])] >= 3]
-    if not longer:
-        return False
-    says = held[:, j].toarray().ravel() > 0
-    inside = (held[:, longer].toarray() > 0).any(axis=1) & says
-    return bool(says.any()) and inside.sum() >= COMPOUND_SHARE * says.sum()
-
-
-def _named(form: str) -> bool:
-    """True for a form written as a name: a capital after its first letter, or another script."""
-    return any(c.isupper() for c in form[1:]) or any(c.isalpha() and not c.isascii() for c in form)
 
 
 def _joined(table: PhraseTable, ranked: list[_Scored], a: str, b: str) -> _Scored | None:
@@ -484,15 +409,6 @@ def holders(table: PhraseTable, phrases: Sequence[str]) -> np.ndarray:
     if not cols:
         return np.zeros(table.matrix.shape[0], dtype=bool)
     return np.asarray(table.matrix[:, cols].sum(axis=1)).ravel() > 0
-
-
-def _singular(phrase: str) -> str:
-    """``phrase`` with a regular English plural ending taken off its last word."""
-    if phrase.endswith("ies"):
-        return phrase[:-3] + "y"
-    if phrase.endswith(("xes", "zes", "ches", "shes")):
-        return phrase[:-2]
-    return phrase.removesuffix("s")
 
 
 def key_phrases(table: PhraseTable, rows: np.ndarray, ref_rows: np.ndarray, count: int, min_share: float = 0.1) -> list[str]:
