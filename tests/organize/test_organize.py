@@ -339,6 +339,16 @@ def test_generic_words_do_not_title_a_group_alone():
     assert titles[1] == "Sourdough Starter"
 
 
+def test_a_size_titles_nothing_alone():
+    """"7B" titled a section of model releases in the ML papers book, and "4K" stood beside
+    "WebRTC": a number with a unit of size says how big, not what about. Names with digits
+    ("3D", "GPT-4", "H100") stay titles."""
+    from selfbook.text.phrases import is_title_phrase
+
+    assert not any(is_title_phrase(p) for p in ["7b", "128k", "1.58-bit", "24gb", "10x", "70b"])
+    assert all(is_title_phrase(p) for p in ["3d", "5g", "gpt-4", "h100", "7b models"])
+
+
 def test_sibling_sections_do_not_share_a_title():
     from selfbook.organize.title import PhraseTable, title_groups
 

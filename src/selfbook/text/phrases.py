@@ -181,7 +181,7 @@ def is_title_phrase(phrase: str, name: bool = False, proper: bool = False) -> bo
     """True if ``phrase`` (lower-cased, as :func:`candidate_phrases` gives it) may make a title:
     it neither starts nor ends with a date word, holds a word that is neither a stopword, a date
     word nor a generic word, and reads as a noun phrase (:func:`_noun_phrase`). "sleep", "dead
-    hang", "art of fermentation" may; "oct", "first", "light", "events", "oct 2024 nobel",
+    hang", "art of fermentation" may; "oct", "first", "light", "events", "7b", "oct 2024 nobel",
     "nifty", "install docker", and a phrase with a function word inside that is not an
     article, a preposition or "and"/"or" ("finds that LLMs", "CMS that allows") may not. A
     ``name`` (a published vocabulary's: "React", "Google") is a noun whatever else its words
@@ -196,7 +196,13 @@ def is_title_phrase(phrase: str, name: bool = False, proper: bool = False) -> bo
     if not name and not _noun_phrase(parts):
         return False
     generic = frozenset() if proper else GENERIC_WORDS
-    return any(w not in STOPWORDS and w not in DATE_WORDS and w not in generic for w in parts)
+    return any(w not in STOPWORDS and w not in DATE_WORDS and w not in generic and not _QUANTITY.match(w) for w in parts)
+
+
+# A number with a unit of size ("7B", "128K", "1.58-bit", "24GB", "10x"): how big, never what
+# about, so it makes no title on its own ("7B"), though a title may hold one ("GPT-4", "3D" and
+# "5G" are not sizes and stay).
+_QUANTITY = regex.compile(r"^\d+(?:[.,]\d+)?-?(?:k|m|b|bn|t|x|bits?|[kmgt]b)$", regex.IGNORECASE)
 
 
 _INNER_WORD = regex.compile(r"(?<=[\p{L}\p{N},;)] )\p{L}[\p{L}\p{N}]*")
