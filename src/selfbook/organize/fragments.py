@@ -61,9 +61,7 @@ def compounds_of(table: PhraseTable, held, phrase: str) -> frozenset[int]:
     compounds = [k for k in table._by_head.get(key, ()) if table.df[k] >= 3]
     if not compounds:
         return frozenset()
-    says = held[:, j].toarray().ravel() > 0
-    inside = (held[:, compounds].toarray() > 0).any(axis=1) & says
-    return frozenset(compounds) if says.any() and inside.sum() >= COMPOUND_SHARE * says.sum() else frozenset()
+    return frozenset(compounds) if _said_inside(held, j, compounds) else frozenset()
 
 
 def is_modifier(table: PhraseTable, held, j: int) -> bool:
@@ -71,19 +69,25 @@ def is_modifier(table: PhraseTable, held, j: int) -> bool:
     so that it names none of them alone: "large language" in "large language models", "final"
     in "final answer". The mirror of :func:`compounds_of` (a word said only as the head of
     compounds): almost only is ``COMPOUND_SHARE`` of the group's entries that say it, and the
-    longer phrase is one word longer and held, in either number, by three entries of the book. Never for a name
-    ("SQLite", "Docker", a vocabulary's). ``held``: the group's rows of ``table.matrix``, by
+    longer phrase is one word longer and held, in either number, by three entries of the book.
+    Never for a name ("SQLite", "Docker", a vocabulary's). ``held``: the group's rows of ``table.matrix``, by
     column (CSC)."""
     phrase = table.phrases[j]
     if phrase in table.proper or phrase in table.labelled or named(table.form(phrase)):
         return False
-    longer = list(table._by_stem.get(phrase, ()))
+    longer = list(table._by_first_words.get(phrase, ()))
     family = Counter()  # "large language model" and "…models" are one longer phrase
     for k in longer:
         family[singular(table.phrases[k])] += table.df[k]
     longer = [k for k in longer if family[singular(table.phrases[k])] >= 3]
     if not longer:
         return False
+    return _said_inside(held, j, longer)
+
+
+def _said_inside(held, j: int, longer: list[int]) -> bool:
+    """True if at least ``COMPOUND_SHARE`` of the group's entries that hold phrase ``j`` (and
+    one does) also hold one of the ``longer`` phrases."""
     says = held[:, j].toarray().ravel() > 0
     inside = (held[:, longer].toarray() > 0).any(axis=1) & says
     return bool(says.any()) and inside.sum() >= COMPOUND_SHARE * says.sum()

@@ -144,7 +144,7 @@ class PhraseTable:
         return out
 
     @cached_property
-    def _by_stem(self) -> dict[str, list[int]]:
+    def _by_first_words(self) -> dict[str, list[int]]:
         """The columns of the phrases of two words or more, by all their words but the last."""
         out: dict[str, list[int]] = {}
         for j, phrase in enumerate(self.phrases):
@@ -286,9 +286,10 @@ def _is_acronym_pair(a: str, b: str) -> bool:
 def _pick(table: PhraseTable, rows: np.ndarray, ranked: list[_Scored], max_phrases: int) -> list[str]:
     """The one or two phrases of a title, lower-cased.
 
-    Fragments of longer phrases are left out (:func:`~selfbook.organize.fragments.whole`). The best phrase (widened, see
-    :func:`_widen`), then further phrases that score at least 0.6 times as well, are held by at least half as many entries (and three), share no word
-    stem with those chosen, and are not held by nearly the same entries (an acronym and its
+    Fragments of longer phrases are left out (:func:`~selfbook.organize.fragments.whole`). The
+    best phrase (widened, see :func:`_widen`), then further phrases that score at least 0.6
+    times as well, are held by at least half as many entries (and three), share no word stem
+    with those chosen, and are not held by nearly the same entries (an acronym and its
     expansion are kept together). Two chosen words that form a phrase of the group ("file" +
     "sharing") become that phrase. A weak second phrase makes a worse title than none
     ("Total & Sleep").
