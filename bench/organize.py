@@ -408,8 +408,15 @@ def resample(s: Scored, seed: int) -> Scored:
                   pick(s.chapter_gold), pick(s.section_gold), pick(s.title_gold))
 
 
-def _mean_of(values: list) -> float | None:
-    return None if any(v is None for v in values) else round(float(np.mean(values)), 4)
+RESAMPLED_KEYS = ("chapter_nmi", "section_ami", "title_score", "misc_share")
+"""The scores a resampled run summarizes per set."""
+
+
+def _spread(values: list) -> dict | None:
+    """Mean and standard deviation of scores over draws; None where a draw has no such score."""
+    if any(v is None or v != v for v in values):
+        return None
+    return {"mean": round(float(np.mean(values)), 4), "sd": round(float(np.std(values, ddof=1)), 4) if len(values) > 1 else None}
 
 
 def resampled(s: Scored, knobs: dict, count: int) -> dict:
@@ -421,17 +428,10 @@ def resampled(s: Scored, knobs: dict, count: int) -> dict:
     draws = [resample(s, seed) for seed in range(count)]
     ours = [organize_scored(d, params) for d in draws]
     theirs = [baselines(d, False) for d in draws]
-
-    def spread(values: list) -> dict | None:
-        if any(v is None or v != v for v in values):
-            return None
-        return {"mean": round(float(np.mean(values)), 4), "sd": round(float(np.std(values, ddof=1)), 4) if len(values) > 1 else None}
-
-    keys = ("chapter_nmi", "section_ami", "title_score", "misc_share")
     return {
         "resampled": {"count": count, "share": RESAMPLE_SHARE,
-                      "held_out": {key: spread([r[key] for r in ours]) for key in keys},
-                      "baselines": {base: {level: spread([t[base].get(level, {}).get(metric, float("nan")) for t in theirs])
+                      "held_out": {key: _spread([r[key] for r in ours]) for key in RESAMPLED_KEYS},
+                      "baselines": {base: {level: _spread([t[base].get(level, {}).get(metric, float("nan")) for t in theirs])
                                            for level, metric in (("chapter", "nmi"), ("section", "ami"))}
                                     for base in ("kmeans", "ward")}},
     }
@@ -458,11 +458,9 @@ def try_variants(variants: list[dict], resamples: int = 0) -> dict:
         if draws:
             runs = [{s.name: organize_scored(s, params) for s in drawn} for drawn in draws]
             each = [float(np.mean([_objective(r) for r in run.values()])) for run in runs]
-            row["resampled"] = {"share": RESAMPLE_SHARE, "per_resample": [round(x, 4) for x in each],
-                                "mean": round(float(np.mean(each)), 4), "sd": round(float(np.std(each, ddof=1)), 4) if len(each) > 1 else None,
-                                "sets": {name: {key: _mean_of([run[name][key] for run in runs])
-                                                for key in ("chapter_nmi", "section_ami", "title_score", "misc_share")}
-                                         for name in scores}}
+            means = {name: {key: _spread([run[name][key] for run in runs]) for key in RESAMPLED_KEYS} for name in scores}
+            row["resampled"] = {"share": RESAMPLE_SHARE, "per_resample": [round(x, 4) for x in each], **_spread(each),
+                                "sets": {name: {key: m and m["mean"] for key, m in by_key.items()} for name, by_key in means.items()}}
         rows.append(row)
     return {"rows": rows}
 
@@ -574,6 +572,11 @@ def _f(value: float | None) -> str:
     return f"{value:7.3f}" if value is not None else f"{'n/a':>7}"
 
 
+def _ms(spread: dict | None) -> str:
+    """A resampled score as "mean±sd"."""
+    return f"{spread['mean']:.3f}±{spread['sd'] or 0:.3f}" if spread else f"{'n/a':>11}"
+
+
 def summary(result: dict) -> str:
     head = (f"{'set':44} {'method':20} {'ch NMI':>7} {'sec AMI':>7} {'title':>6} {'misc':>6} {'ch':>4} {'sec':>4}"
             f" {'cover':>6} {'weak':>4}")
@@ -594,14 +597,12 @@ def summary(result: dict) -> str:
                 lines.append(f"{'':44} {base + ' at true k':20} {c:7.3f} {s:7.3f}")
         rs = row.get("resampled")
         if rs:
-            def ms(d: dict | None) -> str:
-                return f"{d['mean']:.3f}±{d['sd'] or 0:.3f}" if d else f"{'n/a':>11}"
             h = rs["held_out"]
-            lines.append(f"{'':44} {'held out, %d draws' % rs['count']:20} {ms(h['chapter_nmi'])} {ms(h['section_ami'])}"
-                         f" title {ms(h['title_score'])} misc {ms(h['misc_share'])}")
+            lines.append(f"{'':44} {'held out, %d draws' % rs['count']:20} {_ms(h['chapter_nmi'])} {_ms(h['section_ami'])}"
+                         f" title {_ms(h['title_score'])} misc {_ms(h['misc_share'])}")
             for base in ("kmeans", "ward"):
                 b = rs["baselines"][base]
-                lines.append(f"{'':44} {base + ', same draws':20} {ms(b['chapter'])} {ms(b['section'])}")
+                lines.append(f"{'':44} {base + ', same draws':20} {_ms(b['chapter'])} {_ms(b['section'])}")
         bt = row["baselines"].get("bertopic", {})
         if "section" in bt:
             c = bt.get("chapter", {}).get("nmi", float("nan"))
